@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"thingsec": func() { os.Exit(Main(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script: help, exit codes
+// and every bad-input case.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("SHARED", sharedDir())
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			case "shared":
+				_, err := os.Stat(filepath.Join(sharedDir(), "corpus"))
+				return err == nil, nil
+			}
+			if len(cond) > 5 && cond[:5] == "tool:" {
+				_, err := exec.LookPath(cond[5:])
+				return err == nil, nil
+			}
+			return false, nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// mkfifo NAME makes a named pipe (bad-input case).
+			"mkfifo": func(ts *testscript.TestScript, neg bool, args []string) {
+				if err := syscall.Mkfifo(ts.MkAbs(args[0]), 0o600); err != nil {
+					ts.Fatalf("mkfifo: %v", err)
+				}
+			},
+			// chmod000 NAME removes all permissions.
+			"chmod000": func(ts *testscript.TestScript, neg bool, args []string) {
+				if err := os.Chmod(ts.MkAbs(args[0]), 0); err != nil {
+					ts.Fatalf("chmod: %v", err)
+				}
+			},
+		},
+	})
+}
+
+// sharedDir is ../shared beside the checkout, or $THINGSEC_SHARED.
+func sharedDir() string {
+	if d := os.Getenv("THINGSEC_SHARED"); d != "" {
+		return d
+	}
+	d, _ := filepath.Abs("../../../shared")
+	return d
+}

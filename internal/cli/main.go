@@ -1,0 +1,167 @@
+// Package cli is thingsec's command line: flags become an engine.Config,
+// the engine's report goes to an encoder. No analysis happens here.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/thingsec/thingsec/internal/engine"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitGate     = 1 // a policy gate failed
+	ExitUsage    = 2 // bad usage or unusable input
+	ExitInternal = 3 // a bug or an environment failure
+)
+
+const exitHelp = `Exit codes:
+  0  success
+  1  the gate failed (findings at or above the threshold)
+  2  bad usage or unusable input (missing, unreadable, empty, not a file)
+  3  internal error`
+
+// version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
+var version = ""
+
+// Version returns the tool version.
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// usageError marks errors that exit with ExitUsage.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitError carries an explicit exit code (a failed gate).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// globals are the flags every command shares.
+type globals struct {
+	format   string
+	output   string
+	quiet    bool
+	logLevel string
+	workers  int
+	stdout   io.Writer
+	stderr   io.Writer
+	log      *slog.Logger
+}
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args[1:])
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "thingsec: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(stderr, "thingsec: %s\n", oneLine(err.Error()))
+	var ie *engine.InputError
+	var ue usageError
+	switch {
+	case errors.As(err, &ie), errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInternal
+	case strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"):
+		return ExitUsage
+	}
+	return ExitInternal
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "thingsec",
+		Short: "Security checks for connected-device firmware",
+		Long: `thingsec unpacks a firmware image (or reads a directory tree), inventories
+every file, and reports what it finds, with evidence, in one pass.
+
+` + exitHelp,
+		Example: `  thingsec scan firmware.bin
+  thingsec scan --format json -o report.json rootfs/
+  thingsec ls firmware.bin
+  thingsec unpack firmware.bin -o extracted/`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			lvl := slog.LevelWarn
+			if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
+				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
+			}
+			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+			if g.workers < 1 {
+				return usageError{fmt.Errorf("--workers must be at least 1, got %d", g.workers)}
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.format, "format", "", "output format: table or json (default: table on a terminal, json otherwise)")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
+	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
+	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
+	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newVersion(g))
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage exit code and a clearer text.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s needs %s (see %s --help)", cmd.CommandPath(), what, cmd.CommandPath())}
+		}
+		return nil
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/report"
+	"github.com/thingsec/thingsec/internal/unpack"
+)
+
+// unpackFlags are the extraction settings shared by scan, unpack and ls.
+type unpackFlags struct {
+	noUnpack   bool
+	keep       string
+	maxDepth   int
+	layerBytes int64
+	totalBytes int64
+	ratio      float64
+	files      int
+	timeout    time.Duration
+}
+
+func (u *unpackFlags) register(fs *pflag.FlagSet, keep bool) {
+	d := unpack.DefaultLimits()
+	if keep {
+		fs.StringVar(&u.keep, "keep-extracted", "", "extract into DIR (new or empty) and keep it, instead of a temporary directory")
+		fs.BoolVar(&u.noUnpack, "no-unpack", false, "analyse the target as it is, without carving or extracting embedded formats")
+	}
+	fs.IntVar(&u.maxDepth, "max-depth", d.MaxDepth, "maximum nesting of unpacked layers")
+	fs.Int64Var(&u.layerBytes, "max-layer-bytes", d.MaxLayerBytes, "maximum bytes one layer may write")
+	fs.Int64Var(&u.totalBytes, "max-total-bytes", d.MaxTotalBytes, "maximum bytes the whole extraction may write")
+	fs.Float64Var(&u.ratio, "max-ratio", d.MaxRatio, "maximum expansion of a layer (bytes written / input bytes), applied past 64 MiB")
+	fs.IntVar(&u.files, "max-files", d.MaxTotalFiles, "maximum files the whole extraction may create")
+	fs.DurationVar(&u.timeout, "layer-timeout", d.LayerTimeout, "maximum time to extract one layer")
+}
+
+func (u *unpackFlags) limits() (unpack.Limits, error) {
+	l := unpack.DefaultLimits()
+	if u.maxDepth < 1 || u.layerBytes < 1 || u.totalBytes < 1 || u.ratio <= 1 || u.files < 1 || u.timeout <= 0 {
+		return l, usageError{fmt.Errorf("limits must be positive (and --max-ratio above 1)")}
+	}
+	l.MaxDepth, l.MaxLayerBytes, l.MaxTotalBytes, l.MaxRatio, l.MaxTotalFiles, l.LayerTimeout = u.maxDepth, u.layerBytes, u.totalBytes, u.ratio, u.files, u.timeout
+	l.MaxLayerFiles = min(l.MaxLayerFiles, u.files)
+	return l, nil
+}
+
+func newScan(g *globals) *cobra.Command {
+	var uf unpackFlags
+	cmd := &cobra.Command{
+		Use:   "scan TARGET",
+		Short: "Unpack and analyse a firmware image or a directory tree",
+		Long: `scan reads TARGET (a firmware image, any file, or a directory), unpacks every
+embedded format it finds (recursively, within the limits), reads every file
+once, and writes a report: the layer tree, the file inventory and everything
+the analyzers found. Parts that cannot be read are listed as problems; the
+rest is still analysed.
+
+The JSON report follows schema/report.schema.json and can be read back by
+other thingsec commands.
+
+` + exitHelp,
+		Example: `  thingsec scan firmware.bin
+  thingsec scan --format json -o report.json firmware.bin
+  thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
+  thingsec scan ./rootfs`,
+		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := g.resolveFormat("table", "json")
+			if err != nil {
+				return err
+			}
+			lim, err := uf.limits()
+			if err != nil {
+				return err
+			}
+			cfg := scanConfig(g, args[0])
+			cfg.Unpack = !uf.noUnpack
+			cfg.KeepExtracted = uf.keep
+			cfg.Limits = lim
+			prog := newProgress(g)
+			cfg.Progress = prog
+			rep, err := engine.Scan(cmd.Context(), cfg)
+			prog.done()
+			if err != nil {
+				return err
+			}
+			return g.write(format, func(w io.Writer) error {
+				switch format {
+				case "json":
+					return report.JSON(w, rep)
+				default:
+					return report.Table(w, rep)
+				}
+			})
+		},
+	}
+	uf.register(cmd.Flags(), true)
+	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
+	return cmd
+}
+
+// scanConfig is the engine configuration every scanning command starts from.
+func scanConfig(g *globals, target string) engine.Config {
+	return engine.Config{
+		Target:  target,
+		Version: Version(),
+		Workers: g.workers,
+		Unpack:  true,
+		Files:   DefaultFileAnalyzers(),
+		Trees:   DefaultTreeAnalyzers(),
+	}
+}
+
+// resolveFormat checks --format against the allowed ones; the first is the
+// default on a terminal, the second elsewhere.
+func (g *globals) resolveFormat(allowed ...string) (string, error) {
+	if g.format == "" {
+		if g.output == "" && isTerminal(g.stdout) {
+			return allowed[0], nil
+		}
+		return allowed[1], nil
+	}
+	for _, a := range allowed {
+		if g.format == a {
+			return a, nil
+		}
+	}
+	return "", usageError{fmt.Errorf("--format %q: this command writes %v", g.format, allowed)}
+}
+
+// write sends output to -o FILE (atomically: a partial report never
+// replaces a good one) or to stdout.
+func (g *globals) write(format string, enc func(io.Writer) error) error {
+	if g.output == "" || g.output == "-" {
+		return enc(g.stdout)
+	}
+	dir := filepath.Dir(g.output)
+	tmp, err := os.CreateTemp(dir, ".thingsec-*")
+	if err != nil {
+		return usageError{fmt.Errorf("cannot write %s: %v", g.output, err)}
+	}
+	defer os.Remove(tmp.Name())
+	if err := enc(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), g.output)
+}

@@ -1,0 +1,260 @@
+// Package engine runs a scan: target -> unpack -> walk once -> file
+// analyzers -> tree analyzers -> report. It holds no analysis logic of its
+// own besides the file inventory every analyzer builds on.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack"
+)
+
+// Progress receives updates on long work. Implementations must be safe for
+// concurrent use.
+type Progress interface {
+	Stage(name string)
+	Unpacked(layers int, bytes int64)
+	Walked(files int, bytes int64)
+}
+
+// Config is one scan's settings.
+type Config struct {
+	Target  string
+	Version string
+	Workers int
+	// Unpack carves and extracts embedded formats; off, only the given
+	// tree is analysed.
+	Unpack bool
+	Limits unpack.Limits
+	// TempDir is where the work directory is made ("" = os.TempDir()).
+	TempDir string
+	// KeepExtracted, when set, is used as the work directory and kept.
+	KeepExtracted string
+	// MaxInMemory is the largest file read whole into memory for the
+	// analyzers; larger files are read through an io.ReaderAt.
+	MaxInMemory int64
+	Files       []plugin.FileAnalyzer
+	Trees       []plugin.TreeAnalyzer
+	Progress    Progress
+	Now         func() time.Time
+}
+
+// Scan runs the pipeline. An *InputError means the target is unusable;
+// every other problem found on the way is listed in the report.
+func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
+	fi, err := checkTarget(cfg.Target)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Workers < 1 {
+		cfg.Workers = 1
+	}
+	if cfg.MaxInMemory == 0 {
+		cfg.MaxInMemory = 64 << 20
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = nopProgress{}
+	}
+	rep := &model.Report{
+		SchemaVersion: model.SchemaVersion,
+		Tool:          model.Tool{Name: "thingsec", Version: cfg.Version},
+		StartedAt:     cfg.Now().UTC().Truncate(time.Second),
+		Target:        model.Target{Name: filepath.Base(filepath.Clean(cfg.Target)), Kind: "file", Size: fi.Size()},
+	}
+	if fi.IsDir() {
+		rep.Target.Kind = "directory"
+		rep.Target.Size = 0
+	}
+	stage := func(name string, t0 time.Time) {
+		rep.Durations = append(rep.Durations, model.StageDuration{Stage: name, Seconds: time.Since(t0).Seconds()})
+	}
+
+	work, cleanup, err := workDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+
+	t0 := time.Now()
+	cfg.Progress.Stage("unpack")
+	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked})
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	var root *unpack.Layer
+	if fi.IsDir() {
+		root, err = sess.AddDir(ctx, cfg.Target)
+	} else {
+		root, err = sess.AddFile(cfg.Target)
+	}
+	if err != nil {
+		return nil, &InputError{Target: cfg.Target, Reason: err.Error(), Err: err}
+	}
+	if !fi.IsDir() {
+		sum, err := hashFile(cfg.Target)
+		if err != nil {
+			return nil, &InputError{Target: cfg.Target, Reason: "cannot read: " + err.Error(), Err: err}
+		}
+		rep.Target.SHA256 = sum
+	}
+	if cfg.Unpack {
+		if err := sess.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	_ = root
+	stage("unpack", t0)
+
+	t0 = time.Now()
+	cfg.Progress.Stage("analyze")
+	w := newWalker(cfg, sess.Layers())
+	res := w.run(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	stage("analyze", t0)
+
+	for _, l := range sess.Layers() {
+		rep.Layers = append(rep.Layers, l.Layer)
+	}
+	rep.Files = w.files
+	rep.Problems = append(rep.Problems, sess.Problems()...)
+	rep.Problems = append(rep.Problems, res.Problems...)
+	rep.Components = res.Components
+	rep.Findings = res.Findings
+	rep.Services = res.Services
+
+	t0 = time.Now()
+	cfg.Progress.Stage("detect")
+	for _, ta := range cfg.Trees {
+		var out plugin.Results
+		if err := ta.AnalyzeTree(ctx, w, rep, &out); err != nil {
+			rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", ta.Name(), err)})
+		}
+		rep.Components = append(rep.Components, out.Components...)
+		rep.Findings = append(rep.Findings, out.Findings...)
+		rep.Services = append(rep.Services, out.Services...)
+		rep.Problems = append(rep.Problems, out.Problems...)
+	}
+	stage("detect", t0)
+	Finish(rep)
+	return rep, nil
+}
+
+// Finish sorts the report's lists into their canonical order and fills
+// the summary, so equal scans give byte-identical JSON.
+func Finish(rep *model.Report) {
+	sort.SliceStable(rep.Findings, func(i, j int) bool {
+		a, b := rep.Findings[i], rep.Findings[j]
+		if a.Severity.Rank() != b.Severity.Rank() {
+			return a.Severity.Rank() > b.Severity.Rank()
+		}
+		if a.RuleID != b.RuleID {
+			return a.RuleID < b.RuleID
+		}
+		if a.Location.Path != b.Location.Path {
+			return a.Location.Path < b.Location.Path
+		}
+		return a.Fingerprint < b.Fingerprint
+	})
+	s := model.Summary{
+		Layers:     len(rep.Layers),
+		FileTypes:  map[string]int{},
+		Findings:   map[string]int{},
+		Components: len(rep.Components),
+	}
+	for _, f := range rep.Files {
+		s.Files++
+		s.Bytes += f.Size
+		s.FileTypes[f.Type]++
+	}
+	for _, sev := range model.Severities {
+		s.Findings[string(sev)] = 0
+	}
+	for _, f := range rep.Findings {
+		s.Findings[string(f.Severity)]++
+	}
+	s.Vulnerabilities = len(rep.Vulnerabilities)
+	s.Problems = len(rep.Problems)
+	rep.Summary = s
+	for _, p := range []*[]model.Component{&rep.Components} {
+		if *p == nil {
+			*p = []model.Component{}
+		}
+	}
+	if rep.Files == nil {
+		rep.Files = []model.File{}
+	}
+	if rep.Layers == nil {
+		rep.Layers = []model.Layer{}
+	}
+	if rep.Services == nil {
+		rep.Services = []model.Service{}
+	}
+	if rep.Findings == nil {
+		rep.Findings = []model.Finding{}
+	}
+	if rep.Vulnerabilities == nil {
+		rep.Vulnerabilities = []model.Vulnerability{}
+	}
+	if rep.Problems == nil {
+		rep.Problems = []model.Problem{}
+	}
+	if rep.Durations == nil {
+		rep.Durations = []model.StageDuration{}
+	}
+}
+
+func workDir(cfg Config) (string, func(), error) {
+	if cfg.KeepExtracted != "" {
+		if err := os.MkdirAll(cfg.KeepExtracted, 0o755); err != nil {
+			return "", nil, &InputError{Target: cfg.KeepExtracted, Reason: "cannot create extraction directory: " + err.Error(), Err: err}
+		}
+		ents, err := os.ReadDir(cfg.KeepExtracted)
+		if err != nil {
+			return "", nil, &InputError{Target: cfg.KeepExtracted, Reason: err.Error(), Err: err}
+		}
+		if len(ents) > 0 {
+			return "", nil, &InputError{Target: cfg.KeepExtracted, Reason: "extraction directory is not empty; choose a new or empty one"}
+		}
+		return cfg.KeepExtracted, func() {}, nil
+	}
+	d, err := os.MkdirTemp(cfg.TempDir, "thingsec-")
+	if err != nil {
+		return "", nil, fmt.Errorf("work directory: %w", err)
+	}
+	return d, func() { os.RemoveAll(d) }, nil
+}
+
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type nopProgress struct{}
+
+func (nopProgress) Stage(string)        {}
+func (nopProgress) Unpacked(int, int64) {}
+func (nopProgress) Walked(int, int64)   {}

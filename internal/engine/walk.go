@@ -1,0 +1,265 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack"
+)
+
+// walker reads every regular file of every layer once, records it in the
+// inventory and hands it to the file analyzers that want it.
+type walker struct {
+	cfg    Config
+	layers []*unpack.Layer
+	byID   map[string]*unpack.Layer
+	files  []model.File
+	roots  map[string]*os.Root
+	rootMu sync.Mutex
+}
+
+func newWalker(cfg Config, layers []*unpack.Layer) *walker {
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}}
+	for _, l := range layers {
+		w.byID[l.ID] = l
+	}
+	return w
+}
+
+type job struct {
+	l   *unpack.Layer
+	idx int // index into w.files
+	out plugin.Results
+}
+
+func (w *walker) run(ctx context.Context) *plugin.Results {
+	var jobs []*job
+	for _, l := range w.layers {
+		if l.Dir == "" || !l.Extracted {
+			continue
+		}
+		paths := make([]string, 0, len(l.Entries))
+		for p := range l.Entries {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			e := l.Entries[p]
+			f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: lsMode(e.Mode), UID: e.UID, GID: e.GID}
+			for _, c := range l.Children[p] {
+				f.Unpacked = append(f.Unpacked, c.ID)
+			}
+			f.Unclaimed = l.Regions[p]
+			switch {
+			case e.Mode.IsRegular() || e.Hardlink:
+				f.Type = "pending"
+				if e.Hardlink {
+					f.LinkTarget = e.Linkname
+				}
+				w.files = append(w.files, f)
+				jobs = append(jobs, &job{l: l, idx: len(w.files) - 1})
+			default:
+				f.Type = entryType(e.Mode)
+				f.LinkTarget = e.Linkname
+				if !e.Mode.IsDir() {
+					f.Size = 0
+				}
+				w.files = append(w.files, f)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	ch := make(chan *job)
+	var mu sync.Mutex
+	var nfiles int
+	var nbytes int64
+	for i := 0; i < w.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 0, 1<<20)
+			for j := range ch {
+				if ctx.Err() != nil {
+					continue
+				}
+				buf = w.file(ctx, j, buf)
+				mu.Lock()
+				nfiles++
+				nbytes += w.files[j.idx].Size
+				n, b := nfiles, nbytes
+				mu.Unlock()
+				w.cfg.Progress.Walked(n, b)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		ch <- j
+	}
+	close(ch)
+	wg.Wait()
+	w.closeRoots()
+	res := &plugin.Results{}
+	for _, j := range jobs {
+		res.Merge(&j.out)
+	}
+	return res
+}
+
+func (w *walker) root(l *unpack.Layer) (*os.Root, error) {
+	w.rootMu.Lock()
+	defer w.rootMu.Unlock()
+	if r, ok := w.roots[l.ID]; ok {
+		return r, nil
+	}
+	r, err := os.OpenRoot(l.Dir)
+	if err != nil {
+		return nil, err
+	}
+	w.roots[l.ID] = r
+	return r, nil
+}
+
+func (w *walker) closeRoots() {
+	for _, r := range w.roots {
+		r.Close()
+	}
+	w.roots = map[string]*os.Root{}
+}
+
+func (w *walker) problem(j *job, path, msg string) {
+	j.out.Problems = append(j.out.Problems, model.Problem{Layer: j.l.ID, Path: path, Stage: "walk", Kind: "io", Message: msg})
+}
+
+// file reads one file once: hash, type, then every analyzer that wants it.
+// buf is reused between files of one worker.
+func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
+	f := &w.files[j.idx]
+	f.Type = filetype.Data
+	root, err := w.root(j.l)
+	if err != nil {
+		w.problem(j, f.Path, err.Error())
+		return buf
+	}
+	fh, err := root.Open(f.Path[1:])
+	if err != nil {
+		w.problem(j, f.Path, "cannot open: "+err.Error())
+		return buf
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		w.problem(j, f.Path, "not a regular file on disk")
+		return buf
+	}
+	size := st.Size()
+	f.Size = size
+	in := &plugin.Input{R: fh}
+	h := sha256.New()
+	if size <= w.cfg.MaxInMemory {
+		buf = buf[:0]
+		b := bytes.NewBuffer(buf)
+		if _, err := io.Copy(b, io.LimitReader(fh, size)); err != nil {
+			w.problem(j, f.Path, "read error: "+err.Error())
+		}
+		buf = b.Bytes()
+		in.Data = buf
+		in.R = bytes.NewReader(buf)
+		h.Write(buf)
+		in.Head = buf[:min(len(buf), filetype.HeadSize)]
+	} else {
+		if _, err := io.Copy(h, fh); err != nil {
+			w.problem(j, f.Path, "read error: "+err.Error())
+		}
+		head := make([]byte, filetype.HeadSize)
+		n, _ := fh.ReadAt(head, 0)
+		in.Head = head[:n]
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	ft := filetype.Detect(f.Path, in.Head, size)
+	f.Type, f.Arch = ft.Type, ft.Arch
+	e := j.l.Entries[f.Path]
+	in.FileInfo = plugin.FileInfo{Layer: j.l.ID, Path: f.Path, Mode: e.Mode, UID: e.UID, GID: e.GID, Size: size, Type: ft, Head: in.Head}
+	in.Loc = model.Location{Layer: j.l.ID, Chain: j.l.Chain, Path: f.Path}
+	if w.claimed(j.l, f.Path, size) {
+		return buf
+	}
+	for _, a := range w.cfg.Files {
+		if !a.FileRequired(&in.FileInfo) {
+			continue
+		}
+		if err := w.analyze(ctx, a, in, &j.out); err != nil {
+			j.out.Problems = append(j.out.Problems, model.Problem{Layer: j.l.ID, Path: f.Path, Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", a.Name(), err)})
+		}
+	}
+	return buf
+}
+
+// analyze runs one analyzer, turning a panic into an error so that one
+// analyzer's bug costs one file, not the scan.
+func (w *walker) analyze(ctx context.Context, a plugin.FileAnalyzer, in *plugin.Input, out *plugin.Results) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return a.Analyze(ctx, in, out)
+}
+
+// claimed says whether a file was entirely unpacked into a child layer (a
+// squashfs image, a gzip stream): its content is analysed there, not as
+// opaque bytes here.
+func (w *walker) claimed(l *unpack.Layer, p string, size int64) bool {
+	for _, c := range l.Children[p] {
+		if c.Extracted && c.Offset == 0 && (c.Size == 0 || c.Size >= size) {
+			return true
+		}
+	}
+	return false
+}
+
+// Files implements plugin.Tree.
+func (w *walker) Files() []model.File { return w.files }
+
+// Chain implements plugin.Tree.
+func (w *walker) Chain(layer string) string {
+	if l, ok := w.byID[layer]; ok {
+		return l.Chain
+	}
+	return ""
+}
+
+// ReadFile implements plugin.Tree.
+func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
+	l, ok := w.byID[layer]
+	if !ok || l.Dir == "" {
+		return nil, fmt.Errorf("no layer %s", layer)
+	}
+	root, err := w.root(l)
+	if err != nil {
+		return nil, err
+	}
+	f, err := root.Open(p[1:])
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return io.ReadAll(io.LimitReader(f, max))
+}

@@ -1,0 +1,51 @@
+package model
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Severity of a finding or vulnerability.
+type Severity string
+
+// Severities, most severe first.
+const (
+	Critical Severity = "critical"
+	High     Severity = "high"
+	Medium   Severity = "medium"
+	Low      Severity = "low"
+	Info     Severity = "info"
+)
+
+// Severities lists all severities, most severe first.
+var Severities = []Severity{Critical, High, Medium, Low, Info}
+
+// Rank orders severities: critical is 5, info 1, unknown 0.
+func (s Severity) Rank() int {
+	for i, v := range Severities {
+		if v == s {
+			return len(Severities) - i
+		}
+	}
+	return 0
+}
+
+// ParseSeverity accepts a severity name in any case.
+func ParseSeverity(s string) (Severity, bool) {
+	v := Severity(strings.ToLower(strings.TrimSpace(s)))
+	return v, v.Rank() > 0
+}
+
+// Fingerprint makes the stable identity of a finding from its rule, its
+// in-filesystem path and a rule-specific key (a user name, a key hash, a
+// normalised config line). Offsets and line numbers never go in.
+func Fingerprint(ruleID, path, key string) string {
+	h := sha256.New()
+	h.Write([]byte(ruleID))
+	h.Write([]byte{0})
+	h.Write([]byte(path))
+	h.Write([]byte{0})
+	h.Write([]byte(key))
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}

@@ -1,0 +1,28 @@
+// Package report writes a model.Report in each output format.
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// JSON writes the report as indented JSON, the canonical form that every
+// other command can read back.
+func JSON(w io.Writer, rep *model.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}
+
+// ReadJSON reads a report written by JSON.
+func ReadJSON(r io.Reader) (*model.Report, error) {
+	var rep model.Report
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&rep); err != nil {
+		return nil, err
+	}
+	return &rep, nil
+}

@@ -1,0 +1,60 @@
+// Package reporttest validates reports against the published JSON schema
+// in tests.
+package reporttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// Validate fails t unless doc (a JSON report) is valid against the schema.
+func Validate(t testing.TB, doc []byte) {
+	t.Helper()
+	raw, err := model.JSONSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(model.SchemaID, sch); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(model.SchemaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Fatalf("report does not match the schema: %v", err)
+	}
+}
+
+// Normalize zeroes the fields that legitimately differ between two scans
+// of the same input (start time, durations) and re-encodes the report.
+func Normalize(t testing.TB, doc []byte) []byte {
+	t.Helper()
+	var rep model.Report
+	if err := json.Unmarshal(doc, &rep); err != nil {
+		t.Fatal(err)
+	}
+	rep.StartedAt = time.Time{}
+	for i := range rep.Durations {
+		rep.Durations[i].Seconds = 0
+	}
+	out, err := json.MarshalIndent(&rep, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package unpack
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// carver finds every registered format's magic in one multi-pattern pass.
+type carver struct {
+	formats []format.Format
+	trie    *ahocorasick.Trie
+	pats    []pattern
+	maxLen  int
+	maxOff  int64
+}
+
+type pattern struct {
+	fi  int   // index into formats
+	off int64 // where the magic sits inside the format
+}
+
+type candidate struct {
+	f    format.Format
+	fi   int
+	off  int64
+	size int64
+	m    format.Match
+}
+
+const (
+	chunkSize = 4 << 20
+	// maxIdentify bounds the Identify calls per file: a file of zlib-like
+	// noise must not take minutes.
+	maxIdentify = 200_000
+	// minRegion is the smallest unclaimed range worth reporting.
+	minRegion = 512
+)
+
+func newCarver(fs []format.Format) *carver {
+	c := &carver{formats: fs}
+	b := ahocorasick.NewTrieBuilder()
+	for i, f := range fs {
+		for _, sig := range f.Signatures() {
+			b.AddPattern(sig.Magic)
+			c.pats = append(c.pats, pattern{fi: i, off: sig.Offset})
+			c.maxLen = max(c.maxLen, len(sig.Magic))
+			c.maxOff = max(c.maxOff, sig.Offset+int64(len(sig.Magic)))
+		}
+	}
+	c.trie = b.Build()
+	return c
+}
+
+// scan returns the validated, non-overlapping candidates in r in offset
+// order. With all false only a format starting at offset 0 counts (a file
+// inside a file tree is recognised only when it is an archive or image as
+// a whole). With all true it also returns the unclaimed regions.
+func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) ([]candidate, []model.Region, error) {
+	if len(c.pats) == 0 {
+		return nil, nil, nil
+	}
+	type key struct {
+		off int64
+		fi  int
+	}
+	seen := map[key]bool{}
+	var cands []candidate
+	limit := size
+	if !all {
+		limit = min(size, c.maxOff)
+	}
+	buf := make([]byte, min(int64(chunkSize+c.maxLen), limit))
+	for base := int64(0); base < limit; base += chunkSize {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), limit-base)], base)
+		if err != nil && err != io.EOF {
+			return nil, nil, err
+		}
+		data := buf[:n]
+		c.trie.Walk(data, func(end, l, pi int64) bool {
+			pos := base + end - l + 1
+			if pos-base >= chunkSize { // belongs to the next chunk's overlap
+				return true
+			}
+			p := c.pats[pi]
+			start := pos - p.off
+			if start < 0 || (!all && start != 0) {
+				return true
+			}
+			k := key{start, p.fi}
+			if !seen[k] {
+				seen[k] = true
+				cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
+			}
+			return true
+		})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].off != cands[j].off {
+			return cands[i].off < cands[j].off
+		}
+		return cands[i].fi < cands[j].fi
+	})
+	var out []candidate
+	var covered int64
+	var err error
+	for i, cd := range cands {
+		if i >= maxIdentify {
+			err = fmt.Errorf("more than %d signature candidates: carving stopped at offset 0x%x", maxIdentify, cd.off)
+			break
+		}
+		if cd.off < covered {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		m, ierr := identify(cd.f, io.NewSectionReader(r, cd.off, size-cd.off), size-cd.off)
+		if ierr != nil {
+			continue
+		}
+		cd.m = m
+		cd.size = size - cd.off
+		if m.Size > 0 && m.Size < cd.size {
+			cd.size = m.Size
+		}
+		if m.Size > 0 || cd.off == 0 {
+			covered = cd.off + cd.size
+		}
+		out = append(out, cd)
+	}
+	var regions []model.Region
+	if all {
+		regions = unclaimed(r, size, out)
+	}
+	return out, regions, err
+}
+
+// identify calls f.Identify, turning a panic into a rejection: a format's
+// bug must not take the scan down.
+func identify(f format.Format, r io.ReaderAt, size int64) (m format.Match, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("identify %s: panic: %v", f.Name(), p)
+		}
+	}()
+	return f.Identify(r, size)
+}
+
+// unclaimed measures the gaps between candidates.
+func unclaimed(r io.ReaderAt, size int64, cands []candidate) []model.Region {
+	var out []model.Region
+	pos := int64(0)
+	add := func(from, to int64) {
+		if to-from >= minRegion {
+			out = append(out, measure(r, from, to-from))
+		}
+	}
+	for _, c := range cands {
+		if c.off > pos {
+			add(pos, c.off)
+		}
+		pos = max(pos, c.off+c.size)
+	}
+	if pos < size {
+		add(pos, size)
+	}
+	return out
+}
+
+// measure computes a region's entropy from at most 8 MiB of evenly spaced
+// samples, so a large opaque blob costs little.
+func measure(r io.ReaderAt, off, size int64) model.Region {
+	var hist [256]int64
+	const sample = 64 << 10
+	step := int64(sample)
+	if size > 8<<20 {
+		step = size / 128
+	}
+	buf := make([]byte, sample)
+	var total int64
+	for p := off; p < off+size; p += step {
+		n, _ := r.ReadAt(buf[:min(sample, off+size-p)], p)
+		for _, b := range buf[:n] {
+			hist[b]++
+		}
+		total += int64(n)
+		if n == 0 {
+			break
+		}
+	}
+	var h float64
+	for _, c := range hist {
+		if c > 0 {
+			q := float64(c) / float64(total)
+			h -= q * math.Log2(q)
+		}
+	}
+	kind := "data"
+	switch {
+	case total > 0 && (hist[0xff] == total || hist[0] == total):
+		kind = "padding"
+	case h > 7.5:
+		kind = "high-entropy"
+	}
+	return model.Region{Offset: off, Size: size, Entropy: math.Round(h*1000) / 1000, Kind: kind}
+}

@@ -1,0 +1,99 @@
+// Package format is the contract between the unpacking engine and the
+// per-format unpackers (squashfs, cpio, uimage, gzip, ...).
+//
+// An unpacker is found by a carving scan: the engine searches the image for
+// every Signature of every registered Format in one multi-pattern pass, asks
+// the Format to Identify each candidate (validate header and checksums), and
+// then to Extract it into a Sink. The Sink owns all writing: it confines
+// paths to the layer, enforces the limits and records problems, so an
+// unpacker never touches the file system itself.
+package format
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"time"
+)
+
+// Signature is a magic byte string that marks a candidate. Offset is where
+// the magic sits relative to the start of the format (e.g. 0x438 for the
+// ext superblock magic, 257 for the tar "ustar" magic).
+type Signature struct {
+	Magic  []byte
+	Offset int64
+}
+
+// Match describes a validated candidate.
+type Match struct {
+	// Size is the number of bytes of the container that the format spans,
+	// when known from its header; 0 means "unknown, up to the end".
+	Size int64
+	// Description is a short human summary, e.g.
+	// "squashfs 4.0 little endian, gzip, 770 inodes".
+	Description string
+	// Extractable is false for formats that are identified but that this
+	// build cannot unpack (the layer is listed as identified-only).
+	Extractable bool
+}
+
+// Format is one unpacker.
+type Format interface {
+	// Name is a stable lower-case identifier ("squashfs", "gzip", "uimage").
+	Name() string
+	// Signatures lists the magics that make a carving candidate.
+	Signatures() []Signature
+	// Identify validates a candidate that starts at offset 0 of r (a view
+	// from the candidate start to the end of the container, size bytes).
+	// It must be cheap and must not trust any length field without bounds
+	// checks. It returns ErrNotMatch (possibly wrapped) when the bytes are not
+	// this format.
+	Identify(r io.ReaderAt, size int64) (Match, error)
+	// Extract unpacks the candidate into sink. It stops at the first error
+	// returned by the sink (a limit was hit) and returns it. Damaged parts
+	// that can be skipped are reported with sink.Problem and extraction
+	// continues with the rest.
+	Extract(ctx context.Context, r io.ReaderAt, size int64, sink Sink) error
+}
+
+// ErrNotMatch means "these bytes are not this format".
+var ErrNotMatch = errors.New("not this format")
+
+// Entry is one item an unpacker yields. Path is slash-separated and relative
+// to the layer root; the Sink cleans it and rejects escapes.
+type Entry struct {
+	Path    string
+	Mode    fs.FileMode // type bits (fs.ModeDir, fs.ModeSymlink, fs.ModeDevice, ...) + permissions incl. setuid
+	UID     int
+	GID     int
+	ModTime time.Time
+	// Linkname is the target of a symlink, or, with Hardlink, the layer path
+	// of the file this entry is a hard link to.
+	Linkname string
+	Hardlink bool
+	// Size of a regular file when known in advance (informational).
+	Size int64
+}
+
+// Sink receives entries. Implementations must be safe for use from one
+// goroutine at a time; an unpacker that decompresses in parallel serialises
+// its calls.
+type Sink interface {
+	// Add records an entry. For regular files r yields the content; for all
+	// other types r is nil. An error means a limit was hit or the work
+	// directory failed: the unpacker must stop and return it.
+	Add(e Entry, r io.Reader) error
+	// Problem records a non-fatal defect at path (a bad block, a CRC
+	// mismatch, an unsupported feature) and the unpacker carries on.
+	Problem(path string, err error)
+}
+
+// Unsupported returns an error saying that a variant is recognised but not
+// supported, for use with Sink.Problem or as Extract's result.
+func Unsupported(what string) error { return &UnsupportedError{What: what} }
+
+// UnsupportedError marks a recognised but unsupported variant.
+type UnsupportedError struct{ What string }
+
+func (e *UnsupportedError) Error() string { return "unsupported: " + e.What }

@@ -1,0 +1,427 @@
+// Package unpack turns a firmware image into a tree of layers: it carves
+// every file for embedded formats, extracts each validated one into its own
+// directory under a work directory, and recurses into what it wrote.
+//
+// All writes go through os.Root (see sink.go); every layer is bounded by
+// Limits; a damaged or hostile layer becomes a Problem and the rest of the
+// image is still unpacked.
+package unpack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// Layer is a model.Layer plus where its files are.
+type Layer struct {
+	model.Layer
+	// Dir holds the layer's files on disk; "" when not extracted.
+	Dir string
+	// Entries maps layer paths ("/etc/shadow") to their metadata as the
+	// format stored it (modes, owners, link targets).
+	Entries map[string]format.Entry
+	// Children maps a layer path to the layers found in that file.
+	Children map[string][]*Layer
+	// Regions are the parts of carved files that no format claimed.
+	Regions map[string][]model.Region
+	// carveAll is true when files of this layer are carved at every offset
+	// (containers and streams), false when only whole files are recognised
+	// (file systems and archives).
+	carveAll bool
+	f        format.Format
+}
+
+// Options configure a Session.
+type Options struct {
+	WorkDir string // must exist; each layer gets a sub-directory
+	Limits  Limits
+	Workers int
+	// Formats to carve for; nil means Registry().
+	Formats []format.Format
+	// Progress, when set, is called after each layer is extracted.
+	Progress func(layers int, bytes int64)
+}
+
+// Session unpacks one target.
+type Session struct {
+	opt        Options
+	lim        Limits
+	work       *os.Root
+	carver     *carver
+	mu         sync.Mutex
+	layers     []*Layer
+	problems   []model.Problem
+	totalBytes atomic.Int64
+	totalFiles atomic.Int64
+}
+
+// NewSession prepares a session writing under opt.WorkDir.
+func NewSession(opt Options) (*Session, error) {
+	if opt.Limits.MaxDepth == 0 {
+		opt.Limits = DefaultLimits()
+	}
+	if opt.Workers < 1 {
+		opt.Workers = 1
+	}
+	if opt.Formats == nil {
+		opt.Formats = Registry()
+	}
+	root, err := os.OpenRoot(opt.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("work directory: %w", err)
+	}
+	return &Session{opt: opt, lim: opt.Limits, work: root, carver: newCarver(opt.Formats)}, nil
+}
+
+// Close releases the work directory handle (it does not remove it).
+func (s *Session) Close() error { return s.work.Close() }
+
+// Layers returns all layers in ID order.
+func (s *Session) Layers() []*Layer { return s.layers }
+
+// Problems returns what went wrong, in the order found.
+func (s *Session) Problems() []model.Problem { return s.problems }
+
+func (s *Session) problem(layer, p, kind, msg string) {
+	s.mu.Lock()
+	s.problems = append(s.problems, model.Problem{Layer: layer, Path: p, Stage: "unpack", Kind: kind, Message: msg})
+	s.mu.Unlock()
+}
+
+// AddFile makes the root layer for a single file target.
+func (s *Session) AddFile(file string) (*Layer, error) {
+	fi, err := os.Stat(file)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	name := filepath.Base(abs)
+	l := s.newLayer(nil, "", "file", 0, fi.Size())
+	l.Chain = name
+	l.Dir = filepath.Dir(abs)
+	l.Extracted = true
+	l.carveAll = true
+	e := format.Entry{Path: "/" + name, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
+	owner(&e, fi)
+	l.Entries[e.Path] = e
+	return l, nil
+}
+
+// AddDir makes the root layer for a directory target. Symlinks are
+// recorded, never followed.
+func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := s.newLayer(nil, "", "directory", 0, 0)
+	l.Chain = filepath.Base(abs)
+	l.Dir = abs
+	l.Extracted = true
+	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		rel, _ := filepath.Rel(abs, p)
+		lp := path.Clean("/" + filepath.ToSlash(rel))
+		if err != nil {
+			s.problem(l.ID, lp, "io", err.Error())
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if lp == "/" {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			s.problem(l.ID, lp, "io", err.Error())
+			return nil
+		}
+		e := format.Entry{Path: lp, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			e.Linkname, _ = os.Readlink(p)
+		}
+		owner(&e, fi)
+		l.Entries[lp] = e
+		if fi.Mode().IsRegular() {
+			l.Size += fi.Size()
+		}
+		return nil
+	})
+	return l, err
+}
+
+func owner(e *format.Entry, fi fs.FileInfo) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.UID, e.GID = int(st.Uid), int(st.Gid)
+	}
+}
+
+func (s *Session) newLayer(parent *Layer, source, fmtName string, off, size int64) *Layer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &Layer{
+		Layer:    model.Layer{ID: fmt.Sprintf("L%d", len(s.layers)), Source: source, Format: fmtName, Offset: off, Size: size},
+		Entries:  map[string]format.Entry{},
+		Children: map[string][]*Layer{},
+		Regions:  map[string][]model.Region{},
+	}
+	if parent != nil {
+		l.Parent = parent.ID
+		l.Depth = parent.Depth + 1
+		l.Chain = parent.Chain
+		if !(parent.Format == "file" && parent.Depth == 0) {
+			l.Chain += ":" + source
+		}
+		l.Chain += fmt.Sprintf(" > %s@0x%x", fmtName, off)
+	}
+	s.layers = append(s.layers, l)
+	return l
+}
+
+// Run unpacks recursively, breadth first: every layer's files are carved
+// (in parallel), the layers found get their IDs in a deterministic order,
+// and then they are extracted in parallel.
+func (s *Session) Run(ctx context.Context) error {
+	level := append([]*Layer(nil), s.layers...)
+	for len(level) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var next []*Layer
+		for _, l := range level {
+			if l.Depth >= s.lim.MaxDepth {
+				if len(l.Entries) > 0 {
+					s.problem(l.ID, "", "limit", fmt.Sprintf("depth limit %d reached: files of this layer are not unpacked further", s.lim.MaxDepth))
+				}
+				continue
+			}
+			next = append(next, s.carveLayer(ctx, l)...)
+		}
+		s.extractAll(ctx, next)
+		level = next
+	}
+	return nil
+}
+
+type carveJob struct {
+	path  string
+	cands []candidate
+	reg   []model.Region
+	err   error
+}
+
+// carveLayer identifies the formats inside the files of l and creates
+// their (not yet extracted) layers.
+func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
+	if l.Dir == "" {
+		return nil
+	}
+	var paths []string
+	for p, e := range l.Entries {
+		if e.Mode.IsRegular() && !e.Hardlink && e.Size > 0 {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	root, err := os.OpenRoot(l.Dir)
+	if err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return nil
+	}
+	defer root.Close()
+	jobs := make([]carveJob, len(paths))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.opt.Workers)
+	for i, p := range paths {
+		jobs[i].path = p
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(j *carveJob) {
+			defer func() { <-sem; wg.Done() }()
+			if ctx.Err() != nil {
+				return
+			}
+			f, err := root.Open(j.path[1:])
+			if err != nil {
+				j.err = err
+				return
+			}
+			defer f.Close()
+			fi, err := f.Stat()
+			if err != nil || !fi.Mode().IsRegular() {
+				return
+			}
+			j.cands, j.reg, j.err = s.carver.scan(ctx, f, fi.Size(), l.carveAll || isBlob(l, j.path, f))
+		}(&jobs[i])
+	}
+	wg.Wait()
+	var out []*Layer
+	for _, j := range jobs {
+		if j.err != nil && !errors.Is(j.err, context.Canceled) {
+			s.problem(l.ID, j.path, "io", j.err.Error())
+		}
+		if len(j.reg) > 0 {
+			l.Regions[j.path] = j.reg
+		}
+		for _, c := range j.cands {
+			if len(s.layers) >= s.lim.MaxLayers {
+				s.problem(l.ID, j.path, "limit", fmt.Sprintf("more than %d layers: the rest is not unpacked", s.lim.MaxLayers))
+				return out
+			}
+			child := s.newLayer(l, j.path, c.f.Name(), c.off, c.size)
+			child.Description = c.m.Description
+			child.Extracted = c.m.Extractable
+			child.carveAll = isStream(c.f.Name())
+			child.f = c.f
+			l.Children[j.path] = append(l.Children[j.path], child)
+			if c.m.Extractable {
+				out = append(out, child)
+			}
+		}
+	}
+	return out
+}
+
+// extractAll extracts the given (new) layers in parallel.
+func (s *Session) extractAll(ctx context.Context, ls []*Layer) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, s.opt.Workers)
+	for _, l := range ls {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(l *Layer) {
+			defer func() { <-sem; wg.Done() }()
+			s.extract(ctx, l)
+			if s.opt.Progress != nil {
+				s.opt.Progress(len(s.layers), s.totalBytes.Load())
+			}
+		}(l)
+	}
+	wg.Wait()
+}
+
+func (s *Session) parent(l *Layer) *Layer {
+	for _, p := range s.layers {
+		if p.ID == l.Parent {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *Session) extract(ctx context.Context, l *Layer) {
+	parent := s.parent(l)
+	proot, err := os.OpenRoot(parent.Dir)
+	if err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return
+	}
+	defer proot.Close()
+	src, err := proot.Open(l.Source[1:])
+	if err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return
+	}
+	defer src.Close()
+	if err := s.work.Mkdir(l.ID, 0o755); err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return
+	}
+	root, err := s.work.OpenRoot(l.ID)
+	if err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return
+	}
+	defer root.Close()
+	l.Dir = filepath.Join(s.opt.WorkDir, l.ID)
+	fi, err := src.Stat()
+	if err != nil {
+		s.problem(l.ID, "", "io", err.Error())
+		return
+	}
+	size := fi.Size() - l.Offset
+	if l.Size > 0 && l.Size < size {
+		size = l.Size
+	}
+	sink := &layerSink{s: s, l: l, root: root, inSize: size}
+	lctx, cancel := context.WithTimeout(ctx, s.lim.LayerTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("unpacker crashed: %v", r)
+			}
+		}()
+		done <- l.f.Extract(lctx, io.NewSectionReader(src, l.Offset, size), size, sink)
+	}()
+	var xerr error
+	select {
+	case xerr = <-done:
+	case <-lctx.Done():
+		xerr = fmt.Errorf("%w: extraction took longer than %s", ErrLimit, s.lim.LayerTimeout)
+		s.problem(l.ID, "", "limit", xerr.Error())
+		// The unpacker goroutine sees the cancelled context and stops; its
+		// later writes are refused by the stopped sink.
+		sink.stopped = xerr
+	}
+	if xerr != nil && !errors.Is(xerr, ErrLimit) {
+		kind := "corrupt"
+		var ue *format.UnsupportedError
+		if errors.As(xerr, &ue) {
+			kind = "unsupported"
+		}
+		s.problem(l.ID, "", kind, fmt.Sprintf("%s at 0x%x in %s: %v", l.Format, l.Offset, l.Source, xerr))
+	}
+	l.Files = len(l.Entries)
+}
+
+// isStream says whether a format's output is a blob to carve at every
+// offset (streams, containers, volumes) rather than a file tree.
+func isStream(name string) bool {
+	switch name {
+	case "trx", "uimage", "fit", "kernel", "gzip", "zlib", "xz", "lzma", "bzip2", "zstd", "lz4", "lzop", "compress", "sparse", "ubi", "hexfile", "srec":
+		return true
+	}
+	return false
+}
+
+// isBlob says whether a file inside a file tree deserves a full carve: an
+// opaque binary that is not an executable or text. Others are recognised
+// only when the whole file is of a format.
+func isBlob(l *Layer, p string, f *os.File) bool {
+	head := make([]byte, 64)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	if n < 4 {
+		return false
+	}
+	if string(head[:4]) == "\x7fELF" {
+		return false
+	}
+	for _, b := range head {
+		if b == 0 || b >= 0x80 {
+			return l.Entries[p].Size >= 4096
+		}
+	}
+	return false
+}

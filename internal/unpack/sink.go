@@ -1,0 +1,249 @@
+package unpack
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// ErrLimit is returned to an unpacker when a limit is hit.
+var ErrLimit = errors.New("unpack limit reached")
+
+// layerSink writes one layer's entries under its directory through os.Root,
+// so no entry, symlink or hard link can write outside it. Modes, owners and
+// special files are kept as metadata only: nothing is created setuid, and
+// device nodes and FIFOs are never created.
+type layerSink struct {
+	s       *Session
+	l       *Layer
+	root    *os.Root
+	inSize  int64
+	written int64
+	stopped error
+}
+
+// clean turns an entry name into a layer path ("/etc/shadow"). It reports
+// names that tried to leave the layer.
+func clean(name string) (p string, unsafe bool) {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = strings.ReplaceAll(name, "\x00", "")
+	if strings.HasPrefix(name, "/") {
+		unsafe = true
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			unsafe = true
+		}
+	}
+	return path.Clean("/" + name), unsafe
+}
+
+func (k *layerSink) Problem(p string, err error) {
+	kind := "corrupt"
+	var ue *format.UnsupportedError
+	if errors.As(err, &ue) {
+		kind = "unsupported"
+	}
+	k.s.problem(k.l.ID, p, kind, err.Error())
+}
+
+func (k *layerSink) limit(msg string) error {
+	if k.stopped == nil {
+		k.stopped = fmt.Errorf("%w: %s", ErrLimit, msg)
+		k.s.problem(k.l.ID, "", "limit", msg)
+	}
+	return k.stopped
+}
+
+func (k *layerSink) Add(e format.Entry, r io.Reader) error {
+	if k.stopped != nil {
+		return k.stopped
+	}
+	p, unsafe := clean(e.Path)
+	if unsafe {
+		k.s.problem(k.l.ID, p, "unsafe", fmt.Sprintf("entry name %q points outside the layer; kept as %s", e.Path, p))
+	}
+	if p == "/" {
+		if e.Mode.IsDir() {
+			return nil
+		}
+		k.s.problem(k.l.ID, "", "corrupt", fmt.Sprintf("entry with empty name %q skipped", e.Path))
+		return nil
+	}
+	if len(k.l.Entries) >= k.s.lim.MaxLayerFiles {
+		return k.limit(fmt.Sprintf("layer %s has more than %d entries", k.l.ID, k.s.lim.MaxLayerFiles))
+	}
+	if k.s.totalFiles.Add(1) > int64(k.s.lim.MaxTotalFiles) {
+		return k.limit(fmt.Sprintf("scan has more than %d files", k.s.lim.MaxTotalFiles))
+	}
+	rel := p[1:]
+	if dir := path.Dir(rel); dir != "." {
+		if err := k.root.MkdirAll(dir, 0o755); err != nil {
+			k.s.problem(k.l.ID, p, "io", "cannot create parent directory: "+err.Error())
+			return nil
+		}
+	}
+	e.Path = p
+	switch {
+	case e.Mode.IsDir():
+		if err := k.root.Mkdir(rel, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			k.s.problem(k.l.ID, p, "io", err.Error())
+			return nil
+		}
+	case e.Mode&fs.ModeSymlink != 0:
+		target := k.safeLink(p, e.Linkname)
+		_ = k.root.Remove(rel)
+		if err := k.root.Symlink(target, rel); err != nil {
+			k.s.problem(k.l.ID, p, "io", "symlink: "+err.Error())
+		}
+	case e.Hardlink:
+		old, unsafe := clean(e.Linkname)
+		if unsafe && !strings.HasPrefix(e.Linkname, "/") {
+			k.s.problem(k.l.ID, p, "unsafe", fmt.Sprintf("hard link target %q points outside the layer", e.Linkname))
+		}
+		_ = k.root.Remove(rel)
+		if err := k.root.Link(old[1:], rel); err != nil {
+			k.s.problem(k.l.ID, p, "io", "hard link to "+old+": "+err.Error())
+			return nil
+		}
+		e.Mode = e.Mode &^ fs.ModeType
+		if src, ok := k.l.Entries[old]; ok {
+			e.Size = src.Size
+		}
+	case e.Mode.IsRegular():
+		n, err := k.write(rel, r)
+		e.Size = n
+		if err != nil {
+			k.l.Entries[p] = e
+			if errors.Is(err, ErrLimit) {
+				return err
+			}
+			k.s.problem(k.l.ID, p, "corrupt", "content truncated: "+err.Error())
+			return nil
+		}
+	default:
+		// Device nodes, FIFOs and sockets are recorded, never created.
+	}
+	k.l.Entries[p] = e
+	return nil
+}
+
+// safeLink rewrites a symlink target so that it resolves inside the layer:
+// absolute targets become relative to the layer root (firmware is full of
+// "/bin/busybox"), relative ones that climb out are clamped at the root.
+func (k *layerSink) safeLink(p, target string) string {
+	if target == "" {
+		return "."
+	}
+	dir := path.Dir(p)
+	var abs string
+	if strings.HasPrefix(target, "/") {
+		abs = path.Clean(target)
+	} else {
+		var parts []string
+		if dir != "/" {
+			parts = strings.Split(strings.Trim(dir, "/"), "/")
+		}
+		escaped := false
+		for _, c := range strings.Split(target, "/") {
+			switch c {
+			case "..":
+				if len(parts) == 0 {
+					escaped = true
+				} else {
+					parts = parts[:len(parts)-1]
+				}
+			case ".", "":
+			default:
+				parts = append(parts, c)
+			}
+		}
+		if escaped {
+			k.s.problem(k.l.ID, p, "unsafe", fmt.Sprintf("symlink target %q escapes the layer; clamped to the layer root", target))
+		}
+		abs = "/" + strings.Join(parts, "/")
+	}
+	rel := relPath(dir, abs)
+	return rel
+}
+
+// relPath returns target relative to dir (both absolute, cleaned).
+func relPath(dir, target string) string {
+	d := strings.Split(strings.Trim(dir, "/"), "/")
+	t := strings.Split(strings.Trim(target, "/"), "/")
+	if d[0] == "" {
+		d = nil
+	}
+	if t[0] == "" {
+		t = nil
+	}
+	i := 0
+	for i < len(d) && i < len(t) && d[i] == t[i] {
+		i++
+	}
+	var parts []string
+	for range d[i:] {
+		parts = append(parts, "..")
+	}
+	parts = append(parts, t[i:]...)
+	if len(parts) == 0 {
+		return "."
+	}
+	return strings.Join(parts, "/")
+}
+
+// write copies r into the layer, charging every byte against the limits.
+func (k *layerSink) write(rel string, r io.Reader) (int64, error) {
+	_ = k.root.Remove(rel) // a symlink or earlier entry of the same name must not redirect the write
+	f, err := k.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if r == nil {
+		return 0, nil
+	}
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		m, rerr := r.Read(buf)
+		if m > 0 {
+			if err := k.charge(int64(m)); err != nil {
+				f.Write(buf[:m])
+				return n + int64(m), err
+			}
+			if _, err := f.Write(buf[:m]); err != nil {
+				return n, err
+			}
+			n += int64(m)
+		}
+		if rerr == io.EOF {
+			return n, nil
+		}
+		if rerr != nil {
+			return n, rerr
+		}
+	}
+}
+
+func (k *layerSink) charge(n int64) error {
+	k.written += n
+	k.l.Bytes = k.written
+	lim := k.s.lim
+	if k.written > lim.MaxLayerBytes {
+		return k.limit(fmt.Sprintf("layer %s wrote more than %d bytes", k.l.ID, lim.MaxLayerBytes))
+	}
+	if k.s.totalBytes.Add(n) > lim.MaxTotalBytes {
+		return k.limit(fmt.Sprintf("scan wrote more than %d bytes", lim.MaxTotalBytes))
+	}
+	if k.written > lim.RatioGrace && k.inSize > 0 && float64(k.written)/float64(k.inSize) > lim.MaxRatio {
+		return k.limit(fmt.Sprintf("layer %s expands its %d input bytes more than %.0f times (decompression bomb?)", k.l.ID, k.inSize, lim.MaxRatio))
+	}
+	return nil
+}
