@@ -190,3 +190,11 @@ func TestAnalyzersGetWantedFiles(t *testing.T) {
 		t.Fatalf("analyzer panic not listed as a problem: %+v", rep.Problems)
 	}
 }
+
+func validateAndCompare(t *testing.T, a, b []byte) {
+	t.Helper()
+	reporttest.Validate(t, a)
+	if !bytes.Equal(reporttest.Normalize(t, a), reporttest.Normalize(t, b)) {
+		t.Fatal("two scans differ beyond times")
+	}
+}

@@ -1,0 +1,248 @@
+package unpack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+func newTestSink(t *testing.T, lim Limits) (*layerSink, string) {
+	t.Helper()
+	work := t.TempDir()
+	if lim.MaxDepth == 0 {
+		lim = DefaultLimits()
+	}
+	s, err := NewSession(Options{WorkDir: work, Limits: lim, Formats: []format.Format{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	l := s.newLayer(nil, "", "test", 0, 0)
+	if err := s.work.Mkdir("L0", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root, err := s.work.OpenRoot("L0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return &layerSink{s: s, l: l, root: root, inSize: 1 << 20}, work
+}
+
+func reg(p, data string) (format.Entry, io.Reader) {
+	return format.Entry{Path: p, Mode: 0o644}, strings.NewReader(data)
+}
+
+// noEscape asserts that nothing exists outside work except what the test
+// itself created.
+func noEscape(t *testing.T, work string) {
+	t.Helper()
+	parent := filepath.Dir(work)
+	ents, _ := os.ReadDir(parent)
+	for _, e := range ents {
+		if filepath.Join(parent, e.Name()) != work {
+			t.Errorf("something was written beside the work dir: %s", e.Name())
+		}
+	}
+}
+
+func TestSinkConfinesTraversal(t *testing.T) {
+	k, work := newTestSink(t, Limits{})
+	for _, name := range []string{"../../etc/evil", "/etc/abs", "a/../../../up", "..\\..\\win"} {
+		e, r := reg(name, "x")
+		if err := k.Add(e, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"/etc/evil", "/etc/abs", "/up", "/win"} {
+		if _, ok := k.l.Entries[want]; !ok {
+			t.Errorf("entry %s not recorded; have %v", want, keys(k.l.Entries))
+		}
+		if _, err := os.Stat(filepath.Join(work, "L0", want)); err != nil {
+			t.Errorf("%s not written inside the layer: %v", want, err)
+		}
+	}
+	if n := countKind(k.s, "unsafe"); n != 4 {
+		t.Errorf("%d unsafe problems, want 4: %+v", n, k.s.problems)
+	}
+	noEscape(t, work)
+}
+
+func TestSinkSymlinks(t *testing.T) {
+	k, work := newTestSink(t, Limits{})
+	links := []struct{ path, target, wantDisk string }{
+		{"bin/sh", "/bin/busybox", "busybox"},
+		{"usr/bin/env", "/bin/busybox", "../../bin/busybox"},
+		{"etc/escape", "../../../../etc/passwd", "passwd"},
+		{"lib/loop", "loop", "loop"},
+		{"www", "/tmp/www", "tmp/www"},
+	}
+	for _, l := range links {
+		if err := k.Add(format.Entry{Path: l.path, Mode: fs.ModeSymlink | 0o777, Linkname: l.target}, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.Readlink(filepath.Join(work, "L0", l.path))
+		if err != nil || got != l.wantDisk {
+			t.Errorf("%s -> %q on disk (%v), want %q", l.path, got, err, l.wantDisk)
+		}
+		if e := k.l.Entries["/"+l.path]; e.Linkname != l.target {
+			t.Errorf("%s: recorded target %q, want the original %q", l.path, e.Linkname, l.target)
+		}
+	}
+	if countKind(k.s, "unsafe") != 1 {
+		t.Errorf("escaping symlink not reported once: %+v", k.s.problems)
+	}
+	// A file written through a symlinked name replaces the link, never
+	// follows it.
+	e, r := reg("etc/escape", "data")
+	if err := k.Add(e, r); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(filepath.Join(work, "L0", "etc/escape"))
+	if err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("write through symlink: %v %v", fi, err)
+	}
+	noEscape(t, work)
+}
+
+func TestSinkSpecialFilesNotCreated(t *testing.T) {
+	k, work := newTestSink(t, Limits{})
+	for _, e := range []format.Entry{
+		{Path: "dev/null", Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666},
+		{Path: "dev/sda", Mode: fs.ModeDevice | 0o660},
+		{Path: "tmp/fifo", Mode: fs.ModeNamedPipe | 0o600},
+		{Path: "bin/su", Mode: fs.ModeSetuid | 0o755},
+	} {
+		var r io.Reader
+		if e.Mode.IsRegular() {
+			r = strings.NewReader("elf")
+		}
+		if err := k.Add(e, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"dev/null", "dev/sda", "tmp/fifo"} {
+		if _, err := os.Lstat(filepath.Join(work, "L0", p)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s created on disk: %v", p, err)
+		}
+		if _, ok := k.l.Entries["/"+p]; !ok {
+			t.Errorf("%s not recorded", p)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(work, "L0", "bin/su"))
+	if err != nil || fi.Mode()&fs.ModeSetuid != 0 {
+		t.Errorf("bin/su on disk: %v %v (must exist, never setuid)", fi, err)
+	}
+	if k.l.Entries["/bin/su"].Mode&fs.ModeSetuid == 0 {
+		t.Error("setuid bit lost from the recorded mode")
+	}
+}
+
+func TestSinkHardlinks(t *testing.T) {
+	k, work := newTestSink(t, Limits{})
+	e, r := reg("bin/busybox", "BB")
+	k.Add(e, r)
+	if err := k.Add(format.Entry{Path: "bin/ls", Mode: 0o755, Hardlink: true, Linkname: "bin/busybox"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(work, "L0", "bin/ls"))
+	if err != nil || string(b) != "BB" {
+		t.Errorf("hard link content %q %v", b, err)
+	}
+	// A hard link to a path outside the layer cannot reach it.
+	k.Add(format.Entry{Path: "evil", Mode: 0o644, Hardlink: true, Linkname: "../../../../etc/passwd"}, nil)
+	if _, err := os.Stat(filepath.Join(work, "L0", "evil")); err == nil {
+		t.Error("hard link to a path outside the layer was created")
+	}
+	noEscape(t, work)
+}
+
+func TestSinkLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		lim  func(*Limits)
+		add  func(k *layerSink) error
+	}{
+		{"layer bytes", func(l *Limits) { l.MaxLayerBytes = 1000 }, func(k *layerSink) error {
+			return k.Add(format.Entry{Path: "big", Mode: 0o644}, bytes.NewReader(make([]byte, 5000)))
+		}},
+		{"total bytes", func(l *Limits) { l.MaxTotalBytes = 1000 }, func(k *layerSink) error {
+			return k.Add(format.Entry{Path: "big", Mode: 0o644}, bytes.NewReader(make([]byte, 5000)))
+		}},
+		{"ratio", func(l *Limits) { l.RatioGrace = 100; l.MaxRatio = 2 }, func(k *layerSink) error {
+			k.inSize = 100
+			return k.Add(format.Entry{Path: "bomb", Mode: 0o644}, bytes.NewReader(make([]byte, 1000)))
+		}},
+		{"files", func(l *Limits) { l.MaxLayerFiles = 3 }, func(k *layerSink) error {
+			for i := 0; ; i++ {
+				if err := k.Add(format.Entry{Path: strings.Repeat("f", i+1), Mode: 0o644}, strings.NewReader("x")); err != nil {
+					return err
+				}
+				if i > 10 {
+					return nil
+				}
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := DefaultLimits()
+			tt.lim(&lim)
+			k, _ := newTestSink(t, lim)
+			err := tt.add(k)
+			if !errors.Is(err, ErrLimit) {
+				t.Fatalf("err = %v, want ErrLimit", err)
+			}
+			if countKind(k.s, "limit") != 1 {
+				t.Errorf("limit problem not listed once: %+v", k.s.problems)
+			}
+			// Further adds keep failing: the unpacker must stop.
+			if err := k.Add(format.Entry{Path: "later", Mode: 0o644}, strings.NewReader("x")); !errors.Is(err, ErrLimit) {
+				t.Errorf("add after limit: %v", err)
+			}
+		})
+	}
+}
+
+func TestRelPath(t *testing.T) {
+	tests := []struct{ dir, target, want string }{
+		{"/bin", "/bin/busybox", "busybox"},
+		{"/", "/etc", "etc"},
+		{"/usr/bin", "/bin/busybox", "../../bin/busybox"},
+		{"/a", "/", ".."},
+		{"/a/b", "/a/b", "."},
+	}
+	for _, tt := range tests {
+		if got := relPath(tt.dir, tt.target); got != tt.want {
+			t.Errorf("relPath(%q, %q) = %q, want %q", tt.dir, tt.target, got, tt.want)
+		}
+	}
+}
+
+func countKind(s *Session, kind string) int {
+	n := 0
+	for _, p := range s.problems {
+		if p.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+func keys(m map[string]format.Entry) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+var _ = context.Background
