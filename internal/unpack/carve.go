@@ -16,7 +16,7 @@ import (
 type carver struct {
 	formats []format.Format
 	trie    *ahocorasick.Trie
-	pats    []pattern
+	pats    [][]pattern // by trie pattern index: every (format, offset) sharing that magic
 	maxLen  int
 	maxOff  int64
 }
@@ -46,10 +46,20 @@ const (
 func newCarver(fs []format.Format) *carver {
 	c := &carver{formats: fs}
 	b := ahocorasick.NewTrieBuilder()
+	// The trie reports one pattern index per distinct magic, so formats
+	// and offsets that share a magic hang off one index.
+	index := map[string]int{}
 	for i, f := range fs {
 		for _, sig := range f.Signatures() {
-			b.AddPattern(sig.Magic)
-			c.pats = append(c.pats, pattern{fi: i, off: sig.Offset})
+			k := string(sig.Magic)
+			pi, ok := index[k]
+			if !ok {
+				pi = len(c.pats)
+				index[k] = pi
+				b.AddPattern(sig.Magic)
+				c.pats = append(c.pats, nil)
+			}
+			c.pats[pi] = append(c.pats[pi], pattern{fi: i, off: sig.Offset})
 			c.maxLen = max(c.maxLen, len(sig.Magic))
 			c.maxOff = max(c.maxOff, sig.Offset+int64(len(sig.Magic)))
 		}
@@ -91,15 +101,16 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 			if pos-base >= chunkSize { // belongs to the next chunk's overlap
 				return true
 			}
-			p := c.pats[pi]
-			start := pos - p.off
-			if start < 0 || (!all && start != 0) {
-				return true
-			}
-			k := key{start, p.fi}
-			if !seen[k] {
-				seen[k] = true
-				cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
+			for _, p := range c.pats[pi] {
+				start := pos - p.off
+				if start < 0 || (!all && start != 0) {
+					continue
+				}
+				k := key{start, p.fi}
+				if !seen[k] {
+					seen[k] = true
+					cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
+				}
 			}
 			return true
 		})

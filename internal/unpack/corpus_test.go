@@ -69,7 +69,7 @@ func TestFormatsCorpus(t *testing.T) {
 		files  []string
 		fake   bool
 	}{
-		{"android-sparse/simg.img", "sparse", nil, false},
+		{"android-sparse/simg.img", "android-sparse", nil, false},
 		{"archives/test.a", "ar", nil, false},
 		{"archives/test.bz2", "bzip2", nil, false},
 		{"archives/test.cpio", "cpio", nil, false},

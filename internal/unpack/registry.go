@@ -1,10 +1,28 @@
 package unpack
 
-import "github.com/thingsec/thingsec/internal/unpack/format"
+import (
+	"github.com/thingsec/thingsec/internal/unpack/ar"
+	"github.com/thingsec/thingsec/internal/unpack/cpio"
+	"github.com/thingsec/thingsec/internal/unpack/cramfs"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+	"github.com/thingsec/thingsec/internal/unpack/romfs"
+	"github.com/thingsec/thingsec/internal/unpack/sparse"
+	"github.com/thingsec/thingsec/internal/unpack/yaffs2"
+)
 
 // Registry lists every unpacker, in the order candidates at the same
 // offset are tried: containers and file systems before the streams they
-// may contain.
+// may contain, formats without a magic (yaffs2) last.
 func Registry() []format.Format {
-	return []format.Format{}
+	return []format.Format{
+		// file systems
+		cramfs.New(),
+		romfs.New(),
+		sparse.New(),
+		// archives
+		cpio.New(),
+		ar.New(),
+		// no magic: validated by structure only
+		yaffs2.New(),
+	}
 }

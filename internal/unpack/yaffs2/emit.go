@@ -1,0 +1,212 @@
+package yaffs2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// maxDepth bounds a parent chain (cycles are caught by it too).
+const maxDepth = 512
+
+var errDamaged = errors.New("yaffs2: damaged")
+
+// resolve gives the path of object id, or an error for a deleted object,
+// a broken chain or a cycle.
+func (img *image) resolve(id uint32, memo map[uint32]string) (string, error) {
+	var names []string
+	cur := id
+	for depth := 0; ; depth++ {
+		if cur == rootID {
+			break
+		}
+		if p, ok := memo[cur]; ok {
+			names = append(names, p)
+			break
+		}
+		if depth > maxDepth {
+			return "", fmt.Errorf("%w: parent chain too deep or cyclic", errDamaged)
+		}
+		if cur == unlinkedID || cur == deletedID {
+			return "", errDeleted
+		}
+		if cur == lostFound {
+			names = append(names, "lost+found")
+			break
+		}
+		o := img.objects[cur]
+		if o == nil {
+			return "", fmt.Errorf("%w: parent object %d missing", errDamaged, cur)
+		}
+		if cur != id && o.hdr.typ != typDir {
+			return "", fmt.Errorf("%w: parent object %d is not a directory", errDamaged, cur)
+		}
+		names = append(names, o.hdr.name)
+		cur = o.hdr.parent
+	}
+	for i, j := 0, len(names)-1; i < j; i, j = i+1, j-1 {
+		names[i], names[j] = names[j], names[i]
+	}
+	p := path.Join(names...)
+	memo[id] = p
+	return p, nil
+}
+
+var errDeleted = errors.New("deleted")
+
+type named struct {
+	p string
+	o *object
+}
+
+func (img *image) emit(ctx context.Context, sink format.Sink) error {
+	memo := map[uint32]string{}
+	var list []named
+	ids := make([]uint32, 0, len(img.objects))
+	for id := range img.objects {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		o := img.objects[id]
+		if id == rootID || o.hdr.parent == unlinkedID || o.hdr.parent == deletedID {
+			continue
+		}
+		p, err := img.resolve(id, memo)
+		if errors.Is(err, errDeleted) {
+			continue
+		}
+		if err != nil {
+			sink.Problem(o.hdr.name, err)
+			continue
+		}
+		list = append(list, named{p, o})
+	}
+	// Parents before children; hard links last so their targets exist.
+	sort.SliceStable(list, func(i, j int) bool {
+		hi, hj := list[i].o.hdr.typ == typHardlink, list[j].o.hdr.typ == typHardlink
+		if hi != hj {
+			return hj
+		}
+		return list[i].p < list[j].p
+	})
+	for _, n := range list {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := img.emitOne(ctx, n.p, n.o, memo, sink); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uint32]string, sink format.Sink) error {
+	h := o.hdr
+	e := format.Entry{Path: p, Mode: fileMode(h.mode), UID: int(h.uid), GID: int(h.gid), ModTime: h.mtime}
+	switch h.typ {
+	case typDir:
+		e.Mode = e.Mode.Perm() | fs.ModeDir | e.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
+	case typSymlink:
+		e.Linkname = h.alias
+	case typHardlink:
+		target, ok := memo[h.equiv]
+		if !ok || h.equiv == o.id {
+			sink.Problem(p, fmt.Errorf("%w: hard link to unknown object %d", errDamaged, h.equiv))
+			return nil
+		}
+		e.Mode, e.Hardlink, e.Linkname = 0o644, true, target
+		if t := img.objects[h.equiv]; t != nil {
+			e.Mode = fileMode(t.hdr.mode)
+		}
+	case typFile:
+		size := h.size
+		if limit := int64(img.maxData[o.id]) * img.l.page; size > limit {
+			sink.Problem(p, fmt.Errorf("%w: size %d but data chunks end at %d", errDamaged, size, limit))
+			size = limit
+		}
+		e.Mode &^= fs.ModeType
+		e.Size = size
+		return sink.Add(e, &fileReader{ctx: ctx, img: img, obj: o.id, left: size, path: p, sink: sink})
+	}
+	return sink.Add(e, nil)
+}
+
+// fileReader streams an object's data chunks in order; missing chunks
+// (holes) read as zeros.
+type fileReader struct {
+	ctx   context.Context
+	img   *image
+	obj   uint32
+	chunk uint32 // last chunk produced
+	buf   []byte
+	page  []byte // reused chunk buffer
+	left  int64
+	path  string
+	sink  format.Sink
+}
+
+func (f *fileReader) Read(p []byte) (int, error) {
+	for len(f.buf) == 0 {
+		if f.left <= 0 {
+			return 0, io.EOF
+		}
+		if err := f.ctx.Err(); err != nil {
+			return 0, err
+		}
+		f.chunk++
+		l := f.img.l
+		n := min(f.left, l.page)
+		if f.page == nil {
+			f.page = make([]byte, l.page)
+		}
+		b := f.page[:n]
+		clear(b)
+		if at, ok := f.img.data[dataKey{f.obj, f.chunk}]; ok {
+			k := min(int64(at.nbytes), n)
+			if err := format.ReadFull(f.img.r, b[:k], at.index*l.stride()); err != nil {
+				return 0, err
+			}
+		}
+		f.buf = b
+		f.left -= n
+	}
+	n := copy(p, f.buf)
+	f.buf = f.buf[n:]
+	return n, nil
+}
+
+// fileMode converts a Unix st_mode to fs.FileMode.
+func fileMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & 0o170000 {
+	case 0o040000:
+		mode |= fs.ModeDir
+	case 0o120000:
+		mode |= fs.ModeSymlink
+	case 0o020000:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case 0o060000:
+		mode |= fs.ModeDevice
+	case 0o010000:
+		mode |= fs.ModeNamedPipe
+	case 0o140000:
+		mode |= fs.ModeSocket
+	}
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
