@@ -3,9 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -156,10 +154,6 @@ func lsTable(w io.Writer, rep *model.Report, long bool) error {
 		chain[l.ID] = l.Chain
 		fmt.Fprintf(w, "%s%s %s @0x%x %d bytes %s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, l.Size, l.Description)
 	}
-	files := append([]model.File(nil), rep.Files...)
-	sort.SliceStable(files, func(i, j int) bool {
-		return files[i].Layer < files[j].Layer && len(files[i].Layer) <= len(files[j].Layer)
-	})
 	cur := ""
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
 	for _, f := range rep.Files {
@@ -182,7 +176,6 @@ func lsTable(w io.Writer, rep *model.Report, long bool) error {
 		fmt.Fprintf(tw, "%s\t%d/%d\t%d\t%s\t%s%s\n", f.Mode, f.UID, f.GID, f.Size, f.Type, name, extra)
 	}
 	tw.Flush()
-	printProblems(os.Stderr, nil)
 	if len(rep.Problems) > 0 {
 		fmt.Fprintln(w)
 		printProblems(w, rep.Problems)

@@ -28,7 +28,7 @@ func Table(w io.Writer, rep *model.Report) error {
 		total += d.Seconds
 	}
 	s := rep.Summary
-	p.f("Scanned  %d files, %s in %d layers in %.2fs\n", s.Files, human(s.Bytes), s.Layers, total)
+	p.f("Scanned  %d entries, %s in %d layers in %.2fs\n", s.Files, human(s.Bytes), s.Layers, total)
 
 	if len(rep.Layers) > 1 {
 		p.f("\nLAYERS\n")
