@@ -4,7 +4,10 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/ar"
 	"github.com/thingsec/thingsec/internal/unpack/cpio"
 	"github.com/thingsec/thingsec/internal/unpack/cramfs"
+	"github.com/thingsec/thingsec/internal/unpack/extfs"
+	"github.com/thingsec/thingsec/internal/unpack/fat"
 	"github.com/thingsec/thingsec/internal/unpack/format"
+	"github.com/thingsec/thingsec/internal/unpack/iso9660"
 	"github.com/thingsec/thingsec/internal/unpack/romfs"
 	"github.com/thingsec/thingsec/internal/unpack/sparse"
 	"github.com/thingsec/thingsec/internal/unpack/yaffs2"
@@ -19,6 +22,9 @@ func Registry() []format.Format {
 		cramfs.New(),
 		romfs.New(),
 		sparse.New(),
+		extfs.New(),
+		fat.New(),
+		iso9660.New(),
 		// archives
 		cpio.New(),
 		ar.New(),
