@@ -8,8 +8,11 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/fat"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 	"github.com/thingsec/thingsec/internal/unpack/iso9660"
+	"github.com/thingsec/thingsec/internal/unpack/jffs2"
 	"github.com/thingsec/thingsec/internal/unpack/romfs"
 	"github.com/thingsec/thingsec/internal/unpack/sparse"
+	"github.com/thingsec/thingsec/internal/unpack/ubi"
+	"github.com/thingsec/thingsec/internal/unpack/ubifs"
 	"github.com/thingsec/thingsec/internal/unpack/yaffs2"
 )
 
@@ -18,7 +21,10 @@ import (
 // may contain, formats without a magic (yaffs2) last.
 func Registry() []format.Format {
 	return []format.Format{
-		// file systems
+		// flash volumes and file systems
+		ubi.New(),
+		ubifs.New(),
+		jffs2.New(),
 		cramfs.New(),
 		romfs.New(),
 		sparse.New(),

@@ -1,0 +1,236 @@
+package ubifs
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/flate"
+
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+const (
+	rootInum = 1
+	// maxHole bounds the zeros appended after a file's last data block (a
+	// sparse tail); a larger claimed size is cut and reported.
+	maxHole       = 64 << 20
+	maxLinkTarget = 4096
+)
+
+// tree walks the directories from the root inode and emits every entry.
+func (f *fsys) tree(ctx context.Context) error {
+	if f.inodes[rootInum] == nil && len(f.dents[rootInum]) == 0 {
+		return errors.New("ubifs: root directory not found")
+	}
+	type item struct {
+		inum uint32
+		path string
+	}
+	visited := map[uint32]bool{rootInum: true}
+	links := map[uint32]string{}
+	stack := []item{{rootInum, ""}}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		names := make([]string, 0, len(f.dents[d.inum]))
+		for name, de := range f.dents[d.inum] {
+			if de.inum != 0 { // inum 0 is a deletion entry
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			de := f.dents[d.inum][name]
+			p := path.Join(d.path, de.name)
+			if de.name == "." || de.name == ".." || strings.ContainsAny(de.name, "/\x00") || de.inum > 0xFFFFFFFF {
+				f.sink.Problem(p, errors.New("ubifs: invalid directory entry"))
+				continue
+			}
+			inum := uint32(de.inum)
+			in := f.inodes[inum]
+			if in == nil {
+				f.sink.Problem(p, fmt.Errorf("ubifs: inode %d not found", inum))
+				continue
+			}
+			e := format.Entry{Path: p, Mode: fileMode(in.mode), UID: int(in.uid), GID: int(in.gid),
+				ModTime: time.Unix(in.mtime, int64(in.mtimeNs%1e9)).UTC()}
+			switch {
+			case e.Mode.IsDir():
+				if visited[inum] {
+					f.sink.Problem(p, errors.New("ubifs: directory linked twice (loop)"))
+					continue
+				}
+				visited[inum] = true
+				if err := f.sink.Add(e, nil); err != nil {
+					return err
+				}
+				stack = append(stack, item{inum, p})
+			case e.Mode&fs.ModeSymlink != 0:
+				e.Linkname = string(in.data[:min(len(in.data), maxLinkTarget)])
+				if err := f.sink.Add(e, nil); err != nil {
+					return err
+				}
+			case e.Mode.IsRegular():
+				if first, ok := links[inum]; ok {
+					e.Hardlink, e.Linkname = true, first
+					if err := f.sink.Add(e, nil); err != nil {
+						return err
+					}
+					continue
+				}
+				if in.nlink > 1 {
+					links[inum] = p
+				}
+				rd, n := f.fileReader(inum, in, p)
+				e.Size = n
+				if err := f.sink.Add(e, rd); err != nil {
+					return err
+				}
+			default:
+				if err := f.sink.Add(e, nil); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// fileReader streams a file's blocks, decompressing one at a time.
+func (f *fsys) fileReader(inum uint32, in *inode, p string) (io.Reader, int64) {
+	size := in.size
+	var last uint64
+	for blk := range f.data[inum] {
+		if end := (uint64(blk) + 1) * blockSize; end > last {
+			last = end
+		}
+	}
+	if size > last+maxHole {
+		f.sink.Problem(p, fmt.Errorf("ubifs: size %d far beyond the data, cut to %d", size, last+maxHole))
+		size = last + maxHole
+	}
+	return &fileReader{f: f, blocks: f.data[inum], size: int64(size), path: p}, int64(size)
+}
+
+type fileReader struct {
+	f      *fsys
+	blocks map[uint32]dataRef
+	size   int64
+	pos    int64
+	buf    []byte // rest of the current block
+	path   string
+}
+
+func (fr *fileReader) Read(p []byte) (int, error) {
+	if len(fr.buf) == 0 {
+		if fr.pos >= fr.size {
+			return 0, io.EOF
+		}
+		blk := uint32(fr.pos / blockSize)
+		b := fr.block(blk)
+		n := min(int64(blockSize), fr.size-fr.pos)
+		fr.buf = b[:n]
+		fr.pos += n
+	}
+	n := copy(p, fr.buf)
+	fr.buf = fr.buf[n:]
+	return n, nil
+}
+
+// block returns the 4 KiB content of block blk: zeros for a hole or a
+// damaged node (reported).
+func (fr *fileReader) block(blk uint32) []byte {
+	out := make([]byte, blockSize)
+	ref, ok := fr.blocks[blk]
+	if !ok {
+		return out
+	}
+	d, err := fr.f.readData(ref)
+	if err != nil {
+		fr.f.sink.Problem(fr.path, fmt.Errorf("block %d: %w", blk, err))
+		return out
+	}
+	copy(out, d)
+	return out
+}
+
+// readData reads and decompresses one data node.
+func (f *fsys) readData(ref dataRef) ([]byte, error) {
+	if ref.len < dataHdrSize || ref.len > maxDataLen {
+		return nil, fmt.Errorf("%w: data node length %d", errNode, ref.len)
+	}
+	p, err := format.Bytes(f.r, ref.off, int64(ref.len), maxDataLen)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := checkNode(p); err != nil {
+		return nil, err
+	}
+	usize := int(binary.LittleEndian.Uint32(p[40:]))
+	if usize > blockSize {
+		return nil, fmt.Errorf("%w: data size %d", errNode, usize)
+	}
+	src := p[dataHdrSize:]
+	var out []byte
+	switch c := binary.LittleEndian.Uint16(p[44:]); c {
+	case comprNone:
+		out = src
+	case comprLZO:
+		out, err = decomp.Block(decomp.LZO, src, blockSize)
+	case comprZlib:
+		out, err = decomp.ReadAtMost(flate.NewReader(bytes.NewReader(src)), blockSize)
+	case comprZstd:
+		out, err = decomp.Block(decomp.Zstd, src, blockSize)
+	default:
+		return nil, format.Unsupported(compName(c))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(out) < usize {
+		return nil, fmt.Errorf("ubifs: data node holds %d of %d bytes", len(out), usize)
+	}
+	return out[:usize], nil
+}
+
+// fileMode converts a Unix st_mode to fs.FileMode.
+func fileMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & 0o170000 {
+	case 0o040000:
+		mode |= fs.ModeDir
+	case 0o120000:
+		mode |= fs.ModeSymlink
+	case 0o020000:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case 0o060000:
+		mode |= fs.ModeDevice
+	case 0o010000:
+		mode |= fs.ModeNamedPipe
+	case 0o140000:
+		mode |= fs.ModeSocket
+	}
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
