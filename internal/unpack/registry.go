@@ -11,6 +11,7 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/jffs2"
 	"github.com/thingsec/thingsec/internal/unpack/romfs"
 	"github.com/thingsec/thingsec/internal/unpack/sparse"
+	"github.com/thingsec/thingsec/internal/unpack/squashfs"
 	"github.com/thingsec/thingsec/internal/unpack/ubi"
 	"github.com/thingsec/thingsec/internal/unpack/ubifs"
 	"github.com/thingsec/thingsec/internal/unpack/yaffs2"
@@ -22,6 +23,7 @@ import (
 func Registry() []format.Format {
 	return []format.Format{
 		// flash volumes and file systems
+		squashfs.New(),
 		ubi.New(),
 		ubifs.New(),
 		jffs2.New(),

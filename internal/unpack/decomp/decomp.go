@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	lzo "github.com/anchore/go-lzo"
 	"github.com/klauspost/compress/gzip"
@@ -33,6 +34,12 @@ const (
 	LZ4Block = "lz4-block" // raw lz4 block (Block only)
 )
 
+// MaxDict caps the dictionary an lzma or xz stream may ask for. The header
+// field is attacker-controlled and the decoder allocates it up front; 64 MiB
+// covers every real kernel and file system, and a stream that really needs
+// more fails with an error instead of exhausting memory.
+const MaxDict = 64 << 20
+
 // ErrUnknownMethod is returned for a method name this package does not know.
 var ErrUnknownMethod = errors.New("unknown compression method")
 
@@ -44,13 +51,13 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 	case Zlib:
 		return zlib.NewReader(r)
 	case XZ:
-		x, err := xz.NewReader(r)
+		x, err := xz.ReaderConfig{DictCap: MaxDict}.NewReader(r)
 		if err != nil {
 			return nil, err
 		}
 		return io.NopCloser(x), nil
 	case LZMA:
-		l, err := lzma.NewReader(r)
+		l, err := lzma.ReaderConfig{DictCap: MaxDict}.NewReader(r)
 		if err != nil {
 			return nil, err
 		}
@@ -75,9 +82,9 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 func NewRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Reader, error) {
 	var hdr [13]byte
 	hdr[0] = props
-	binary.LittleEndian.PutUint32(hdr[1:5], dictSize)
+	binary.LittleEndian.PutUint32(hdr[1:5], min(dictSize, MaxDict))
 	binary.LittleEndian.PutUint64(hdr[5:13], uint64(unpacked))
-	return lzma.NewReader(io.MultiReader(bytes.NewReader(hdr[:]), r))
+	return lzma.ReaderConfig{DictCap: MaxDict}.NewReader(io.MultiReader(bytes.NewReader(hdr[:]), r))
 }
 
 // Block decompresses one self-contained block of at most max output bytes.
@@ -99,12 +106,13 @@ func Block(method string, src []byte, max int) ([]byte, error) {
 		}
 		return dst[:n], nil
 	case Zstd:
-		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(max)+1<<20))
-		if err != nil {
-			return nil, err
+		d := zstdPool.Get().(*zstd.Decoder)
+		defer zstdPool.Put(d)
+		out, err := d.DecodeAll(src, make([]byte, 0, max))
+		if err == nil && len(out) > max {
+			return nil, ErrTooLarge
 		}
-		defer d.Close()
-		return d.DecodeAll(src, make([]byte, 0, max))
+		return out, err
 	}
 	rc, err := NewReader(method, bytes.NewReader(src))
 	if err != nil {
@@ -113,6 +121,13 @@ func Block(method string, src []byte, max int) ([]byte, error) {
 	defer rc.Close()
 	return ReadAtMost(rc, max)
 }
+
+// zstdPool reuses block decoders: building one per block is slow on
+// large file systems.
+var zstdPool = sync.Pool{New: func() any {
+	d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(MaxDict))
+	return d
+}}
 
 // ErrTooLarge is returned when a stream yields more than allowed.
 var ErrTooLarge = errors.New("decompressed data exceeds limit")

@@ -1,0 +1,162 @@
+package squashfs
+
+import (
+	"fmt"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// fragCache keeps the last few decoded fragment blocks: many small files
+// share one.
+type fragCache struct {
+	keys [4]int64
+	data [4][]byte
+	next int
+}
+
+func (f *fragCache) get(k int64) []byte {
+	for i, key := range f.keys {
+		if f.data[i] != nil && key == k {
+			return f.data[i]
+		}
+	}
+	return nil
+}
+
+func (f *fragCache) put(k int64, d []byte) {
+	f.keys[f.next], f.data[f.next] = k, d
+	f.next = (f.next + 1) % len(f.keys)
+}
+
+// fragment returns the decoded fragment block number i.
+func (img *image) fragment(i uint32) ([]byte, error) {
+	if err, ok := img.badFrag[i]; ok {
+		return nil, err
+	}
+	d, err := img.loadFragment(i)
+	if err != nil && len(img.badFrag) < 1<<16 {
+		img.badFrag[i] = err
+	}
+	return d, err
+}
+
+func (img *image) loadFragment(i uint32) ([]byte, error) {
+	sb := img.sb
+	if i >= sb.fragments || sb.fragStart == noTable {
+		return nil, corrupt("fragment %d out of range", i)
+	}
+	entSize, ptrSize := uint64(16), uint64(8)
+	if sb.major == 2 {
+		entSize, ptrSize = 8, 4
+	}
+	pos := uint64(i) * entSize
+	var p [8]byte
+	ptrOff := sb.fragStart + pos/metaSize*ptrSize
+	if ptrOff+ptrSize > uint64(sb.bytesUsed) {
+		return nil, corrupt("fragment index out of range")
+	}
+	if err := format.ReadFull(img.r, p[:ptrSize], int64(ptrOff)); err != nil {
+		return nil, err
+	}
+	blk := uint64(sb.order.Uint32(p[:]))
+	if ptrSize == 8 {
+		blk = sb.order.Uint64(p[:])
+	}
+	if blk >= uint64(sb.bytesUsed) {
+		return nil, corrupt("fragment table block out of range")
+	}
+	c := &cursor{img: img, block: int64(blk), off: int(pos % metaSize), limit: sb.bytesUsed}
+	var start uint64
+	var err error
+	if sb.major == 2 {
+		var s32 uint32
+		s32, err = c.u32()
+		start = uint64(s32)
+	} else {
+		start, err = c.u64()
+	}
+	if err != nil {
+		return nil, err
+	}
+	size, err := c.u32()
+	if err != nil {
+		return nil, err
+	}
+	if d := img.frags.get(int64(start)); d != nil {
+		return d, nil
+	}
+	d, err := img.dataBlock(start, size, int(sb.blockSize), -1)
+	if err != nil {
+		return nil, fmt.Errorf("fragment %d: %w", i, err)
+	}
+	img.frags.put(int64(start), d)
+	return d, nil
+}
+
+// dataBlock reads and decodes a data or fragment block stored at off with
+// the on-disk size word size; want is the expected decoded size or -1.
+func (img *image) dataBlock(off uint64, size uint32, max, want int) ([]byte, error) {
+	n := size &^ sizeUncompressed
+	if n > img.sb.blockSize || off > uint64(img.sb.bytesUsed) || uint64(n) > uint64(img.sb.bytesUsed)-off {
+		return nil, corrupt("data block at %d size %d out of range", off, n)
+	}
+	src := make([]byte, n)
+	if err := format.ReadFull(img.r, src, int64(off)); err != nil {
+		return nil, err
+	}
+	if size&sizeUncompressed != 0 {
+		return src, nil
+	}
+	return img.decompress(src, max, want)
+}
+
+// loadIDs reads the uid/gid tables; failures leave them empty.
+func (img *image) loadIDs() error {
+	sb := img.sb
+	if sb.major < 4 {
+		var err error
+		img.uids, err = img.rawIDs(sb.idStart, sb.idCount)
+		if err != nil {
+			return err
+		}
+		img.gids, err = img.rawIDs(sb.gidStart, sb.gidCount)
+		return err
+	}
+	if sb.idCount == 0 {
+		return nil
+	}
+	nblk := (uint64(sb.idCount)*4 + metaSize - 1) / metaSize
+	idx, err := format.Bytes(img.r, int64(sb.idStart), int64(nblk*8), sb.bytesUsed)
+	if err != nil {
+		return fmt.Errorf("id table: %w", err)
+	}
+	ids := make([]uint32, 0, sb.idCount)
+	for i := uint64(0); i < nblk; i++ {
+		blk := sb.order.Uint64(idx[i*8:])
+		c := &cursor{img: img, block: int64(min(blk, uint64(sb.bytesUsed))), limit: sb.bytesUsed}
+		for j := 0; j < metaSize/4 && len(ids) < int(sb.idCount); j++ {
+			v, err := c.u32()
+			if err != nil {
+				return fmt.Errorf("id table: %w", err)
+			}
+			ids = append(ids, v)
+		}
+	}
+	img.uids, img.gids = ids, ids
+	return nil
+}
+
+func (img *image) rawIDs(off uint64, n uint32) ([]uint32, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	b, err := format.Bytes(img.r, int64(min(off, uint64(img.sb.bytesUsed))), int64(n)*4, img.sb.bytesUsed)
+	if err != nil {
+		return nil, fmt.Errorf("id table: %w", err)
+	}
+	ids := make([]uint32, n)
+	for i := range ids {
+		ids[i] = img.sb.order.Uint32(b[i*4:])
+	}
+	return ids, nil
+}
