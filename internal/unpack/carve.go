@@ -123,13 +123,14 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 	})
 	var out []candidate
 	var covered int64
+	unsized := map[int]bool{}
 	var err error
 	for i, cd := range cands {
 		if i >= maxIdentify {
 			err = fmt.Errorf("more than %d signature candidates: carving stopped at offset 0x%x", maxIdentify, cd.off)
 			break
 		}
-		if cd.off < covered {
+		if cd.off < covered || unsized[cd.fi] {
 			continue
 		}
 		if ctx.Err() != nil {
@@ -144,8 +145,14 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 		if m.Size > 0 && m.Size < cd.size {
 			cd.size = m.Size
 		}
-		if m.Size > 0 || cd.off == 0 {
+		if m.Size > 0 {
 			covered = cd.off + cd.size
+		} else {
+			// Unknown length (a stream too large to measure cheaply):
+			// later hits of the same format are most likely its own
+			// members or blocks, not new streams; other formats after it
+			// are still found.
+			unsized[cd.fi] = true
 		}
 		out = append(out, cd)
 	}

@@ -399,7 +399,7 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 // offset (streams, containers, volumes) rather than a file tree.
 func isStream(name string) bool {
 	switch name {
-	case "trx", "uimage", "fit", "kernel", "gzip", "zlib", "xz", "lzma", "bzip2", "zstd", "lz4", "lzop", "compress", "android-sparse", "ubi", "hexfile", "srec":
+	case "trx", "uimage", "fit", "kernel", "gzip", "zlib", "xz", "lzma", "bzip2", "zstd", "lz4", "lzop", "compress", "android-sparse", "ubi", "ihex", "srec":
 		return true
 	}
 	return false

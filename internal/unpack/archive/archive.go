@@ -1,0 +1,45 @@
+// Package archive unpacks tar (ustar, GNU, pax; not pre-POSIX v7) and zip
+// (stored, deflate, zip64) archives, and identifies 7-Zip archives without
+// unpacking them.
+package archive
+
+import (
+	"io/fs"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// Formats returns the formats of this package.
+func Formats() []format.Format { return []format.Format{Tar(), Zip(), SevenZip()} }
+
+func notMatch(what string) error { return &notMatchError{what} }
+
+type notMatchError struct{ what string }
+
+func (e *notMatchError) Error() string { return format.ErrNotMatch.Error() + ": " + e.what }
+func (e *notMatchError) Unwrap() error { return format.ErrNotMatch }
+
+// unixMode converts Unix permission and special bits to fs.FileMode bits
+// (without the file type).
+func unixMode(m int64) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// cName cuts a stored name at its first NUL byte, as C readers do.
+func cName(s string) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,256 @@
+package compress
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+
+	"github.com/pierrec/lz4/v4"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+var (
+	lz4FrameMagic  = []byte{0x04, 0x22, 0x4d, 0x18}
+	lz4LegacyMagic = []byte{0x02, 0x21, 0x4c, 0x18}
+)
+
+const (
+	lz4LegacyBlock = 8 << 20 // uncompressed size of a legacy block
+	lz4LegacyMax   = lz4LegacyBlock + lz4LegacyBlock/255 + 16
+)
+
+// LZ4 is the lz4 frame format and the legacy format (lz4 -l, Linux kernels).
+func LZ4() format.Format {
+	return &stream{
+		name:     "lz4",
+		sigs:     []format.Signature{{Magic: lz4FrameMagic}, {Magic: lz4LegacyMagic}},
+		identify: identifyLZ4,
+		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
+			if m, err := identifyLZ4(r, size); err == nil && m.Size > 0 {
+				size = m.Size
+			}
+			rd, err := NewReader("lz4", io.NewSectionReader(r, 0, size))
+			return rd, "data", err
+		},
+	}
+}
+
+func identifyLZ4(r io.ReaderAt, size int64) (format.Match, error) {
+	h := header(r, size, 19)
+	if len(h) < 7 {
+		return format.Match{}, notMatch("lz4 header")
+	}
+	if string(h[:4]) == string(lz4LegacyMagic) {
+		return identifyLZ4Legacy(r, size)
+	}
+	if string(h[:4]) != string(lz4FrameMagic) {
+		return format.Match{}, notMatch("lz4 magic")
+	}
+	flg, bd := h[4], h[5]
+	if flg>>6 != 1 || flg&2 != 0 || bd&0x8f != 0 || bd>>4&7 < 4 {
+		return format.Match{}, notMatch("lz4 frame descriptor")
+	}
+	dl := 2
+	if flg&8 != 0 {
+		dl += 8
+	}
+	if flg&1 != 0 {
+		dl += 4
+	}
+	if len(h) < 4+dl+1 || byte(xxh32Short(h[4:4+dl])>>8) != h[4+dl] {
+		return format.Match{}, notMatch("lz4 header checksum")
+	}
+	m := format.Match{Extractable: true, Description: "lz4 compressed data (frame)"}
+	// Walk the block sizes to find the end of the frame.
+	blockMax := int64(1) << (8 + 2*(bd>>4&7))
+	off := int64(4 + dl + 1)
+	var b [4]byte
+	for {
+		if format.ReadFull(r, b[:], off) != nil {
+			return m, nil // truncated: size unknown
+		}
+		v := binary.LittleEndian.Uint32(b[:])
+		off += 4
+		if v == 0 {
+			if flg&4 != 0 {
+				off += 4
+			}
+			if off <= size {
+				m.Size = off
+			}
+			return m, nil
+		}
+		n := int64(v & 0x7fffffff)
+		if n > blockMax {
+			return format.Match{}, notMatch("lz4 block size")
+		}
+		off += n
+		if flg&0x10 != 0 {
+			off += 4
+		}
+		if off > size {
+			return m, nil
+		}
+	}
+}
+
+func identifyLZ4Legacy(r io.ReaderAt, size int64) (format.Match, error) {
+	var b [4]byte
+	if format.ReadFull(r, b[:], 4) != nil {
+		return format.Match{}, notMatch("lz4 legacy block")
+	}
+	n := int64(binary.LittleEndian.Uint32(b[:]))
+	if n == 0 || n > lz4LegacyMax || 8+n > size {
+		return format.Match{}, notMatch("lz4 legacy block size")
+	}
+	src := make([]byte, n)
+	if format.ReadFull(r, src, 8) != nil {
+		return format.Match{}, notMatch("lz4 legacy block")
+	}
+	dst := make([]byte, lz4Out(n))
+	if _, err := lz4.UncompressBlock(src, dst); err != nil {
+		return format.Match{}, notMatch("lz4 legacy block does not decode")
+	}
+	m := format.Match{Extractable: true, Description: "lz4 compressed data (legacy)"}
+	m.Size = lz4LegacyEnd(r, size)
+	return m, nil
+}
+
+// lz4LegacyEnd walks the legacy blocks; the stream ends at the end of the
+// input, at a size field too large for a block (the kernel appends the
+// decompressed size there) or at a zero.
+func lz4LegacyEnd(r io.ReaderAt, size int64) int64 {
+	off := int64(4)
+	var b [4]byte
+	for {
+		if format.ReadFull(r, b[:], off) != nil {
+			return off
+		}
+		v := binary.LittleEndian.Uint32(b[:])
+		switch {
+		case string(b[:]) == string(lz4LegacyMagic):
+			off += 4
+			continue
+		case v == 0 || int64(v) > lz4LegacyMax:
+			return off
+		}
+		if off+4 == size {
+			return off // a trailing size field
+		}
+		if off+4+int64(v) > size {
+			return 0
+		}
+		off += 4 + int64(v)
+	}
+}
+
+// lz4Out bounds the output of an lz4 block of n bytes (lz4 expands at
+// most ~255:1), so a small block does not cost an 8 MiB buffer.
+func lz4Out(n int64) int {
+	return int(min(lz4LegacyBlock, n*256+64))
+}
+
+// NewLZ4LegacyReader decodes the legacy lz4 format (magic 0x184C2102 then
+// blocks of a 4-byte little-endian compressed size and an lz4 block of up
+// to 8 MiB). r must start at the magic.
+func NewLZ4LegacyReader(r io.Reader) io.Reader {
+	return &lz4Legacy{r: r}
+}
+
+type lz4Legacy struct {
+	r        io.Reader
+	started  bool
+	src, dst []byte
+	out      []byte
+	err      error
+}
+
+var errLZ4Legacy = errors.New("lz4 legacy: bad magic")
+
+func (l *lz4Legacy) Read(p []byte) (int, error) {
+	for len(l.out) == 0 {
+		if l.err != nil {
+			return 0, l.err
+		}
+		l.err = l.next()
+	}
+	n := copy(p, l.out)
+	l.out = l.out[n:]
+	return n, nil
+}
+
+func (l *lz4Legacy) next() error {
+	var b [4]byte
+	if !l.started {
+		if _, err := io.ReadFull(l.r, b[:]); err != nil || string(b[:]) != string(lz4LegacyMagic) {
+			return errLZ4Legacy
+		}
+		l.started = true
+	}
+	for {
+		if _, err := io.ReadFull(l.r, b[:]); err != nil {
+			if err == io.ErrUnexpectedEOF {
+				return io.EOF // a short trailer is not a block
+			}
+			return err
+		}
+		if string(b[:]) != string(lz4LegacyMagic) {
+			break
+		}
+	}
+	n := binary.LittleEndian.Uint32(b[:])
+	if n == 0 || n > lz4LegacyMax {
+		return io.EOF
+	}
+	if len(l.dst) < lz4Out(int64(n)) {
+		l.dst = make([]byte, lz4Out(int64(n)))
+	}
+	if cap(l.src) < int(n) {
+		l.src = make([]byte, n)
+	}
+	l.src = l.src[:n]
+	if _, err := io.ReadFull(l.r, l.src); err != nil {
+		if err == io.EOF {
+			return io.EOF // a trailing size field, as the kernel appends
+		}
+		return io.ErrUnexpectedEOF
+	}
+	k, err := lz4.UncompressBlock(l.src, l.dst)
+	if err != nil {
+		return fmt.Errorf("lz4 legacy block: %w", err)
+	}
+	l.out = l.dst[:k]
+	if k == 0 {
+		return io.EOF
+	}
+	return nil
+}
+
+// xxh32Short is XXH32 with seed 0 for inputs shorter than 16 bytes, which
+// is all the lz4 frame header checksum needs.
+func xxh32Short(p []byte) uint32 {
+	const (
+		p1 uint32 = 2654435761
+		p2 uint32 = 2246822519
+		p3 uint32 = 3266489917
+		p4 uint32 = 668265263
+		p5 uint32 = 374761393
+	)
+	h := p5 + uint32(len(p))
+	for ; len(p) >= 4; p = p[4:] {
+		h += binary.LittleEndian.Uint32(p) * p3
+		h = bits.RotateLeft32(h, 17) * p4
+	}
+	for _, c := range p {
+		h += uint32(c) * p5
+		h = bits.RotateLeft32(h, 11) * p1
+	}
+	h ^= h >> 15
+	h *= p2
+	h ^= h >> 13
+	h *= p3
+	h ^= h >> 16
+	return h
+}

@@ -1,0 +1,126 @@
+package compress
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// lzmaDictCap bounds the dictionary allocated when the unpacked size is
+// unknown: a hostile header may claim 1.5 GiB.
+const lzmaDictCap = 64 << 20
+
+// LZMA is the lzma-alone format (13-byte header: properties, dictionary
+// size, unpacked size). It has no magic, so Identify checks every header
+// field and decodes the first few KiB.
+func LZMA() format.Format {
+	var sigs []format.Signature
+	// The properties/dictionary bytes of the usual encoder settings.
+	for _, p := range []byte{0x5d, 0x6d, 0x6c} {
+		for n := 12; n <= 26; n++ {
+			for _, d := range []uint32{1 << n, 3 << (n - 1)} {
+				m := []byte{p, 0, 0, 0, 0}
+				binary.LittleEndian.PutUint32(m[1:], d)
+				sigs = append(sigs, format.Signature{Magic: m})
+			}
+		}
+	}
+	return &stream{
+		name:     "lzma",
+		sigs:     sigs,
+		identify: identifyLZMA,
+		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
+			rd, err := NewReader("lzma", io.NewSectionReader(r, 0, size))
+			return rd, "data", err
+		},
+	}
+}
+
+type lzmaHeader struct {
+	props byte
+	dict  uint32
+	size  int64 // -1 when unknown
+}
+
+func parseLZMAHeader(h []byte) (lzmaHeader, error) {
+	if len(h) < 13 {
+		return lzmaHeader{}, io.ErrUnexpectedEOF
+	}
+	l := lzmaHeader{props: h[0], dict: binary.LittleEndian.Uint32(h[1:5]), size: int64(binary.LittleEndian.Uint64(h[5:13]))}
+	if l.props >= 225 {
+		return l, errors.New("lzma: bad properties")
+	}
+	d := l.dict
+	shape := bits.OnesCount32(d) == 1 || (bits.OnesCount32(d) == 2 && d&(d>>1) != 0)
+	if !shape || d < 4<<10 || d > 3<<29 {
+		return l, errors.New("lzma: bad dictionary size")
+	}
+	if l.size != -1 && (l.size < 0 || l.size >= 256<<30) {
+		return l, errors.New("lzma: bad unpacked size")
+	}
+	return l, nil
+}
+
+func identifyLZMA(r io.ReaderAt, size int64) (format.Match, error) {
+	l, err := parseLZMAHeader(header(r, size, 13))
+	if err != nil || l.size == 0 {
+		return format.Match{}, notMatch("lzma header")
+	}
+	// Decode the start with a small dictionary: distances cannot exceed
+	// what was decoded so far.
+	const probe = 4 << 10
+	rd, err := decomp.NewRawLZMA(io.NewSectionReader(r, 13, size-13), l.props, 2*probe, l.size)
+	if err != nil {
+		return format.Match{}, notMatch("lzma header")
+	}
+	n, err := io.CopyN(io.Discard, rd, probe)
+	if err != nil && (err != io.EOF || (l.size >= 0 && n != l.size)) {
+		return format.Match{}, notMatch("lzma data does not decode")
+	}
+	m := format.Match{Extractable: true, Description: "lzma compressed data"}
+	if l.size >= 0 {
+		m.Description += fmt.Sprintf(", %d bytes unpacked", l.size)
+	}
+	m.Size = lzmaEnd(r, size, l)
+	return m, nil
+}
+
+// lzmaEnd decodes a stream of moderate unpacked size (at most probeOut) to
+// find its compressed length; 0 when that is too costly or fails.
+func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
+	if l.size > probeOut {
+		return 0
+	}
+	cr := newCountReader(io.NewSectionReader(r, 13, size-13))
+	dict := min(l.dict, lzmaDictCap)
+	if l.size < 0 {
+		dict = min(dict, probeOut)
+	}
+	rd, err := decomp.NewRawLZMA(cr, l.props, dict, l.size)
+	if err != nil {
+		return 0
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(rd, probeOut+1))
+	if err != nil || n > probeOut || (l.size >= 0 && n != l.size) {
+		return 0
+	}
+	return 13 + cr.n
+}
+
+// newLZMAReader opens an lzma-alone stream with a bounded dictionary.
+func newLZMAReader(r io.Reader) (io.Reader, error) {
+	var h [13]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return nil, io.ErrUnexpectedEOF
+	}
+	l, err := parseLZMAHeader(h[:])
+	if err != nil {
+		return nil, err
+	}
+	return decomp.NewRawLZMA(r, l.props, min(l.dict, lzmaDictCap), l.size)
+}

@@ -1,0 +1,55 @@
+package compress
+
+import (
+	"bufio"
+	"errors"
+	"io"
+)
+
+// probeOut bounds the output Identify decodes to find where a stream ends.
+const probeOut = 16 << 20
+
+// countReader counts the bytes the decoder consumed. It implements
+// io.ByteReader so flate reads exactly what it needs and the count is the
+// compressed length.
+type countReader struct {
+	br *bufio.Reader
+	n  int64
+}
+
+func newCountReader(r io.Reader) *countReader { return &countReader{br: bufio.NewReader(r)} }
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.br.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countReader) ReadByte() (byte, error) {
+	b, err := c.br.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
+
+// probeResult is what decoding the start of a stream told us.
+type probeResult struct {
+	out   int64 // bytes decoded
+	ended bool  // the stream ended cleanly within probeOut
+	trunc bool  // the input ended inside the stream
+	err   error // a corruption
+}
+
+func probe(rd io.Reader) probeResult {
+	n, err := io.CopyN(io.Discard, rd, probeOut)
+	switch {
+	case err == io.EOF:
+		return probeResult{out: n, ended: true}
+	case err == nil:
+		return probeResult{out: n}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return probeResult{out: n, trunc: true}
+	}
+	return probeResult{out: n, err: err}
+}

@@ -1,0 +1,57 @@
+package compress
+
+import (
+	"io"
+
+	"github.com/klauspost/compress/zlib"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// Zlib is an RFC 1950 stream. Its two-byte header matches everywhere, so
+// Identify also requires the data to decode.
+func Zlib() format.Format {
+	// Only the 32 KiB window (CINFO 7) that every common encoder writes is
+	// a carving signature; smaller windows are accepted when offered.
+	var sigs []format.Signature
+	for flg := 0; flg < 256; flg++ {
+		if zlibHeaderOK([]byte{0x78, byte(flg)}) {
+			sigs = append(sigs, format.Signature{Magic: []byte{0x78, byte(flg)}})
+		}
+	}
+	return &stream{
+		name:     "zlib",
+		sigs:     sigs,
+		identify: identifyZlib,
+		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
+			z, err := zlib.NewReader(io.NewSectionReader(r, 0, size))
+			if err != nil {
+				return nil, "", err
+			}
+			return z, "data", nil
+		},
+	}
+}
+
+func zlibHeaderOK(b []byte) bool {
+	return len(b) >= 2 && b[0]&0x0f == 8 && b[0]>>4 <= 7 &&
+		(uint16(b[0])<<8|uint16(b[1]))%31 == 0 && b[1]&0x20 == 0
+}
+
+func identifyZlib(r io.ReaderAt, size int64) (format.Match, error) {
+	if !zlibHeaderOK(header(r, size, 2)) || size < 8 {
+		return format.Match{}, notMatch("zlib header")
+	}
+	cr := newCountReader(io.NewSectionReader(r, 0, size))
+	z, err := zlib.NewReader(cr)
+	if err != nil {
+		return format.Match{}, notMatch("zlib header")
+	}
+	p := probe(z)
+	switch {
+	case p.ended:
+		return format.Match{Size: cr.n, Extractable: true, Description: "zlib compressed data"}, nil
+	case p.trunc && p.out >= 256, p.err != nil && p.out >= 64<<10, p.err == nil && !p.trunc:
+		return format.Match{Extractable: true, Description: "zlib compressed data (damaged or truncated)"}, nil
+	}
+	return format.Match{}, notMatch("zlib data does not decode")
+}

@@ -1,0 +1,182 @@
+// Package fit unpacks U-Boot FIT images (flattened device trees with an
+// /images node; embedded or external data, optionally compressed) and
+// identifies plain device tree blobs.
+package fit
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/unpack/compress"
+	"github.com/thingsec/thingsec/internal/unpack/format"
+)
+
+// maxBlob bounds the device tree read into memory (a FIT with embedded
+// data holds whole kernels and root file systems).
+const maxBlob = 256 << 20
+
+// methods maps FIT compression names to compress.NewReader methods.
+var methods = map[string]string{"gzip": "gzip", "bzip2": "bzip2", "lzma": "lzma", "lzo": compress.MethodLzop, "lz4": "lz4", "zstd": "zstd"}
+
+type fit struct{}
+
+// New returns the FIT / device tree format.
+func New() format.Format { return fit{} }
+
+func (fit) Name() string                   { return "fit" }
+func (fit) Signatures() []format.Signature { return []format.Signature{{Magic: fdtMagic}} }
+
+// load reads and parses the blob at the start of r.
+func load(r io.ReaderAt, size int64) ([]byte, *tree, error) {
+	var h [hdrLen]byte
+	if size < hdrLen || format.ReadFull(r, h[:], 0) != nil || !bytes.Equal(h[:4], fdtMagic) {
+		return nil, nil, fmt.Errorf("%w: fdt magic", format.ErrNotMatch)
+	}
+	total := int64(binary.BigEndian.Uint32(h[4:]))
+	if total < hdrLen || total > size || total > maxBlob {
+		return nil, nil, fmt.Errorf("%w: fdt total size %d", format.ErrNotMatch, total)
+	}
+	b := make([]byte, total)
+	if err := format.ReadFull(r, b, 0); err != nil {
+		return nil, nil, err
+	}
+	t, err := parseFDT(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", format.ErrNotMatch, err)
+	}
+	return b, t, nil
+}
+
+// fitImage is one /images subnode and where its data is.
+type fitImage struct {
+	name, compression string
+	data              []byte // embedded data, or nil
+	off, size         int64  // external data, relative to the FIT start
+}
+
+// images lists the images of a FIT; ok is false for a plain device tree.
+func images(t *tree) ([]fitImage, bool) {
+	imgs := t.root.child("images")
+	if imgs == nil {
+		return nil, false
+	}
+	ext := int64(t.totalSize+3) &^ 3
+	var out []fitImage
+	for _, c := range imgs.children {
+		im := fitImage{name: c.name, compression: c.str("compression"), off: -1}
+		if d, ok := c.prop("data"); ok {
+			im.data = d
+		} else if sz, ok := c.u32("data-size"); ok {
+			im.size = int64(sz)
+			if o, ok := c.u32("data-offset"); ok {
+				im.off = ext + int64(o)
+			} else if p, ok := c.u32("data-position"); ok {
+				im.off = int64(p)
+			}
+		}
+		out = append(out, im)
+	}
+	return out, len(out) > 0
+}
+
+func (fit) Identify(r io.ReaderAt, size int64) (format.Match, error) {
+	_, t, err := load(r, size)
+	if err != nil {
+		return format.Match{}, err
+	}
+	m := format.Match{Size: int64(t.totalSize)}
+	imgs, ok := images(t)
+	if !ok {
+		desc := "device tree blob"
+		if s := t.root.str("model"); s != "" {
+			desc += fmt.Sprintf(", model %q", s)
+		}
+		if v, ok := t.root.prop("compatible"); ok {
+			if s, ok := printable(v); ok {
+				desc += fmt.Sprintf(", compatible %q", s)
+			}
+		}
+		m.Description = fmt.Sprintf("%s, %d nodes", desc, t.nodes)
+		return m, nil
+	}
+	m.Extractable = true
+	var names []string
+	for _, im := range imgs {
+		names = append(names, im.name)
+		if im.off >= 0 && im.off+im.size <= size && im.off+im.size > m.Size {
+			m.Size = im.off + im.size // external data follows the tree
+		}
+	}
+	m.Description = fmt.Sprintf("FIT image %q, images: %s", t.root.str("description"), strings.Join(names, ", "))
+	return m, nil
+}
+
+func (fit) Extract(ctx context.Context, r io.ReaderAt, size int64, sink format.Sink) error {
+	_, t, err := load(r, size)
+	if err != nil {
+		return err
+	}
+	imgs, ok := images(t)
+	if !ok {
+		return nil // a plain device tree: identified, nothing to unpack
+	}
+	for _, im := range imgs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := strings.ReplaceAll(im.name, "/", "_")
+		if name == "" || name == "." || name == ".." {
+			name = "image"
+		}
+		var data io.ReaderAt
+		var n int64
+		switch {
+		case im.data != nil:
+			data, n = bytes.NewReader(im.data), int64(len(im.data))
+		case im.off >= 0 && im.off+im.size <= size:
+			data, n = io.NewSectionReader(r, im.off, im.size), im.size
+		case im.off >= 0:
+			sink.Problem(name, fmt.Errorf("fit: external data at %d+%d beyond the %d bytes available", im.off, im.size, size))
+			continue
+		default:
+			sink.Problem(name, fmt.Errorf("fit: image without data"))
+			continue
+		}
+		if err := addImage(ctx, sink, name, im.compression, data, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addImage(ctx context.Context, sink format.Sink, name, comp string, data io.ReaderAt, n int64) error {
+	raw := func() error {
+		return sink.Add(format.Entry{Path: name, Mode: 0o644, Size: n}, io.NewSectionReader(data, 0, n))
+	}
+	if comp == "" || comp == "none" {
+		return raw()
+	}
+	method, ok := methods[comp]
+	if !ok {
+		sink.Problem(name, format.Unsupported("FIT compression "+comp))
+		return raw()
+	}
+	// Decode once to check, so a payload that does not decode stays raw.
+	rd, err := compress.NewReader(method, io.NewSectionReader(data, 0, n))
+	if err == nil {
+		_, err = io.Copy(io.Discard, io.LimitReader(rd, 1<<30))
+	}
+	if err != nil {
+		sink.Problem(name, fmt.Errorf("fit: %s data does not decode, kept raw: %w", comp, err))
+		return raw()
+	}
+	rd, err = compress.NewReader(method, io.NewSectionReader(data, 0, n))
+	if err != nil {
+		return err
+	}
+	return compress.AddStream(ctx, sink, name, rd)
+}
