@@ -120,6 +120,7 @@ func (s *Session) AddFile(file string) (*Layer, error) {
 	e := format.Entry{Path: "/" + name, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
 	owner(&e, fi)
 	l.Entries[e.Path] = e
+	l.Files = 1
 	return l, nil
 }
 
@@ -166,6 +167,7 @@ func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
 		}
 		return nil
 	})
+	l.Files = len(l.Entries)
 	return l, err
 }
 

@@ -51,7 +51,11 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 	case Zlib:
 		return zlib.NewReader(r)
 	case XZ:
-		x, err := xz.ReaderConfig{DictCap: MaxDict}.NewReader(r)
+		// For xz, DictCap is a minimum (the block's own dictionary size
+		// wins when larger), so keep it small: a large value would be
+		// allocated for every block. Callers that read hostile xz streams
+		// check the block header's dictionary first (compress.NewReader).
+		x, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
 		if err != nil {
 			return nil, err
 		}
