@@ -56,7 +56,7 @@ func (w *walker) run(ctx context.Context) *plugin.Results {
 		sort.Strings(paths)
 		for _, p := range paths {
 			e := l.Entries[p]
-			f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: lsMode(e.Mode), UID: e.UID, GID: e.GID}
+			f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: model.LsMode(e.Mode), UID: e.UID, GID: e.GID}
 			for _, c := range l.Children[p] {
 				f.Unpacked = append(f.Unpacked, c.ID)
 			}

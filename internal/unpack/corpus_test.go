@@ -3,7 +3,6 @@ package unpack_test
 import (
 	"context"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -329,7 +329,7 @@ func compareWithUnsquashfs(t *testing.T, img string, off, size int64, l *unpack.
 			t.Errorf("%s missing", p)
 			continue
 		}
-		if got := lsMode(e.Mode); got != mode {
+		if got := model.LsMode(e.Mode); got != mode {
 			t.Errorf("%s: mode %s, unsquashfs says %s", p, got, mode)
 		}
 		if mode[0] == 'l' && e.Linkname != target {
@@ -342,37 +342,4 @@ func compareWithUnsquashfs(t *testing.T, img string, off, size int64, l *unpack.
 	if len(l.Entries) != n {
 		t.Errorf("extracted %d entries, unsquashfs lists %d", len(l.Entries), n)
 	}
-}
-
-func lsMode(m fs.FileMode) string {
-	b := []byte("----------")
-	switch {
-	case m.IsDir():
-		b[0] = 'd'
-	case m&fs.ModeSymlink != 0:
-		b[0] = 'l'
-	case m&fs.ModeCharDevice != 0:
-		b[0] = 'c'
-	case m&fs.ModeDevice != 0:
-		b[0] = 'b'
-	case m&fs.ModeNamedPipe != 0:
-		b[0] = 'p'
-	case m&fs.ModeSocket != 0:
-		b[0] = 's'
-	}
-	for i := 0; i < 9; i++ {
-		if m&(1<<uint(8-i)) != 0 {
-			b[i+1] = "rwxrwxrwx"[i]
-		}
-	}
-	if m&fs.ModeSetuid != 0 {
-		b[3] = map[byte]byte{'x': 's', '-': 'S'}[b[3]]
-	}
-	if m&fs.ModeSetgid != 0 {
-		b[6] = map[byte]byte{'x': 's', '-': 'S'}[b[6]]
-	}
-	if m&fs.ModeSticky != 0 {
-		b[9] = map[byte]byte{'x': 't', '-': 'T'}[b[9]]
-	}
-	return string(b)
 }
