@@ -45,8 +45,18 @@ type Config struct {
 	MaxInMemory int64
 	Files       []plugin.FileAnalyzer
 	Trees       []plugin.TreeAnalyzer
+	// Enrichers run last, on the finished report (vulnerability matching,
+	// compliance mapping).
+	Enrichers []Enricher
 	Progress    Progress
 	Now         func() time.Time
+}
+
+// Enricher adds to a finished report from outside knowledge (a
+// vulnerability database, a compliance catalog).
+type Enricher interface {
+	Name() string
+	Enrich(ctx context.Context, rep *model.Report) error
 }
 
 // Scan runs the pipeline. An *InputError means the target is unusable;
@@ -151,6 +161,15 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Problems = append(rep.Problems, out.Problems...)
 	}
 	stage("detect", t0)
+
+	t0 = time.Now()
+	cfg.Progress.Stage("enrich")
+	for _, e := range cfg.Enrichers {
+		if err := e.Enrich(ctx, rep); err != nil {
+			rep.Problems = append(rep.Problems, model.Problem{Stage: "enrich", Kind: "enricher", Message: fmt.Sprintf("%s: %v", e.Name(), err)})
+		}
+	}
+	stage("enrich", t0)
 	Finish(rep)
 	return rep, nil
 }
