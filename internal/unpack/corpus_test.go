@@ -13,21 +13,8 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/unpack/format"
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-// shared is the shared corpus beside the checkout (or $THINGSEC_SHARED).
-func shared(t *testing.T, sub string) string {
-	t.Helper()
-	root := os.Getenv("THINGSEC_SHARED")
-	if root == "" {
-		root, _ = filepath.Abs("../../../shared")
-	}
-	p := filepath.Join(root, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus not present (%s): %v", p, err)
-	}
-	return p
-}
 
 // unpackFile runs a session with the real registry over one file.
 func unpackFile(t *testing.T, file string) *unpack.Session {
@@ -62,7 +49,7 @@ var standardSet = []string{"testfile1", "testfile2", "test file 3_.txt"}
 // unpacked and its files listed, or reported as identified but not
 // unpacked; fakes are rejected without crashing.
 func TestFormatsCorpus(t *testing.T) {
-	dir := shared(t, "corpus/formats")
+	dir := formattest.Shared(t, "corpus/formats")
 	tests := []struct {
 		file   string
 		format string // a layer of this format must be found
@@ -216,7 +203,7 @@ var _ format.Format
 // key: every partition at its offset, and every file of the root file
 // system with its mode and symlink target, compared with unsquashfs.
 func TestAcmeFirmwareLayout(t *testing.T) {
-	dir := shared(t, "corpus/firmware")
+	dir := formattest.Shared(t, "corpus/firmware")
 	for _, name := range []string{"trx", "lzma", "squashfs", "ubi", "ubifs", "gzip", "cpio"} {
 		if !registered(name) {
 			t.Skipf("no %s unpacker registered yet", name)

@@ -122,24 +122,13 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 func TestRealSamples(t *testing.T) {
-	dir := sharedDir(t)
+	dir := formattest.Shared(t, "corpus/formats/archives")
 	for name, want := range map[string][]string{
 		"test.a":   {"test.data"},
 		"test.deb": {"debian-binary", "control.tar.xz", "data.tar.xz"},
 	} {
-		data, err := os.ReadFile(filepath.Join(dir, "archives", name))
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@
 package archive
 
 import (
-	"io/fs"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -19,22 +18,6 @@ type notMatchError struct{ what string }
 
 func (e *notMatchError) Error() string { return format.ErrNotMatch.Error() + ": " + e.what }
 func (e *notMatchError) Unwrap() error { return format.ErrNotMatch }
-
-// unixMode converts Unix permission and special bits to fs.FileMode bits
-// (without the file type).
-func unixMode(m int64) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
-}
 
 // cName cuts a stored name at its first NUL byte, as C readers do.
 func cName(s string) string {

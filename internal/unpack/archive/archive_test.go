@@ -269,19 +269,6 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func shared(t *testing.T, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "corpus/formats", rel))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return b
-}
-
 func checkStandardSet(t *testing.T, s *formattest.MemSink, prefix string) {
 	t.Helper()
 	for name, start := range map[string]string{
@@ -298,22 +285,22 @@ func checkStandardSet(t *testing.T, s *formattest.MemSink, prefix string) {
 
 func TestCorpus(t *testing.T) {
 	t.Run("test.tar", func(t *testing.T) {
-		s, _ := formattest.Extract(t, Tar(), shared(t, "archives/test.tar"))
+		s, _ := formattest.Extract(t, Tar(), formattest.ReadShared(t, "corpus/formats/archives/test.tar"))
 		checkStandardSet(t, s, "get_files_test/")
 	})
 	t.Run("test.jar", func(t *testing.T) {
-		s, _ := formattest.Extract(t, Zip(), shared(t, "archives/test.jar"))
+		s, _ := formattest.Extract(t, Zip(), formattest.ReadShared(t, "corpus/formats/archives/test.jar"))
 		checkStandardSet(t, s, "get_files_test/")
 	})
 	t.Run("test.7z", func(t *testing.T) {
-		data := shared(t, "misc/test.7z")
+		data := formattest.ReadShared(t, "corpus/formats/misc/test.7z")
 		m, err := SevenZip().Identify(bytes.NewReader(data), int64(len(data)))
 		if err != nil || m.Size != int64(len(data)) {
 			t.Fatalf("%+v %v", m, err)
 		}
 	})
 	t.Run("carving", func(t *testing.T) {
-		data := shared(t, "carving/carving_test_file")
+		data := formattest.ReadShared(t, "corpus/formats/carving/carving_test_file")
 		off := bytes.Index(data, zipLocal)
 		s, m := formattest.Extract(t, Zip(), data[off:])
 		if f := s.Get("foo"); f == nil || len(f.Data) != 16 || m.Size == 0 {
@@ -323,7 +310,7 @@ func TestCorpus(t *testing.T) {
 	})
 	t.Run("fakes", func(t *testing.T) {
 		for _, file := range []string{"carving/fake_zip.zip", "carving/fake_tar.tar", "carving/fake_7z.7z"} {
-			data := shared(t, file)
+			data := formattest.ReadShared(t, "corpus/formats", file)
 			for _, f := range Formats() {
 				for _, sig := range f.Signatures() {
 					i := bytes.Index(data, sig.Magic)

@@ -137,7 +137,7 @@ func (tarFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink fo
 		}
 		e := format.Entry{
 			Path:    cName(h.Name),
-			Mode:    unixMode(h.Mode),
+			Mode:    format.UnixMode(uint32(h.Mode) & 0o7777), // the type comes from Typeflag
 			UID:     h.Uid,
 			GID:     h.Gid,
 			ModTime: h.ModTime,

@@ -191,19 +191,6 @@ func TestNotMatch(t *testing.T) {
 	}
 }
 
-func shared(t *testing.T, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "corpus/formats", rel))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return b
-}
-
 func TestCorpus(t *testing.T) {
 	const want = "d34bb4669ac6e2b15b07f2489a22c289"
 	for _, c := range []struct {
@@ -219,7 +206,7 @@ func TestCorpus(t *testing.T) {
 		{"misc/test.xz", XZ(), "data"},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			s, _ := formattest.Extract(t, c.f, shared(t, c.file))
+			s, _ := formattest.Extract(t, c.f, formattest.ReadShared(t, "corpus/formats", c.file))
 			f := s.Get(c.name)
 			if f == nil || len(f.Data) != 128 || !strings.HasPrefix(string(f.Data), want) || len(s.Problems) > 0 {
 				t.Fatalf("got %v problems %v", s.Paths(), s.Problems)
@@ -229,7 +216,7 @@ func TestCorpus(t *testing.T) {
 }
 
 func TestCorpusTarZ(t *testing.T) {
-	data := shared(t, "archives/test.tar.Z")
+	data := formattest.ReadShared(t, "corpus/formats/archives/test.tar.Z")
 	s, _ := formattest.Extract(t, LZW(), data)
 	f := s.Get("data")
 	if f == nil || len(s.Problems) > 0 || len(f.Data) < 1024 || string(f.Data[257:262]) != "ustar" {
@@ -242,7 +229,7 @@ func TestCorpusTarZ(t *testing.T) {
 
 func TestCorpusFakes(t *testing.T) {
 	for _, file := range []string{"carving/fake_gz.gz", "carving/fake_xz.xz"} {
-		data := shared(t, file)
+		data := formattest.ReadShared(t, "corpus/formats", file)
 		for _, f := range Formats() {
 			m, err := f.Identify(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
@@ -262,7 +249,7 @@ func TestCorpusFakes(t *testing.T) {
 
 // TestCorpusZlibCarving finds every zlib stream of the carving sample.
 func TestCorpusZlibCarving(t *testing.T) {
-	data := shared(t, "carving/zlib_carving_test")
+	data := formattest.ReadShared(t, "corpus/formats/carving/zlib_carving_test")
 	f := Zlib()
 	n := 0
 	for off := 0; off+2 <= len(data); off++ {
@@ -329,13 +316,9 @@ func TestCorpusFirmwareKernel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("decodes a 16 MB kernel twice")
 	}
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	f, err := os.Open(filepath.Join(dir, "corpus/firmware/acme-hg100-1.0.0.bin"))
+	f, err := os.Open(formattest.Shared(t, "corpus/firmware/acme-hg100-1.0.0.bin"))
 	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	part := io.NewSectionReader(f, 0x1c, 0x4a0000-0x1c)

@@ -163,23 +163,12 @@ type lz4Legacy struct {
 	r        io.Reader
 	started  bool
 	src, dst []byte
-	out      []byte
-	err      error
+	chunks
 }
 
 var errLZ4Legacy = errors.New("lz4 legacy: bad magic")
 
-func (l *lz4Legacy) Read(p []byte) (int, error) {
-	for len(l.out) == 0 {
-		if l.err != nil {
-			return 0, l.err
-		}
-		l.err = l.next()
-	}
-	n := copy(p, l.out)
-	l.out = l.out[n:]
-	return n, nil
-}
+func (l *lz4Legacy) Read(p []byte) (int, error) { return l.read(p, l.next) }
 
 func (l *lz4Legacy) next() error {
 	var b [4]byte

@@ -73,8 +73,7 @@ type LzopReader struct {
 	Name  string
 	r     io.Reader
 	flags uint32
-	out   []byte
-	err   error
+	chunks
 }
 
 // NewLzopReader reads and verifies the lzop header at the start of r.
@@ -213,17 +212,7 @@ func (z *LzopReader) skipBlock() (uint32, error) {
 	return dst, nil
 }
 
-func (z *LzopReader) Read(p []byte) (int, error) {
-	for len(z.out) == 0 {
-		if z.err != nil {
-			return 0, z.err
-		}
-		z.err = z.next()
-	}
-	n := copy(p, z.out)
-	z.out = z.out[n:]
-	return n, nil
-}
+func (z *LzopReader) Read(p []byte) (int, error) { return z.read(p, z.next) }
 
 func (z *LzopReader) next() error {
 	dst, src, dsum, _, err := z.blockHeader()

@@ -66,8 +66,7 @@ type lzwReader struct {
 	prefix [1 << 16]uint16
 	suffix [1 << 16]byte
 	stack  []byte
-	out    []byte
-	err    error
+	chunks
 }
 
 func (z *lzwReader) reset() {
@@ -110,17 +109,7 @@ func (z *lzwReader) skipGroup() error {
 	return nil
 }
 
-func (z *lzwReader) Read(p []byte) (int, error) {
-	for len(z.out) == 0 {
-		if z.err != nil {
-			return 0, z.err
-		}
-		z.err = z.next()
-	}
-	n := copy(p, z.out)
-	z.out = z.out[n:]
-	return n, nil
-}
+func (z *lzwReader) Read(p []byte) (int, error) { return z.read(p, z.next) }
 
 func (z *lzwReader) next() error {
 	if z.free > z.maxCode && z.nBits < z.maxBits {

@@ -162,7 +162,7 @@ func (cpioFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink f
 func entry(h *header, link string, hard bool) format.Entry {
 	return format.Entry{
 		Path:     h.name,
-		Mode:     fileMode(h.mode),
+		Mode:     format.UnixMode(h.mode),
 		UID:      int(h.uid),
 		GID:      int(h.gid),
 		ModTime:  time.Unix(h.mtime, 0).UTC(),
@@ -220,33 +220,4 @@ func (s *sumReader) Read(p []byte) (int, error) {
 	}
 	s.n += int64(n)
 	return n, err
-}
-
-// fileMode converts a Unix st_mode to fs.FileMode.
-func fileMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & 0o170000 {
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	}
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }

@@ -215,22 +215,8 @@ func TestTruncatedReportsProblem(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 func TestRealSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "archives/test.cpio"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/archives/test.cpio")
 	s, _ := formattest.Extract(t, New(), data)
 	for p, want := range map[string]string{
 		"get_files_test/testfile1":                       "test file:\ncontent: MyTestRule 1.2.3\nVersion: Program 0.0.0.0\n",

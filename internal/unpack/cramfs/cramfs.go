@@ -162,7 +162,7 @@ func (w *walker) dir(p string, in inode) error {
 }
 
 func (w *walker) entry(p string, in inode) error {
-	e := format.Entry{Path: p, Mode: fileMode(in.mode), UID: int(in.uid), GID: int(in.gid)}
+	e := format.Entry{Path: p, Mode: format.UnixMode(in.mode), UID: int(in.uid), GID: int(in.gid)}
 	switch e.Mode.Type() {
 	case fs.ModeDir:
 		if err := w.sink.Add(e, nil); err != nil {

@@ -161,17 +161,6 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 // standard is the file set of the real samples.
 var standard = map[string]string{
 	"testfile1":                       "test file:\ncontent: MyTestRule 1.2.3\nVersion: Program 0.0.0.0\n",
@@ -180,10 +169,7 @@ var standard = map[string]string{
 }
 
 func TestRealSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "cramfs/cramfs.img"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/cramfs/cramfs.img")
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 {
 		t.Errorf("problems %v", s.Problems)

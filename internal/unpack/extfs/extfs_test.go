@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,37 +12,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
-	"github.com/ulikunitz/xz"
 )
-
-func readXZ(t testing.TB, name string) []byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := xz.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func sharedDir(t testing.TB) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", d, err)
-	}
-	return d
-}
 
 func bigContent() []byte {
 	var b bytes.Buffer
@@ -58,7 +26,7 @@ func TestFixtures(t *testing.T) {
 	mtime := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, name := range []string{"ext2.img", "ext3.img", "ext4.img", "ext4-64bit.img", "ext4-inline.img", "ext4-metabg.img"} {
 		t.Run(name, func(t *testing.T) {
-			data := readXZ(t, filepath.Join("testdata", name+".xz"))
+			data := formattest.ReadXZ(t, filepath.Join("testdata", name+".xz"))
 			s, m := formattest.Extract(t, New(), data)
 			if m.Size != int64(len(data)) {
 				t.Errorf("Match.Size = %d, want %d", m.Size, len(data))
@@ -135,10 +103,10 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRealSamples(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "corpus/formats/misc")
+	dir := formattest.Shared(t, "corpus/formats/misc")
 	for _, name := range []string{"ext2.img.xz", "ext3.img.xz", "ext4.img.xz"} {
 		t.Run(name, func(t *testing.T) {
-			data := readXZ(t, filepath.Join(dir, name))
+			data := formattest.ReadXZ(t, filepath.Join(dir, name))
 			s, _ := formattest.Extract(t, New(), data)
 			if len(s.Problems) > 0 {
 				t.Errorf("problems: %v", s.Problems)
@@ -162,7 +130,7 @@ func TestRealSamples(t *testing.T) {
 }
 
 func TestIdentifyRejects(t *testing.T) {
-	data := readXZ(t, "testdata/ext2.img.xz")
+	data := formattest.ReadXZ(t, "testdata/ext2.img.xz")
 	for _, tc := range []struct {
 		name string
 		mod  func(b []byte)
@@ -186,7 +154,7 @@ func TestIdentifyRejects(t *testing.T) {
 // or a problem.
 func TestDamaged(t *testing.T) {
 	for _, name := range []string{"ext2.img", "ext4.img", "ext4-64bit.img", "ext4-inline.img", "ext4-metabg.img"} {
-		data := readXZ(t, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(t, filepath.Join("testdata", name+".xz"))
 		for _, cut := range []int{4096, 20000, 40000, len(data) / 2} {
 			s := &formattest.MemSink{}
 			err := New().Extract(context.Background(), bytes.NewReader(data[:cut]), int64(cut), s)
@@ -205,7 +173,7 @@ func TestDamaged(t *testing.T) {
 
 func FuzzExtfs(f *testing.F) {
 	for _, name := range []string{"ext2.img", "ext4-inline.img", "ext4-metabg.img"} {
-		data := readXZ(f, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(f, filepath.Join("testdata", name+".xz"))
 		f.Add(data[:32<<10])
 		f.Add(data[:8<<10]) // small: many more executions per second
 	}
@@ -218,7 +186,7 @@ var _ format.Format = Format{}
 // against dumpe2fs (groups 17 and 40 are in the second and third meta
 // groups of 16 descriptors).
 func TestMetaBG(t *testing.T) {
-	data := readXZ(t, "testdata/ext4-metabg.img.xz")
+	data := formattest.ReadXZ(t, "testdata/ext4-metabg.img.xz")
 	r := bytes.NewReader(data)
 	sb, err := readSuperblock(r, int64(len(data)))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -171,35 +170,6 @@ func (f *fsys) readInode(n uint32) (*inode, error) {
 	}
 	in.mtime = time.Unix(sec, nsec).UTC()
 	return in, nil
-}
-
-// fileMode converts the unix mode to an fs.FileMode.
-func fileMode(m uint16) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	switch m & 0xF000 {
-	case 0x4000:
-		mode |= fs.ModeDir
-	case 0xA000:
-		mode |= fs.ModeSymlink
-	case 0x2000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0x6000:
-		mode |= fs.ModeDevice
-	case 0x1000:
-		mode |= fs.ModeNamedPipe
-	case 0xC000:
-		mode |= fs.ModeSocket
-	}
-	return mode
 }
 
 // run maps count logical blocks from logical to physical (phys 0: a hole,

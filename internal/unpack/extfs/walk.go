@@ -171,7 +171,7 @@ func (w *walker) entry(ctx context.Context, p string, ino uint32) (*dirItem, err
 	}
 	e := format.Entry{
 		Path:    p,
-		Mode:    fileMode(in.mode),
+		Mode:    format.UnixMode(uint32(in.mode)),
 		UID:     int(in.uid),
 		GID:     int(in.gid),
 		ModTime: in.mtime,

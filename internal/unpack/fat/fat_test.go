@@ -4,45 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
-	"github.com/ulikunitz/xz"
 )
-
-func readXZ(t testing.TB, name string) []byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := xz.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func sharedDir(t testing.TB) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", d, err)
-	}
-	return d
-}
 
 func bigContent() []byte {
 	var b bytes.Buffer
@@ -58,7 +26,7 @@ func TestFixtures(t *testing.T) {
 	mtime := time.Date(2020, 1, 2, 3, 4, 6, 0, time.UTC)
 	for i, name := range fixtures {
 		t.Run(name, func(t *testing.T) {
-			data := readXZ(t, filepath.Join("testdata", name+".xz"))
+			data := formattest.ReadXZ(t, filepath.Join("testdata", name+".xz"))
 			m, err := New().Identify(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
@@ -110,7 +78,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRealSample(t *testing.T) {
-	data := readXZ(t, filepath.Join(sharedDir(t), "corpus/formats/misc/fat.img.xz"))
+	data := formattest.ReadXZ(t, formattest.Shared(t, "corpus/formats/misc/fat.img.xz"))
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 {
 		t.Errorf("problems: %v", s.Problems)
@@ -128,7 +96,7 @@ func TestRealSample(t *testing.T) {
 }
 
 func TestIdentifyRejects(t *testing.T) {
-	data := readXZ(t, "testdata/fat12.img.xz")
+	data := formattest.ReadXZ(t, "testdata/fat12.img.xz")
 	for _, tc := range []struct {
 		name string
 		off  int
@@ -147,7 +115,7 @@ func TestIdentifyRejects(t *testing.T) {
 // TestLoop makes a file's cluster chain loop: it must be reported, not
 // followed.
 func TestLoop(t *testing.T) {
-	data := readXZ(t, "testdata/fat12.img.xz")
+	data := formattest.ReadXZ(t, "testdata/fat12.img.xz")
 	v, err := readVolume(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +154,7 @@ func setFAT12(fat []byte, c, val uint32) {
 
 func TestDamaged(t *testing.T) {
 	for _, name := range fixtures {
-		data := readXZ(t, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(t, filepath.Join("testdata", name+".xz"))
 		for _, cut := range []int{1024, 20000, len(data) / 2} {
 			s := &formattest.MemSink{}
 			err := New().Extract(context.Background(), bytes.NewReader(data[:cut]), int64(cut), s)
@@ -205,7 +173,7 @@ func TestDamaged(t *testing.T) {
 
 func FuzzFAT(f *testing.F) {
 	for _, name := range []string{"fat12.img"} {
-		data := readXZ(f, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(f, filepath.Join("testdata", name+".xz"))
 		f.Add(data[:32<<10])
 		f.Add(data[:600])
 	}

@@ -103,21 +103,8 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func shared(t *testing.T, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "corpus/formats/uboot", rel))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return b
-}
-
 func TestCorpus(t *testing.T) {
-	data := shared(t, "fit.itb")
+	data := formattest.ReadShared(t, "corpus/formats/uboot/fit.itb")
 	s, m := formattest.Extract(t, New(), data)
 	t.Logf("%+v", m)
 	for _, p := range s.Paths() {
@@ -127,7 +114,7 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("problems %v", s.Problems)
 	}
 	// Despite its name, uboot.dtb is a (truncated) legacy uImage.
-	dtb := shared(t, "uboot.dtb")
+	dtb := formattest.ReadShared(t, "corpus/formats/uboot/uboot.dtb")
 	if _, err := New().Identify(bytes.NewReader(dtb), int64(len(dtb))); err == nil {
 		t.Errorf("uboot.dtb identified as a device tree")
 	}

@@ -117,25 +117,12 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func shared(t *testing.T, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "corpus/formats/misc", rel))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return b
-}
-
 func TestCorpus(t *testing.T) {
-	s, _ := formattest.Extract(t, Intel(), shared(t, "testfile.hex"))
+	s, _ := formattest.Extract(t, Intel(), formattest.ReadShared(t, "corpus/formats/misc/testfile.hex"))
 	if f := s.Get("data.bin"); f == nil || string(f.Data) != "test string in file" || len(s.Problems) > 0 {
 		t.Errorf("hex: %v %v", s.Paths(), s.Problems)
 	}
-	s, _ = formattest.Extract(t, SRec(), shared(t, "testfile.srec"))
+	s, _ = formattest.Extract(t, SRec(), formattest.ReadShared(t, "corpus/formats/misc/testfile.srec"))
 	if f := s.Get("data.bin"); f == nil || !bytes.HasSuffix(f.Data, []byte("Hello world.\n\x00")) || len(s.Problems) > 0 {
 		t.Errorf("srec: %v %v", s.Paths(), s.Problems)
 	}

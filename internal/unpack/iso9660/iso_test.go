@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,37 +12,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
-	"github.com/ulikunitz/xz"
 )
-
-func readXZ(t testing.TB, name string) []byte {
-	t.Helper()
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := xz.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func sharedDir(t testing.TB) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(d); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", d, err)
-	}
-	return d
-}
 
 func bigContent() []byte {
 	var b bytes.Buffer
@@ -68,7 +37,7 @@ func TestFixtures(t *testing.T) {
 		{"plain.iso", false, map[string]string{"hello.txt": "HELLO.TXT", "dir/sub/deep.txt": "DIR/SUB/DEEP.TXT", "big.bin": "BIG.BIN", "empty": "EMPTY", long: "A_LONG_D/MIXED_CA.TXT"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data := readXZ(t, filepath.Join("testdata", tc.name+".xz"))
+			data := formattest.ReadXZ(t, filepath.Join("testdata", tc.name+".xz"))
 			s, m := formattest.Extract(t, New(), data)
 			if m.Size != int64(len(data)) {
 				t.Errorf("Match.Size = %d, want %d", m.Size, len(data))
@@ -135,7 +104,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestRealSamples(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "corpus/formats/misc")
+	dir := formattest.Shared(t, "corpus/formats/misc")
 	t.Run("test.iso", func(t *testing.T) {
 		data, err := os.ReadFile(filepath.Join(dir, "test.iso"))
 		if err != nil {
@@ -172,7 +141,7 @@ func TestRealSamples(t *testing.T) {
 }
 
 func TestIdentifyRejects(t *testing.T) {
-	data := readXZ(t, "testdata/plain.iso.xz")
+	data := formattest.ReadXZ(t, "testdata/plain.iso.xz")
 	for _, tc := range []struct {
 		name string
 		off  int
@@ -191,7 +160,7 @@ func TestIdentifyRejects(t *testing.T) {
 // TestDirLoop points a subdirectory at the root extent: it must be
 // reported, not walked forever.
 func TestDirLoop(t *testing.T) {
-	data := readXZ(t, "testdata/plain.iso.xz")
+	data := formattest.ReadXZ(t, "testdata/plain.iso.xz")
 	v, err := readVolume(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +193,7 @@ func TestDirLoop(t *testing.T) {
 
 func TestDamaged(t *testing.T) {
 	for _, name := range []string{"rr.iso", "zisofs.iso", "joliet.iso"} {
-		data := readXZ(t, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(t, filepath.Join("testdata", name+".xz"))
 		for _, cut := range []int{0x8800, 60000, 100000, len(data) / 2} {
 			s := &formattest.MemSink{}
 			err := New().Extract(context.Background(), bytes.NewReader(data[:cut]), int64(cut), s)
@@ -243,7 +212,7 @@ func TestDamaged(t *testing.T) {
 
 func FuzzISO9660(f *testing.F) {
 	for _, name := range []string{"rr.iso", "zisofs.iso"} {
-		data := readXZ(f, filepath.Join("testdata", name+".xz"))
+		data := formattest.ReadXZ(f, filepath.Join("testdata", name+".xz"))
 		f.Add(data[:min(len(data), 128<<10)])
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { formattest.Fuzz(t, New(), data) })

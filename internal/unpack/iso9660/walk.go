@@ -167,7 +167,7 @@ func (w *walker) entry(dir string, parts []record) (*dirRef, error) {
 	}
 	if rr != nil {
 		if rr.hasMode {
-			e.Mode = unixMode(rr.mode)
+			e.Mode = format.UnixMode(rr.mode)
 			e.UID, e.GID = int(rr.uid), int(rr.gid)
 		}
 		if !rr.mtime.IsZero() {
@@ -249,32 +249,4 @@ func (w *walker) contents(parts []record, zf bool) (io.Reader, int64, error) {
 		}
 	}
 	return io.MultiReader(rs...), total, err
-}
-
-func unixMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	switch m & 0xF000 {
-	case 0x4000:
-		mode |= fs.ModeDir
-	case 0xA000:
-		mode |= fs.ModeSymlink
-	case 0x2000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0x6000:
-		mode |= fs.ModeDevice
-	case 0x1000:
-		mode |= fs.ModeNamedPipe
-	case 0xC000:
-		mode |= fs.ModeSocket
-	}
-	return mode
 }

@@ -181,19 +181,8 @@ func TestNotJFFS2(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", dir, err)
-	}
-	return dir
-}
-
 func TestRealSamples(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "corpus", "formats", "jffs2")
+	dir := formattest.Shared(t, "corpus", "formats", "jffs2")
 	for _, name := range []string{"jffs2_le.img", "jffs2_be.img"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, name))

@@ -178,7 +178,7 @@ func (f *fsys) tree(ctx context.Context) error {
 				f.sink.Problem(p, fmt.Errorf("jffs2: inode %d not found", de.ino))
 				continue
 			}
-			e := format.Entry{Path: p, Mode: fileMode(in.mode), UID: int(in.uid), GID: int(in.gid),
+			e := format.Entry{Path: p, Mode: format.UnixMode(in.mode), UID: int(in.uid), GID: int(in.gid),
 				ModTime: time.Unix(int64(in.mtime), 0).UTC()}
 			switch {
 			case e.Mode.IsDir():
@@ -222,33 +222,4 @@ func (f *fsys) tree(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// fileMode converts a Unix st_mode to fs.FileMode.
-func fileMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & 0o170000 {
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	}
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }

@@ -7,34 +7,18 @@ import (
 	"errors"
 	"io"
 	"math/rand"
+	"testing"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/thingsec/thingsec/internal/unpack/format"
-	"os"
-	"path/filepath"
-	"testing"
-
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-func shared(t testing.TB, rel string) []byte {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "corpus/formats/kernel", rel))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return b
-}
 
 func TestCorpusBzImage(t *testing.T) {
 	var first []byte
 	for _, c := range []string{"gzip", "bzip2", "lz4", "lzma", "lzo", "xz"} {
 		t.Run(c, func(t *testing.T) {
-			data := shared(t, "bzImage_"+c)
+			data := formattest.ReadShared(t, "corpus/formats/kernel/bzImage_"+c)
 			s, m := formattest.Extract(t, New(), data)
 			t.Logf("%+v", m)
 			if m.Size != int64(len(data)) {
@@ -58,7 +42,7 @@ func TestCorpusBzImage(t *testing.T) {
 }
 
 func TestCorpusZImageBE32(t *testing.T) {
-	data := shared(t, "zImage_be32")
+	data := formattest.ReadShared(t, "corpus/formats/kernel/zImage_be32")
 	s, m := formattest.Extract(t, New(), data)
 	t.Logf("%+v", m)
 	f := s.Get("vmlinux")

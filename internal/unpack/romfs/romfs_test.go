@@ -131,22 +131,8 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 func TestRealSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "romfs/romfs.img"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/romfs/romfs.img")
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 {
 		t.Errorf("problems %v", s.Problems)

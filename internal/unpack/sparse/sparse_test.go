@@ -144,22 +144,8 @@ func run(t *testing.T, b []byte) {
 	_ = New().Extract(context.Background(), bytes.NewReader(b), int64(len(b)), s)
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 func TestRealSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "android-sparse/simg.img"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/android-sparse/simg.img")
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 {
 		t.Errorf("problems %v", s.Problems)

@@ -2,6 +2,8 @@ package squashfs
 
 import (
 	"io/fs"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 // Basic inode types; the extended ("l") variants of 4.0 are base+7.
@@ -43,16 +45,8 @@ type inode struct {
 }
 
 func (n *inode) mode() fs.FileMode {
-	m := fs.FileMode(n.perm & 0o777)
-	if n.perm&0o4000 != 0 {
-		m |= fs.ModeSetuid
-	}
-	if n.perm&0o2000 != 0 {
-		m |= fs.ModeSetgid
-	}
-	if n.perm&0o1000 != 0 {
-		m |= fs.ModeSticky
-	}
+	// The type comes from the inode kind, not from the st_mode type bits.
+	m := format.UnixMode(uint32(n.perm) & 0o7777)
 	switch n.kind {
 	case typeDir:
 		m |= fs.ModeDir

@@ -209,27 +209,15 @@ func TestCyclicDirectory(t *testing.T) {
 
 // sharedDirOrEmpty is the folder of real squashfs samples, or "".
 func sharedDirOrEmpty() string {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	dir = filepath.Join(dir, "corpus", "formats", "squashfs")
+	dir := filepath.Join(formattest.SharedRoot(), "corpus", "formats", "squashfs")
 	if _, err := os.Stat(dir); err != nil {
 		return ""
 	}
 	return dir
 }
 
-func sharedDir(t *testing.T) string {
-	dir := sharedDirOrEmpty()
-	if dir == "" {
-		t.Skip("real samples not available (set THINGSEC_SHARED)")
-	}
-	return dir
-}
-
 func TestCorpus(t *testing.T) {
-	dir := sharedDir(t)
+	dir := formattest.Shared(t, "corpus", "formats", "squashfs")
 	samples := map[string]string{
 		"gzip.sqfs":      "squashfs 4.0 little endian, gzip, 5 inodes, block 131072",
 		"lz4.sqfs":       "squashfs 4.0 little endian, lz4, 5 inodes, block 131072",

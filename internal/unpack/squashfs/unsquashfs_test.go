@@ -61,10 +61,7 @@ func TestAgainstUnsquashfs(t *testing.T) {
 		t.Skip("unsquashfs not installed")
 	}
 	images, _ := filepath.Glob("testdata/*.sqfs")
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared")
-	}
+	dir := formattest.SharedRoot()
 	for _, n := range []string{"gzip.sqfs", "lz4.sqfs", "lzma.sqfs", "lzo.sqfs", "xz.sqfs", "zstd.sqfs", "avm_le.sqfs4", "zlib_le.sqfs3"} {
 		p := filepath.Join(dir, "corpus", "formats", "squashfs", n)
 		if _, err := os.Stat(p); err == nil {

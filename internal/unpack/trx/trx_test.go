@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -101,24 +100,8 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func shared(t *testing.T, rel string) string {
-	t.Helper()
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	p := filepath.Join(dir, rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
-	return p
-}
-
 func TestCorpusSample(t *testing.T) {
-	data, err := os.ReadFile(shared(t, "corpus/formats/trx/trx.img"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/trx/trx.img")
 	s, m := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 || m.Size != 4096 {
 		t.Fatalf("problems %v size %d", s.Problems, m.Size)
@@ -132,7 +115,7 @@ func TestCorpusSample(t *testing.T) {
 // TestCorpusFirmware checks the CRC convention and the partition split on
 // the realistic firmware image.
 func TestCorpusFirmware(t *testing.T) {
-	f, err := os.Open(shared(t, "corpus/firmware/acme-hg100-1.0.0.bin"))
+	f, err := os.Open(formattest.Shared(t, "corpus/firmware/acme-hg100-1.0.0.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package ubi
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -17,27 +16,11 @@ import (
 
 const fixturePEB = 16 << 10
 
-func gunzipFile(t testing.TB, path string) []byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // twoUBI is the ubinize image of scripts/fixtures/flash.sh: volume "cfg"
 // (dynamic, holding ../ubifs/testdata/zlib.ubifs) and "kernel" (static).
-func twoUBI(t testing.TB) []byte { return gunzipFile(t, filepath.Join("testdata", "two.ubi.gz")) }
+func twoUBI(t testing.TB) []byte {
+	return formattest.ReadGzip(t, filepath.Join("testdata", "two.ubi.gz"))
+}
 
 func kernelBin() []byte {
 	var b bytes.Buffer
@@ -56,7 +39,7 @@ func checkVolumes(t *testing.T, s *formattest.MemSink) {
 	if k := s.Get("kernel"); !bytes.Equal(k.Data, kernelBin()) || k.Mode != 0o644 {
 		t.Errorf("kernel: %d bytes, mode %v", len(k.Data), k.Mode)
 	}
-	img := gunzipFile(t, filepath.Join("..", "ubifs", "testdata", "zlib.ubifs.gz"))
+	img := formattest.ReadGzip(t, filepath.Join("..", "ubifs", "testdata", "zlib.ubifs.gz"))
 	cfg := s.Get("cfg").Data
 	if len(cfg) < len(img) || !bytes.Equal(cfg[:len(img)], img) || len(cfg)%(fixturePEB-128) != 0 {
 		t.Errorf("cfg: %d bytes, want the %d bytes of zlib.ubifs, LEB aligned", len(cfg), len(img))
@@ -184,29 +167,11 @@ func TestNotUBI(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", dir, err)
-	}
-	return dir
-}
-
 // TestRealSample: ubi.img holds one static volume, "rootfs", which is the
 // test.ubifs sample.
 func TestRealSample(t *testing.T) {
-	dir := filepath.Join(sharedDir(t), "corpus", "formats")
-	data, err := os.ReadFile(filepath.Join(dir, "ubi", "ubi.img"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsImg, err := os.ReadFile(filepath.Join(dir, "ubifs", "test.ubifs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus", "formats", "ubi", "ubi.img")
+	fsImg := formattest.ReadShared(t, "corpus", "formats", "ubifs", "test.ubifs")
 	s, m := formattest.Extract(t, New(), data)
 	if m.Description != "UBI v1, PEB 1 KiB, 1 volumes: rootfs (static, 1902 LEBs)" || m.Size != int64(len(data)) {
 		t.Errorf("match %+v", m)

@@ -65,7 +65,7 @@ func (f *fsys) tree(ctx context.Context) error {
 				f.sink.Problem(p, fmt.Errorf("ubifs: inode %d not found", inum))
 				continue
 			}
-			e := format.Entry{Path: p, Mode: fileMode(in.mode), UID: int(in.uid), GID: int(in.gid),
+			e := format.Entry{Path: p, Mode: format.UnixMode(in.mode), UID: int(in.uid), GID: int(in.gid),
 				ModTime: time.Unix(in.mtime, int64(in.mtimeNs%1e9)).UTC()}
 			switch {
 			case e.Mode.IsDir():
@@ -204,33 +204,4 @@ func (f *fsys) readData(ref dataRef) ([]byte, error) {
 		return nil, fmt.Errorf("ubifs: data node holds %d of %d bytes", len(out), usize)
 	}
 	return out[:usize], nil
-}
-
-// fileMode converts a Unix st_mode to fs.FileMode.
-func fileMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & 0o170000 {
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	}
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }

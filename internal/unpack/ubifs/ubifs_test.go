@@ -2,7 +2,6 @@ package ubifs
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -24,20 +23,7 @@ var fixtures = []string{"lzo", "zlib", "zstd", "none", "nand"}
 // erased space and are committed compressed).
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name+".ubifs.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(z)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return formattest.ReadGzip(t, filepath.Join("testdata", name+".ubifs.gz"))
 }
 
 func bigTxt() string {
@@ -127,22 +113,8 @@ func TestNotUBIFS(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", dir, err)
-	}
-	return dir
-}
-
 func TestRealSample(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(sharedDir(t), "corpus", "formats", "ubifs", "test.ubifs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := formattest.ReadShared(t, "corpus", "formats", "ubifs", "test.ubifs")
 	s, _ := formattest.Extract(t, New(), data)
 	want := map[string]string{
 		"testfile1":                       "test file:\ncontent: MyTestRule 1.2.3\nVersion: Program 0.0.0.0\n",
@@ -162,7 +134,7 @@ func TestRealSample(t *testing.T) {
 // TestFirmwareUBI unpacks the UBI area of the acme firmware, then the UBIFS
 // of its "cfg" volume.
 func TestFirmwareUBI(t *testing.T) {
-	f, err := os.Open(filepath.Join(sharedDir(t), "corpus", "firmware", "acme-hg100-1.0.0.bin"))
+	f, err := os.Open(formattest.Shared(t, "corpus", "firmware", "acme-hg100-1.0.0.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,14 +132,7 @@ func TestDamaged(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "corpus/formats/uboot/uboot.image_with_header"))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/uboot/uboot.image_with_header")
 	s, m := formattest.Extract(t, New(), data)
 	if m.Size != 64+32753 || !strings.Contains(m.Description, `"u-boot image", MIPS firmware, lzma`) {
 		t.Errorf("match %+v", m)
@@ -162,14 +155,7 @@ func FuzzUImage(f *testing.F) {
 // TestCorpusBadHeader: uboot.dtb is a legacy uImage header whose header
 // CRC does not match (and whose data is cut short): not a uImage.
 func TestCorpusBadHeader(t *testing.T) {
-	dir := os.Getenv("THINGSEC_SHARED")
-	if dir == "" {
-		dir = "../../../../shared"
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "corpus/formats/uboot/uboot.dtb"))
-	if err != nil {
-		t.Skipf("shared corpus sample absent: %v", err)
-	}
+	data := formattest.ReadShared(t, "corpus/formats/uboot/uboot.dtb")
 	if _, err := New().Identify(bytes.NewReader(data), int64(len(data))); !errors.Is(err, format.ErrNotMatch) {
 		t.Errorf("Identify = %v", err)
 	}

@@ -109,7 +109,7 @@ func (img *image) emit(ctx context.Context, sink format.Sink) error {
 
 func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uint32]string, sink format.Sink) error {
 	h := o.hdr
-	e := format.Entry{Path: p, Mode: fileMode(h.mode), UID: int(h.uid), GID: int(h.gid), ModTime: h.mtime}
+	e := format.Entry{Path: p, Mode: format.UnixMode(h.mode), UID: int(h.uid), GID: int(h.gid), ModTime: h.mtime}
 	switch h.typ {
 	case typDir:
 		e.Mode = e.Mode.Perm() | fs.ModeDir | e.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
@@ -123,7 +123,7 @@ func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uin
 		}
 		e.Mode, e.Hardlink, e.Linkname = 0o644, true, target
 		if t := img.objects[h.equiv]; t != nil {
-			e.Mode = fileMode(t.hdr.mode)
+			e.Mode = format.UnixMode(t.hdr.mode)
 		}
 	case typFile:
 		size := h.size
@@ -180,33 +180,4 @@ func (f *fileReader) Read(p []byte) (int, error) {
 	n := copy(p, f.buf)
 	f.buf = f.buf[n:]
 	return n, nil
-}
-
-// fileMode converts a Unix st_mode to fs.FileMode.
-func fileMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & 0o170000 {
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	}
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	return mode
 }

@@ -172,21 +172,10 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
-func sharedDir(t *testing.T) string {
-	d := os.Getenv("THINGSEC_SHARED")
-	if d == "" {
-		d = "../../../../shared"
-	}
-	if _, err := os.Stat(filepath.Join(d, "corpus/formats")); err != nil {
-		t.Skipf("real samples absent (%v)", err)
-	}
-	return filepath.Join(d, "corpus/formats")
-}
-
 func TestRealSamples(t *testing.T) {
-	dir := sharedDir(t)
+	dir := formattest.Shared(t, "corpus/formats/yaffs2")
 	for _, name := range []string{"yaffs2_le.img", "yaffs2_be.img"} {
-		data, err := os.ReadFile(filepath.Join(dir, "yaffs2", name))
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,35 @@
+package format
+
+import "io/fs"
+
+// UnixMode converts a Unix st_mode (S_IFMT type bits, setuid, setgid,
+// sticky and permission bits) to an fs.FileMode. A type that is not one of
+// directory, symlink, character device, block device, fifo or socket
+// (including a regular file and an unset type) yields a regular file mode.
+func UnixMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & 0o170000 {
+	case 0o040000:
+		mode |= fs.ModeDir
+	case 0o120000:
+		mode |= fs.ModeSymlink
+	case 0o020000:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case 0o060000:
+		mode |= fs.ModeDevice
+	case 0o010000:
+		mode |= fs.ModeNamedPipe
+	case 0o140000:
+		mode |= fs.ModeSocket
+	}
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
