@@ -313,8 +313,8 @@ func TestXZHugeDict(t *testing.T) {
 // TestCorpusFirmwareKernel decodes the LZMA-alone kernel of TRX partition 0
 // of the realistic firmware image and finds its compressed length.
 func TestCorpusFirmwareKernel(t *testing.T) {
-	if testing.Short() {
-		t.Skip("decodes a 16 MB kernel twice")
+	if testing.Short() || formattest.Race {
+		t.Skip("decodes a 16 MB kernel twice; too slow under -short or -race (internal/unpack's TestAcmeFirmwareLayout decodes it too)")
 	}
 	f, err := os.Open(formattest.Shared(t, "corpus/firmware/acme-hg100-1.0.0.bin"))
 	if err != nil {

@@ -186,7 +186,7 @@ func TestDamaged(t *testing.T) {
 		for cut := 0; cut < len(data); cut += 37 {
 			damaged(t, data[:cut])
 		}
-		for i := 0; i < len(data); i += 13 {
+		for i := 0; i < len(data); i += formattest.Stride(13) {
 			b := append([]byte(nil), data...)
 			b[i] ^= 0x5a
 			damaged(t, b)

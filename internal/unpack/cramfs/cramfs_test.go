@@ -153,7 +153,7 @@ func TestDamaged(t *testing.T) {
 				t.Errorf("%s cut at %d: nothing reported", name, cut)
 			}
 		}
-		for i := 0; i < len(data); i += 3 {
+		for i := 0; i < len(data); i += formattest.Stride(3) {
 			b := append([]byte(nil), data...)
 			b[i] ^= 0x24
 			formattest.Fuzz(t, New(), b)

@@ -162,7 +162,7 @@ func TestDamaged(t *testing.T) {
 				t.Errorf("%s cut at %d: no error and no problem", name, cut)
 			}
 		}
-		for off := 2048; off < 70000 && off < len(data); off += 397 {
+		for off := 2048; off < 70000 && off < len(data); off += formattest.Stride(397) {
 			b := append([]byte(nil), data...)
 			b[off] ^= 0x5A
 			s := &formattest.MemSink{MaxBytes: 8 << 20}

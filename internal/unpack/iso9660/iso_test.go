@@ -201,7 +201,7 @@ func TestDamaged(t *testing.T) {
 				t.Errorf("%s cut at %d: no error and no problem", name, cut)
 			}
 		}
-		for off := 0x8000; off < 140000 && off < len(data); off += 331 {
+		for off := 0x8000; off < 140000 && off < len(data); off += formattest.Stride(331) {
 			data[off] ^= 0x5A
 			s := &formattest.MemSink{MaxBytes: 8 << 20}
 			_ = New().Extract(context.Background(), bytes.NewReader(data), int64(len(data)), s)

@@ -117,7 +117,7 @@ func TestDamaged(t *testing.T) {
 			t.Errorf("cut at %d: nothing reported", cut)
 		}
 	}
-	for i := 0; i < len(data); i += 2 {
+	for i := 0; i < len(data); i += formattest.Stride(2) {
 		b := append([]byte(nil), data...)
 		b[i] ^= 0x11
 		formattest.Fuzz(t, New(), b)

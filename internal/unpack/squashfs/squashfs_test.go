@@ -354,7 +354,7 @@ func TestDamaged(t *testing.T) {
 // flips extracts copies of data with one bit flipped every step bytes
 // past the superblock: none may panic or hang.
 func flips(data []byte, step int) {
-	for off := 64; off < len(data); off += step {
+	for off := 64; off < len(data); off += formattest.Stride(step) {
 		d := append([]byte{}, data...)
 		d[off] ^= 1 << (off % 8)
 		s := &formattest.MemSink{MaxBytes: 1 << 24}

@@ -197,7 +197,7 @@ func TestDamaged(t *testing.T) {
 		// Flip the type byte of each node (covered by the CRC).
 		ref := &formattest.MemSink{}
 		_ = New().Extract(context.Background(), bytes.NewReader(data), int64(len(data)), ref)
-		for off := 0; off+24 <= len(data); off += 8 {
+		for off := 0; off+24 <= len(data); off += formattest.Stride(8) {
 			if data[off] != 0x31 || data[off+1] != 0x18 || data[off+2] != 0x10 || data[off+3] != 0x06 {
 				continue
 			}

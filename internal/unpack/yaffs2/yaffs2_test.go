@@ -159,7 +159,7 @@ func TestDamaged(t *testing.T) {
 	for cut := 0; cut < len(data); cut += 211 {
 		formattest.Fuzz(t, New(), data[:cut])
 	}
-	for i := 0; i < len(data); i += 5 {
+	for i := 0; i < len(data); i += formattest.Stride(5) {
 		b := append([]byte(nil), data...)
 		b[i] ^= 0x42
 		formattest.Fuzz(t, New(), b)

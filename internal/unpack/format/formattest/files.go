@@ -85,3 +85,13 @@ func readCompressed(t testing.TB, path string, open func(io.Reader) (io.Reader, 
 	}
 	return b
 }
+
+// Stride is the step of a damaged-input loop (bit flips, cuts): n, or 8n
+// under the race detector, which makes each extraction several times
+// slower and would otherwise dominate the suite's time.
+func Stride(n int) int {
+	if Race {
+		return 8 * n
+	}
+	return n
+}
