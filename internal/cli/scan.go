@@ -12,6 +12,7 @@ import (
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
 // unpackFlags are the extraction settings shared by scan, unpack and ls.
@@ -50,8 +51,33 @@ func (u *unpackFlags) limits() (unpack.Limits, error) {
 	return l, nil
 }
 
+// vulnFlags select the vulnerability database a scan matches against.
+type vulnFlags struct {
+	off    bool
+	path   string
+	maxAge time.Duration
+}
+
+func (v *vulnFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&v.off, "no-vuln", false, "do not match components against the vulnerability database")
+	fs.StringVar(&v.path, "db-path", "", "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
+	fs.DurationVar(&v.maxAge, "db-max-age", 7*24*time.Hour, "warn when the vulnerability database is older than this")
+}
+
+func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
+	if v.off {
+		return nil
+	}
+	return []engine.Enricher{&enrich.Vulns{Path: v.path, MaxAge: v.maxAge, Warn: func(msg string) {
+		if !g.quiet {
+			fmt.Fprintf(g.stderr, "thingsec: note: %s\n", msg)
+		}
+	}}}
+}
+
 func newScan(g *globals) *cobra.Command {
 	var uf unpackFlags
+	var vf vulnFlags
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -83,6 +109,7 @@ other thingsec commands.
 			cfg.Unpack = !uf.noUnpack
 			cfg.KeepExtracted = uf.keep
 			cfg.Limits = lim
+			cfg.Enrichers = vf.enrichers(g)
 			prog := newProgress(g)
 			cfg.Progress = prog
 			rep, err := engine.Scan(cmd.Context(), cfg)
@@ -101,6 +128,7 @@ other thingsec commands.
 		},
 	}
 	uf.register(cmd.Flags(), true)
+	vf.register(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
 }

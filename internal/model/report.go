@@ -22,7 +22,13 @@ type Report struct {
 	Findings        []Finding       `json:"findings"`
 	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
 	Problems        []Problem       `json:"problems"`
-	Summary         Summary         `json:"summary"`
+	// VersionUnknown lists the refs of components that could not be matched
+	// against vulnerability data because their version is unknown.
+	VersionUnknown []string `json:"version_unknown,omitempty"`
+	// Notes say how the report was made where it matters to read it (e.g.
+	// "vulnerabilities matched against the embedded sample database").
+	Notes   []string `json:"notes,omitempty"`
+	Summary Summary  `json:"summary"`
 }
 
 // Tool names the program that made the report.

@@ -30,6 +30,10 @@ func Table(w io.Writer, rep *model.Report) error {
 	s := rep.Summary
 	p.f("Scanned  %d entries, %s in %d layers in %.2fs\n", s.Files, human(s.Bytes), s.Layers, total)
 
+	for _, n := range rep.Notes {
+		p.f("Note     %s\n", n)
+	}
+
 	if len(rep.Layers) > 1 {
 		p.f("\nLAYERS\n")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -101,6 +105,10 @@ func Table(w io.Writer, rep *model.Report) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Severity, v.ID, v.Component, kev, strings.Join(v.Fixed, ","))
 		}
 		tw.Flush()
+	}
+
+	if len(rep.VersionUnknown) > 0 {
+		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), strings.Join(rep.VersionUnknown, ", "))
 	}
 
 	p.f("\nFINDINGS (%d)", len(rep.Findings))
