@@ -272,7 +272,7 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 			if err != nil || !fi.Mode().IsRegular() {
 				return
 			}
-			j.cands, j.reg, j.err = s.carver.scan(ctx, f, fi.Size(), l.carveAll || isBlob(l, j.path, f))
+			j.cands, j.reg, j.err = s.carver.scan(ctx, newWindowReader(f, fi.Size()), fi.Size(), l.carveAll || isBlob(l, j.path, f))
 		}(&jobs[i])
 	}
 	wg.Wait()
@@ -374,7 +374,7 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 				done <- fmt.Errorf("unpacker crashed: %v", r)
 			}
 		}()
-		done <- l.f.Extract(lctx, io.NewSectionReader(src, l.Offset, size), size, sink)
+		done <- l.f.Extract(lctx, io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size), size, sink)
 	}()
 	var xerr error
 	select {
