@@ -82,38 +82,63 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 	}
 	seen := map[key]bool{}
 	var cands []candidate
-	limit := size
-	if !all {
-		limit = min(size, c.maxOff)
-	}
-	buf := make([]byte, min(int64(chunkSize+c.maxLen), limit))
-	for base := int64(0); base < limit; base += chunkSize {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), limit-base)], base)
-		if err != nil && err != io.EOF {
-			return nil, nil, err
-		}
-		data := buf[:n]
-		c.trie.Walk(data, func(end, l, pi int64) bool {
-			pos := base + end - l + 1
-			if pos-base >= chunkSize { // belongs to the next chunk's overlap
+	// walk collects the candidates whose magic lies in [from, limit).
+	walk := func(from, limit int64, onlyZero bool) error {
+		buf := make([]byte, min(int64(chunkSize+c.maxLen), limit-from))
+		for base := from; base < limit; base += chunkSize {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n, err := r.ReadAt(buf[:min(int64(len(buf)), limit-base)], base)
+			if err != nil && err != io.EOF {
+				return err
+			}
+			c.trie.Walk(buf[:n], func(end, l, pi int64) bool {
+				pos := base + end - l + 1
+				if pos-base >= chunkSize { // belongs to the next chunk's overlap
+					return true
+				}
+				for _, p := range c.pats[pi] {
+					start := pos - p.off
+					if start < from || (onlyZero && start != 0) {
+						continue
+					}
+					k := key{start, p.fi}
+					if !seen[k] {
+						seen[k] = true
+						cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
+					}
+				}
 				return true
-			}
-			for _, p := range c.pats[pi] {
-				start := pos - p.off
-				if start < 0 || (!all && start != 0) {
-					continue
-				}
-				k := key{start, p.fi}
-				if !seen[k] {
-					seen[k] = true
-					cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
-				}
-			}
-			return true
-		})
+			})
+		}
+		return nil
+	}
+	// A format at offset 0 that spans the file (a squashfs partition, a
+	// TRX image) makes scanning the bytes it covers pointless: look there
+	// first and scan only what it leaves.
+	if err := walk(0, min(size, c.maxOff+int64(c.maxLen)), true); err != nil {
+		return nil, nil, err
+	}
+	from := int64(0)
+	sort.Slice(cands, func(i, j int) bool { return cands[i].fi < cands[j].fi })
+	type result struct {
+		m   format.Match
+		err error
+	}
+	known := map[key]result{} // identify results of the head pass, reused below
+	for _, cd := range cands {
+		m, err := identify(cd.f, io.NewSectionReader(r, 0, size), size)
+		known[key{0, cd.fi}] = result{m, err}
+		if err == nil && m.Size > 0 {
+			from = min(m.Size, size)
+			break
+		}
+	}
+	if all && from < size {
+		if err := walk(from, size, false); err != nil {
+			return nil, nil, err
+		}
 	}
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].off != cands[j].off {
@@ -136,7 +161,11 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
-		m, ierr := identify(cd.f, io.NewSectionReader(r, cd.off, size-cd.off), size-cd.off)
+		res, ok := known[key{cd.off, cd.fi}]
+		if !ok {
+			res.m, res.err = identify(cd.f, io.NewSectionReader(r, cd.off, size-cd.off), size-cd.off)
+		}
+		m, ierr := res.m, res.err
 		if ierr != nil {
 			continue
 		}
