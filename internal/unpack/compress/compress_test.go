@@ -314,7 +314,7 @@ func TestXZHugeDict(t *testing.T) {
 // of the realistic firmware image and finds its compressed length.
 func TestCorpusFirmwareKernel(t *testing.T) {
 	if testing.Short() || formattest.Race {
-		t.Skip("decodes a 16 MB kernel twice; too slow under -short or -race (internal/unpack's TestAcmeFirmwareLayout decodes it too)")
+		t.Skip("decodes a 16 MB kernel; too slow under -short or -race (internal/unpack's TestAcmeFirmwareLayout decodes it too)")
 	}
 	f, err := os.Open(formattest.Shared(t, "corpus/firmware/acme-hg100-1.0.0.bin"))
 	if err != nil {
@@ -322,12 +322,14 @@ func TestCorpusFirmwareKernel(t *testing.T) {
 	}
 	defer f.Close()
 	part := io.NewSectionReader(f, 0x1c, 0x4a0000-0x1c)
+	// The kernel unpacks to more than probeOut, so Identify leaves its
+	// length unmeasured (0) and extraction runs to the end marker.
 	m, err := LZMA().Identify(part, part.Size())
-	if err != nil || m.Size != 4820809 {
+	if err != nil || m.Size != 0 {
 		t.Fatalf("%+v %v", m, err)
 	}
 	s := &formattest.MemSink{}
-	if err := LZMA().Extract(context.Background(), io.NewSectionReader(part, 0, m.Size), m.Size, s); err != nil {
+	if err := LZMA().Extract(context.Background(), part, part.Size(), s); err != nil {
 		t.Fatal(err)
 	}
 	d := s.Get("data")

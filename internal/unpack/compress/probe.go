@@ -7,7 +7,11 @@ import (
 )
 
 // probeOut bounds the output Identify decodes to find where a stream ends.
-const probeOut = 16 << 20
+// 4 MiB covers the small streams that sit between other data (factory
+// archives, config blobs); a larger stream (a kernel) is left unmeasured:
+// decoding it twice, once here and once to extract it, would double the
+// cost of the image.
+const probeOut = 4 << 20
 
 // countReader counts the bytes the decoder consumed. It implements
 // io.ByteReader so flate reads exactly what it needs and the count is the
