@@ -1,14 +1,19 @@
 package cli
 
-import "github.com/thingsec/thingsec/internal/analyze/plugin"
+import (
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+)
 
 // DefaultFileAnalyzers is the explicit list of per-file analyzers a scan
-// runs, in order.
+// runs, in order: the component identifiers. The secret, account and key
+// analyzers are added by secretAnalyzers, which takes the user's rule
+// packs.
 func DefaultFileAnalyzers() []plugin.FileAnalyzer {
-	return []plugin.FileAnalyzer{}
+	return ComponentFileAnalyzers()
 }
 
-// DefaultTreeAnalyzers is the explicit list of whole-tree analyzers.
+// DefaultTreeAnalyzers is the explicit list of whole-tree analyzers. The
+// inventory comes first: it deduplicates the components the others read.
 func DefaultTreeAnalyzers() []plugin.TreeAnalyzer {
-	return []plugin.TreeAnalyzer{}
+	return ComponentTreeAnalyzers()
 }

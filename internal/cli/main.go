@@ -143,7 +143,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
-	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newDB(g), newVersion(g))
+	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	return root
 }
 

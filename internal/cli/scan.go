@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/report"
+	"github.com/thingsec/thingsec/internal/report/cyclonedx"
+	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
@@ -78,6 +80,7 @@ func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 func newScan(g *globals) *cobra.Command {
 	var uf unpackFlags
 	var vf vulnFlags
+	var sf secretsFlags
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -93,11 +96,12 @@ other thingsec commands.
 ` + exitHelp,
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json firmware.bin
+  thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.resolveFormat("table", "json")
+			format, err := g.resolveFormat("table", "json", "cyclonedx", "spdx")
 			if err != nil {
 				return err
 			}
@@ -106,6 +110,12 @@ other thingsec commands.
 				return err
 			}
 			cfg := scanConfig(g, args[0])
+			sfiles, strees, err := secretAnalyzers(sf)
+			if err != nil {
+				return err
+			}
+			cfg.Files = append(cfg.Files, sfiles...)
+			cfg.Trees = append(cfg.Trees, strees...)
 			cfg.Unpack = !uf.noUnpack
 			cfg.KeepExtracted = uf.keep
 			cfg.Limits = lim
@@ -121,6 +131,10 @@ other thingsec commands.
 				switch format {
 				case "json":
 					return report.JSON(w, rep)
+				case "cyclonedx":
+					return cyclonedx.Encode(w, rep)
+				case "spdx":
+					return spdx.Encode(w, rep)
 				default:
 					return report.Table(w, rep)
 				}
@@ -129,6 +143,7 @@ other thingsec commands.
 	}
 	uf.register(cmd.Flags(), true)
 	vf.register(cmd.Flags())
+	sf.registerRuleFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
 }

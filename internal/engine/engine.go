@@ -48,8 +48,8 @@ type Config struct {
 	// Enrichers run last, on the finished report (vulnerability matching,
 	// compliance mapping).
 	Enrichers []Enricher
-	Progress    Progress
-	Now         func() time.Time
+	Progress  Progress
+	Now       func() time.Time
 }
 
 // Enricher adds to a finished report from outside knowledge (a

@@ -194,15 +194,68 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	if w.claimed(j.l, f.Path, size) {
 		return buf
 	}
+	if w.hasChildren(j.l, f.Path) {
+		// The formats found in this file are analysed in their own
+		// layers; here only the bytes no format claimed are (a raw
+		// NVRAM or config area of a flash dump), one region at a time.
+		w.regions(ctx, j, in, f.Unclaimed)
+		return buf
+	}
+	w.run1(ctx, j, in)
+	return buf
+}
+
+// run1 hands one input to every analyzer that wants it.
+func (w *walker) run1(ctx context.Context, j *job, in *plugin.Input) {
 	for _, a := range w.cfg.Files {
 		if !a.FileRequired(&in.FileInfo) {
 			continue
 		}
 		if err := w.analyze(ctx, a, in, &j.out); err != nil {
-			j.out.Problems = append(j.out.Problems, model.Problem{Layer: j.l.ID, Path: f.Path, Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", a.Name(), err)})
+			j.out.Problems = append(j.out.Problems, model.Problem{Layer: j.l.ID, Path: in.Path, Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", a.Name(), err)})
 		}
 	}
-	return buf
+}
+
+// maxRegion bounds the unclaimed region handed to analyzers.
+const maxRegion = 16 << 20
+
+// regions runs the analyzers over each unclaimed, non-padding region of a
+// carved file. Findings carry the region's offset.
+func (w *walker) regions(ctx context.Context, j *job, in *plugin.Input, regs []model.Region) {
+	for _, r := range regs {
+		if r.Kind == "padding" || r.Size > maxRegion {
+			continue
+		}
+		data := make([]byte, r.Size)
+		n, _ := in.R.ReadAt(data, r.Offset)
+		data = data[:n]
+		sub := *in
+		sub.Data = data
+		sub.R = bytes.NewReader(data)
+		sub.Size = int64(n)
+		sub.Head = data[:min(len(data), filetype.HeadSize)]
+		sub.Type = filetype.Detect(in.Path, sub.Head, sub.Size)
+		sub.Loc.Offset = r.Offset
+		before := len(j.out.Findings)
+		w.run1(ctx, j, &sub)
+		for i := before; i < len(j.out.Findings); i++ {
+			if j.out.Findings[i].Location.Line > 0 {
+				// a line number inside a region is not a line of the file
+				j.out.Findings[i].Location.Line = 0
+			}
+			j.out.Findings[i].Location.Offset += r.Offset
+		}
+	}
+}
+
+func (w *walker) hasChildren(l *unpack.Layer, p string) bool {
+	for _, c := range l.Children[p] {
+		if c.Extracted {
+			return true
+		}
+	}
+	return false
 }
 
 // analyze runs one analyzer, turning a panic into an error so that one

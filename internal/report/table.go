@@ -97,12 +97,20 @@ func Table(w io.Writer, rep *model.Report) error {
 		p.f("\nVULNERABILITIES (%d)\n", len(rep.Vulnerabilities))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "SEVERITY\tID\tCOMPONENT\tKEV\tFIXED\n")
+		names := map[string]string{}
+		for _, c := range rep.Components {
+			names[c.Ref] = strings.TrimSpace(c.Name + " " + c.Version)
+		}
 		for _, v := range rep.Vulnerabilities {
 			kev := ""
 			if v.KEV != nil {
 				kev = "yes"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Severity, v.ID, v.Component, kev, strings.Join(v.Fixed, ","))
+			comp := names[v.Component]
+			if comp == "" {
+				comp = v.Component
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Severity, v.ID, comp, kev, strings.Join(v.Fixed, ","))
 		}
 		tw.Flush()
 	}
@@ -126,6 +134,9 @@ func Table(w io.Writer, rep *model.Report) error {
 		fmt.Fprintf(tw, "SEVERITY\tRULE\tTITLE\tLOCATION\n")
 		for _, f := range rep.Findings {
 			loc := f.Location.Path
+			if len(rep.Layers) > 1 {
+				loc = f.Location.Layer + ":" + loc
+			}
 			if f.Location.Line > 0 {
 				loc += fmt.Sprintf(":%d", f.Location.Line)
 			}

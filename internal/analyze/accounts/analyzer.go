@@ -1,0 +1,307 @@
+// Package accounts audits the accounts and password files of a device:
+// passwd/shadow/group, BusyBox httpd.conf, htpasswd and lighttpd user
+// files, mosquitto password files, OpenWrt rpcd/uhttpd UCI, Samba
+// smbpasswd, vendor *passwd* files and unsalted hashes in databases. It
+// reports empty passwords, extra UID 0 accounts, service accounts with a
+// shell, weak hash schemes and passwords found in the default-credential
+// list (native crypt implementations: DES, MD5, SHA-256/512, bcrypt).
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// Rule IDs.
+const (
+	RuleDefaultPassword = "TS-CRED-001"
+	RuleEmptyPassword   = "TS-CRED-002"
+	RuleWeakHash        = "TS-CRED-003"
+	RuleExtraRoot       = "TS-CRED-004"
+	RuleServiceShell    = "TS-CRED-005"
+	RulePlaintext       = "TS-CRED-006"
+	RuleDBHashes        = "TS-CRED-007"
+	RuleHashInPasswd    = "TS-CRED-008"
+)
+
+var (
+	stdDefault = []string{"etsi-en-303-645@2.1.1:5.1-1", "owasp-iot-2018:I1"}
+	stdWeak    = []string{"etsi-en-303-645@2.1.1:5.1-3", "etsi-en-303-645@2.1.1:5.4-1", "owasp-iot-2018:I1"}
+	stdHard    = []string{"etsi-en-303-645@2.1.1:5.1-1", "etsi-en-303-645@2.1.1:5.4-3", "owasp-iot-2018:I1"}
+)
+
+// Options configure the analyzer.
+type Options struct {
+	// ShowSecrets puts cracked and clear-text passwords in the evidence.
+	ShowSecrets bool
+	// Defaults replaces the embedded default-credential list.
+	Defaults *Defaults
+	// Budget bounds the cracking work per hash, in MD5-equivalents
+	// (default 3,000,000: every candidate for DES and MD5 crypt, a few
+	// hundred for SHA-crypt, a few dozen for bcrypt).
+	Budget int
+}
+
+// Analyzer is the accounts FileAnalyzer.
+type Analyzer struct {
+	opt Options
+}
+
+// New builds the analyzer.
+func New(opt Options) (*Analyzer, error) {
+	if opt.Defaults == nil {
+		d, err := EmbeddedDefaults()
+		if err != nil {
+			return nil, err
+		}
+		opt.Defaults = d
+	}
+	if opt.Budget == 0 {
+		opt.Budget = 3_000_000
+	}
+	return &Analyzer{opt: opt}, nil
+}
+
+// Default is New(Options{}); the embedded list is checked by the tests.
+func Default() *Analyzer {
+	a, err := New(Options{})
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+// Name implements plugin.FileAnalyzer.
+func (a *Analyzer) Name() string { return "accounts" }
+
+// FileRequired implements plugin.FileAnalyzer.
+func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
+	if fi.Size == 0 || fi.Size > 16<<20 {
+		return false
+	}
+	if fi.Type.Type == filetype.SQLite {
+		return true
+	}
+	if fi.Type.Type != filetype.Text && fi.Type.Type != filetype.Script {
+		return false
+	}
+	return Classify(fi.Path) != KindNone
+}
+
+// Analyze implements plugin.FileAnalyzer.
+func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
+	if in.Data == nil {
+		return nil
+	}
+	if in.Type.Type == filetype.SQLite {
+		a.database(in, out)
+		return nil
+	}
+	k := Classify(in.Path)
+	entries := Parse(k, in.Data)
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if k == KindPasswd {
+			a.passwdChecks(in, e, out)
+		}
+		if k == KindGroup && e.Hash == "" {
+			continue // an empty group password field means "no password", not "empty password"
+		}
+		a.credential(in, k, e, out)
+	}
+	return nil
+}
+
+var serviceAccounts = map[string]bool{
+	"daemon": true, "bin": true, "sys": true, "sync": false, "games": true, "man": true, "lp": true, "mail": true, "news": true,
+	"uucp": true, "proxy": true, "www-data": true, "www": true, "backup": true, "list": true, "irc": true, "gnats": true, "nobody": true,
+	"ftp": true, "sshd": true, "dnsmasq": true, "snmp": true, "network": true, "mysql": true, "postgres": true, "messagebus": true,
+	"systemd-network": true, "systemd-resolve": true, "avahi": true, "ntp": true, "http": true, "httpd": true, "mosquitto": true,
+	"tftp": true, "dhcp": true, "logger": true, "syslog": true, "_apt": true, "nogroup": true,
+}
+
+var noLoginShell = regexp.MustCompile(`(?:nologin|/false|/sync|/shutdown|/halt|^$)`)
+
+func (a *Analyzer) passwdChecks(in *plugin.Input, e Entry, out *plugin.Results) {
+	if e.UID == "0" {
+		if e.User != "root" {
+			out.Findings = append(out.Findings, a.finding(in, e, RuleExtraRoot, model.High,
+				fmt.Sprintf("Account %q has UID 0 (a second root account)", e.User),
+				fmt.Sprintf("%s: uid 0", e.User), []string{"CWE-250", "CWE-912"}, stdHard,
+				"An account other than root with UID 0 has full root rights under another name: a classic backdoor.",
+				"Remove the account or give it an unprivileged UID.", e.User))
+		}
+	}
+	if serviceAccounts[e.User] && !noLoginShell.MatchString(e.Shell) {
+		out.Findings = append(out.Findings, a.finding(in, e, RuleServiceShell, model.Low,
+			fmt.Sprintf("Service account %q has a login shell", e.User),
+			fmt.Sprintf("%s: shell %s", e.User, e.Shell), []string{"CWE-250"}, []string{"etsi-en-303-645@2.1.1:5.6-5", "owasp-iot-2018:I9"},
+			"A service account that can log in widens the attack surface if its password or keys leak.",
+			"Set the shell to /sbin/nologin or /bin/false.", e.User))
+	}
+	if e.Hash != "x" && e.Hash != "" && !e.Locked {
+		out.Findings = append(out.Findings, a.finding(in, e, RuleHashInPasswd, model.Medium,
+			fmt.Sprintf("Password hash of %q stored in world-readable %s", e.User, path.Base(in.Path)),
+			fmt.Sprintf("%s:%s", e.User, redactHash(e.Hash)), []string{"CWE-522"}, stdWeak,
+			"The passwd file is readable by every user: any local process can copy the hash and crack it offline.",
+			"Move password hashes to /etc/shadow (mode 0600).", e.User))
+	}
+}
+
+// credential runs the password checks on one entry.
+func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {
+	if e.Locked {
+		return
+	}
+	if e.Hash == "" {
+		if k == KindPasswd || k == KindShadow || k == KindHtpasswd {
+			out.Findings = append(out.Findings, a.finding(in, e, RuleEmptyPassword, model.Critical,
+				fmt.Sprintf("Account %q has an empty password", e.User),
+				fmt.Sprintf("%s: empty password field", e.User), []string{"CWE-258", "CWE-521"}, stdDefault,
+				"Anyone can log in as this account without a password.",
+				"Lock the account ('!' or '*') or require a per-device password set by the user.", e.User))
+		}
+		return
+	}
+	if e.Plain {
+		a.plaintext(in, k, e, out)
+		return
+	}
+	hash, mosq := e.Hash, k == KindMosquitto
+	var scheme Scheme
+	var verify func(pw string) bool
+	switch {
+	case strings.HasPrefix(hash, "LM:"):
+		scheme, hash = SchemeLM, hash[3:]
+		verify = func(pw string) bool { return LMHash(pw) == hash }
+	case strings.HasPrefix(hash, "NT:"):
+		scheme, hash = SchemeNT, hash[3:]
+		verify = func(pw string) bool { return NTHash(pw) == hash }
+	default:
+		scheme = Identify(hash, mosq)
+		verify = func(pw string) bool { m, _ := Verify(hash, pw, mosq); return m }
+	}
+	if scheme == SchemeUnknown {
+		return
+	}
+	if scheme.Weak {
+		out.Findings = append(out.Findings, a.finding(in, e, RuleWeakHash, model.High,
+			fmt.Sprintf("Password of %q is stored with a weak hash scheme (%s)", e.User, scheme.Name),
+			fmt.Sprintf("%s:%s (%s)", e.User, redactHash(hash), scheme.Name), []string{"CWE-916", "CWE-328"}, stdWeak,
+			"Fast or unsalted password hashes (DES crypt keeps only 8 characters; MD5 and SHA-1 cost nothing to brute-force) are cracked offline within minutes.",
+			"Use SHA-512 crypt ($6$), yescrypt or bcrypt.", e.User+"/"+scheme.Name))
+	}
+	if scheme.Cost == 0 {
+		return // yescrypt and other schemes we cannot compute
+	}
+	if pw, ok := a.crack(e.User, scheme, hash, verify); ok {
+		ev := fmt.Sprintf("%s:%s is a known default password", e.User, redactHash(hash))
+		if a.opt.ShowSecrets {
+			ev = fmt.Sprintf("%s:%s password %q is a known default", e.User, redactHash(hash), pw)
+		}
+		out.Findings = append(out.Findings, a.finding(in, e, RuleDefaultPassword, model.Critical,
+			fmt.Sprintf("Password of %q is a known default (cracked %s)", e.User, scheme.Name),
+			ev, []string{"CWE-1392", "CWE-798", "CWE-521"}, stdDefault,
+			"The password hash was cracked with the default-credential list (Mirai and vendor defaults): every device ships the same guessable password.",
+			"Require a unique per-device password or force the user to set one at first use.", e.User))
+	}
+}
+
+// rounds reads the iteration count of a SHA-crypt or bcrypt hash.
+func rounds(scheme Scheme, h string) int {
+	switch scheme {
+	case SchemeSHA256, SchemeSHA512:
+		_, r, _ := cryptSalt(h, h[:3], 16)
+		if r > 0 {
+			return max(1000, r)
+		}
+		return 5000
+	case SchemeBcrypt:
+		var c int
+		if len(h) > 6 {
+			fmt.Sscanf(h[4:6], "%d", &c)
+		}
+		return (1 << min(c, 31)) * 30
+	case SchemeMosq7:
+		var it int
+		fmt.Sscanf(strings.TrimPrefix(h, "$7$"), "%d", &it)
+		return max(it, 1) * 2
+	}
+	return scheme.Cost
+}
+
+func (a *Analyzer) crack(user string, scheme Scheme, hash string, verify func(string) bool) (string, bool) {
+	limit := max(a.opt.Budget/max(rounds(scheme, hash), 1), 8)
+	for _, pw := range a.opt.Defaults.Candidates(user, limit) {
+		if verify(pw) {
+			return pw, true
+		}
+	}
+	return "", false
+}
+
+func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {
+	known := false
+	for _, pw := range a.opt.Defaults.Candidates(e.User, 1<<30) {
+		if pw == e.Hash {
+			known = true
+			break
+		}
+	}
+	sev, title := model.High, fmt.Sprintf("Clear-text password for %q in %s", e.User, path.Base(in.Path))
+	rule := RulePlaintext
+	if known {
+		sev, title = model.Critical, fmt.Sprintf("Hard-coded default password for %q in %s", e.User, path.Base(in.Path))
+	}
+	ev := fmt.Sprintf("%s:%s", e.User, redactPlain(e.Hash))
+	if a.opt.ShowSecrets {
+		ev = fmt.Sprintf("%s:%s", e.User, e.Hash)
+	}
+	if known {
+		ev += " (a known default password)"
+	}
+	out.Findings = append(out.Findings, a.finding(in, e, rule, sev, title, ev, []string{"CWE-798", "CWE-259", "CWE-256"}, stdHard,
+		fmt.Sprintf("The %s file stores the password in clear text; it is the same on every device built from this image.", k),
+		"Store a salted slow hash, and let the user set the password at first use.", e.User))
+}
+
+func (a *Analyzer) finding(in *plugin.Input, e Entry, rule string, sev model.Severity, title, ev string, cwe, std []string, desc, rem, key string) model.Finding {
+	loc := in.Loc
+	loc.Line = e.Line
+	return model.Finding{
+		RuleID: rule, Title: title, Severity: sev, Category: "credential", CWE: cwe, Standards: std,
+		Location: loc, Evidence: ev, Description: desc, Remediation: rem,
+		Fingerprint: model.Fingerprint(rule, in.Path, key),
+	}
+}
+
+// redactHash keeps the scheme prefix and a few salt characters.
+func redactHash(h string) string {
+	keep := 4
+	if strings.HasPrefix(h, "$") {
+		if i := strings.LastIndexByte(h, '$'); i > 0 {
+			keep = min(i+1, len(h))
+			keep = min(keep, 12)
+		}
+	}
+	if len(h) <= keep {
+		return "****"
+	}
+	return h[:keep] + "****"
+}
+
+func redactPlain(p string) string {
+	if len(p) < 8 {
+		return "****"
+	}
+	return p[:2] + "****"
+}

@@ -1,0 +1,374 @@
+// Package crypto finds private keys and certificates in text and inside
+// binaries (PEM, carved DER, PKCS#12, OpenSSH, dropbear, PGP), SSH host
+// keys and authorized_keys entries, and judges them: unencrypted or weak
+// keys, expired, long-lived or SHA-1/MD5-signed certificates, and, after
+// the walk, private keys whose certificate is in the image (a CA key
+// shipped on the device is critical).
+package crypto
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// Rule IDs.
+const (
+	RulePrivateKey     = "TS-KEY-001"
+	RuleSSHHostKey     = "TS-KEY-002"
+	RuleEncryptedKey   = "TS-KEY-003"
+	RuleWeakKey        = "TS-KEY-004"
+	RulePKCS12Open     = "TS-KEY-005"
+	RulePKCS12         = "TS-KEY-006"
+	RulePGPKey         = "TS-KEY-007"
+	RuleAuthorizedKey  = "TS-KEY-008"
+	RuleCertExpired    = "TS-KEY-010"
+	RuleCertNotYet     = "TS-KEY-011"
+	RuleCertLongLived  = "TS-KEY-012"
+	RuleCertWeakSig    = "TS-KEY-013"
+	RuleCertWeakKey    = "TS-KEY-014"
+	RuleCAKeyShipped   = "TS-KEY-020"
+	RuleCertKeyShipped = "TS-KEY-021"
+)
+
+var (
+	stdKey  = []string{"etsi-en-303-645@2.1.1:5.4-4", "etsi-en-303-645@2.1.1:5.4-1", "owasp-iot-2018:I7"}
+	stdCert = []string{"etsi-en-303-645@2.1.1:5.5-1", "owasp-iot-2018:I7"}
+	stdAuth = []string{"etsi-en-303-645@2.1.1:5.1-1", "etsi-en-303-645@2.1.1:5.4-4", "owasp-iot-2018:I1"}
+)
+
+// Options configure the analyzer.
+type Options struct {
+	// Now is the time certificates are judged at (default time.Now).
+	Now func() time.Time
+	// MaxSize is the largest file searched (default 64 MiB).
+	MaxSize int64
+}
+
+// Analyzer is both the per-file key/certificate analyzer and the
+// whole-tree key-to-certificate matcher.
+type Analyzer struct{ opt Options }
+
+// New builds the analyzer.
+func New(opt Options) *Analyzer {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.MaxSize == 0 {
+		opt.MaxSize = 64 << 20
+	}
+	return &Analyzer{opt: opt}
+}
+
+// Name implements plugin.FileAnalyzer and plugin.TreeAnalyzer.
+func (a *Analyzer) Name() string { return "crypto" }
+
+// FileRequired implements plugin.FileAnalyzer.
+func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
+	if fi.Size == 0 || fi.Size > a.opt.MaxSize {
+		return false
+	}
+	switch fi.Type.Type {
+	case filetype.Compressed, filetype.Archive, filetype.FSImage, filetype.Empty:
+		return false
+	}
+	return true
+}
+
+func isAuthorizedKeys(p string) bool {
+	b := path.Base(p)
+	return strings.HasPrefix(b, "authorized_keys")
+}
+
+func isSSHHostKey(p string) bool {
+	b := path.Base(p)
+	return strings.HasPrefix(b, "ssh_host_") && strings.HasSuffix(b, "_key") || strings.HasPrefix(b, "dropbear_") && strings.Contains(b, "host_key")
+}
+
+// Scan finds the keys and certificates of one file.
+func Scan(p string, data []byte, ft filetype.Result) []Item {
+	var items []Item
+	if isAuthorizedKeys(p) {
+		return authorizedKeys(data)
+	}
+	binary := ft.Type != filetype.Text && ft.Type != filetype.Script && ft.Type != filetype.PEM
+	if binary && (strings.HasPrefix(path.Base(p), "dropbear") || bytes.HasPrefix(data, []byte{0, 0, 0})) {
+		if it, ok := parseDropbear(data); ok {
+			return []Item{it}
+		}
+	}
+	if binary && isPKCS12(data) {
+		if it, ok := parsePKCS12(data); ok {
+			return []Item{it}
+		}
+	}
+	if binary && (ft.Type == filetype.DER || derLen(data) == len(data)) {
+		if it, ok := parseDER(data); ok {
+			return []Item{it}
+		}
+	}
+	// OpenPGP armor is not PEM (a checksum line follows the data).
+	if i := bytes.Index(data, []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
+		items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
+			Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
+	}
+	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte("-----BEGIN "))
+		if i < 0 {
+			break
+		}
+		start := off + i
+		blk, rest := pem.Decode(data[start:])
+		if blk == nil {
+			off = start + 11
+			continue
+		}
+		end := len(data) - len(rest)
+		if it, ok := parsePEM(blk, data[start:end]); ok {
+			it.Offset = int64(start)
+			it.Line = bytes.Count(data[:start], []byte{'\n'}) + 1
+			items = append(items, it)
+		}
+		off = end
+	}
+	if bytes.Contains(data, []byte("PuTTY-User-Key-File-")) {
+		i := bytes.Index(data, []byte("PuTTY-User-Key-File-"))
+		it := Item{Kind: "key", Format: "PuTTY", KeyType: "unknown", Offset: int64(i), Raw: data[i:min(len(data), i+200)]}
+		it.Line = bytes.Count(data[:i], []byte{'\n'}) + 1
+		it.Encrypted = !bytes.Contains(data, []byte("Encryption: none"))
+		items = append(items, it)
+	}
+	if binary && ft.Type != filetype.DER {
+		items = carveDER(data, items)
+	}
+	return items
+}
+
+func authorizedKeys(data []byte) []Item {
+	var items []Item
+	for n, line := range bytes.Split(data, []byte{'\n'}) {
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		pk, comment, _, _, err := ssh.ParseAuthorizedKey(t)
+		if err != nil {
+			continue
+		}
+		it := Item{Kind: "authorized-key", Format: "authorized_keys", KeyType: pk.Type(), Line: n + 1, Comment: comment, Raw: pk.Marshal()}
+		it.PubHash = ssh.FingerprintSHA256(pk)
+		items = append(items, it)
+	}
+	return items
+}
+
+// Analyze implements plugin.FileAnalyzer.
+func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
+	if in.Data == nil || strings.HasSuffix(in.Path, ".pub") && !isAuthorizedKeys(in.Path) {
+		return nil
+	}
+	items := Scan(in.Path, in.Data, in.Type)
+	certs := 0
+	for _, it := range items {
+		if it.Kind == "cert" {
+			certs++
+		}
+	}
+	bundle := certs > 3 || trustStore(in.Path)
+	for _, it := range items {
+		a.report(in, it, bundle, out)
+	}
+	return nil
+}
+
+// trustStore names the places public CA bundles live.
+func trustStore(p string) bool {
+	b := path.Base(p)
+	switch b {
+	case "ca-certificates.crt", "ca-bundle.crt", "ca-bundle.pem", "cacert.pem", "tls-ca-bundle.pem", "cert.pem", "ca-root-nss.crt":
+		return true
+	}
+	if strings.Contains(p, "/ca-certificates/") || strings.Contains(p, "/mozilla/") {
+		return true
+	}
+	return strings.HasPrefix(p, "/etc/ssl/certs/") || strings.HasPrefix(p, "/usr/share/ca-certificates/") || strings.HasPrefix(p, "/etc/pki/ca-trust/") ||
+		strings.HasPrefix(p, "/usr/local/share/ca-certificates/") || strings.HasPrefix(p, "/etc/ca-certificates/")
+}
+
+func keyKey(it Item) string {
+	if it.PubHash != "" {
+		return it.PubHash
+	}
+	s := sha256.Sum256(it.Raw)
+	return hex.EncodeToString(s[:16])
+}
+
+func (a *Analyzer) report(in *plugin.Input, it Item, bundle bool, out *plugin.Results) {
+	loc := in.Loc
+	if it.Line > 0 && (in.Type.Type == filetype.Text || in.Type.Type == filetype.PEM || in.Type.Type == filetype.Script) {
+		loc.Line = it.Line
+	} else {
+		loc.Offset = it.Offset
+	}
+	add := func(rule string, sev model.Severity, cat, title, ev, desc, rem string, cwe, std []string, key string) {
+		out.Findings = append(out.Findings, model.Finding{
+			RuleID: rule, Title: title, Severity: sev, Category: cat, CWE: cwe, Standards: std,
+			Location: loc, Evidence: ev, Description: desc, Remediation: rem,
+			Fingerprint: model.Fingerprint(rule, in.Path, key),
+		})
+	}
+	desc := describeItem(it)
+	switch it.Kind {
+	case "key":
+		switch {
+		case it.Encrypted:
+			add(RuleEncryptedKey, model.Medium, "private-key", "Passphrase-protected private key shipped in the image ("+it.KeyType+")", desc,
+				"An encrypted private key ships in the image; its passphrase is usually in the image too (a script, a binary), and it is the same on every device.",
+				"Generate keys on the device at first boot or keep them in a secure element.", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+		case isSSHHostKey(in.Path):
+			add(RuleSSHHostKey, model.High, "private-key", "SSH host private key shipped in the image ("+it.KeyType+")", desc,
+				"Every device built from this image has the same SSH host key: anyone with the image can impersonate any device and decrypt or intercept its SSH sessions.",
+				"Generate SSH host keys on the device at first boot (ssh-keygen -A, dropbear -R).", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+		default:
+			add(RulePrivateKey, model.High, "private-key", "Unencrypted private key shipped in the image ("+it.KeyType+")", desc,
+				"A private key in clear in the firmware is the same on every device and readable by anyone with the image: it can impersonate the device or decrypt its traffic.",
+				"Generate keys per device (at manufacturing or first boot) and store them in protected storage.", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+		}
+		a.weakKey(it, add)
+	case "pgp":
+		add(RulePGPKey, model.High, "private-key", "OpenPGP private key block shipped in the image", desc,
+			"An OpenPGP secret key in the firmware can sign packages or updates as its owner.",
+			"Remove signing keys from device images.", []string{"CWE-321"}, stdKey, keyKey(it))
+	case "pkcs12":
+		if it.Unlocked {
+			pw := "an empty password"
+			if it.Comment != "" {
+				pw = "a default password"
+			}
+			add(RulePKCS12Open, model.High, "private-key", "PKCS#12 key store opens with "+pw, desc,
+				"The PKCS#12 container protects its private key with a password any attacker tries first.",
+				"Generate per-device keys; do not ship key stores with default passwords.", []string{"CWE-321", "CWE-521"}, stdKey, keyKey(it))
+			a.weakKey(it, add)
+		} else {
+			add(RulePKCS12, model.Medium, "private-key", "PKCS#12 key store shipped in the image", desc,
+				"A PKCS#12 container (private key and certificate) ships in the image; its password is usually in the image as well.",
+				"Generate per-device keys; keep them out of the firmware image.", []string{"CWE-321"}, stdKey, keyKey(it))
+		}
+	case "authorized-key":
+		add(RuleAuthorizedKey, model.High, "backdoor-key", "SSH authorized key shipped in the image ("+it.KeyType+")", fmt.Sprintf("%s %s %s", it.KeyType, it.PubHash, it.Comment),
+			"An authorized_keys entry in the image lets the holder of the matching private key (the vendor, or whoever stole it) log in to every device.",
+			"Remove vendor keys; let the owner install keys.", []string{"CWE-912", "CWE-798"}, stdAuth, it.PubHash)
+	case "cert":
+		if !testFixture(in.Path) {
+			a.cert(it, bundle, add)
+		}
+	}
+}
+
+type addFn func(rule string, sev model.Severity, cat, title, ev, desc, rem string, cwe, std []string, key string)
+
+func (a *Analyzer) weakKey(it Item, add addFn) {
+	weak := it.KeyType == "RSA" && it.Bits > 0 && it.Bits < 2048 || it.KeyType == "DSA" || strings.HasPrefix(it.KeyType, "EC ") && it.Bits > 0 && it.Bits < 224
+	if !weak {
+		return
+	}
+	add(RuleWeakKey, model.Medium, "weak-crypto/cert", fmt.Sprintf("Weak private key: %s %d bits", it.KeyType, it.Bits), describeItem(it),
+		"RSA keys under 2048 bits and DSA keys are below current minimums (NIST SP 800-131A).",
+		"Use RSA 3072+, ECDSA P-256+ or Ed25519.", []string{"CWE-326"}, stdCert, keyKey(it))
+}
+
+// isSelfSigned compares names only: crypto/x509 refuses to verify SHA-1
+// signatures, which old self-signed roots use.
+func isSelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && (len(c.AuthorityKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId))
+}
+
+// testFixture recognises test and example trees: their certificates are
+// made to be expired, long-lived or weak on purpose.
+func testFixture(p string) bool {
+	l := strings.ToLower(p)
+	for _, s := range []string{"/testdata/", "/test/", "/tests/", "/examples/", "/example/", "_test."} {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Analyzer) cert(it Item, bundle bool, add addFn) {
+	c := it.Cert
+	self := isSelfSigned(c)
+	if bundle && (c.IsCA || self) {
+		return // a public trust anchor in a CA bundle
+	}
+	now := a.opt.Now()
+	ev := describeItem(it)
+	fp := sha256.Sum256(c.Raw)
+	key := hex.EncodeToString(fp[:])
+	switch {
+	case now.After(c.NotAfter):
+		add(RuleCertExpired, model.Medium, "weak-crypto/cert", "Expired certificate (not after "+c.NotAfter.UTC().Format("2006-01-02")+")", ev,
+			"The certificate has expired: peers that check validity reject it, and those that accept it do not check certificates at all.",
+			"Renew the certificate and provision it per device.", []string{"CWE-298"}, stdCert, key)
+	case now.Before(c.NotBefore):
+		add(RuleCertNotYet, model.Low, "weak-crypto/cert", "Certificate not yet valid (not before "+c.NotBefore.UTC().Format("2006-01-02")+")", ev,
+			"The certificate is not valid yet: devices with a wrong clock or peers that check dates fail.", "Fix the validity period.", []string{"CWE-298"}, stdCert, key)
+	}
+	if !c.IsCA && c.NotAfter.Sub(c.NotBefore) > 10*366*24*time.Hour {
+		add(RuleCertLongLived, model.Low, "weak-crypto/cert", "Certificate valid for more than 10 years", ev,
+			"A long-lived end-entity certificate cannot be rotated in practice; a leaked key stays usable for its whole life.",
+			"Use short-lived certificates with automated renewal.", []string{"CWE-324"}, stdCert, key)
+	}
+	switch c.SignatureAlgorithm {
+	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
+		if !self {
+			add(RuleCertWeakSig, model.Medium, "weak-crypto/cert", "Certificate signed with a weak hash ("+c.SignatureAlgorithm.String()+")", ev,
+				"MD5 and SHA-1 signatures can be forged with chosen-prefix collisions.", "Re-issue the certificate with SHA-256 or better.", []string{"CWE-328", "CWE-327"}, stdCert, key)
+		}
+	}
+	if it.KeyType == "RSA" && it.Bits < 2048 || it.KeyType == "DSA" {
+		add(RuleCertWeakKey, model.Medium, "weak-crypto/cert", fmt.Sprintf("Certificate with a weak public key (%s %d bits)", it.KeyType, it.Bits), ev,
+			"The certified key is below current minimums.", "Use RSA 3072+, ECDSA P-256+ or Ed25519.", []string{"CWE-326"}, stdCert, key)
+	}
+}
+
+func describeItem(it Item) string {
+	var b strings.Builder
+	if it.Cert != nil {
+		c := it.Cert
+		fmt.Fprintf(&b, "subject %q, issuer %q, %s, %s %d bits, valid %s to %s",
+			c.Subject.String(), c.Issuer.String(), c.SignatureAlgorithm, it.KeyType, it.Bits,
+			c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
+		if c.IsCA {
+			b.WriteString(", CA:TRUE")
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s %s", it.Format, it.KeyType)
+	if it.Bits > 0 {
+		fmt.Fprintf(&b, " %d bits", it.Bits)
+	}
+	if it.Encrypted {
+		b.WriteString(", encrypted")
+	} else {
+		b.WriteString(", unencrypted")
+	}
+	if it.PubHash != "" && it.Kind != "authorized-key" {
+		fmt.Fprintf(&b, ", public key SHA-256 %s", it.PubHash[:16])
+	}
+	return b.String()
+}

@@ -1,0 +1,91 @@
+package crypto
+
+import (
+	"context"
+	"path"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// AnalyzeTree implements plugin.TreeAnalyzer: it matches the private
+// keys the file pass reported against every certificate of the image by
+// public key. It re-reads the few files involved instead of keeping
+// state between the passes.
+func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
+	type where struct{ layer, path string }
+	keyFiles := map[where]model.Location{}
+	for _, f := range rep.Findings {
+		switch f.RuleID {
+		case RulePrivateKey, RuleSSHHostKey, RuleEncryptedKey, RulePKCS12Open:
+			keyFiles[where{f.Location.Layer, f.Location.Path}] = f.Location
+		}
+	}
+	if len(keyFiles) == 0 {
+		return nil
+	}
+	type certAt struct {
+		it   Item
+		path string
+	}
+	certs := map[string][]certAt{}
+	for _, f := range t.Files() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		ext := strings.ToLower(path.Ext(f.Path))
+		if f.Type != filetype.PEM && f.Type != filetype.DER && ext != ".crt" && ext != ".pem" && ext != ".cer" && ext != ".der" {
+			continue
+		}
+		if f.Size == 0 || f.Size > 4<<20 {
+			continue
+		}
+		data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
+		if err != nil {
+			continue
+		}
+		for _, it := range Scan(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data)))) {
+			if it.Kind == "cert" && it.PubHash != "" {
+				certs[it.PubHash] = append(certs[it.PubHash], certAt{it, f.Path})
+			}
+		}
+	}
+	for w, loc := range keyFiles {
+		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
+		if err != nil {
+			continue
+		}
+		ft := filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data)))
+		for _, it := range Scan(w.path, data, ft) {
+			if it.Kind == "cert" || it.PubHash == "" {
+				continue
+			}
+			for _, c := range certs[it.PubHash] {
+				l := loc
+				l.Line = 0
+				if c.it.Cert.IsCA {
+					out.Findings = append(out.Findings, model.Finding{
+						RuleID: RuleCAKeyShipped, Title: "Private key of a CA certificate shipped in the image (" + c.path + ")", Severity: model.Critical,
+						Category: "private-key", CWE: []string{"CWE-321", "CWE-320"}, Standards: stdKey, Location: l,
+						Evidence:    describeItem(it) + "; matches CA certificate " + c.path + ": " + describeItem(c.it),
+						Description: "The image holds the private key of a CA certificate (CA:TRUE): anyone with the image can issue certificates that every device and service trusting this CA accepts.",
+						Remediation: "Remove the CA key from the image, revoke the CA, and sign device certificates off-device.",
+						Fingerprint: model.Fingerprint(RuleCAKeyShipped, w.path, it.PubHash),
+					})
+				} else {
+					out.Findings = append(out.Findings, model.Finding{
+						RuleID: RuleCertKeyShipped, Title: "Private key of certificate " + c.path + " shipped in the image", Severity: model.Info,
+						Category: "private-key", CWE: []string{"CWE-321"}, Standards: stdKey, Location: l,
+						Evidence:    describeItem(it) + "; matches " + c.path + ": " + describeItem(c.it),
+						Description: "The key pair of this certificate is identical on every device built from the image.",
+						Remediation: "Issue per-device certificates for per-device keys.",
+						Fingerprint: model.Fingerprint(RuleCertKeyShipped, w.path, it.PubHash+c.path),
+					})
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+// Package gobin reads the build information Go embeds in its binaries
+// (main module, dependencies, Go version) and the dependency list that
+// cargo-auditable embeds in Rust binaries (.dep-v0 section).
+package gobin
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"debug/buildinfo"
+	"debug/elf"
+	"encoding/json"
+	"io"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// Evidence kinds.
+const (
+	KindBuildInfo = "buildinfo"
+	KindCargo     = "cargo-auditable"
+)
+
+// Analyzer is the Go/Rust build-metadata FileAnalyzer.
+type Analyzer struct{}
+
+// New returns the analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements plugin.FileAnalyzer.
+func (*Analyzer) Name() string { return "gobin" }
+
+// FileRequired implements plugin.FileAnalyzer.
+func (*Analyzer) FileRequired(fi *plugin.FileInfo) bool {
+	return fi.Type.Type == filetype.ELF && (fi.Type.Sub == "exec" || fi.Type.Sub == "dyn")
+}
+
+// Analyze implements plugin.FileAnalyzer.
+func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
+	f, err := elf.NewFile(in.R)
+	if err != nil {
+		return nil // not our problem: the ELF analyzer reports broken files
+	}
+	defer f.Close()
+	if f.Section(".go.buildinfo") != nil || f.Section(".note.go.buildid") != nil {
+		out.Components = append(out.Components, Go(in.R, in.Loc)...)
+	}
+	if s := f.Section(".dep-v0"); s != nil {
+		out.Components = append(out.Components, Cargo(s.Open(), in.Loc)...)
+	}
+	return nil
+}
+
+func goPURL(path, version string) string {
+	ns, name := "", path
+	if i := strings.LastIndexByte(path, '/'); i >= 0 {
+		ns, name = path[:i], path[i+1:]
+	}
+	return packageurl.NewPackageURL("golang", ns, name, version, nil, "").ToString()
+}
+
+// Go reads a Go binary's build info: the toolchain (as the "stdlib"
+// component), the main module and every dependency (replacements win).
+func Go(r io.ReaderAt, loc model.Location) []model.Component {
+	bi, err := buildinfo.Read(r)
+	if err != nil {
+		return nil
+	}
+	ev := func(s string) []model.Evidence {
+		return []model.Evidence{{Kind: KindBuildInfo, Path: loc.Path, Match: s}}
+	}
+	var out []model.Component
+	var deps []string
+	for _, d := range bi.Deps {
+		m := d
+		if d.Replace != nil {
+			m = d.Replace
+		}
+		if m.Path == "" || m.Version == "" {
+			continue
+		}
+		out = append(out, model.Component{
+			Name: m.Path, Version: m.Version, Type: "library", PURL: goPURL(m.Path, m.Version),
+			Locations: []model.Location{loc}, Evidence: ev("dep " + m.Path + " " + m.Version),
+		})
+		deps = append(deps, goPURL(m.Path, m.Version))
+	}
+	if v := strings.TrimSpace(bi.GoVersion); v != "" {
+		gv, _, _ := strings.Cut(v, " ") // "go1.22.1 X:boringcrypto"
+		out = append(out, model.Component{
+			Name: "stdlib", Version: gv, Type: "library",
+			PURL:      packageurl.NewPackageURL("golang", "", "stdlib", "v"+strings.TrimPrefix(gv, "go"), nil, "").ToString(),
+			CPEs:      []string{"cpe:2.3:a:golang:go:" + strings.TrimPrefix(gv, "go") + ":*:*:*:*:*:*:*"},
+			Locations: []model.Location{loc}, Evidence: ev("go " + v),
+		})
+		deps = append(deps, out[len(out)-1].PURL)
+	}
+	if p := bi.Main.Path; p != "" {
+		v := bi.Main.Version
+		if v == "(devel)" {
+			v = ""
+		}
+		c := model.Component{
+			Name: p, Version: v, Type: "application", PURL: goPURL(p, v),
+			Locations: []model.Location{loc}, Evidence: ev("mod " + p + " " + bi.Main.Version),
+			Dependencies: deps,
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// Cargo reads cargo-auditable's zlib-compressed JSON dependency list.
+func Cargo(r io.Reader, loc model.Location) []model.Component {
+	zr, err := zlib.NewReader(r)
+	if err != nil {
+		return nil
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, 8<<20))
+	if err != nil && len(raw) == 0 {
+		return nil
+	}
+	var doc struct {
+		Packages []struct {
+			Name         string `json:"name"`
+			Version      string `json:"version"`
+			Source       string `json:"source"`
+			Kind         string `json:"kind"`
+			Root         bool   `json:"root"`
+			Dependencies []int  `json:"dependencies"`
+		} `json:"packages"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&doc); err != nil {
+		return nil
+	}
+	purls := make([]string, len(doc.Packages))
+	for i, p := range doc.Packages {
+		purls[i] = packageurl.NewPackageURL("cargo", "", p.Name, p.Version, nil, "").ToString()
+	}
+	var out []model.Component
+	for i, p := range doc.Packages {
+		if p.Kind == "build" || p.Name == "" {
+			continue
+		}
+		c := model.Component{
+			Name: p.Name, Version: p.Version, Type: "library", PURL: purls[i],
+			Locations: []model.Location{loc},
+			Evidence:  []model.Evidence{{Kind: KindCargo, Path: loc.Path, Match: p.Name + " " + p.Version}},
+		}
+		if p.Root {
+			c.Type = "application"
+		}
+		for _, d := range p.Dependencies {
+			if d >= 0 && d < len(purls) {
+				c.Dependencies = append(c.Dependencies, purls[d])
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,53 @@
+package gobin
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// TestOwnTestBinary reads the build info of this test binary, a real Go
+// executable built by the toolchain running the test.
+func TestOwnTestBinary(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	fi := plugin.FileInfo{Path: "/usr/bin/x", Size: int64(len(data)), Type: filetype.Detect("x", data[:filetype.HeadSize], int64(len(data)))}
+	if !a.FileRequired(&fi) {
+		t.Fatalf("not required: %+v", fi.Type)
+	}
+	var out plugin.Results
+	if err := a.Analyze(context.Background(), &plugin.Input{FileInfo: fi, Data: data, R: strings.NewReader(string(data)), Loc: model.Location{Path: "/usr/bin/x"}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var std, pkgurl bool // pkgurl: the main module depends on stdlib
+	for _, c := range out.Components {
+		if c.Name == "stdlib" && strings.HasPrefix(c.Version, "go1.") && strings.HasPrefix(c.PURL, "pkg:golang/stdlib@v1.") {
+			std = true
+		}
+		// test binaries record the main module but not the dependencies
+		if c.Name == "github.com/thingsec/thingsec" && c.Type == "application" && len(c.Dependencies) == 1 {
+			pkgurl = true
+		}
+	}
+	if !std || !pkgurl {
+		t.Errorf("stdlib %v, main module %v in %+v", std, pkgurl, out.Components)
+	}
+}
+
+func TestNotGo(t *testing.T) {
+	if got := Go(strings.NewReader("\x7fELF garbage"), model.Location{}); got != nil {
+		t.Errorf("got %v", got)
+	}
+}

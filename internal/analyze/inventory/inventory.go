@@ -1,0 +1,449 @@
+// Package inventory turns what the component analyzers found file by file
+// into the report's component list: one component, many locations. It
+// merges a binary fingerprint into the package that owns the file, gives
+// package-database entries the NVD CPE of their product, assigns every
+// component a stable Ref (the CycloneDX bom-ref), resolves package
+// dependencies to Refs and links ELF DT_NEEDED entries to the component
+// that owns the library file.
+package inventory
+
+import (
+	"bytes"
+	"context"
+	"debug/elf"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// Analyzer is the inventory TreeAnalyzer. It rewrites rep.Components in
+// place (deduplicated, with Refs), so it must be the first tree analyzer:
+// the ones after it see the final component list.
+type Analyzer struct{}
+
+// New returns the inventory analyzer.
+func New() *Analyzer { return &Analyzer{} }
+
+// Name implements plugin.TreeAnalyzer.
+func (*Analyzer) Name() string { return "inventory" }
+
+// AnalyzeTree implements plugin.TreeAnalyzer.
+func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
+	cat, err := binver.Default()
+	if err != nil {
+		return err
+	}
+	rep.Components = Build(ctx, t, cat, rep.Components)
+	return nil
+}
+
+// pkgKey names a package of one database: "deb:libc6".
+type pkgKey struct{ db, name string }
+
+// dbOf returns the package database of a package-db component from its purl.
+func dbOf(c *model.Component) string {
+	if !hasKind(c, pkgdb.KindPackageDB) {
+		return ""
+	}
+	if i := strings.IndexByte(c.PURL, '/'); strings.HasPrefix(c.PURL, "pkg:") && i > 4 {
+		return c.PURL[4:i]
+	}
+	return ""
+}
+
+func hasKind(c *model.Component, kind string) bool {
+	for _, e := range c.Evidence {
+		if e.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Build merges, enriches and links comps. t may be nil (no file access:
+// no ownership or DT_NEEDED links).
+func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []model.Component) []model.Component {
+	// 1. merge identical components (same name, version and purl).
+	merged := dedupe(comps)
+
+	// 2. package components get their product's CPE.
+	pkgs := map[pkgKey]*model.Component{}
+	for _, c := range merged {
+		db := dbOf(c)
+		if db == "" {
+			continue
+		}
+		pkgs[pkgKey{db, c.Name}] = c
+		if r := cat.ForPackage(c.Name); r != nil {
+			if len(c.CPEs) == 0 {
+				if cpe := binver.CPE(r.Part, r.CPE, Upstream(c.Version)); cpe != "" {
+					c.CPEs = []string{cpe}
+				}
+			}
+			if r.Type != "application" {
+				c.Type = r.Type
+			}
+		} else if strings.HasPrefix(c.Name, "lib") {
+			c.Type = "library"
+		}
+	}
+
+	// 3. which package owns which file (opkg and dpkg file lists).
+	owner := map[string]*model.Component{}
+	var files []model.File
+	if t != nil {
+		files = t.Files()
+		readOwners(t, files, pkgs, owner)
+	}
+
+	// 4. a fingerprint in a file owned by a package of the same version is
+	// that package; so is one whose CPE (product and version) names exactly
+	// one package (a kernel found in an unpacked image that the package
+	// database lists without files).
+	byCPE := map[string][]*model.Component{}
+	for _, c := range merged {
+		if dbOf(c) != "" {
+			for _, cpe := range c.CPEs {
+				byCPE[cpe] = append(byCPE[cpe], c)
+			}
+		}
+	}
+	var kept []*model.Component
+	for _, c := range merged {
+		if hasKind(c, binver.Kind) && dbOf(c) == "" && len(c.Locations) > 0 {
+			if p := owner[c.Locations[0].Layer+":"+c.Locations[0].Path]; p != nil && sameVersion(Upstream(p.Version), c.Version) {
+				absorb(p, c)
+				continue
+			}
+			if len(c.CPEs) == 1 && len(byCPE[c.CPEs[0]]) == 1 {
+				absorb(byCPE[c.CPEs[0]][0], c)
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+
+	// 5. stable order and Refs.
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		return a.PURL < b.PURL
+	})
+	used := map[string]int{}
+	byPURL := map[string]string{}
+	for _, c := range kept {
+		base := c.PURL
+		if base == "" {
+			base = "component:" + c.Name + "@" + c.Version
+		}
+		used[base]++
+		c.Ref = base
+		if n := used[base]; n > 1 {
+			c.Ref = base + "#" + strconv.Itoa(n)
+		}
+		if c.PURL != "" {
+			if _, ok := byPURL[c.PURL]; !ok {
+				byPURL[c.PURL] = c.Ref
+			}
+		}
+	}
+
+	// 6. dependencies: package names and purls to Refs, then DT_NEEDED.
+	for _, c := range kept {
+		var deps []string
+		for _, d := range c.Dependencies {
+			if rest, ok := strings.CutPrefix(d, "pkg:"); ok && strings.Count(rest, ":") == 1 && !strings.Contains(rest, "/") {
+				db, name, _ := strings.Cut(rest, ":")
+				if p := pkgs[pkgKey{db, name}]; p != nil && p != c {
+					deps = append(deps, p.Ref)
+				}
+				continue
+			}
+			if r, ok := byPURL[d]; ok && r != c.Ref {
+				deps = append(deps, r)
+			}
+		}
+		c.Dependencies = deps
+	}
+	if t != nil {
+		linkNeeded(ctx, t, files, kept, owner)
+	}
+
+	res := make([]model.Component, 0, len(kept))
+	for _, c := range kept {
+		c.Dependencies = uniqSorted(c.Dependencies)
+		res = append(res, *c)
+	}
+	return res
+}
+
+func dedupe(comps []model.Component) []*model.Component {
+	idx := map[string]*model.Component{}
+	var out []*model.Component
+	for i := range comps {
+		c := comps[i]
+		k := c.Name + "\x00" + c.Version + "\x00" + c.PURL
+		if p, ok := idx[k]; ok {
+			absorb(p, &c)
+			continue
+		}
+		cp := c
+		cp.Locations = append([]model.Location(nil), c.Locations...)
+		cp.Evidence = append([]model.Evidence(nil), c.Evidence...)
+		cp.CPEs = append([]string(nil), c.CPEs...)
+		cp.Dependencies = append([]string(nil), c.Dependencies...)
+		idx[k] = &cp
+		out = append(out, &cp)
+	}
+	return out
+}
+
+// absorb adds o's locations, evidence, CPEs and dependencies to c.
+func absorb(c, o *model.Component) {
+	for _, l := range o.Locations {
+		if !containsLoc(c.Locations, l) {
+			c.Locations = append(c.Locations, l)
+		}
+	}
+	for _, e := range o.Evidence {
+		dup := false
+		for _, x := range c.Evidence {
+			if x == e {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			c.Evidence = append(c.Evidence, e)
+		}
+	}
+	if len(c.CPEs) == 0 {
+		c.CPEs = append(c.CPEs, o.CPEs...)
+	}
+	c.Dependencies = append(c.Dependencies, o.Dependencies...)
+}
+
+func containsLoc(ls []model.Location, l model.Location) bool {
+	for _, x := range ls {
+		if x.Layer == l.Layer && x.Path == l.Path {
+			return true
+		}
+	}
+	return false
+}
+
+func uniqSorted(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	sort.Strings(s)
+	out := s[:1]
+	for _, v := range s[1:] {
+		if v != out[len(out)-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var (
+	debRepack = regexp.MustCompile(`[+.~](dfsg|ds|really|repack)[0-9.]*.*$`)
+	debSecfix = regexp.MustCompile(`[+~]deb\d+u\d+.*$`)
+)
+
+// Upstream reduces a package version to its upstream part: no epoch, no
+// Debian/OpenWrt revision, no repack suffix ("1:9.2p1-2+deb12u3" ->
+// "9.2p1", "2.9.14+dfsg-1.3" -> "2.9.14").
+func Upstream(v string) string {
+	if i := strings.IndexByte(v, ':'); i >= 0 && i < 4 {
+		v = v[i+1:]
+	}
+	if i := strings.LastIndexByte(v, '-'); i > 0 {
+		v = v[:i]
+	}
+	v = debSecfix.ReplaceAllString(v, "")
+	return debRepack.ReplaceAllString(v, "")
+}
+
+// sameVersion accepts a fingerprint version equal to the package's
+// upstream version or a prefix of it at a dot boundary ("2.36" in "2.36.1").
+func sameVersion(pkg, fp string) bool {
+	return pkg == fp || strings.HasPrefix(pkg, fp+".") || strings.HasPrefix(fp, pkg+".") || strings.HasPrefix(pkg, fp+"+")
+}
+
+// readOwners reads opkg and dpkg file lists (info/<pkg>.list, dpkg's
+// info/<pkg>:<arch>.list). For opkg the owned files also become the
+// component's locations: firmware images have few, and they are what a
+// reader of an embedded SBOM looks for.
+func readOwners(t plugin.Tree, files []model.File, pkgs map[pkgKey]*model.Component, owner map[string]*model.Component) {
+	for _, f := range files {
+		dir, base := path.Split(f.Path)
+		if !strings.HasSuffix(base, ".list") || f.Type == "symlink" || f.Type == "dir" {
+			continue
+		}
+		var db string
+		switch dir {
+		case "/var/lib/dpkg/info/":
+			db = "deb"
+		case "/usr/lib/opkg/info/", "/var/lib/opkg/info/":
+			db = "opkg"
+		default:
+			continue
+		}
+		name := strings.TrimSuffix(base, ".list")
+		name, _, _ = strings.Cut(name, ":")
+		c := pkgs[pkgKey{db, name}]
+		if c == nil {
+			continue
+		}
+		data, err := t.ReadFile(f.Layer, f.Path, 16<<20)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			p := strings.TrimSpace(line)
+			if p == "" || p == "/." {
+				continue
+			}
+			k := f.Layer + ":" + p
+			if _, ok := owner[k]; !ok {
+				owner[k] = c
+			}
+			if db == "opkg" {
+				l := model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: p}
+				if !containsLoc(c.Locations, l) {
+					c.Locations = append(c.Locations, l)
+				}
+			}
+		}
+	}
+}
+
+// linkNeeded reads the DT_NEEDED entries of every ELF location of the
+// components that are not package entries (packages have their declared
+// Depends) and adds a dependency on the component owning each library.
+func linkNeeded(ctx context.Context, t plugin.Tree, files []model.File, comps []*model.Component, owner map[string]*model.Component) {
+	byPath := map[string]*model.File{}
+	byBase := map[string][]*model.File{}
+	for i := range files {
+		f := &files[i]
+		byPath[f.Layer+":"+f.Path] = f
+		b := f.Layer + ":" + path.Base(f.Path)
+		byBase[b] = append(byBase[b], f)
+	}
+	at := map[string]*model.Component{}
+	for _, c := range comps {
+		for _, l := range c.Locations {
+			if _, ok := at[l.Layer+":"+l.Path]; !ok {
+				at[l.Layer+":"+l.Path] = c
+			}
+		}
+	}
+	lookup := func(k string) *model.Component {
+		if c := at[k]; c != nil {
+			return c
+		}
+		return owner[k]
+	}
+	seen := map[string]bool{}
+	for _, c := range comps {
+		if dbOf(c) != "" {
+			continue
+		}
+		for _, l := range c.Locations {
+			if ctx.Err() != nil {
+				return
+			}
+			k := l.Layer + ":" + l.Path
+			f := byPath[k]
+			if f == nil || f.Type != "elf" || seen[k+"\x00"+c.Ref] {
+				continue
+			}
+			seen[k+"\x00"+c.Ref] = true
+			for _, so := range needed(t, f) {
+				lib := resolveLib(byPath, byBase, f.Layer, so)
+				if lib == "" {
+					continue
+				}
+				if dep := lookup(f.Layer + ":" + lib); dep != nil && dep != c {
+					c.Dependencies = append(c.Dependencies, dep.Ref)
+				}
+			}
+		}
+	}
+}
+
+func needed(t plugin.Tree, f *model.File) []string {
+	data, err := t.ReadFile(f.Layer, f.Path, 256<<20)
+	if err != nil {
+		return nil
+	}
+	ef, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	defer ef.Close()
+	libs, _ := ef.ImportedLibraries()
+	return libs
+}
+
+// libDirs are searched first, as the dynamic loader would.
+var libDirs = []string{"/lib/", "/usr/lib/", "/lib32/", "/usr/lib32/", "/lib64/", "/usr/lib64/"}
+
+// resolveLib finds the file a soname names, following symlinks within the
+// layer, and returns its path.
+func resolveLib(byPath map[string]*model.File, byBase map[string][]*model.File, layer, so string) string {
+	var cand *model.File
+	for _, f := range byBase[layer+":"+so] {
+		if cand == nil || libRank(f.Path) < libRank(cand.Path) {
+			cand = f
+		}
+	}
+	if cand == nil {
+		return ""
+	}
+	p := cand.Path
+	for i := 0; i < 8; i++ {
+		f := byPath[layer+":"+p]
+		if f == nil || f.LinkTarget == "" || f.Type != "symlink" {
+			break
+		}
+		tgt := f.LinkTarget
+		if !strings.HasPrefix(tgt, "/") {
+			tgt = path.Join(path.Dir(p), tgt)
+		}
+		p = path.Clean(tgt)
+	}
+	return p
+}
+
+func libRank(p string) int {
+	for i, d := range libDirs {
+		if strings.HasPrefix(p, d) {
+			return i
+		}
+	}
+	return len(libDirs)
+}
+
+// PURLType returns the purl type of a component ("deb", "golang"), or "".
+func PURLType(c *model.Component) string {
+	p, err := packageurl.FromString(c.PURL)
+	if err != nil {
+		return ""
+	}
+	return p.Type
+}

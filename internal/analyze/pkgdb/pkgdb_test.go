@@ -1,0 +1,123 @@
+package pkgdb
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+func run(t *testing.T, devPath, fixture string) []model.Component {
+	t.Helper()
+	data, err := os.ReadFile("testdata/" + fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := New()
+	fi := plugin.FileInfo{Path: devPath, Size: int64(len(data)), Type: filetype.Detect(devPath, data, int64(len(data)))}
+	if !a.FileRequired(&fi) {
+		t.Fatalf("%s not required", devPath)
+	}
+	var out plugin.Results
+	if err := a.Analyze(context.Background(), &plugin.Input{FileInfo: fi, Data: data, Loc: model.Location{Layer: "L0", Path: devPath}}, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Components
+}
+
+type want struct{ name, version, purl string }
+
+func check(t *testing.T, got []model.Component, ws []want) {
+	t.Helper()
+	if len(got) != len(ws) {
+		t.Errorf("%d components, want %d", len(got), len(ws))
+	}
+	idx := map[string]model.Component{}
+	for _, c := range got {
+		idx[c.Name] = c
+	}
+	for _, w := range ws {
+		c, ok := idx[w.name]
+		if !ok {
+			t.Errorf("missing %s", w.name)
+			continue
+		}
+		if c.Version != w.version || c.PURL != w.purl {
+			t.Errorf("%s: version %q purl %q, want %q %q", w.name, c.Version, c.PURL, w.version, w.purl)
+		}
+		if len(c.Evidence) == 0 || c.Evidence[0].Path == "" {
+			t.Errorf("%s: no evidence", w.name)
+		}
+	}
+}
+
+func TestPackageDatabases(t *testing.T) {
+	t.Run("opkg status", func(t *testing.T) {
+		check(t, run(t, "/usr/lib/opkg/status", "opkg-status"), []want{
+			{"busybox", "1.35.0", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
+			{"kernel", "6.1.176", "pkg:opkg/kernel@6.1.176-1?arch=mipsel_24kc"},
+			{"libc", "2.36", "pkg:opkg/libc@2.36-1?arch=mipsel_24kc"},
+			{"openssh-server", "9.2p1", "pkg:opkg/openssh-server@9.2p1-1?arch=mipsel_24kc"},
+		})
+	})
+	t.Run("opkg control", func(t *testing.T) {
+		check(t, run(t, "/usr/lib/opkg/info/busybox.control", "busybox.control"), []want{
+			{"busybox", "1.35.0", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
+		})
+	})
+	t.Run("dpkg status", func(t *testing.T) {
+		got := run(t, "/var/lib/dpkg/status", "dpkg-status")
+		check(t, got, []want{
+			{"base-files", "12.4+deb12u15", "pkg:deb/debian/base-files@12.4%2Bdeb12u15?arch=amd64"},
+			{"dpkg", "1.21.23", "pkg:deb/debian/dpkg@1.21.23?arch=amd64"},
+			{"libc6", "2.36-9+deb12u14", "pkg:deb/debian/libc6@2.36-9%2Bdeb12u14?arch=amd64&upstream=glibc"},
+			{"zlib1g", "1:1.2.13.dfsg-1", "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&epoch=1&upstream=zlib"},
+		})
+		for _, c := range got {
+			if c.Name == "dpkg" && len(c.Dependencies) < 5 {
+				t.Errorf("dpkg dependencies %v", c.Dependencies)
+			}
+		}
+	})
+	t.Run("os-release", func(t *testing.T) {
+		check(t, run(t, "/etc/os-release", "acme-os-release"), []want{{"AcmeOS", "1.0.0", "pkg:generic/acmeos@1.0.0"}})
+		check(t, run(t, "/usr/lib/os-release", "debian-os-release"), []want{{"Debian GNU/Linux", "12", "pkg:generic/debian@12"}})
+		check(t, run(t, "/etc/acme_release", "acme_release"), []want{{"AcmeOS", "1.0.0", "pkg:generic/acmeos@1.0.0"}})
+	})
+}
+
+// TestApk uses a hand-written record in the documented apk "installed"
+// format (no Alpine tooling is reachable from the build machines).
+func TestApk(t *testing.T) {
+	db := "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library\n\nC:Q1def=\nP:busybox\nV:1.36.1-r5\nA:x86_64\nD:so:libc.musl-x86_64.so.1 musl>=1.2\n\n"
+	got := Apk([]byte(db), model.Location{Path: "/lib/apk/db/installed"})
+	check(t, got, []want{
+		{"musl", "1.2.4-r2", "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64"},
+		{"busybox", "1.36.1-r5", "pkg:apk/alpine/busybox@1.36.1-r5?arch=x86_64"},
+	})
+	if d := got[1].Dependencies; len(d) != 1 || d[0] != "pkg:apk:musl" {
+		t.Errorf("busybox deps %v", d)
+	}
+}
+
+func TestNotRequired(t *testing.T) {
+	a := New()
+	for _, p := range []string{"/etc/passwd", "/usr/share/doc/dpkg/status", "/var/lib/dpkg/available", "/etc/lsb-release.d/x"} {
+		if a.FileRequired(&plugin.FileInfo{Path: p, Size: 10}) {
+			t.Errorf("%s required", p)
+		}
+	}
+}
+
+func FuzzStanzas(f *testing.F) {
+	f.Add([]byte("Package: a\nVersion: 1\n Depends: b\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		Dpkg(b, model.Location{})
+		Opkg(b, model.Location{})
+		Apk(b, model.Location{})
+		OSRelease(b, model.Location{})
+	})
+}

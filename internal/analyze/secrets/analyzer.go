@@ -1,0 +1,145 @@
+package secrets
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/rules"
+)
+
+// Options configure the analyzer.
+type Options struct {
+	// ShowSecrets puts the secret itself in the evidence; off, only a
+	// short prefix is kept.
+	ShowSecrets bool
+	// Extra rules (user packs: --rules DIR, a gitleaks config) run with
+	// the embedded ones.
+	Extra []*Rule
+	// NoEmbedded leaves the embedded rules out (tests, user-only scans).
+	NoEmbedded bool
+	// MaxSize is the largest file scanned (default 64 MiB).
+	MaxSize int64
+}
+
+// Analyzer is the secrets FileAnalyzer.
+type Analyzer struct {
+	sc   *Scanner
+	opt  Options
+	bufs sync.Pool
+}
+
+// Embedded returns the rules shipped in rules/secrets.
+func Embedded() ([]*Rule, error) { return LoadDir(rules.FS, "secrets") }
+
+// New builds the analyzer from the embedded rules and opt.Extra.
+func New(opt Options) (*Analyzer, error) {
+	var all []*Rule
+	if !opt.NoEmbedded {
+		emb, err := Embedded()
+		if err != nil {
+			return nil, fmt.Errorf("embedded secret rules: %w", err)
+		}
+		all = append(all, emb...)
+	}
+	all = append(all, opt.Extra...)
+	if err := Check(all); err != nil {
+		return nil, err
+	}
+	if opt.MaxSize == 0 {
+		opt.MaxSize = 64 << 20
+	}
+	a := &Analyzer{sc: NewScanner(all), opt: opt}
+	a.bufs.New = func() any { return &scratch{} }
+	return a, nil
+}
+
+// Default is New with default options; the embedded rules are checked by
+// the package tests, so an error here is a build defect.
+func Default() *Analyzer {
+	a, err := New(Options{})
+	if err != nil {
+		panic(err)
+	}
+	return a
+}
+
+type scratch struct{ strs []byte }
+
+// Name implements plugin.FileAnalyzer.
+func (a *Analyzer) Name() string { return "secrets" }
+
+// FileRequired implements plugin.FileAnalyzer: every file that is not a
+// container (containers are unpacked and their files scanned instead).
+func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
+	switch fi.Type.Type {
+	case filetype.Compressed, filetype.Archive, filetype.FSImage, filetype.Empty:
+		return false
+	}
+	return fi.Size > 0 && fi.Size <= a.opt.MaxSize
+}
+
+// IsBinary says whether a file is read through its printable strings.
+func IsBinary(t string) bool {
+	switch t {
+	case filetype.Text, filetype.Script, filetype.PEM:
+		return false
+	}
+	return true
+}
+
+// Analyze implements plugin.FileAnalyzer.
+func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
+	if in.Data == nil {
+		return nil
+	}
+	s := a.bufs.Get().(*scratch)
+	defer a.bufs.Put(s)
+	text := in.Data
+	var segs []segment
+	binary := IsBinary(in.Type.Type)
+	if binary {
+		s.strs, segs = Strings(in.Data, s.strs)
+		text = s.strs
+	}
+	hits := a.sc.Scan(text, in.Path)
+	for _, h := range hits {
+		out.Findings = append(out.Findings, a.finding(in, text, h, binary, segs))
+	}
+	return nil
+}
+
+func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, binary bool, segs []segment) model.Finding {
+	r := h.Rule
+	secret := h.Secret(text)
+	loc := in.Loc
+	if binary {
+		loc.Offset = fileOffset(segs, h.SStart)
+	} else {
+		loc.Line = h.Line
+	}
+	desc := r.Description
+	if desc == "" {
+		desc = r.Title + " hard-coded in the file; anyone with the image can read and use it."
+	}
+	rem := r.Remediation
+	if rem == "" {
+		rem = "Remove the secret from the image, revoke it, and provision per-device secrets at first boot or in secure storage."
+	}
+	return model.Finding{
+		RuleID:      r.ID,
+		Title:       r.Title,
+		Severity:    r.sev,
+		Category:    r.Category,
+		CWE:         r.CWE,
+		Standards:   r.Standards,
+		Location:    loc,
+		Evidence:    evidence(string(text[h.Start:h.End]), string(secret), a.opt.ShowSecrets || r.Category == "backdoor-key"),
+		Description: desc,
+		Remediation: rem,
+		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
+	}
+}

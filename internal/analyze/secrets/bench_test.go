@@ -1,0 +1,75 @@
+package secrets
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// benchText makes n bytes of source-like, config-like and base64-like
+// lines with a secret now and then.
+func benchText(n int) []byte {
+	r := rand.New(rand.NewPCG(7, 8))
+	lines := []string{
+		"\tif err := parse(password, cfg.Options); err != nil {",
+		"func (s *Server) handle(w http.ResponseWriter, req *http.Request) {",
+		"# the admin password must be changed at first login",
+		"option proto 'dhcp'",
+		"static int passthrough_token_count = 0;",
+		"const char *usage = \"usage: %s [-p port] [-k keyfile]\";",
+		"    return bypass(secret_len, key, token);",
+		"network={ ssid=\"home\" key_mgmt=WPA-PSK }",
+	}
+	var b strings.Builder
+	for b.Len() < n {
+		switch r.IntN(40) {
+		case 0:
+			b.WriteString("aws_secret_access_key = " + randStr(r, 40) + "\n")
+		case 1:
+			b.WriteString("slack_token=xoxb-123456789012-1234567890123-" + randStr(r, 24) + "\n")
+		case 2, 3, 4:
+			b.WriteString(randStr(r, 76) + "\n")
+		default:
+			b.WriteString(lines[r.IntN(len(lines))] + "\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+func randStr(r *rand.Rand, n int) string {
+	const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = a[r.IntN(len(a))]
+	}
+	return string(b)
+}
+
+// BenchmarkScan measures the rule engine alone (keyword pass plus the
+// regexes around the hits) on mixed text.
+func BenchmarkScan(b *testing.B) {
+	rs, err := Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := NewScanner(rs)
+	text := benchText(8 << 20)
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sc.Scan(text, "/etc/app.conf")
+	}
+}
+
+// BenchmarkKeywordPass measures the keyword automaton alone.
+func BenchmarkKeywordPass(b *testing.B) {
+	rs, _ := Embedded()
+	sc := NewScanner(rs)
+	text := benchText(8 << 20)
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		sc.dfa.walk(text, func(int, int) { n++ })
+	}
+}
