@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report/reporttest"
+)
+
+// TestDemoImage runs the README's first command on the demo firmware and
+// checks what a newcomer must see: every layer unpacked, the components,
+// real vulnerabilities from the embedded sample, and the planted problems.
+func TestDemoImage(t *testing.T) {
+	var out, errb bytes.Buffer
+	db := filepath.Join(t.TempDir(), "absent.db")
+	code := Main(context.Background(), []string{"thingsec", "scan", "--format", "json", "--db-path", db, "../../testdata/demo/acme-cam.bin"}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	reporttest.Validate(t, out.Bytes())
+	var rep model.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	formats := map[string]bool{}
+	for _, l := range rep.Layers {
+		formats[l.Format] = true
+	}
+	for _, f := range []string{"uimage", "squashfs", "jffs2"} {
+		if !formats[f] {
+			t.Errorf("no %s layer", f)
+		}
+	}
+	comps := map[string]string{}
+	for _, c := range rep.Components {
+		comps[c.Name] = c.Version
+	}
+	for name, v := range map[string]string{"busybox": "1.35.0", "dnsmasq": "2.90", "dropbear": "2022.83"} {
+		if comps[name] != v {
+			t.Errorf("component %s = %q, want %s", name, comps[name], v)
+		}
+	}
+	vulns := map[string]bool{}
+	for _, v := range rep.Vulnerabilities {
+		vulns[v.ID] = true
+	}
+	if !vulns["CVE-2022-48174"] {
+		t.Errorf("busybox 1.35.0 should match CVE-2022-48174 from the embedded sample; got %v", vulns)
+	}
+	rules := map[string]string{}
+	for _, f := range rep.Findings {
+		rules[f.RuleID+" "+f.Location.Path] = string(f.Severity)
+	}
+	for _, want := range []string{
+		"TS-CRED-001 /etc/shadow",                // cracked default password
+		"TS-KEY-001 /etc/ssl/private/device.key", // private key shipped
+		"TS-CRED-101 /etc/config/cloud",          // credentials in an MQTT URL
+		"TS-CRED-145 /wireless",                  // Wi-Fi key in the JFFS2 config
+	} {
+		if _, ok := rules[want]; !ok {
+			t.Errorf("finding %s missing; have %v", want, rules)
+		}
+	}
+	if len(rep.Notes) == 0 {
+		t.Error("the report does not say it used the embedded sample")
+	}
+	// The same scan as CycloneDX.
+	out.Reset()
+	if code := Main(context.Background(), []string{"thingsec", "scan", "-q", "--format", "cyclonedx", "--db-path", db, "../../testdata/demo/acme-cam.bin"}, &out, &errb); code != 0 {
+		t.Fatalf("cyclonedx exit %d", code)
+	}
+	if !bytes.Contains(out.Bytes(), []byte(`"bomFormat": "CycloneDX"`)) || !bytes.Contains(out.Bytes(), []byte("pkg:opkg/busybox")) {
+		t.Errorf("cyclonedx output: %.300s", out.String())
+	}
+}
