@@ -167,12 +167,15 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	in := &plugin.Input{R: fh}
 	h := sha256.New()
 	if size <= w.cfg.MaxInMemory {
-		buf = buf[:0]
-		b := bytes.NewBuffer(buf)
-		if _, err := io.Copy(b, io.LimitReader(fh, size)); err != nil {
+		if int64(cap(buf)) < size {
+			buf = make([]byte, size)
+		}
+		buf = buf[:size]
+		n, err := io.ReadFull(fh, buf)
+		if err != nil {
 			w.problem(j, f.Path, "read error: "+err.Error())
 		}
-		buf = b.Bytes()
+		buf = buf[:n]
 		in.Data = buf
 		in.R = bytes.NewReader(buf)
 		h.Write(buf)
