@@ -43,6 +43,7 @@ and FIFOs are listed but never created.
 			}
 			cfg := scanConfig(g, args[0])
 			cfg.Files, cfg.Trees = nil, nil
+			cfg.UnpackOnly = true
 			cfg.KeepExtracted = dir
 			cfg.Limits = lim
 			prog := newProgress(g)
@@ -80,12 +81,12 @@ func layerTable(w io.Writer, rep *model.Report, dir string) error {
 		return err
 	}
 	var files int
-	for _, f := range rep.Files {
-		if f.Layer != "L0" && f.Type != "directory" {
-			files++
+	for _, l := range rep.Layers {
+		if l.Depth > 0 {
+			files += l.Files
 		}
 	}
-	fmt.Fprintf(w, "\n%d layers, %d files extracted into %s\n", len(rep.Layers), files, dir)
+	fmt.Fprintf(w, "\n%d layers, %d entries extracted into %s\n", len(rep.Layers), files, dir)
 	printProblems(w, rep.Problems)
 	return nil
 }

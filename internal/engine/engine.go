@@ -35,6 +35,9 @@ type Config struct {
 	// Unpack carves and extracts embedded formats; off, only the given
 	// tree is analysed.
 	Unpack bool
+	// UnpackOnly stops after extraction: the report has the layers and
+	// problems but no file inventory (thingsec unpack).
+	UnpackOnly bool
 	Limits unpack.Limits
 	// TempDir is where the work directory is made ("" = os.TempDir()).
 	TempDir string
@@ -128,6 +131,14 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	}
 	_ = root
 	stage("unpack", t0)
+	if cfg.UnpackOnly {
+		for _, l := range sess.Layers() {
+			rep.Layers = append(rep.Layers, l.Layer)
+		}
+		rep.Problems = append(rep.Problems, sess.Problems()...)
+		Finish(rep)
+		return rep, nil
+	}
 
 	t0 = time.Now()
 	cfg.Progress.Stage("analyze")
