@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -75,5 +76,30 @@ func TestDemoImage(t *testing.T) {
 	}
 	if !bytes.Contains(out.Bytes(), []byte(`"bomFormat": "CycloneDX"`)) || !bytes.Contains(out.Bytes(), []byte("pkg:opkg/busybox")) {
 		t.Errorf("cyclonedx output: %.300s", out.String())
+	}
+}
+
+// TestUnpackDemo: thingsec unpack writes every layer under DIR and
+// nothing else; the root file system is there with its symlinks.
+func TestUnpackDemo(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "-o", dir}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	busybox, _ := filepath.Glob(filepath.Join(dir, "L*", "bin", "busybox"))
+	sh, _ := filepath.Glob(filepath.Join(dir, "L*", "bin", "sh"))
+	if len(busybox) != 1 || len(sh) != 1 {
+		t.Fatalf("busybox %v, sh %v; output:\n%s", busybox, sh, out.String())
+	}
+	if target, err := os.Readlink(sh[0]); err != nil || target != "busybox" {
+		t.Errorf("bin/sh -> %q (%v)", target, err)
+	}
+	if !bytes.Contains(out.Bytes(), []byte("squashfs")) || !bytes.Contains(out.Bytes(), []byte("entries extracted into")) {
+		t.Errorf("layer table:\n%s", out.String())
+	}
+	// A second run into the same, now full, directory is refused.
+	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "-o", dir}, &out, &errb); code != ExitUsage {
+		t.Errorf("unpack into a full directory: exit %d", code)
 	}
 }
