@@ -1,22 +1,26 @@
 package unpack
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"sort"
 
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 // carver finds every registered format's magic in one multi-pattern pass.
+// Magics are indexed by their first two bytes: one table lookup per input
+// byte rejects almost every position (firmware is mostly compressed data),
+// which is an order of magnitude faster than a general automaton here.
 type carver struct {
 	formats []format.Format
-	trie    *ahocorasick.Trie
-	pats    [][]pattern // by trie pattern index: every (format, offset) sharing that magic
+	magics  [][]byte
+	pats    [][]pattern    // by magic index: every (format, offset) sharing that magic
+	first   [1 << 16][]int // magic indexes by their first two bytes
 	maxLen  int
 	maxOff  int64
 }
@@ -45,27 +49,46 @@ const (
 
 func newCarver(fs []format.Format) *carver {
 	c := &carver{formats: fs}
-	b := ahocorasick.NewTrieBuilder()
-	// The trie reports one pattern index per distinct magic, so formats
-	// and offsets that share a magic hang off one index.
+	// Formats and offsets that share a magic hang off one index.
 	index := map[string]int{}
 	for i, f := range fs {
 		for _, sig := range f.Signatures() {
+			if len(sig.Magic) < 2 {
+				panic("carve: magic shorter than 2 bytes in " + f.Name())
+			}
 			k := string(sig.Magic)
 			pi, ok := index[k]
 			if !ok {
 				pi = len(c.pats)
 				index[k] = pi
-				b.AddPattern(sig.Magic)
+				c.magics = append(c.magics, sig.Magic)
 				c.pats = append(c.pats, nil)
+				key := uint16(sig.Magic[0])<<8 | uint16(sig.Magic[1])
+				c.first[key] = append(c.first[key], pi)
 			}
 			c.pats[pi] = append(c.pats[pi], pattern{fi: i, off: sig.Offset})
 			c.maxLen = max(c.maxLen, len(sig.Magic))
 			c.maxOff = max(c.maxOff, sig.Offset+int64(len(sig.Magic)))
 		}
 	}
-	c.trie = b.Build()
 	return c
+}
+
+// match calls fn(pos, magic index) for every magic occurrence starting at
+// a position below limit in data.
+func (c *carver) match(data []byte, limit int, fn func(pos int, mi int)) {
+	end := min(limit, len(data)-1)
+	for i := 0; i < end; i++ {
+		cands := c.first[uint16(data[i])<<8|uint16(data[i+1])]
+		if cands == nil {
+			continue
+		}
+		for _, mi := range cands {
+			if bytes.HasPrefix(data[i:], c.magics[mi]) {
+				fn(i, mi)
+			}
+		}
+	}
 }
 
 // scan returns the validated, non-overlapping candidates in r in offset
@@ -93,12 +116,9 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 			if err != nil && err != io.EOF {
 				return err
 			}
-			c.trie.Walk(buf[:n], func(end, l, pi int64) bool {
-				pos := base + end - l + 1
-				if pos-base >= chunkSize { // belongs to the next chunk's overlap
-					return true
-				}
-				for _, p := range c.pats[pi] {
+			c.match(buf[:n], chunkSize, func(i, mi int) {
+				pos := base + int64(i)
+				for _, p := range c.pats[mi] {
 					start := pos - p.off
 					if start < from || (onlyZero && start != 0) {
 						continue
@@ -109,7 +129,6 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 						cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
 					}
 				}
-				return true
 			})
 		}
 		return nil

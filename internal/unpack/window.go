@@ -21,7 +21,7 @@ type windowReader struct {
 const windowSize = 256 << 10
 
 func newWindowReader(r io.ReaderAt, size int64) *windowReader {
-	return &windowReader{r: r, size: size, buf: make([]byte, windowSize), off: -1}
+	return &windowReader{r: r, size: size, off: -1} // the window is allocated on the first small read
 }
 
 func (w *windowReader) ReadAt(p []byte, off int64) (int, error) {
@@ -30,6 +30,9 @@ func (w *windowReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.buf == nil {
+		w.buf = make([]byte, windowSize)
+	}
 	total := 0
 	for len(p) > 0 {
 		if off >= w.size {
