@@ -19,8 +19,9 @@ import (
 type carver struct {
 	formats []format.Format
 	magics  [][]byte
-	pats    [][]pattern    // by magic index: every (format, offset) sharing that magic
-	first   [1 << 16][]int // magic indexes by their first two bytes
+	pats    [][]pattern     // by magic index: every (format, offset) sharing that magic
+	first   [1 << 16][]int  // magic indexes by their first two bytes
+	has     [1 << 10]uint64 // bitmap of the keys of first: 8 KiB, stays in L1
 	maxLen  int
 	maxOff  int64
 }
@@ -65,6 +66,7 @@ func newCarver(fs []format.Format) *carver {
 				c.pats = append(c.pats, nil)
 				key := uint16(sig.Magic[0])<<8 | uint16(sig.Magic[1])
 				c.first[key] = append(c.first[key], pi)
+				c.has[key>>6] |= 1 << (key & 63)
 			}
 			c.pats[pi] = append(c.pats[pi], pattern{fi: i, off: sig.Offset})
 			c.maxLen = max(c.maxLen, len(sig.Magic))
@@ -78,12 +80,13 @@ func newCarver(fs []format.Format) *carver {
 // a position below limit in data.
 func (c *carver) match(data []byte, limit int, fn func(pos int, mi int)) {
 	end := min(limit, len(data)-1)
+	has := &c.has
 	for i := 0; i < end; i++ {
-		cands := c.first[uint16(data[i])<<8|uint16(data[i+1])]
-		if cands == nil {
+		key := uint16(data[i])<<8 | uint16(data[i+1])
+		if has[key>>6]&(1<<(key&63)) == 0 {
 			continue
 		}
-		for _, mi := range cands {
+		for _, mi := range c.first[key] {
 			if bytes.HasPrefix(data[i:], c.magics[mi]) {
 				fn(i, mi)
 			}
