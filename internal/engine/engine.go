@@ -38,7 +38,7 @@ type Config struct {
 	// UnpackOnly stops after extraction: the report has the layers and
 	// problems but no file inventory (thingsec unpack).
 	UnpackOnly bool
-	Limits unpack.Limits
+	Limits     unpack.Limits
 	// TempDir is where the work directory is made ("" = os.TempDir()).
 	TempDir string
 	// KeepExtracted, when set, is used as the work directory and kept.
