@@ -11,10 +11,6 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/lockfile"
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
-	"github.com/thingsec/thingsec/internal/engine"
-	"github.com/thingsec/thingsec/internal/report"
-	"github.com/thingsec/thingsec/internal/report/cyclonedx"
-	"github.com/thingsec/thingsec/internal/report/spdx"
 )
 
 // ComponentFileAnalyzers are the per-file analyzers that identify
@@ -59,33 +55,14 @@ and json (the thingsec report of the component analyzers).
 			default:
 				return usageError{fmt.Errorf("--format %q: sbom writes cyclonedx, spdx or json", format)}
 			}
-			lim, err := uf.limits()
-			if err != nil {
-				return err
-			}
 			cfg := scanConfig(g, args[0])
 			cfg.Files = ComponentFileAnalyzers()
 			cfg.Trees = ComponentTreeAnalyzers()
-			cfg.Unpack = !uf.noUnpack
-			cfg.KeepExtracted = uf.keep
-			cfg.Limits = lim
-			prog := newProgress(g)
-			cfg.Progress = prog
-			rep, err := engine.Scan(cmd.Context(), cfg)
-			prog.done()
+			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
-			return g.write(format, func(w io.Writer) error {
-				switch format {
-				case "spdx":
-					return spdx.Encode(w, rep)
-				case "json":
-					return report.JSON(w, rep)
-				default:
-					return cyclonedx.Encode(w, rep)
-				}
-			})
+			return g.write(format, func(w io.Writer) error { return encode(format, w, rep) })
 		},
 	}
 	uf.register(cmd.Flags(), true)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/spdx"
@@ -105,10 +107,6 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
-			lim, err := uf.limits()
-			if err != nil {
-				return err
-			}
 			cfg := scanConfig(g, args[0])
 			sfiles, strees, err := secretAnalyzers(sf)
 			if err != nil {
@@ -116,29 +114,12 @@ other thingsec commands.
 			}
 			cfg.Files = append(cfg.Files, sfiles...)
 			cfg.Trees = append(cfg.Trees, strees...)
-			cfg.Unpack = !uf.noUnpack
-			cfg.KeepExtracted = uf.keep
-			cfg.Limits = lim
 			cfg.Enrichers = vf.enrichers(g)
-			prog := newProgress(g)
-			cfg.Progress = prog
-			rep, err := engine.Scan(cmd.Context(), cfg)
-			prog.done()
+			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
-			return g.write(format, func(w io.Writer) error {
-				switch format {
-				case "json":
-					return report.JSON(w, rep)
-				case "cyclonedx":
-					return cyclonedx.Encode(w, rep)
-				case "spdx":
-					return spdx.Encode(w, rep)
-				default:
-					return report.Table(w, rep)
-				}
-			})
+			return g.write(format, func(w io.Writer) error { return encode(format, w, rep) })
 		},
 	}
 	uf.register(cmd.Flags(), true)
@@ -146,6 +127,37 @@ other thingsec commands.
 	sf.registerRuleFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
+}
+
+// scan applies the unpack flags to cfg and runs it with a progress line.
+func (u *unpackFlags) scan(ctx context.Context, g *globals, cfg engine.Config) (*model.Report, error) {
+	lim, err := u.limits()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Unpack = !u.noUnpack
+	cfg.KeepExtracted = u.keep
+	cfg.Limits = lim
+	prog := newProgress(g)
+	cfg.Progress = prog
+	rep, err := engine.Scan(ctx, cfg)
+	prog.done()
+	return rep, err
+}
+
+// encode writes rep in one of the report formats.
+func encode(format string, w io.Writer, rep *model.Report) error {
+	switch format {
+	case "json":
+		return report.JSON(w, rep)
+	case "cyclonedx":
+		return cyclonedx.Encode(w, rep)
+	case "spdx":
+		return spdx.Encode(w, rep)
+	case "table":
+		return report.Table(w, rep)
+	}
+	return usageError{fmt.Errorf("unknown format %q", format)}
 }
 
 // scanConfig is the engine configuration every scanning command starts from.
