@@ -11,15 +11,6 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // bsdArchive writes a BSD-style archive (4.4BSD "#1/len" names), following
 // the ar(5) description; binutils cannot produce one.
 func bsdArchive(members map[string]string, order []string) []byte {
@@ -47,12 +38,12 @@ func TestFixtures(t *testing.T) {
 		data []byte
 		want map[string]string
 	}{
-		{"gnu.a", read(t, "gnu.a"), map[string]string{
+		{"gnu.a", formattest.Testdata(t, "gnu.a"), map[string]string{
 			"short.txt":                             "hello ar\n",
 			"odd":                                   "odd\n",
 			"a_very_long_member_name_beyond_16.txt": "a long member name\n",
 		}},
-		{"tiny.deb", read(t, "tiny.deb"), map[string]string{
+		{"tiny.deb", formattest.Testdata(t, "tiny.deb"), map[string]string{
 			"debian-binary":  "2.0\n",
 			"control.tar.gz": "\x1f\x8b",
 			"data.tar.gz":    "\x1f\x8b",
@@ -88,7 +79,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestDebDescription(t *testing.T) {
-	data := read(t, "tiny.deb")
+	data := formattest.Testdata(t, "tiny.deb")
 	m, err := New().Identify(bytes.NewReader(data), int64(len(data)))
 	if err != nil || !bytes.Contains([]byte(m.Description), []byte("Debian")) {
 		t.Fatalf("%+v %v", m, err)
@@ -96,7 +87,7 @@ func TestDebDescription(t *testing.T) {
 }
 
 func TestSizeWithTrailingData(t *testing.T) {
-	data := append(read(t, "gnu.a"), bytes.Repeat([]byte{0xff}, 100)...)
+	data := append(formattest.Testdata(t, "gnu.a"), bytes.Repeat([]byte{0xff}, 100)...)
 	m, err := New().Identify(bytes.NewReader(data), int64(len(data)))
 	if err != nil || m.Size != int64(len(data)-100) {
 		t.Fatalf("%+v %v", m, err)
@@ -105,7 +96,7 @@ func TestSizeWithTrailingData(t *testing.T) {
 
 func TestDamaged(t *testing.T) {
 	for _, name := range []string{"gnu.a", "tiny.deb"} {
-		data := read(t, name)
+		data := formattest.Testdata(t, name)
 		for cut := 8; cut < len(data); cut++ {
 			b := data[:cut]
 			s := &formattest.MemSink{}
@@ -151,8 +142,8 @@ func TestRealSamples(t *testing.T) {
 }
 
 func FuzzAr(f *testing.F) {
-	f.Add(read(f, "gnu.a"))
-	f.Add(read(f, "tiny.deb"))
+	f.Add(formattest.Testdata(f, "gnu.a"))
+	f.Add(formattest.Testdata(f, "tiny.deb"))
 	f.Add(bsdArchive(map[string]string{"name": "x"}, []string{"name"}))
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
 }

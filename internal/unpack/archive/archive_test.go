@@ -9,8 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,15 +17,6 @@ import (
 )
 
 const longName = "dir/sub/a-very-long-file-name-that-does-not-fit-in-the-hundred-byte-ustar-name-field-at-all-really.txt"
-
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func numbers() string {
 	var sb strings.Builder
@@ -54,7 +43,7 @@ func TestTarFixtures(t *testing.T) {
 		long bool
 	}{{"ustar.tar", false}, {"gnu.tar", true}, {"pax.tar", true}} {
 		t.Run(c.file, func(t *testing.T) {
-			data := readTestdata(t, c.file)
+			data := formattest.Testdata(t, c.file)
 			s, m := formattest.Extract(t, Tar(), data)
 			if m.Size == 0 || m.Size > int64(len(data)) {
 				t.Errorf("Match.Size = %d", m.Size)
@@ -140,7 +129,7 @@ func TestTarDevices(t *testing.T) {
 }
 
 func TestZipFixture(t *testing.T) {
-	data := readTestdata(t, "test.zip")
+	data := formattest.Testdata(t, "test.zip")
 	s, m := formattest.Extract(t, Zip(), data)
 	if m.Size != int64(len(data)) {
 		t.Errorf("Match.Size = %d, want %d", m.Size, len(data))
@@ -176,7 +165,7 @@ func TestZipFixture(t *testing.T) {
 }
 
 func TestZipEncrypted(t *testing.T) {
-	s, _ := formattest.Extract(t, Zip(), readTestdata(t, "encrypted.zip"))
+	s, _ := formattest.Extract(t, Zip(), formattest.Testdata(t, "encrypted.zip"))
 	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "encrypted") || s.Get("dir/hello.txt") != nil {
 		t.Errorf("problems %v files %v", s.Problems, s.Paths())
 	}
@@ -217,7 +206,7 @@ func TestZipTraversalAndZip64(t *testing.T) {
 }
 
 func TestSevenZip(t *testing.T) {
-	data := readTestdata(t, "test.7z")
+	data := formattest.Testdata(t, "test.7z")
 	m, err := SevenZip().Identify(bytes.NewReader(data), int64(len(data)))
 	if err != nil || m.Extractable || m.Size != int64(len(data)) || m.Description != "7-Zip archive (not unpacked)" {
 		t.Fatalf("%+v %v", m, err)
@@ -233,7 +222,7 @@ func TestDamaged(t *testing.T) {
 		file string
 		f    format.Format
 	}{{"ustar.tar", Tar()}, {"gnu.tar", Tar()}, {"pax.tar", Tar()}, {"test.zip", Zip()}, {"test.7z", SevenZip()}} {
-		data := readTestdata(t, c.file)
+		data := formattest.Testdata(t, c.file)
 		good := &formattest.MemSink{}
 		if err := c.f.Extract(context.Background(), bytes.NewReader(data), int64(len(data)), good); err != nil && c.f.Name() != "7z" {
 			t.Fatal(err)
@@ -329,7 +318,7 @@ func TestCorpus(t *testing.T) {
 
 func FuzzArchive(f *testing.F) {
 	for _, n := range []string{"ustar.tar", "gnu.tar", "pax.tar", "test.zip", "encrypted.zip", "test.7z"} {
-		f.Add(readTestdata(f, n))
+		f.Add(formattest.Testdata(f, n))
 	}
 	formats := Formats()
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -350,7 +339,7 @@ func TestZipNoCentralDirectory(t *testing.T) {
 	f, _ = w.Create("dir/hello.txt")
 	f.Write([]byte("hello tar\n"))
 	w.Close()
-	for name, data := range map[string][]byte{"zip CLI": readTestdata(t, "test.zip"), "descriptors": buf.Bytes()} {
+	for name, data := range map[string][]byte{"zip CLI": formattest.Testdata(t, "test.zip"), "descriptors": buf.Bytes()} {
 		cut := data[:bytes.Index(data, []byte("PK\x01\x02"))]
 		s, m := formattest.Extract(t, Zip(), cut)
 		if m.Size != 0 || !strings.Contains(m.Description, "without central directory") {

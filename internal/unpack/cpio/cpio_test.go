@@ -6,23 +6,12 @@ import (
 	"encoding/binary"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // toBigEndianBin turns a little-endian old binary archive into the
 // big-endian one by swapping each 16-bit header word (names and data stay).
@@ -55,12 +44,12 @@ func TestFixtures(t *testing.T) {
 		{file: "crc.cpio"},
 		{file: "odc.cpio"},
 		{file: "bin.cpio"},
-		{file: "bin-be", data: toBigEndianBin(t, read(t, "bin.cpio"))},
+		{file: "bin-be", data: toBigEndianBin(t, formattest.Testdata(t, "bin.cpio"))},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			data := tc.data
 			if data == nil {
-				data = read(t, tc.file)
+				data = formattest.Testdata(t, tc.file)
 			}
 			s, m := formattest.Extract(t, New(), data)
 			if len(s.Problems) > 0 {
@@ -139,7 +128,7 @@ func checkTree(t *testing.T, s *formattest.MemSink) {
 // sink's job, and it can only do so if it sees them.
 func TestHostileNamesPassThrough(t *testing.T) {
 	s := &recSink{}
-	data := read(t, "evil.cpio")
+	data := formattest.Testdata(t, "evil.cpio")
 	if err := New().Extract(context.Background(), bytes.NewReader(data), int64(len(data)), s); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +149,7 @@ func (s *recSink) Add(e format.Entry, r io.Reader) error {
 }
 
 func TestCRCMismatch(t *testing.T) {
-	data := read(t, "crc.cpio")
+	data := formattest.Testdata(t, "crc.cpio")
 	i := bytes.Index(data, []byte("nested\n"))
 	data[i] = 'N'
 	s, _ := formattest.Extract(t, New(), data)
@@ -182,7 +171,7 @@ func TestNotCPIO(t *testing.T) {
 
 func TestDamaged(t *testing.T) {
 	for _, name := range []string{"newc.cpio", "crc.cpio", "odc.cpio", "bin.cpio"} {
-		data := read(t, name)
+		data := formattest.Testdata(t, name)
 		for cut := 0; cut < len(data); cut += 37 {
 			damaged(t, data[:cut])
 		}
@@ -206,7 +195,7 @@ func damaged(t *testing.T, b []byte) {
 }
 
 func TestTruncatedReportsProblem(t *testing.T) {
-	data := read(t, "newc.cpio")
+	data := formattest.Testdata(t, "newc.cpio")
 	b := data[:600]
 	s := &formattest.MemSink{}
 	err := New().Extract(context.Background(), bytes.NewReader(b), int64(len(b)), s)
@@ -234,7 +223,7 @@ func TestRealSample(t *testing.T) {
 
 func FuzzCPIO(f *testing.F) {
 	for _, n := range []string{"newc.cpio", "crc.cpio", "odc.cpio", "bin.cpio", "evil.cpio"} {
-		f.Add(read(f, n))
+		f.Add(formattest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
 }

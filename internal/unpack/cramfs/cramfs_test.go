@@ -7,22 +7,11 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func bigBin() string {
 	var b strings.Builder
@@ -35,7 +24,7 @@ func bigBin() string {
 func TestFixtures(t *testing.T) {
 	for _, name := range []string{"le.cramfs", "be.cramfs"} {
 		t.Run(name, func(t *testing.T) {
-			data := read(t, name)
+			data := formattest.Testdata(t, name)
 			s, m := formattest.Extract(t, New(), data)
 			if m.Size != int64(len(data)) {
 				t.Errorf("size %d", m.Size)
@@ -79,7 +68,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestBadCRC(t *testing.T) {
-	data := read(t, "le.cramfs")
+	data := formattest.Testdata(t, "le.cramfs")
 	i := bytes.Index(data, []byte("deep.txt"))
 	data[i] = 'D'
 	s, _ := formattest.Extract(t, New(), data)
@@ -93,7 +82,7 @@ func TestBadCRC(t *testing.T) {
 
 // A directory whose entry points back at its parent's contents must not loop.
 func TestCycle(t *testing.T) {
-	data := read(t, "le.cramfs")
+	data := formattest.Testdata(t, "le.cramfs")
 	// The "sub" entry of dir: point its offset at the root directory contents.
 	i := bytes.Index(data, []byte("sub\x00"))
 	root := binary.LittleEndian.Uint32(data[64+8:]) >> 6
@@ -113,7 +102,7 @@ func TestCycle(t *testing.T) {
 // An image that uses the extended block pointers: direct pointers to an
 // uncompressed and a compressed block, as in the kernel's description.
 func TestExtBlockPointers(t *testing.T) {
-	data := read(t, "le.cramfs")
+	data := formattest.Testdata(t, "le.cramfs")
 	// Rewrite hello.txt's one-block pointer table into a direct pointer to an
 	// uncompressed copy of its content appended at the end (4-byte aligned).
 	i := bytes.Index(data, []byte("hello.txt\x00"))
@@ -141,7 +130,7 @@ func TestExtBlockPointers(t *testing.T) {
 
 func TestDamaged(t *testing.T) {
 	for _, name := range []string{"le.cramfs", "be.cramfs"} {
-		data := read(t, name)
+		data := formattest.Testdata(t, name)
 		for cut := 0; cut < len(data); cut += 61 {
 			b := data[:cut]
 			s := &formattest.MemSink{}
@@ -182,13 +171,13 @@ func TestRealSample(t *testing.T) {
 }
 
 func FuzzCramfs(f *testing.F) {
-	f.Add(read(f, "le.cramfs"))
-	f.Add(read(f, "be.cramfs"))
+	f.Add(formattest.Testdata(f, "le.cramfs"))
+	f.Add(formattest.Testdata(f, "be.cramfs"))
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
 }
 
 func TestPadded(t *testing.T) {
-	data := read(t, "padded.cramfs")
+	data := formattest.Testdata(t, "padded.cramfs")
 	s, m := formattest.Extract(t, New(), data)
 	if m.Size != int64(len(data)) || len(s.Problems) > 0 {
 		t.Errorf("%+v %v", m, s.Problems)
@@ -204,7 +193,7 @@ func TestPadded(t *testing.T) {
 }
 
 func TestBlockSize16K(t *testing.T) {
-	data := read(t, "b16k.cramfs")
+	data := formattest.Testdata(t, "b16k.cramfs")
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) > 0 {
 		t.Errorf("problems %v", s.Problems)

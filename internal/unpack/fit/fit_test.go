@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,21 +13,12 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestFIT(t *testing.T) {
-	payload := readTestdata(t, "payload")
-	dtb := readTestdata(t, "board.dtb")
+	payload := formattest.Testdata(t, "payload")
+	dtb := formattest.Testdata(t, "board.dtb")
 	for _, name := range []string{"image.itb", "external.itb"} {
 		t.Run(name, func(t *testing.T) {
-			data := readTestdata(t, name)
+			data := formattest.Testdata(t, name)
 			s, m := formattest.Extract(t, New(), data)
 			// mkimage pads the file after the last external image
 			if m.Size > int64(len(data)) || m.Size < int64(len(data))-3 || !m.Extractable || !strings.Contains(m.Description, "kernel-1, ramdisk-1, fdt-1") {
@@ -49,7 +38,7 @@ func TestFIT(t *testing.T) {
 }
 
 func TestPlainDTB(t *testing.T) {
-	dtb := readTestdata(t, "board.dtb")
+	dtb := formattest.Testdata(t, "board.dtb")
 	m, err := New().Identify(bytes.NewReader(dtb), int64(len(dtb)))
 	if err != nil || m.Extractable || m.Size != int64(len(dtb)) {
 		t.Fatalf("%+v %v", m, err)
@@ -75,7 +64,7 @@ func TestPlainDTB(t *testing.T) {
 func TestDamaged(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	for _, name := range []string{"image.itb", "external.itb", "board.dtb"} {
-		data := readTestdata(t, name)
+		data := formattest.Testdata(t, name)
 		variants := [][]byte{data[:len(data)/2], data[:len(data)-4], data[:40]}
 		for i := 0; i < 200; i++ {
 			v := append([]byte{}, data...)
@@ -128,7 +117,7 @@ func TestCorpus(t *testing.T) {
 
 func FuzzFIT(f *testing.F) {
 	for _, n := range []string{"image.itb", "external.itb", "board.dtb"} {
-		f.Add(readTestdata(f, n))
+		f.Add(formattest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		formattest.Fuzz(t, New(), data)

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,17 +13,8 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestFixtures(t *testing.T) {
-	a, b := readTestdata(t, "a.bin"), readTestdata(t, "b.bin")
+	a, b := formattest.Testdata(t, "a.bin"), formattest.Testdata(t, "b.bin")
 	gap := append(append(append([]byte{}, a...), bytes.Repeat([]byte{0xff}, 0x10800-0xfe00-len(a))...), b...)
 	for _, c := range []struct {
 		file string
@@ -37,7 +26,7 @@ func TestFixtures(t *testing.T) {
 		{"high.hex", Intel(), a}, {"high.srec", SRec(), a},
 	} {
 		t.Run(c.file, func(t *testing.T) {
-			data := readTestdata(t, c.file)
+			data := formattest.Testdata(t, c.file)
 			s, m := formattest.Extract(t, c.f, data)
 			if m.Size != int64(len(data)) || len(s.Problems) > 0 {
 				t.Errorf("size %d of %d, problems %v", m.Size, len(data), s.Problems)
@@ -87,7 +76,7 @@ func TestDamaged(t *testing.T) {
 		file string
 		f    format.Format
 	}{{"gap.hex", Intel()}, {"gap.srec", SRec()}} {
-		data := readTestdata(t, c.file)
+		data := formattest.Testdata(t, c.file)
 		variants := [][]byte{data[:len(data)/2], data[:len(data)-5]}
 		for i := 0; i < 100; i++ {
 			v := append([]byte{}, data...)
@@ -130,7 +119,7 @@ func TestCorpus(t *testing.T) {
 
 func FuzzHex(f *testing.F) {
 	for _, n := range []string{"gap.hex", "gap.srec", "high.srec"} {
-		f.Add(readTestdata(f, n))
+		f.Add(formattest.Testdata(f, n))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, fm := range Formats() {

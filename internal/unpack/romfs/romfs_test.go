@@ -6,22 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func bigBin() string {
 	var b strings.Builder
@@ -32,7 +21,7 @@ func bigBin() string {
 }
 
 func TestFixture(t *testing.T) {
-	data := read(t, "tree.romfs")
+	data := formattest.Testdata(t, "tree.romfs")
 	s, m := formattest.Extract(t, New(), data)
 	if m.Size > int64(len(data)) || m.Size <= int64(len(data))-1024 || !strings.Contains(m.Description, `"fixture"`) {
 		t.Errorf("match %+v", m)
@@ -85,7 +74,7 @@ func TestFixture(t *testing.T) {
 
 // A directory whose first entry points back to the root must not loop.
 func TestCycle(t *testing.T) {
-	data := read(t, "tree.romfs")
+	data := formattest.Testdata(t, "tree.romfs")
 	// Find the "sub" header and point its spec (first child) at the root
 	// directory's first header.
 	i := bytes.Index(data, []byte("sub\x00"))
@@ -105,7 +94,7 @@ func TestCycle(t *testing.T) {
 }
 
 func TestDamaged(t *testing.T) {
-	data := read(t, "tree.romfs")
+	data := formattest.Testdata(t, "tree.romfs")
 	for cut := 0; cut < 7280; cut += 53 { // 7280: the image size; genromfs pads after
 		b := data[:cut]
 		if _, err := New().Identify(bytes.NewReader(b), int64(len(b))); err != nil {
@@ -149,6 +138,6 @@ func TestRealSample(t *testing.T) {
 }
 
 func FuzzRomfs(f *testing.F) {
-	f.Add(read(f, "tree.romfs"))
+	f.Add(formattest.Testdata(f, "tree.romfs"))
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
 }

@@ -7,27 +7,16 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/crc32"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func read(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestFixtures(t *testing.T) {
 	for _, name := range []string{"ext4", "fill"} {
 		t.Run(name, func(t *testing.T) {
-			data := read(t, name+".simg")
+			data := formattest.Testdata(t, name+".simg")
 			s, m := formattest.Extract(t, New(), data)
 			if m.Size != int64(len(data)) {
 				t.Errorf("size %d, want %d", m.Size, len(data))
@@ -37,7 +26,7 @@ func TestFixtures(t *testing.T) {
 			}
 			f := s.Get(OutName)
 			sum := sha256.Sum256(f.Data)
-			want := strings.TrimSpace(string(read(t, name+".raw.sha256")))
+			want := strings.TrimSpace(string(formattest.Testdata(t, name+".raw.sha256")))
 			if hex.EncodeToString(sum[:]) != want {
 				t.Errorf("unsparsed sha256 %x, want %s (%d bytes)", sum, want, len(f.Data))
 			}
@@ -47,7 +36,7 @@ func TestFixtures(t *testing.T) {
 
 // The fill fixture must really contain raw and fill chunks.
 func TestFillFixtureChunks(t *testing.T) {
-	data := read(t, "fill.simg")
+	data := formattest.Testdata(t, "fill.simg")
 	h, err := readHeader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +102,7 @@ func TestCRCChunk(t *testing.T) {
 }
 
 func TestDamaged(t *testing.T) {
-	data := read(t, "fill.simg")
+	data := formattest.Testdata(t, "fill.simg")
 	// Truncated inside the last raw chunk: a problem, and the image keeps
 	// its declared size.
 	b := data[:len(data)-100]
@@ -161,7 +150,7 @@ func TestRealSample(t *testing.T) {
 }
 
 func FuzzSparse(f *testing.F) {
-	f.Add(read(f, "fill.simg"))
+	f.Add(formattest.Testdata(f, "fill.simg"))
 	f.Add(build(16, chunk(chunkRaw, 1, make([]byte, 16)), chunk(chunkFill, 2, []byte{1, 2, 3, 4}), chunk(chunkCRC, 0, make([]byte, 4))))
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
 }

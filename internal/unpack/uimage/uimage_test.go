@@ -8,8 +8,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,22 +15,13 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func readTestdata(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 var kernels = []string{"none", "gzip", "bzip2", "lzma", "lzo", "lz4", "zstd"}
 
 func TestKernels(t *testing.T) {
-	payload := readTestdata(t, "payload")
+	payload := formattest.Testdata(t, "payload")
 	for _, c := range kernels {
 		t.Run(c, func(t *testing.T) {
-			data := readTestdata(t, "kernel-"+c+".uimg")
+			data := formattest.Testdata(t, "kernel-"+c+".uimg")
 			s, m := formattest.Extract(t, New(), data)
 			if m.Size != int64(len(data)) || !strings.Contains(m.Description, "MIPS kernel, "+c) {
 				t.Errorf("match %+v", m)
@@ -48,15 +37,15 @@ func TestKernels(t *testing.T) {
 }
 
 func TestRamdiskAndMulti(t *testing.T) {
-	s, _ := formattest.Extract(t, New(), readTestdata(t, "ramdisk.uimg"))
+	s, _ := formattest.Extract(t, New(), formattest.Testdata(t, "ramdisk.uimg"))
 	if f := s.Get("ramdisk"); f == nil || string(f.Data) != "second image\n" {
 		t.Errorf("ramdisk: %v", s.Paths())
 	}
-	s, _ = formattest.Extract(t, New(), readTestdata(t, "multi.uimg"))
+	s, _ = formattest.Extract(t, New(), formattest.Testdata(t, "multi.uimg"))
 	if len(s.Problems) > 0 || len(s.Files) != 2 {
 		t.Fatalf("multi: %v %v", s.Paths(), s.Problems)
 	}
-	if !bytes.Equal(s.Get("image0").Data, readTestdata(t, "payload")) || string(s.Get("image1").Data) != "second image\n" {
+	if !bytes.Equal(s.Get("image0").Data, formattest.Testdata(t, "payload")) || string(s.Get("image1").Data) != "second image\n" {
 		t.Error("multi contents differ")
 	}
 }
@@ -69,14 +58,14 @@ func rehdr(b []byte) {
 
 func TestDataCRCAndBadPayload(t *testing.T) {
 	// Data CRC mismatch: extracted, with a problem.
-	data := readTestdata(t, "kernel-none.uimg")
+	data := formattest.Testdata(t, "kernel-none.uimg")
 	data[100] ^= 0xff
 	s, _ := formattest.Extract(t, New(), data)
 	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "CRC") || s.Get("kernel") == nil {
 		t.Errorf("problems %v paths %v", s.Problems, s.Paths())
 	}
 	// A gzip payload that does not decode is kept raw, with a problem.
-	data = readTestdata(t, "kernel-gzip.uimg")
+	data = formattest.Testdata(t, "kernel-gzip.uimg")
 	for i := 80; i < 200; i++ {
 		data[i] = 0xAA
 	}
@@ -87,7 +76,7 @@ func TestDataCRCAndBadPayload(t *testing.T) {
 		t.Errorf("problems %v", s.Problems)
 	}
 	// A header CRC mismatch is not a uImage.
-	data = readTestdata(t, "kernel-none.uimg")
+	data = formattest.Testdata(t, "kernel-none.uimg")
 	data[40] ^= 1
 	if _, err := New().Identify(bytes.NewReader(data), int64(len(data))); !errors.Is(err, format.ErrNotMatch) {
 		t.Errorf("bad header CRC: %v", err)
@@ -101,7 +90,7 @@ func TestDamaged(t *testing.T) {
 		if c == "multi" {
 			name = "multi.uimg"
 		}
-		data := readTestdata(t, name)
+		data := formattest.Testdata(t, name)
 		variants := [][]byte{data[:len(data)/2], data[:70], data[:63]}
 		for i := 0; i < 30; i++ {
 			v := append([]byte{}, data...)
@@ -146,9 +135,9 @@ func TestCorpus(t *testing.T) {
 
 func FuzzUImage(f *testing.F) {
 	for _, c := range kernels {
-		f.Add(readTestdata(f, "kernel-"+c+".uimg"))
+		f.Add(formattest.Testdata(f, "kernel-"+c+".uimg"))
 	}
-	f.Add(readTestdata(f, "multi.uimg"))
+	f.Add(formattest.Testdata(f, "multi.uimg"))
 	f.Fuzz(func(t *testing.T, data []byte) { formattest.Fuzz(t, New(), data) })
 }
 

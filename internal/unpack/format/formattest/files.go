@@ -95,3 +95,13 @@ func Stride(n int) int {
 	}
 	return n
 }
+
+// Testdata reads testdata/name of the calling package.
+func Testdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
