@@ -3,6 +3,7 @@ package cyclonedx
 import (
 	"bytes"
 	"flag"
+	"github.com/thingsec/thingsec/internal/report/reporttest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,19 +58,7 @@ func TestGolden(t *testing.T) {
 	if err := Encode(&buf, sample()); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "sample.cdx.json")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report/cyclonedx -update)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("output differs from %s (run with -update and review the diff)", golden)
-	}
+	reporttest.Golden(t, filepath.Join("testdata", "sample.cdx.json"), buf.Bytes(), *update)
 	validate(t, buf.Bytes())
 	// the official library reads it back
 	var bom cdx.BOM

@@ -5,6 +5,7 @@ package reporttest
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -57,4 +58,22 @@ func Normalize(t testing.TB, doc []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Golden compares got with the golden file at path, rewriting the file
+// first when update is set (the -update flag of the calling test).
+func Golden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run with -update and review the diff)", path)
+	}
 }

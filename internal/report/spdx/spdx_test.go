@@ -3,6 +3,7 @@ package spdx
 import (
 	"bytes"
 	"flag"
+	"github.com/thingsec/thingsec/internal/report/reporttest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,19 +43,7 @@ func TestGolden(t *testing.T) {
 	if err := Encode(&buf, sample()); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "sample.spdx.json")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/report/spdx -update)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("output differs from %s (run with -update and review the diff)", golden)
-	}
+	reporttest.Golden(t, filepath.Join("testdata", "sample.spdx.json"), buf.Bytes(), *update)
 	// the official library reads it back with every package and relationship
 	doc, err := spdxjson.Read(bytes.NewReader(buf.Bytes()))
 	if err != nil {
