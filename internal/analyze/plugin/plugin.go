@@ -3,8 +3,11 @@
 // A FileAnalyzer says which files it wants from cheap facts (path, size,
 // type, first bytes) and then gets each wanted file once, already read:
 // the engine reads every file a single time and offers it to every
-// analyzer. A TreeAnalyzer runs after the walk, over the whole tree and
-// what the file analyzers found (service graph, exposure, update path).
+// analyzer. A Consolidator then turns the components found file by file
+// into the report's component list (one component, many locations, stable
+// Refs). A TreeAnalyzer runs last, over the whole tree and the
+// consolidated report, which it only reads (service graph, exposure,
+// update path); what it finds goes into its Results.
 package plugin
 
 import (
@@ -74,8 +77,19 @@ type Tree interface {
 	Chain(layer string) string
 }
 
-// TreeAnalyzer runs after all files were analysed. rep holds what the file
-// analyzers found so far (read-only).
+// Consolidator is the component stage between the walk and the tree
+// analyzers. It gets every component the file analyzers found, one per
+// file and match, and returns the report's component list: duplicates
+// merged, each with a stable, unique Ref, and Dependencies that are Refs
+// of components in the list. found is its own to change.
+type Consolidator interface {
+	Name() string
+	Consolidate(ctx context.Context, t Tree, found []model.Component) ([]model.Component, error)
+}
+
+// TreeAnalyzer runs after all files were analysed and the components
+// consolidated. rep is the report so far; it is read-only: everything a
+// tree analyzer adds goes into out.
 type TreeAnalyzer interface {
 	Name() string
 	AnalyzeTree(ctx context.Context, t Tree, rep *model.Report, out *Results) error

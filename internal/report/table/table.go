@@ -1,4 +1,8 @@
-package report
+// Package table writes the text renderings meant for a terminal: the scan
+// summary, the layer tree of unpack, the file listing of ls and the
+// database status. They are registered as the "table" encoder in
+// internal/report.
+package table
 
 import (
 	"fmt"
@@ -10,9 +14,9 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// Table writes the human summary: target, layer tree, inventory by type,
+// Report writes the human summary: target, layer tree, inventory by type,
 // components, findings, problems.
-func Table(w io.Writer, rep *model.Report) error {
+func Report(w io.Writer, rep *model.Report) error {
 	p := &printer{w: w}
 	t := rep.Target
 	size := ""
