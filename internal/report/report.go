@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report/markdown"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/report/table"
@@ -60,6 +61,7 @@ var Encoders = []Encoder{
 	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
+	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(markdown.Encode)},
 }
 
 // Formats lists the names of the encoders that accept kind k, in table
