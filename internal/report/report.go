@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
-	"github.com/thingsec/thingsec/internal/report/markdown"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
+	"github.com/thingsec/thingsec/internal/report/markdown"
 	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/report/table"
 	"github.com/thingsec/thingsec/internal/vuln/db"

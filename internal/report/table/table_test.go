@@ -34,9 +34,9 @@ func sample() *model.Report {
 		Components: []model.Component{{Ref: "pkg:opkg/busybox@1.35.0-1", Name: "busybox", Version: "1.35.0", Type: "application",
 			Evidence: []model.Evidence{{Kind: "package-db"}}}},
 		Vulnerabilities: []model.Vulnerability{{ID: "CVE-2022-48174", Severity: model.Critical, Component: "pkg:opkg/busybox@1.35.0-1", KEV: &model.KEV{}, Fixed: []string{"1.36.0"}}},
-		Findings: []model.Finding{{RuleID: "TS-CRED-001", Title: "Default password", Severity: model.High, Location: model.Location{Layer: "L1", Path: "/etc/shadow", Line: 1}}},
-		Problems: []model.Problem{{Layer: "L2", Kind: "corrupt", Message: "jffs2: bad node CRC at 0x20"}},
-		Notes:    []string{"vulnerabilities matched against the embedded sample database"},
+		Findings:        []model.Finding{{RuleID: "TS-CRED-001", Title: "Default password", Severity: model.High, Location: model.Location{Layer: "L1", Path: "/etc/shadow", Line: 1}}},
+		Problems:        []model.Problem{{Layer: "L2", Kind: "corrupt", Message: "jffs2: bad node CRC at 0x20"}},
+		Notes:           []string{"vulnerabilities matched against the embedded sample database"},
 		Summary: model.Summary{Layers: 3, Files: 4, Bytes: 3<<20 + 600100, FileTypes: map[string]int{"data": 1, "elf": 1, "symlink": 1, "text": 1},
 			Components: 1, Findings: map[string]int{"high": 1}, Vulnerabilities: 1, Problems: 1},
 	}
