@@ -167,7 +167,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 
 	t0 = time.Now()
 	cfg.Progress.Stage("components")
-	rep.Components = consolidate(ctx, cfg.Components, w, res.Components, rep)
+	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
 	stage("components", t0)
 
 	t0 = time.Now()
@@ -198,14 +198,14 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 
 // consolidate runs the component stage; its failure is a problem of the
 // report, and the components stay as found.
-func consolidate(ctx context.Context, c plugin.Consolidator, t plugin.Tree, found []model.Component, rep *model.Report) []model.Component {
+func consolidate(ctx context.Context, c plugin.Consolidator, t plugin.Tree, found *plugin.Results, rep *model.Report) []model.Component {
 	if c == nil {
-		return found
+		return found.Components
 	}
-	comps, err := c.Consolidate(ctx, t, found)
+	comps, err := c.Consolidate(ctx, t, found.Components, found.Requires)
 	if err != nil {
 		rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", c.Name(), err)})
-		return found
+		return found.Components
 	}
 	return comps
 }

@@ -35,12 +35,12 @@ func New() *Analyzer { return &Analyzer{} }
 func (*Analyzer) Name() string { return "inventory" }
 
 // Consolidate implements plugin.Consolidator.
-func (a *Analyzer) Consolidate(ctx context.Context, t plugin.Tree, found []model.Component) ([]model.Component, error) {
+func (a *Analyzer) Consolidate(ctx context.Context, t plugin.Tree, found []model.Component, requires []plugin.Requirement) ([]model.Component, error) {
 	cat, err := binver.Default()
 	if err != nil {
 		return nil, err
 	}
-	return Build(ctx, t, cat, found), nil
+	return Build(ctx, t, cat, found, requires), nil
 }
 
 // pkgKey names a package of one database: "deb:libc6".
@@ -66,10 +66,11 @@ func hasKind(c *model.Component, kind string) bool {
 	return false
 }
 
-// Build merges, enriches and links comps, one step after the other. t may
-// be nil (no file access: no ownership or DT_NEEDED links).
-func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []model.Component) []model.Component {
-	b := &build{t: t, cat: cat, comps: dedupe(comps), pkgs: map[pkgKey]*model.Component{}, owner: map[string]*model.Component{}}
+// Build merges, enriches and links comps, one step after the other;
+// requires are the package dependencies declared by name. t may be nil (no
+// file access: no ownership or DT_NEEDED links).
+func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []model.Component, requires []plugin.Requirement) []model.Component {
+	b := &build{t: t, cat: cat, comps: dedupe(comps), requires: requires, pkgs: map[pkgKey]*model.Component{}, owner: map[string]*model.Component{}}
 	if t != nil {
 		b.files = t.Files()
 	}
@@ -95,6 +96,8 @@ type build struct {
 	cat   *binver.Catalog
 	files []model.File
 	comps []*model.Component
+	// requires are the package dependencies declared by name.
+	requires []plugin.Requirement
 	// pkgs are the package-database components by database and name.
 	pkgs map[pkgKey]*model.Component
 	// owner is the package that lists a file ("L2:/bin/busybox").
@@ -208,32 +211,30 @@ func (b *build) assignRefs() {
 	}
 }
 
-// resolveDependencies turns declared dependencies (package names of the
-// same database, purls) into Refs; unknown ones are dropped.
+// resolveDependencies turns declared dependencies into Refs: the purls
+// in Dependencies (Go modules, lock files) and the package requirements
+// (by name, in the same database). Unknown ones are dropped.
 func (b *build) resolveDependencies() {
+	byName := map[string][]pkgKey{}
+	for _, r := range b.requires {
+		byName[r.From] = append(byName[r.From], pkgKey{r.DB, r.Name})
+	}
 	for _, c := range b.comps {
 		var deps []string
 		for _, d := range c.Dependencies {
-			if ref := b.resolve(c, d); ref != "" {
-				deps = append(deps, ref)
+			if r, ok := b.byPURL[d]; ok && r != c.Ref {
+				deps = append(deps, r)
+			}
+		}
+		if c.PURL != "" && dbOf(c) != "" {
+			for _, k := range byName[c.PURL] {
+				if p := b.pkgs[k]; p != nil && p != c {
+					deps = append(deps, p.Ref)
+				}
 			}
 		}
 		c.Dependencies = deps
 	}
-}
-
-func (b *build) resolve(c *model.Component, dep string) string {
-	if rest, ok := strings.CutPrefix(dep, "pkg:"); ok && strings.Count(rest, ":") == 1 && !strings.Contains(rest, "/") {
-		db, name, _ := strings.Cut(rest, ":")
-		if p := b.pkgs[pkgKey{db, name}]; p != nil && p != c {
-			return p.Ref
-		}
-		return ""
-	}
-	if r, ok := b.byPURL[dep]; ok && r != c.Ref {
-		return r
-	}
-	return ""
 }
 
 func dedupe(comps []model.Component) []*model.Component {

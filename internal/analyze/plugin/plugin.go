@@ -47,14 +47,28 @@ type Input struct {
 // analyzers need no locking; the engine merges them in a fixed order.
 type Results struct {
 	Components []model.Component
-	Findings   []model.Finding
-	Services   []model.Service
-	Problems   []model.Problem
+	// Requires are the dependencies package databases declare by name;
+	// the consolidation stage turns them into Component.Dependencies.
+	Requires []Requirement
+	Findings []model.Finding
+	Services []model.Service
+	Problems []model.Problem
+}
+
+// Requirement is a dependency a package database declares by package name
+// ("Depends: libc6"). It names no component yet: the consolidation stage
+// resolves it to the Ref of that package's component, or drops it. It
+// never reaches the report.
+type Requirement struct {
+	From string // purl of the component that declares the dependency
+	DB   string // package database: "deb", "opkg", "apk"
+	Name string // name of the package required
 }
 
 // Merge appends o to r.
 func (r *Results) Merge(o *Results) {
 	r.Components = append(r.Components, o.Components...)
+	r.Requires = append(r.Requires, o.Requires...)
 	r.Findings = append(r.Findings, o.Findings...)
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
@@ -79,12 +93,13 @@ type Tree interface {
 
 // Consolidator is the component stage between the walk and the tree
 // analyzers. It gets every component the file analyzers found, one per
-// file and match, and returns the report's component list: duplicates
-// merged, each with a stable, unique Ref, and Dependencies that are Refs
-// of components in the list. found is its own to change.
+// file and match, with the requirements they declared, and returns the
+// report's component list: duplicates merged, each with a stable, unique
+// Ref, and Dependencies that are Refs of components in the list. found is
+// its own to change.
 type Consolidator interface {
 	Name() string
-	Consolidate(ctx context.Context, t Tree, found []model.Component) ([]model.Component, error)
+	Consolidate(ctx context.Context, t Tree, found []model.Component, requires []Requirement) ([]model.Component, error)
 }
 
 // TreeAnalyzer runs after all files were analysed and the components
