@@ -96,6 +96,7 @@ other thingsec commands.
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json firmware.bin
   thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
+  thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
