@@ -15,9 +15,16 @@ import (
 )
 
 // Report writes the human summary: target, layer tree, inventory by type,
-// components, findings, problems.
+// components, vulnerabilities, findings, problems.
 func Report(w io.Writer, rep *model.Report) error {
 	p := &printer{w: w}
+	for _, section := range []func(*printer, *model.Report){header, layers, fileTypes, components, vulnerabilities, findings, reportProblems} {
+		section(p, rep)
+	}
+	return p.err
+}
+
+func header(p *printer, rep *model.Report) {
 	t := rep.Target
 	size := ""
 	if t.Kind == "file" {
@@ -33,25 +40,30 @@ func Report(w io.Writer, rep *model.Report) error {
 	}
 	s := rep.Summary
 	p.f("Scanned  %d entries, %s in %d layers in %.2fs\n", s.Files, human(s.Bytes), s.Layers, total)
-
 	for _, n := range rep.Notes {
 		p.f("Note     %s\n", n)
 	}
+}
 
-	if len(rep.Layers) > 1 {
-		p.f("\nLAYERS\n")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "ID\tFORMAT\tOFFSET\tSIZE\tFILES\tWHERE\n")
-		for _, l := range rep.Layers {
-			status := ""
-			if !l.Extracted {
-				status = " (identified, not unpacked)"
-			}
-			fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%s\t%d\t%s%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, human(l.Size), l.Files, l.Chain, status)
-		}
-		tw.Flush()
+func layers(p *printer, rep *model.Report) {
+	if len(rep.Layers) <= 1 {
+		return
 	}
+	p.f("\nLAYERS\n")
+	tw := p.table()
+	fmt.Fprintf(tw, "ID\tFORMAT\tOFFSET\tSIZE\tFILES\tWHERE\n")
+	for _, l := range rep.Layers {
+		status := ""
+		if !l.Extracted {
+			status = " (identified, not unpacked)"
+		}
+		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%s\t%d\t%s%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, human(l.Size), l.Files, l.Chain, status)
+	}
+	tw.Flush()
+}
 
+func fileTypes(p *printer, rep *model.Report) {
+	s := rep.Summary
 	p.f("\nFILES BY TYPE\n")
 	var types []string
 	for k := range s.FileTypes {
@@ -63,7 +75,7 @@ func Report(w io.Writer, rep *model.Report) error {
 		}
 		return types[i] < types[j]
 	})
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := p.table()
 	for _, k := range types {
 		fmt.Fprintf(tw, "  %s\t%d\n", k, s.FileTypes[k])
 	}
@@ -82,24 +94,29 @@ func Report(w io.Writer, rep *model.Report) error {
 		sort.Strings(as)
 		p.f("  ELF architectures: %s\n", strings.Join(as, ", "))
 	}
+}
 
-	if len(rep.Components) > 0 {
-		p.f("\nCOMPONENTS (%d)\n", len(rep.Components))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "NAME\tVERSION\tTYPE\tFOUND BY\n")
-		for _, c := range rep.Components {
-			by := ""
-			if len(c.Evidence) > 0 {
-				by = c.Evidence[0].Kind
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), c.Type, by)
-		}
-		tw.Flush()
+func components(p *printer, rep *model.Report) {
+	if len(rep.Components) == 0 {
+		return
 	}
+	p.f("\nCOMPONENTS (%d)\n", len(rep.Components))
+	tw := p.table()
+	fmt.Fprintf(tw, "NAME\tVERSION\tTYPE\tFOUND BY\n")
+	for _, c := range rep.Components {
+		by := ""
+		if len(c.Evidence) > 0 {
+			by = c.Evidence[0].Kind
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), c.Type, by)
+	}
+	tw.Flush()
+}
 
+func vulnerabilities(p *printer, rep *model.Report) {
 	if len(rep.Vulnerabilities) > 0 {
 		p.f("\nVULNERABILITIES (%d)\n", len(rep.Vulnerabilities))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := p.table()
 		fmt.Fprintf(tw, "SEVERITY\tID\tCOMPONENT\tKEV\tFIXED\n")
 		names := map[string]string{}
 		for _, c := range rep.Components {
@@ -118,58 +135,63 @@ func Report(w io.Writer, rep *model.Report) error {
 		}
 		tw.Flush()
 	}
-
 	if len(rep.VersionUnknown) > 0 {
 		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), strings.Join(rep.VersionUnknown, ", "))
 	}
+}
 
+func findings(p *printer, rep *model.Report) {
 	p.f("\nFINDINGS (%d)", len(rep.Findings))
 	if len(rep.Findings) == 0 {
 		p.f(": none\n")
-	} else {
-		var parts []string
-		for _, sev := range model.Severities {
-			if n := s.Findings[string(sev)]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, sev))
-			}
-		}
-		p.f(": %s\n", strings.Join(parts, ", "))
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "SEVERITY\tRULE\tTITLE\tLOCATION\n")
-		for _, f := range rep.Findings {
-			loc := f.Location.Path
-			if len(rep.Layers) > 1 {
-				loc = f.Location.Layer + ":" + loc
-			}
-			if f.Location.Line > 0 {
-				loc += fmt.Sprintf(":%d", f.Location.Line)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, f.Title, loc)
-		}
-		tw.Flush()
+		return
 	}
+	var parts []string
+	for _, sev := range model.Severities {
+		if n := rep.Summary.Findings[string(sev)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	p.f(": %s\n", strings.Join(parts, ", "))
+	tw := p.table()
+	fmt.Fprintf(tw, "SEVERITY\tRULE\tTITLE\tLOCATION\n")
+	for _, f := range rep.Findings {
+		loc := f.Location.Path
+		if len(rep.Layers) > 1 {
+			loc = f.Location.Layer + ":" + loc
+		}
+		if f.Location.Line > 0 {
+			loc += fmt.Sprintf(":%d", f.Location.Line)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, f.Title, loc)
+	}
+	tw.Flush()
+}
 
-	if len(rep.Problems) > 0 {
-		p.f("\nPROBLEMS (%d): parts that could not be fully read; the rest was analysed\n", len(rep.Problems))
-		const show = 20
-		for i, pr := range rep.Problems {
-			if i == show {
-				p.f("  ... %d more (see the JSON report)\n", len(rep.Problems)-show)
-				break
-			}
-			where := pr.Layer
-			if pr.Path != "" {
-				where += ":" + pr.Path
-			}
-			p.f("  [%s] %s %s\n", pr.Kind, where, pr.Message)
-		}
+// reportProblems lists the first problems; the JSON report has them all.
+func reportProblems(p *printer, rep *model.Report) {
+	if len(rep.Problems) == 0 {
+		return
 	}
-	return p.err
+	p.f("\nPROBLEMS (%d): parts that could not be fully read; the rest was analysed\n", len(rep.Problems))
+	const show = 20
+	for i, pr := range rep.Problems {
+		if i == show {
+			p.f("  ... %d more (see the JSON report)\n", len(rep.Problems)-show)
+			break
+		}
+		p.f("  [%s] %s %s\n", pr.Kind, where(pr), pr.Message)
+	}
 }
 
 type printer struct {
 	w   io.Writer
 	err error
+}
+
+// table starts an aligned table on the printer's writer.
+func (p *printer) table() *tabwriter.Writer {
+	return tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
 }
 
 func (p *printer) f(format string, a ...any) {
