@@ -1,17 +1,15 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/vuln/db"
 	"github.com/thingsec/thingsec/internal/vuln/feed"
 	"github.com/thingsec/thingsec/internal/vuln/update"
@@ -169,25 +167,16 @@ reached fails the update and leaves the database as it was.`,
 	return cmd
 }
 
-// dbStatus is the JSON form of "db status".
-type dbStatus struct {
-	Path          string      `json:"path"`
-	SchemaVersion int         `json:"schema_version"`
-	Counts        db.Counts   `json:"counts"`
-	UpdatedAt     string      `json:"updated_at,omitempty"`
-	Stale         string      `json:"stale,omitempty"`
-	Sources       []db.Source `json:"sources"`
-}
-
 func newDBStatus(g *globals, dbPath *string) *cobra.Command {
 	var maxAge time.Duration
+	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:     "status",
 		Short:   "Show the database's sources, record counts and age",
 		Example: "  thingsec db status\n  thingsec db status --format json --max-age 72h",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.resolveFormat("table", "table", "json")
+			enc, err := ff.encoder(g)
 			if err != nil {
 				return err
 			}
@@ -196,58 +185,17 @@ func newDBStatus(g *globals, dbPath *string) *cobra.Command {
 				return usageError{err}
 			}
 			defer d.Close()
-			ctx := cmd.Context()
-			st := dbStatus{Path: d.Path()}
-			if st.SchemaVersion, err = d.Version(ctx); err != nil {
+			now := time.Now()
+			st, err := d.Status(cmd.Context(), maxAge, now)
+			if err != nil {
 				return err
 			}
-			if st.Counts, err = d.Counts(ctx); err != nil {
-				return err
-			}
-			if st.Sources, err = d.Sources(ctx); err != nil {
-				return err
-			}
-			if t, err := d.UpdatedAt(ctx); err == nil && !t.IsZero() {
-				st.UpdatedAt = t.Format(time.RFC3339)
-			}
-			if st.Stale, err = d.StaleWarning(ctx, maxAge, time.Now()); err != nil {
-				return err
-			}
-			if format == "json" {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			}
-			return statusTable(g.stdout, st)
+			return g.emit(enc, &report.Doc{Kind: report.DBStatus, DB: &st, Now: now})
 		},
 	}
+	ff = addFormat(cmd, report.DBStatus, "table", "table")
 	cmd.Flags().DurationVar(&maxAge, "max-age", 7*24*time.Hour, "warn when the newest import is older than this")
 	return cmd
-}
-
-func statusTable(w io.Writer, st dbStatus) error {
-	c := st.Counts
-	fmt.Fprintf(w, "database   %s (schema %d)\n", st.Path, st.SchemaVersion)
-	fmt.Fprintf(w, "records    %d NVD CVEs (%d CPE index entries), %d OSV advisories (%d packages), %d KEV, %d EPSS\n",
-		c.NVD, c.Configs, c.OSV, c.OSVPackages, c.KEV, c.EPSS)
-	if st.Stale != "" {
-		fmt.Fprintf(w, "warning    %s\n", st.Stale)
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tKIND\tRECORDS\tUPDATED\tAGE")
-	now := time.Now()
-	for _, s := range st.Sources {
-		age := "?"
-		if t, err := time.Parse(time.RFC3339, s.UpdatedAt); err == nil {
-			age = now.Sub(t).Round(time.Hour).String()
-			if d := now.Sub(t); d >= 48*time.Hour {
-				age = fmt.Sprintf("%dd", int(d.Hours()/24))
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Name, s.Kind, s.Records, s.UpdatedAt, age)
-	}
-	return tw.Flush()
 }
 
 func newDBExportBundle(g *globals, dbPath *string) *cobra.Command {
@@ -265,23 +213,8 @@ func newDBExportBundle(g *globals, dbPath *string) *cobra.Command {
 			}
 			defer d.Close()
 			out := args[0]
-			tmp, err := os.CreateTemp(filepath.Dir(out), ".thingsec-bundle-*")
-			if err != nil {
-				return usageError{fmt.Errorf("cannot write %s: %v", out, err)}
-			}
-			defer os.Remove(tmp.Name())
-			if err := d.ExportBundle(cmd.Context(), tmp); err != nil {
-				tmp.Close()
-				return err
-			}
-			if err := tmp.Close(); err != nil {
-				return err
-			}
-			if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-				return err
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
-				return err
+			if err := report.WriteFile(out, func(w io.Writer) error { return d.ExportBundle(cmd.Context(), w) }); err != nil {
+				return asUsage(err)
 			}
 			fmt.Fprintf(g.stdout, "wrote %s\n", out)
 			return nil

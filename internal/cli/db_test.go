@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/vuln/db"
 )
 
 // runDB runs "thingsec db ..." through a root command that has the db
@@ -57,7 +59,7 @@ func TestDBCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st dbStatus
+	var st db.Status
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
@@ -74,7 +76,7 @@ func TestDBCommands(t *testing.T) {
 		t.Fatalf("truncated feed: %v", err)
 	}
 	out, _ = runDB(t, "db", "status", "--db-path", dbPath, "--format", "json")
-	var again dbStatus
+	var again db.Status
 	json.Unmarshal([]byte(out), &again)
 	if again.Counts != st.Counts || len(again.Sources) != 2 {
 		t.Errorf("failed import changed the database: %+v", again)

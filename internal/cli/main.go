@@ -14,7 +14,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/report"
 )
 
 // Exit codes.
@@ -61,7 +63,6 @@ func (e exitError) Error() string { return e.msg }
 
 // globals are the flags every command shares.
 type globals struct {
-	format   string
 	output   string
 	quiet    bool
 	logLevel string
@@ -103,6 +104,25 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return ExitInternal
 }
 
+// asUsage marks the errors of other packages that are the user's to fix
+// (a format the command does not write, an output that cannot be written,
+// a rule pack that does not load) as usage errors.
+func asUsage(err error) error {
+	var fe *report.FormatError
+	var oe *report.OutputError
+	var se *sets.OptionError
+	if errors.As(err, &fe) || errors.As(err, &oe) || errors.As(err, &se) {
+		return usageError{err}
+	}
+	return err
+}
+
+// buildSet makes the analyzer set called name.
+func buildSet(name string, opt sets.Options) (sets.Set, error) {
+	s, err := sets.Build(name, opt)
+	return s, asUsage(err)
+}
+
 func oneLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
@@ -139,7 +159,6 @@ every file, and reports what it finds, with evidence, in one pass.
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.format, "format", "", "output format: table or json (default: table on a terminal, json otherwise)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")

@@ -3,18 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
-	"github.com/thingsec/thingsec/internal/report/cyclonedx"
-	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
@@ -83,6 +79,7 @@ func newScan(g *globals) *cobra.Command {
 	var uf unpackFlags
 	var vf vulnFlags
 	var sf secretsFlags
+	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -99,29 +96,29 @@ other thingsec commands.
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json firmware.bin
   thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
+  thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.resolveFormat("table", "json", "cyclonedx", "spdx")
+			enc, err := ff.encoder(g)
 			if err != nil {
 				return err
 			}
-			cfg := scanConfig(g, args[0])
-			sfiles, strees, err := secretAnalyzers(sf)
+			set, err := buildSet(sets.Default, sf.options())
 			if err != nil {
 				return err
 			}
-			cfg.Files = append(cfg.Files, sfiles...)
-			cfg.Trees = append(cfg.Trees, strees...)
+			cfg := scanConfig(g, args[0], set)
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
-			return g.write(format, func(w io.Writer) error { return encode(format, w, rep) })
+			return g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep})
 		},
 	}
+	ff = addFormat(cmd, report.Scan, "table", "json")
 	uf.register(cmd.Flags(), true)
 	vf.register(cmd.Flags())
 	sf.registerRuleFlags(cmd.Flags())
@@ -145,71 +142,16 @@ func (u *unpackFlags) scan(ctx context.Context, g *globals, cfg engine.Config) (
 	return rep, err
 }
 
-// encode writes rep in one of the report formats.
-func encode(format string, w io.Writer, rep *model.Report) error {
-	switch format {
-	case "json":
-		return report.JSON(w, rep)
-	case "cyclonedx":
-		return cyclonedx.Encode(w, rep)
-	case "spdx":
-		return spdx.Encode(w, rep)
-	case "table":
-		return report.Table(w, rep)
-	}
-	return usageError{fmt.Errorf("unknown format %q", format)}
-}
-
-// scanConfig is the engine configuration every scanning command starts from.
-func scanConfig(g *globals, target string) engine.Config {
+// scanConfig is the engine configuration every scanning command starts
+// from: the target, the common settings and an analyzer set.
+func scanConfig(g *globals, target string, set sets.Set) engine.Config {
 	return engine.Config{
-		Target:  target,
-		Version: Version(),
-		Workers: g.workers,
-		Unpack:  true,
-		Files:   DefaultFileAnalyzers(),
-		Trees:   DefaultTreeAnalyzers(),
+		Target:     target,
+		Version:    Version(),
+		Workers:    g.workers,
+		Unpack:     true,
+		Files:      set.Files,
+		Components: set.Components,
+		Trees:      set.Trees,
 	}
-}
-
-// resolveFormat checks --format against the allowed ones; the first is the
-// default on a terminal, the second elsewhere.
-func (g *globals) resolveFormat(allowed ...string) (string, error) {
-	if g.format == "" {
-		if g.output == "" && isTerminal(g.stdout) {
-			return allowed[0], nil
-		}
-		return allowed[1], nil
-	}
-	for _, a := range allowed {
-		if g.format == a {
-			return a, nil
-		}
-	}
-	return "", usageError{fmt.Errorf("--format %q: this command writes %v", g.format, allowed)}
-}
-
-// write sends output to -o FILE (atomically: a partial report never
-// replaces a good one) or to stdout.
-func (g *globals) write(format string, enc func(io.Writer) error) error {
-	if g.output == "" || g.output == "-" {
-		return enc(g.stdout)
-	}
-	dir := filepath.Dir(g.output)
-	tmp, err := os.CreateTemp(dir, ".thingsec-*")
-	if err != nil {
-		return usageError{fmt.Errorf("cannot write %s: %v", g.output, err)}
-	}
-	defer os.Remove(tmp.Name())
-	if err := enc(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), g.output)
 }

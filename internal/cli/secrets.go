@@ -2,17 +2,14 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/thingsec/thingsec/internal/analyze/accounts"
-	"github.com/thingsec/thingsec/internal/analyze/crypto"
-	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
@@ -30,6 +27,7 @@ type secretsFlags struct {
 
 func newSecrets(g *globals) *cobra.Command {
 	var sf secretsFlags
+	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET",
 		Short: "Find hard-coded secrets, credentials and keys (pre-commit friendly)",
@@ -54,7 +52,7 @@ Exit codes:
   thingsec secrets --git --since v1.2.0 .`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := g.resolveFormat("table", "json")
+			enc, err := ff.encoder(g)
 			if err != nil {
 				return err
 			}
@@ -75,12 +73,7 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			if err := g.write(format, func(w io.Writer) error {
-				if format == "json" {
-					return report.JSON(w, rep)
-				}
-				return report.Table(w, rep)
-			}); err != nil {
+			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
 				return err
 			}
 			n := 0
@@ -95,6 +88,7 @@ Exit codes:
 			return nil
 		},
 	}
+	ff = addFormat(cmd, report.Secrets, "table", "json")
 	f := cmd.Flags()
 	sf.registerRuleFlags(f)
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
@@ -111,11 +105,19 @@ func scanGitHistory(cmd *cobra.Command, g *globals, repo string, sf secretsFlags
 	if err != nil || !st.IsDir() {
 		return nil, usageError{fmt.Errorf("--git %s: not a directory", repo)}
 	}
-	cfg, err := secretsConfig(g, repo, secretsFlags{rules: sf.rules, gitleaks: sf.gitleaks, show: sf.show, unpack: "false"})
+	set, err := buildSet(sets.Secrets, sf.options())
 	if err != nil {
 		return nil, err
 	}
-	sa := cfg.Files[0].(*secrets.Analyzer)
+	var sa *secrets.Analyzer
+	for _, a := range set.Files {
+		if s, ok := a.(*secrets.Analyzer); ok {
+			sa = s
+		}
+	}
+	if sa == nil {
+		return nil, fmt.Errorf("the %s analyzer set has no secrets analyzer", sets.Secrets)
+	}
 	fs, err := sa.ScanGitHistory(cmd.Context(), repo, sf.since)
 	if err != nil {
 		return nil, usageError{err}
@@ -132,14 +134,13 @@ func scanGitHistory(cmd *cobra.Command, g *globals, repo string, sf secretsFlags
 }
 
 // secretsConfig builds the engine configuration of the secrets command:
-// the common scan settings with only the secret analyzers.
+// the common scan settings with the secrets analyzer set.
 func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, error) {
-	cfg := scanConfig(g, target)
-	files, trees, err := secretAnalyzers(sf)
+	set, err := buildSet(sets.Secrets, sf.options())
 	if err != nil {
-		return cfg, err
+		return engine.Config{}, err
 	}
-	cfg.Files, cfg.Trees = files, trees
+	cfg := scanConfig(g, target, set)
 	switch sf.unpack {
 	case "auto":
 		st, err := os.Stat(target)
@@ -154,34 +155,9 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 	return cfg, nil
 }
 
-// secretAnalyzers builds the secret, account and key analyzers with the
-// user's extra rule packs (--rules, --gitleaks-config) and --show-secrets.
-func secretAnalyzers(sf secretsFlags) ([]plugin.FileAnalyzer, []plugin.TreeAnalyzer, error) {
-	var extra []*secrets.Rule
-	for _, dir := range sf.rules {
-		rs, err := secrets.LoadDir(os.DirFS(dir), ".")
-		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("--rules %s: %v", dir, err)}
-		}
-		extra = append(extra, rs...)
-	}
-	for _, file := range sf.gitleaks {
-		rs, err := secrets.LoadGitleaks(file)
-		if err != nil {
-			return nil, nil, usageError{fmt.Errorf("--gitleaks-config %s: %v", file, err)}
-		}
-		extra = append(extra, rs...)
-	}
-	sa, err := secrets.New(secrets.Options{ShowSecrets: sf.show, Extra: extra})
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	aa, err := accounts.New(accounts.Options{ShowSecrets: sf.show})
-	if err != nil {
-		return nil, nil, err
-	}
-	ca := crypto.New(crypto.Options{})
-	return []plugin.FileAnalyzer{sa, aa, ca}, []plugin.TreeAnalyzer{ca}, nil
+// options are the analyzer options of the rule-pack flags.
+func (sf *secretsFlags) options() sets.Options {
+	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show}
 }
 
 // registerRuleFlags adds the rule-pack flags shared by scan and secrets.

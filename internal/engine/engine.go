@@ -1,6 +1,8 @@
-// Package engine runs a scan: target -> unpack -> walk once -> file
-// analyzers -> tree analyzers -> report. It holds no analysis logic of its
-// own besides the file inventory every analyzer builds on.
+// Package engine runs a scan: target -> unpack -> walk once (file
+// inventory and file analyzers) -> component consolidation -> tree
+// analyzers -> enrichers -> report. It holds no analysis logic of its own
+// besides the file inventory every analyzer builds on; which analyzers run
+// is the caller's choice (a named set from internal/analyze/sets).
 package engine
 
 import (
@@ -11,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -47,7 +50,11 @@ type Config struct {
 	// analyzers; larger files are read through an io.ReaderAt.
 	MaxInMemory int64
 	Files       []plugin.FileAnalyzer
-	Trees       []plugin.TreeAnalyzer
+	// Components consolidates what the file analyzers found into the
+	// report's component list before the tree analyzers run; nil keeps
+	// the components as found.
+	Components plugin.Consolidator
+	Trees      []plugin.TreeAnalyzer
 	// Enrichers run last, on the finished report (vulnerability matching,
 	// compliance mapping).
 	Enrichers []Enricher
@@ -155,15 +162,19 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	rep.Files = w.files
 	rep.Problems = append(rep.Problems, sess.Problems()...)
 	rep.Problems = append(rep.Problems, res.Problems...)
-	rep.Components = res.Components
 	rep.Findings = res.Findings
 	rep.Services = res.Services
+
+	t0 = time.Now()
+	cfg.Progress.Stage("components")
+	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
+	stage("components", t0)
 
 	t0 = time.Now()
 	cfg.Progress.Stage("detect")
 	for _, ta := range cfg.Trees {
 		var out plugin.Results
-		if err := ta.AnalyzeTree(ctx, w, rep, &out); err != nil {
+		if err := ta.AnalyzeTree(ctx, w, readOnly(rep), &out); err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", ta.Name(), err)})
 		}
 		rep.Components = append(rep.Components, out.Components...)
@@ -183,6 +194,34 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	stage("enrich", t0)
 	Finish(rep)
 	return rep, nil
+}
+
+// consolidate runs the component stage; its failure is a problem of the
+// report, and the components stay as found.
+func consolidate(ctx context.Context, c plugin.Consolidator, t plugin.Tree, found *plugin.Results, rep *model.Report) []model.Component {
+	if c == nil {
+		return found.Components
+	}
+	comps, err := c.Consolidate(ctx, t, found.Components, found.Requires)
+	if err != nil {
+		rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", c.Name(), err)})
+		return found.Components
+	}
+	return comps
+}
+
+// readOnly is the view of rep a tree analyzer gets: a copy of the report
+// whose lists are clipped, so that an append cannot write into the
+// engine's.
+func readOnly(rep *model.Report) *model.Report {
+	v := *rep
+	v.Files = slices.Clip(v.Files)
+	v.Layers = slices.Clip(v.Layers)
+	v.Components = slices.Clip(v.Components)
+	v.Findings = slices.Clip(v.Findings)
+	v.Services = slices.Clip(v.Services)
+	v.Problems = slices.Clip(v.Problems)
+	return &v
 }
 
 // Finish sorts the report's lists into their canonical order and fills

@@ -63,7 +63,7 @@ func (w *walker) run(ctx context.Context) *plugin.Results {
 			f.Unclaimed = l.Regions[p]
 			switch {
 			case e.Mode.IsRegular() || e.Hardlink:
-				f.Type = "pending"
+				// Type, hash and size are filled in when file reads it.
 				if e.Hardlink {
 					f.LinkTarget = e.Linkname
 				}

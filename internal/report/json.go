@@ -1,4 +1,3 @@
-// Package report writes a model.Report in each output format.
 package report
 
 import (
@@ -11,10 +10,14 @@ import (
 // JSON writes the report as indented JSON, the canonical form that every
 // other command can read back.
 func JSON(w io.Writer, rep *model.Report) error {
+	return writeJSON(w, rep)
+}
+
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(rep)
+	return enc.Encode(v)
 }
 
 // ReadJSON reads a report written by JSON.

@@ -39,13 +39,13 @@ func scan(t *testing.T, target string, unpackIt bool) *model.Report {
 		t.Fatal(err)
 	}
 	rep, err := engine.Scan(context.Background(), engine.Config{
-		Target:  target,
-		Workers: 2,
-		Unpack:  unpackIt,
-		Limits:  unpack.DefaultLimits(),
-		Files:   []plugin.FileAnalyzer{pkgdb.New(), bv, gobin.New(), lockfile.New()},
-		Trees:   []plugin.TreeAnalyzer{inventory.New()},
-		TempDir: t.TempDir(),
+		Target:     target,
+		Workers:    2,
+		Unpack:     unpackIt,
+		Limits:     unpack.DefaultLimits(),
+		Files:      []plugin.FileAnalyzer{pkgdb.New(), bv, gobin.New(), lockfile.New()},
+		Components: inventory.New(),
+		TempDir:    t.TempDir(),
 	})
 	if err != nil {
 		t.Fatal(err)

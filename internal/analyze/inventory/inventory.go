@@ -1,5 +1,6 @@
-// Package inventory turns what the component analyzers found file by file
-// into the report's component list: one component, many locations. It
+// Package inventory is the component consolidation stage: it turns what
+// the component analyzers found file by file into the report's component
+// list: one component, many locations. It
 // merges a binary fingerprint into the package that owns the file, gives
 // package-database entries the NVD CPE of their product, assigns every
 // component a stable Ref (the CycloneDX bom-ref), resolves package
@@ -24,25 +25,22 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// Analyzer is the inventory TreeAnalyzer. It rewrites rep.Components in
-// place (deduplicated, with Refs), so it must be the first tree analyzer:
-// the ones after it see the final component list.
+// Analyzer is the component consolidation stage (plugin.Consolidator).
 type Analyzer struct{}
 
 // New returns the inventory analyzer.
 func New() *Analyzer { return &Analyzer{} }
 
-// Name implements plugin.TreeAnalyzer.
+// Name implements plugin.Consolidator.
 func (*Analyzer) Name() string { return "inventory" }
 
-// AnalyzeTree implements plugin.TreeAnalyzer.
-func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
+// Consolidate implements plugin.Consolidator.
+func (a *Analyzer) Consolidate(ctx context.Context, t plugin.Tree, found []model.Component, requires []plugin.Requirement) ([]model.Component, error) {
 	cat, err := binver.Default()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rep.Components = Build(ctx, t, cat, rep.Components)
-	return nil
+	return Build(ctx, t, cat, found, requires), nil
 }
 
 // pkgKey names a package of one database: "deb:libc6".
@@ -68,48 +66,87 @@ func hasKind(c *model.Component, kind string) bool {
 	return false
 }
 
-// Build merges, enriches and links comps. t may be nil (no file access:
-// no ownership or DT_NEEDED links).
-func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []model.Component) []model.Component {
-	// 1. merge identical components (same name, version and purl).
-	merged := dedupe(comps)
+// Build merges, enriches and links comps, one step after the other;
+// requires are the package dependencies declared by name. t may be nil (no
+// file access: no ownership or DT_NEEDED links).
+func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []model.Component, requires []plugin.Requirement) []model.Component {
+	b := &build{t: t, cat: cat, comps: dedupe(comps), requires: requires, pkgs: map[pkgKey]*model.Component{}, owner: map[string]*model.Component{}}
+	if t != nil {
+		b.files = t.Files()
+	}
+	b.packageCPEs()
+	b.readOwners()
+	b.absorbFingerprints()
+	b.assignRefs()
+	b.resolveDependencies()
+	if t != nil {
+		linkNeeded(ctx, t, b.files, b.comps, b.owner)
+	}
+	res := make([]model.Component, 0, len(b.comps))
+	for _, c := range b.comps {
+		c.Dependencies = uniqSorted(c.Dependencies)
+		res = append(res, *c)
+	}
+	return res
+}
 
-	// 2. package components get their product's CPE.
-	pkgs := map[pkgKey]*model.Component{}
-	for _, c := range merged {
+// build is the state the steps of Build share.
+type build struct {
+	t     plugin.Tree
+	cat   *binver.Catalog
+	files []model.File
+	comps []*model.Component
+	// requires are the package dependencies declared by name.
+	requires []plugin.Requirement
+	// pkgs are the package-database components by database and name.
+	pkgs map[pkgKey]*model.Component
+	// owner is the package that lists a file ("L2:/bin/busybox").
+	owner map[string]*model.Component
+	// byPURL is the Ref of the first component with each purl.
+	byPURL map[string]string
+}
+
+// packageCPEs indexes the package components and gives each the CPE and
+// type of its product from the fingerprint catalog.
+func (b *build) packageCPEs() {
+	for _, c := range b.comps {
 		db := dbOf(c)
 		if db == "" {
 			continue
 		}
-		pkgs[pkgKey{db, c.Name}] = c
-		if r := cat.ForPackage(c.Name); r != nil {
-			if len(c.CPEs) == 0 {
-				if cpe := binver.CPE(r.Part, r.CPE, Upstream(c.Version)); cpe != "" {
-					c.CPEs = []string{cpe}
-				}
+		b.pkgs[pkgKey{db, c.Name}] = c
+		r := b.cat.ForPackage(c.Name)
+		if r == nil {
+			if strings.HasPrefix(c.Name, "lib") {
+				c.Type = "library"
 			}
-			if r.Type != "application" {
-				c.Type = r.Type
+			continue
+		}
+		if len(c.CPEs) == 0 {
+			if cpe := binver.CPE(r.Part, r.CPE, Upstream(c.Version)); cpe != "" {
+				c.CPEs = []string{cpe}
 			}
-		} else if strings.HasPrefix(c.Name, "lib") {
-			c.Type = "library"
+		}
+		if r.Type != "application" {
+			c.Type = r.Type
 		}
 	}
+}
 
-	// 3. which package owns which file (opkg and dpkg file lists).
-	owner := map[string]*model.Component{}
-	var files []model.File
-	if t != nil {
-		files = t.Files()
-		readOwners(t, files, pkgs, owner)
+// readOwners learns which package owns which file.
+func (b *build) readOwners() {
+	if b.t != nil {
+		readOwners(b.t, b.files, b.pkgs, b.owner)
 	}
+}
 
-	// 4. a fingerprint in a file owned by a package of the same version is
-	// that package; so is one whose CPE (product and version) names exactly
-	// one package (a kernel found in an unpacked image that the package
-	// database lists without files).
+// absorbFingerprints merges a fingerprint into the package that owns its
+// file when the versions agree, or into the one package whose CPE
+// (product and version) it names exactly (a kernel found in an unpacked
+// image that the package database lists without files).
+func (b *build) absorbFingerprints() {
 	byCPE := map[string][]*model.Component{}
-	for _, c := range merged {
+	for _, c := range b.comps {
 		if dbOf(c) != "" {
 			for _, cpe := range c.CPEs {
 				byCPE[cpe] = append(byCPE[cpe], c)
@@ -117,34 +154,46 @@ func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []mode
 		}
 	}
 	var kept []*model.Component
-	for _, c := range merged {
-		if hasKind(c, binver.Kind) && dbOf(c) == "" && len(c.Locations) > 0 {
-			if p := owner[c.Locations[0].Layer+":"+c.Locations[0].Path]; p != nil && sameVersion(Upstream(p.Version), c.Version) {
-				absorb(p, c)
-				continue
-			}
-			if len(c.CPEs) == 1 && len(byCPE[c.CPEs[0]]) == 1 {
-				absorb(byCPE[c.CPEs[0]][0], c)
-				continue
-			}
+	for _, c := range b.comps {
+		if into := b.absorber(c, byCPE); into != nil {
+			absorb(into, c)
+			continue
 		}
 		kept = append(kept, c)
 	}
+	b.comps = kept
+}
 
-	// 5. stable order and Refs.
-	sort.SliceStable(kept, func(i, j int) bool {
-		a, b := kept[i], kept[j]
-		if a.Name != b.Name {
-			return a.Name < b.Name
+// absorber is the package a fingerprint component belongs to, or nil.
+func (b *build) absorber(c *model.Component, byCPE map[string][]*model.Component) *model.Component {
+	if !hasKind(c, binver.Kind) || dbOf(c) != "" || len(c.Locations) == 0 {
+		return nil
+	}
+	if p := b.owner[c.Locations[0].Layer+":"+c.Locations[0].Path]; p != nil && sameVersion(Upstream(p.Version), c.Version) {
+		return p
+	}
+	if len(c.CPEs) == 1 && len(byCPE[c.CPEs[0]]) == 1 {
+		return byCPE[c.CPEs[0]][0]
+	}
+	return nil
+}
+
+// assignRefs sorts the components into their stable order and gives each
+// a unique Ref: its purl (or name@version), with "#2", "#3" on repeats.
+func (b *build) assignRefs() {
+	sort.SliceStable(b.comps, func(i, j int) bool {
+		a, c := b.comps[i], b.comps[j]
+		if a.Name != c.Name {
+			return a.Name < c.Name
 		}
-		if a.Version != b.Version {
-			return a.Version < b.Version
+		if a.Version != c.Version {
+			return a.Version < c.Version
 		}
-		return a.PURL < b.PURL
+		return a.PURL < c.PURL
 	})
 	used := map[string]int{}
-	byPURL := map[string]string{}
-	for _, c := range kept {
+	b.byPURL = map[string]string{}
+	for _, c := range b.comps {
 		base := c.PURL
 		if base == "" {
 			base = "component:" + c.Name + "@" + c.Version
@@ -155,39 +204,37 @@ func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []mode
 			c.Ref = base + "#" + strconv.Itoa(n)
 		}
 		if c.PURL != "" {
-			if _, ok := byPURL[c.PURL]; !ok {
-				byPURL[c.PURL] = c.Ref
+			if _, ok := b.byPURL[c.PURL]; !ok {
+				b.byPURL[c.PURL] = c.Ref
 			}
 		}
 	}
+}
 
-	// 6. dependencies: package names and purls to Refs, then DT_NEEDED.
-	for _, c := range kept {
+// resolveDependencies turns declared dependencies into Refs: the purls
+// in Dependencies (Go modules, lock files) and the package requirements
+// (by name, in the same database). Unknown ones are dropped.
+func (b *build) resolveDependencies() {
+	byName := map[string][]pkgKey{}
+	for _, r := range b.requires {
+		byName[r.From] = append(byName[r.From], pkgKey{r.DB, r.Name})
+	}
+	for _, c := range b.comps {
 		var deps []string
 		for _, d := range c.Dependencies {
-			if rest, ok := strings.CutPrefix(d, "pkg:"); ok && strings.Count(rest, ":") == 1 && !strings.Contains(rest, "/") {
-				db, name, _ := strings.Cut(rest, ":")
-				if p := pkgs[pkgKey{db, name}]; p != nil && p != c {
+			if r, ok := b.byPURL[d]; ok && r != c.Ref {
+				deps = append(deps, r)
+			}
+		}
+		if c.PURL != "" && dbOf(c) != "" {
+			for _, k := range byName[c.PURL] {
+				if p := b.pkgs[k]; p != nil && p != c {
 					deps = append(deps, p.Ref)
 				}
-				continue
-			}
-			if r, ok := byPURL[d]; ok && r != c.Ref {
-				deps = append(deps, r)
 			}
 		}
 		c.Dependencies = deps
 	}
-	if t != nil {
-		linkNeeded(ctx, t, files, kept, owner)
-	}
-
-	res := make([]model.Component, 0, len(kept))
-	for _, c := range kept {
-		c.Dependencies = uniqSorted(c.Dependencies)
-		res = append(res, *c)
-	}
-	return res
 }
 
 func dedupe(comps []model.Component) []*model.Component {

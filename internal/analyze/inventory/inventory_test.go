@@ -79,8 +79,7 @@ func TestBuild(t *testing.T) {
 		},
 	}
 	loc := func(p string) model.Location { return model.Location{Layer: "L0", Path: p} }
-	var comps []model.Component
-	comps = append(comps, pkgdb.Dpkg(status, loc("/var/lib/dpkg/status"))...)
+	comps, reqs := pkgdb.Dpkg(status, loc("/var/lib/dpkg/status"))
 	for _, p := range []string{"/bin/busybox", "/opt/bin/p", "/opt/bin/p2"} {
 		data := []byte("BusyBox v1.35.0 (Debian 1:1.35.0-4)")
 		if p != "/bin/busybox" {
@@ -90,7 +89,7 @@ func TestBuild(t *testing.T) {
 			comps = append(comps, m.Component(loc(p)))
 		}
 	}
-	got := Build(context.Background(), tree, cat, comps)
+	got := Build(context.Background(), tree, cat, comps, reqs)
 	by := map[string]model.Component{}
 	for _, c := range got {
 		by[c.Name] = c

@@ -79,22 +79,26 @@ func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Result
 	if data == nil {
 		return nil
 	}
+	var comps []model.Component
+	var reqs []plugin.Requirement
 	switch classify(in.Path) {
 	case opkgStatus, opkgControl:
-		out.Components = append(out.Components, Opkg(data, in.Loc)...)
+		comps, reqs = Opkg(data, in.Loc)
 	case dpkgStatus:
-		out.Components = append(out.Components, Dpkg(data, in.Loc)...)
+		comps, reqs = Dpkg(data, in.Loc)
 	case apkInstalled:
-		out.Components = append(out.Components, Apk(data, in.Loc)...)
+		comps, reqs = Apk(data, in.Loc)
 	case osRelease, keyValueRelease:
 		if c, ok := OSRelease(data, in.Loc); ok {
-			out.Components = append(out.Components, c)
+			comps = append(comps, c)
 		}
 	case versionFile:
 		if c, ok := versionMarker(in.Path, data, in.Loc); ok {
-			out.Components = append(out.Components, c)
+			comps = append(comps, c)
 		}
 	}
+	out.Components = append(out.Components, comps...)
+	out.Requires = append(out.Requires, reqs...)
 	return nil
 }
 
@@ -171,15 +175,22 @@ func purl(typ, ns, name, version string, q map[string]string) string {
 	return packageurl.NewPackageURL(typ, ns, name, version, qs, "").ToString()
 }
 
-// DepRef is how a package dependency is written into Component.Dependencies
-// before the inventory resolves it to a component Ref: "pkg:<db>:<name>".
-func DepRef(db, name string) string { return "pkg:" + db + ":" + name }
+// requires lists the requirements of the package c on the named packages
+// of database db.
+func requires(reqs []plugin.Requirement, c *model.Component, db string, names []string) []plugin.Requirement {
+	for _, n := range names {
+		reqs = append(reqs, plugin.Requirement{From: c.PURL, DB: db, Name: n})
+	}
+	return reqs
+}
 
 // Opkg parses an opkg status file or an info/<pkg>.control file. OpenWrt
 // versions are PKG_VERSION-PKG_RELEASE; the component version is the
-// upstream PKG_VERSION (what advisories name), the purl keeps both.
-func Opkg(data []byte, loc model.Location) []model.Component {
+// upstream PKG_VERSION (what advisories name), the purl keeps both. The
+// requirements are the packages each one depends on.
+func Opkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirement) {
 	var out []model.Component
+	var reqs []plugin.Requirement
 	for _, s := range stanzas(data) {
 		name, ver := s["Package"], s["Version"]
 		if name == "" || !installed(s["Status"]) {
@@ -197,18 +208,17 @@ func Opkg(data []byte, loc model.Location) []model.Component {
 			Locations: []model.Location{loc},
 			Evidence:  []model.Evidence{{Kind: KindPackageDB, Path: loc.Path, Match: "Package: " + name + " Version: " + ver}},
 		}
-		for _, d := range depNames(s["Depends"]) {
-			c.Dependencies = append(c.Dependencies, DepRef("opkg", d))
-		}
+		reqs = requires(reqs, &c, "opkg", depNames(s["Depends"]))
 		out = append(out, c)
 	}
-	return out
+	return out, reqs
 }
 
 // Dpkg parses /var/lib/dpkg/status or a status.d entry. The version is the
 // full Debian version, as dpkg and scanners of Debian systems report it.
-func Dpkg(data []byte, loc model.Location) []model.Component {
+func Dpkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirement) {
 	var out []model.Component
+	var reqs []plugin.Requirement
 	for _, s := range stanzas(data) {
 		name, ver := s["Package"], s["Version"]
 		if name == "" || ver == "" || !installed(s["Status"]) {
@@ -231,17 +241,16 @@ func Dpkg(data []byte, loc model.Location) []model.Component {
 		}
 		deps := depNames(s["Depends"])
 		deps = append(deps, depNames(s["Pre-Depends"])...)
-		for _, d := range deps {
-			c.Dependencies = append(c.Dependencies, DepRef("deb", d))
-		}
+		reqs = requires(reqs, &c, "deb", deps)
 		out = append(out, c)
 	}
-	return out
+	return out, reqs
 }
 
 // Apk parses Alpine's lib/apk/db/installed ("P:name", "V:version" lines).
-func Apk(data []byte, loc model.Location) []model.Component {
+func Apk(data []byte, loc model.Location) ([]model.Component, []plugin.Requirement) {
 	var out []model.Component
+	var reqs []plugin.Requirement
 	var name, ver, arch, deps string
 	flush := func() {
 		if name != "" && ver != "" {
@@ -251,6 +260,7 @@ func Apk(data []byte, loc model.Location) []model.Component {
 				Locations: []model.Location{loc},
 				Evidence:  []model.Evidence{{Kind: KindPackageDB, Path: loc.Path, Match: "P:" + name + " V:" + ver}},
 			}
+			var names []string
 			for _, d := range strings.Fields(deps) {
 				if strings.ContainsAny(d[:1], "/!") || strings.Contains(d, ":") {
 					continue // so:, cmd:, pc: and negated entries are not packages
@@ -258,8 +268,9 @@ func Apk(data []byte, loc model.Location) []model.Component {
 				d, _, _ = strings.Cut(d, "=")
 				d, _, _ = strings.Cut(d, ">")
 				d, _, _ = strings.Cut(d, "<")
-				c.Dependencies = append(c.Dependencies, DepRef("apk", d))
+				names = append(names, d)
 			}
+			reqs = requires(reqs, &c, "apk", names)
 			out = append(out, c)
 		}
 		name, ver, arch, deps = "", "", "", ""
@@ -286,7 +297,7 @@ func Apk(data []byte, loc model.Location) []model.Component {
 		}
 	}
 	flush()
-	return out
+	return out, reqs
 }
 
 func isDigits(s string) bool {

@@ -12,6 +12,12 @@ import (
 
 func run(t *testing.T, devPath, fixture string) []model.Component {
 	t.Helper()
+	return runAll(t, devPath, fixture).Components
+}
+
+// runAll is run with the requirements.
+func runAll(t *testing.T, devPath, fixture string) plugin.Results {
+	t.Helper()
 	data, err := os.ReadFile("testdata/" + fixture)
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +31,18 @@ func run(t *testing.T, devPath, fixture string) []model.Component {
 	if err := a.Analyze(context.Background(), &plugin.Input{FileInfo: fi, Data: data, Loc: model.Location{Layer: "L0", Path: devPath}}, &out); err != nil {
 		t.Fatal(err)
 	}
-	return out.Components
+	return out
+}
+
+// requirements lists the package names c requires.
+func requirements(reqs []plugin.Requirement, c model.Component) []string {
+	var names []string
+	for _, r := range reqs {
+		if r.From == c.PURL {
+			names = append(names, r.DB+":"+r.Name)
+		}
+	}
+	return names
 }
 
 type want struct{ name, version, purl string }
@@ -69,7 +86,8 @@ func TestPackageDatabases(t *testing.T) {
 		})
 	})
 	t.Run("dpkg status", func(t *testing.T) {
-		got := run(t, "/var/lib/dpkg/status", "dpkg-status")
+		res := runAll(t, "/var/lib/dpkg/status", "dpkg-status")
+		got := res.Components
 		check(t, got, []want{
 			{"base-files", "12.4+deb12u15", "pkg:deb/debian/base-files@12.4%2Bdeb12u15?arch=amd64"},
 			{"dpkg", "1.21.23", "pkg:deb/debian/dpkg@1.21.23?arch=amd64"},
@@ -77,8 +95,8 @@ func TestPackageDatabases(t *testing.T) {
 			{"zlib1g", "1:1.2.13.dfsg-1", "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&epoch=1&upstream=zlib"},
 		})
 		for _, c := range got {
-			if c.Name == "dpkg" && len(c.Dependencies) < 5 {
-				t.Errorf("dpkg dependencies %v", c.Dependencies)
+			if d := requirements(res.Requires, c); c.Name == "dpkg" && len(d) < 5 {
+				t.Errorf("dpkg dependencies %v", d)
 			}
 		}
 	})
@@ -93,12 +111,12 @@ func TestPackageDatabases(t *testing.T) {
 // format (no Alpine tooling is reachable from the build machines).
 func TestApk(t *testing.T) {
 	db := "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library\n\nC:Q1def=\nP:busybox\nV:1.36.1-r5\nA:x86_64\nD:so:libc.musl-x86_64.so.1 musl>=1.2\n\n"
-	got := Apk([]byte(db), model.Location{Path: "/lib/apk/db/installed"})
+	got, reqs := Apk([]byte(db), model.Location{Path: "/lib/apk/db/installed"})
 	check(t, got, []want{
 		{"musl", "1.2.4-r2", "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64"},
 		{"busybox", "1.36.1-r5", "pkg:apk/alpine/busybox@1.36.1-r5?arch=x86_64"},
 	})
-	if d := got[1].Dependencies; len(d) != 1 || d[0] != "pkg:apk:musl" {
+	if d := requirements(reqs, got[1]); len(d) != 1 || d[0] != "apk:musl" {
 		t.Errorf("busybox deps %v", d)
 	}
 }

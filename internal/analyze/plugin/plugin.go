@@ -3,8 +3,11 @@
 // A FileAnalyzer says which files it wants from cheap facts (path, size,
 // type, first bytes) and then gets each wanted file once, already read:
 // the engine reads every file a single time and offers it to every
-// analyzer. A TreeAnalyzer runs after the walk, over the whole tree and
-// what the file analyzers found (service graph, exposure, update path).
+// analyzer. A Consolidator then turns the components found file by file
+// into the report's component list (one component, many locations, stable
+// Refs). A TreeAnalyzer runs last, over the whole tree and the
+// consolidated report, which it only reads (service graph, exposure,
+// update path); what it finds goes into its Results.
 package plugin
 
 import (
@@ -44,14 +47,28 @@ type Input struct {
 // analyzers need no locking; the engine merges them in a fixed order.
 type Results struct {
 	Components []model.Component
-	Findings   []model.Finding
-	Services   []model.Service
-	Problems   []model.Problem
+	// Requires are the dependencies package databases declare by name;
+	// the consolidation stage turns them into Component.Dependencies.
+	Requires []Requirement
+	Findings []model.Finding
+	Services []model.Service
+	Problems []model.Problem
+}
+
+// Requirement is a dependency a package database declares by package name
+// ("Depends: libc6"). It names no component yet: the consolidation stage
+// resolves it to the Ref of that package's component, or drops it. It
+// never reaches the report.
+type Requirement struct {
+	From string // purl of the component that declares the dependency
+	DB   string // package database: "deb", "opkg", "apk"
+	Name string // name of the package required
 }
 
 // Merge appends o to r.
 func (r *Results) Merge(o *Results) {
 	r.Components = append(r.Components, o.Components...)
+	r.Requires = append(r.Requires, o.Requires...)
 	r.Findings = append(r.Findings, o.Findings...)
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
@@ -74,8 +91,20 @@ type Tree interface {
 	Chain(layer string) string
 }
 
-// TreeAnalyzer runs after all files were analysed. rep holds what the file
-// analyzers found so far (read-only).
+// Consolidator is the component stage between the walk and the tree
+// analyzers. It gets every component the file analyzers found, one per
+// file and match, with the requirements they declared, and returns the
+// report's component list: duplicates merged, each with a stable, unique
+// Ref, and Dependencies that are Refs of components in the list. found is
+// its own to change.
+type Consolidator interface {
+	Name() string
+	Consolidate(ctx context.Context, t Tree, found []model.Component, requires []Requirement) ([]model.Component, error)
+}
+
+// TreeAnalyzer runs after all files were analysed and the components
+// consolidated. rep is the report so far; it is read-only: everything a
+// tree analyzer adds goes into out.
 type TreeAnalyzer interface {
 	Name() string
 	AnalyzeTree(ctx context.Context, t Tree, rep *model.Report, out *Results) error

@@ -1,0 +1,200 @@
+// Package sets is the one place that says which analyzers a command runs.
+// Each named set is an explicit list, one analyzer a line, in the order
+// they run: "components" (thingsec sbom), "secrets" (thingsec secrets) and
+// "default", everything (thingsec scan). Adding an analyzer is one package
+// plus one line in each set that should run it.
+package sets
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/thingsec/thingsec/internal/analyze/accounts"
+	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/crypto"
+	"github.com/thingsec/thingsec/internal/analyze/gobin"
+	"github.com/thingsec/thingsec/internal/analyze/inventory"
+	"github.com/thingsec/thingsec/internal/analyze/lockfile"
+	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/secrets"
+)
+
+// The set names.
+const (
+	Components = "components"
+	Secrets    = "secrets"
+	Default    = "default"
+)
+
+// Options are the user's settings that analyzers are built with.
+type Options struct {
+	// RuleDirs are directories of extra secret rules (YAML).
+	RuleDirs []string
+	// GitleaksConfigs are gitleaks TOML configurations loaded as extra
+	// secret rule packs.
+	GitleaksConfigs []string
+	// ShowSecrets keeps secrets and cracked passwords in the evidence.
+	ShowSecrets bool
+}
+
+// Set is what the engine runs: the per-file analyzers, the component
+// consolidation stage and the whole-tree analyzers.
+type Set struct {
+	Files      []plugin.FileAnalyzer
+	Components plugin.Consolidator
+	Trees      []plugin.TreeAnalyzer
+}
+
+var table = []struct {
+	name  string
+	about string
+	build func(*builder) Set
+}{
+	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
+	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
+	{Default, "everything: the components and secrets analyzers", all},
+}
+
+func components(b *builder) Set {
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			pkgdb.New(),
+			binver.MustNew(),
+			gobin.New(),
+			lockfile.New(),
+		},
+		Components: inventory.New(),
+	}
+}
+
+func secretSet(b *builder) Set {
+	keys := crypto.New(crypto.Options{})
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			b.secrets(),
+			b.accounts(),
+			keys,
+		},
+		Trees: []plugin.TreeAnalyzer{
+			keys,
+		},
+	}
+}
+
+func all(b *builder) Set {
+	keys := crypto.New(crypto.Options{})
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			pkgdb.New(),
+			binver.MustNew(),
+			gobin.New(),
+			lockfile.New(),
+			b.secrets(),
+			b.accounts(),
+			keys,
+		},
+		Components: inventory.New(),
+		Trees: []plugin.TreeAnalyzer{
+			keys,
+		},
+	}
+}
+
+// Names lists the set names.
+func Names() []string {
+	var names []string
+	for _, s := range table {
+		names = append(names, s.name)
+	}
+	return names
+}
+
+// About says in one line what a set runs.
+func About(name string) string {
+	for _, s := range table {
+		if s.name == name {
+			return s.about
+		}
+	}
+	return ""
+}
+
+// Build makes the analyzers of the set called name. An *OptionError means
+// a user-supplied rule pack could not be used.
+func Build(name string, opt Options) (Set, error) {
+	for _, s := range table {
+		if s.name == name {
+			b := &builder{opt: opt}
+			set := s.build(b)
+			if b.err != nil {
+				return Set{}, b.err
+			}
+			return set, nil
+		}
+	}
+	return Set{}, fmt.Errorf("no analyzer set %q (sets: %v)", name, Names())
+}
+
+// OptionError is a user-supplied setting (a rule pack) that cannot be used.
+type OptionError struct {
+	Option string // "--rules DIR", "--gitleaks-config FILE"
+	Err    error
+}
+
+func (e *OptionError) Error() string {
+	if e.Option == "" {
+		return e.Err.Error()
+	}
+	return e.Option + ": " + e.Err.Error()
+}
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// builder constructs the analyzers that take options, keeping the first
+// error so that each set stays a plain list.
+type builder struct {
+	opt Options
+	err error
+}
+
+func (b *builder) fail(err error) {
+	if b.err == nil {
+		b.err = err
+	}
+}
+
+// secrets is the secret-rule analyzer with the embedded rules and the
+// user's packs.
+func (b *builder) secrets() *secrets.Analyzer {
+	var extra []*secrets.Rule
+	for _, dir := range b.opt.RuleDirs {
+		rs, err := secrets.LoadDir(os.DirFS(dir), ".")
+		if err != nil {
+			b.fail(&OptionError{Option: "--rules " + dir, Err: err})
+			return nil
+		}
+		extra = append(extra, rs...)
+	}
+	for _, file := range b.opt.GitleaksConfigs {
+		rs, err := secrets.LoadGitleaks(file)
+		if err != nil {
+			b.fail(&OptionError{Option: "--gitleaks-config " + file, Err: err})
+			return nil
+		}
+		extra = append(extra, rs...)
+	}
+	a, err := secrets.New(secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra})
+	if err != nil {
+		b.fail(&OptionError{Err: err})
+	}
+	return a
+}
+
+// accounts is the account-file analyzer (default and weak passwords).
+func (b *builder) accounts() *accounts.Analyzer {
+	a, err := accounts.New(accounts.Options{ShowSecrets: b.opt.ShowSecrets})
+	if err != nil {
+		b.fail(err)
+	}
+	return a
+}
