@@ -17,7 +17,6 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
@@ -51,11 +50,7 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 	case Zlib:
 		return zlib.NewReader(r)
 	case XZ:
-		// For xz, DictCap is a minimum (the block's own dictionary size
-		// wins when larger), so keep it small: a large value would be
-		// allocated for every block. Callers that read hostile xz streams
-		// check the block header's dictionary first (compress.NewReader).
-		x, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
+		x, err := newXZReader(r, MaxDict, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +104,14 @@ func Block(method string, src []byte, max int) ([]byte, error) {
 			return nil, err
 		}
 		return dst[:n], nil
+	case XZ:
+		// A block decodes to at most max bytes, so no match reaches
+		// further back: the dictionary is clamped to max.
+		x, err := newXZReader(bytes.NewReader(src), MaxDict, int64(max))
+		if err != nil {
+			return nil, err
+		}
+		return ReadAtMost(x, max)
 	case Zstd:
 		d := zstdPool.Get().(*zstd.Decoder)
 		defer zstdPool.Put(d)
