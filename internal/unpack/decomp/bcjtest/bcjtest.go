@@ -59,9 +59,9 @@ func Input(t testing.TB, arch string, max int) []byte {
 	return b
 }
 
-// compileARM builds an object in ARM (A32) state, as Debian's own armhf
+// compileARM links a library in ARM (A32) state, as Debian's own armhf
 // libraries are Thumb-2: many small functions calling each other give
-// many BL instructions.
+// many BL instructions (linked, so each holds its real displacement).
 func compileARM(t testing.TB) []byte {
 	t.Helper()
 	armOnce.Lock()
@@ -84,11 +84,12 @@ func compileARM(t testing.TB) []byte {
 	}
 	dir := t.TempDir()
 	c := filepath.Join(dir, "calls.c")
-	o := filepath.Join(dir, "calls.o")
+	o := filepath.Join(dir, "calls.so")
 	if err := os.WriteFile(c, []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(gcc, "-marm", "-O1", "-fno-inline", "-c", "-o", o, c).CombinedOutput(); err != nil {
+	if out, err := exec.Command(gcc, "-marm", "-O1", "-fno-inline", "-fPIC", "-fvisibility=hidden",
+		"-shared", "-nostdlib", "-o", o, c).CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", gcc, err, out)
 	}
 	b, err := os.ReadFile(o)
@@ -126,28 +127,38 @@ func sparc(n int) []byte {
 	return b
 }
 
-// ia64 is bundles of branch templates whose branch slots hold IP-relative
-// branches (opcode 5, btype 0), mixed with bundles of other templates.
+// ia64 is code-like bundles: a few recurring bundles, some of branch
+// templates whose branch slots hold IP-relative branches (opcode 5, btype
+// 0) to a few recurring targets, as calls to common functions are.
 func ia64(n int) []byte {
 	rng := rand.New(rand.NewSource(64))
 	b := make([]byte, n&^15)
-	rng.Read(b)
 	templates := []byte{0x10, 0x11, 0x12, 0x13, 0x16, 0x17, 0x18, 0x19, 0x1c, 0x1d}
+	bundles := make([][16]byte, 12)
+	for i := range bundles {
+		rng.Read(bundles[i][:])
+		bundles[i][0] = bundles[i][0]&^0x1f | templates[i%len(templates)]
+	}
+	targets := make([]int, 16)
+	for i := range targets {
+		targets[i] = rng.Intn(len(b)) &^ 15
+	}
 	for i := 0; i+16 <= len(b); i += 16 {
-		if rng.Intn(4) == 0 {
-			b[i] = b[i]&^0x1f | byte(rng.Intn(16)) // a template without branches
-			continue
+		copy(b[i:], bundles[rng.Intn(len(bundles))][:])
+		if rng.Intn(3) == 0 {
+			continue // no branch
 		}
-		b[i] = b[i]&^0x1f | templates[rng.Intn(len(templates))]
 		for slot, bit := 0, 5; slot < 3; slot, bit = slot+1, bit+41 {
 			p, shift := i+bit/8, uint(bit%8)
 			var ins uint64
 			for j := 0; j < 6; j++ {
 				ins |= uint64(b[p+j]) << (8 * j)
 			}
+			disp := uint64(int64(targets[rng.Intn(len(targets))]-i)>>4) & 0x1fffff
 			norm := ins >> shift
 			norm = norm&^(0xf<<37) | 5<<37 // opcode 5
 			norm &^= 7 << 9                // btype 0
+			norm = norm&^(0x8fffff<<13) | (disp&0xfffff)<<13 | (disp>>20)<<36
 			ins = ins&(1<<shift-1) | norm<<shift
 			for j := 0; j < 6; j++ {
 				b[p+j] = byte(ins >> (8 * j))
