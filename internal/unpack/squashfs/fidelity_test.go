@@ -3,6 +3,7 @@ package squashfs
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"io/fs"
 	"os"
@@ -208,6 +209,49 @@ func TestFidelityAgainstUnsquashfs(t *testing.T) {
 				t.Fatalf("unsquashfs extracted %d files", len(want))
 			}
 			compareSums(t, ourSums(t, data), want)
+		})
+	}
+}
+
+// TestFirmwareCorpusRootfs compares every regular file of the squashfs
+// root file system of the public firmware images with the SHA-256 that
+// unsquashfs's extraction gives (verify/<version>/rootfs.sha256).
+func TestFirmwareCorpusRootfs(t *testing.T) {
+	dir := formattest.Shared(t, "corpus", "firmware")
+	versions := []string{"1.0.0", "1.1.0"}
+	if formattest.Race {
+		versions = versions[:1]
+	}
+	for _, v := range versions {
+		t.Run(v, func(t *testing.T) {
+			fw, err := os.ReadFile(filepath.Join(dir, "acme-hg100-"+v+".bin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// TRX v1: partition offsets at 16, the root file system is
+			// the second.
+			if len(fw) < 28 || string(fw[:4]) != "HDR0" {
+				t.Fatal("not a TRX image")
+			}
+			off := binary.LittleEndian.Uint32(fw[20:])
+			if int(off) >= len(fw) || string(fw[off:off+4]) != "hsqs" {
+				t.Fatalf("no squashfs at TRX offset %#x", off)
+			}
+			list, err := os.ReadFile(filepath.Join(dir, "verify", v, "rootfs.sha256"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			for _, l := range strings.Split(strings.TrimSpace(string(list)), "\n") {
+				sum, p, ok := strings.Cut(l, "  ")
+				if !ok {
+					t.Fatalf("bad line %q", l)
+				}
+				want[p] = sum
+			}
+			got := ourSums(t, fw[off:])
+			compareSums(t, got, want)
+			t.Logf("%d files identical", len(want))
 		})
 	}
 }
