@@ -12,8 +12,8 @@ import (
 	"io/fs"
 	"time"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/thingsec/thingsec/internal/unpack/compress"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -94,7 +94,7 @@ func identifyLocal(r io.ReaderAt, size int64) (format.Match, error) {
 		if l.hasDescriptor {
 			n = size - l.dataOff
 		}
-		fr := flate.NewReader(io.NewSectionReader(r, l.dataOff, n))
+		fr, _ := decomp.NewReader(decomp.Deflate, io.NewSectionReader(r, l.dataOff, n))
 		if _, err := io.CopyN(io.Discard, fr, 1<<20); err != nil && err != io.EOF {
 			return format.Match{}, notMatch("zip without central directory: first entry does not inflate")
 		}
@@ -127,7 +127,8 @@ func extractLocal(ctx context.Context, r io.ReaderAt, size int64, sink format.Si
 			if e.Mode.IsDir() {
 				err = sink.Add(e, nil)
 			} else {
-				err = compress.AddFile(ctx, sink, e, flate.NewReader(cr))
+				fr, _ := decomp.NewReader(decomp.Deflate, cr)
+				err = compress.AddFile(ctx, sink, e, fr)
 			}
 			if err != nil {
 				return err
@@ -169,7 +170,7 @@ func localEntry(ctx context.Context, sink format.Sink, e format.Entry, l localHe
 		return nil
 	case l.method == 0:
 	case l.method == 8:
-		data = flate.NewReader(data)
+		data, _ = decomp.NewReader(decomp.Deflate, data)
 	default:
 		sink.Problem(l.name, format.Unsupported(fmt.Sprintf("zip method %d", l.method)))
 		return nil

@@ -1,7 +1,7 @@
 // Package compress unpacks single compressed streams: gzip, zlib, xz,
 // lzma-alone, bzip2, zstd, lz4 (frame and legacy), lzop and Unix compress
-// (.Z). It also exports stream readers (NewReader, NewLZ4LegacyReader,
-// NewLzopReader) for the container formats that embed such streams.
+// (.Z). It identifies them and measures their length; the decoding itself
+// is package decomp's, which every other unpacker uses too.
 package compress
 
 import (

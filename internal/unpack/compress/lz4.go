@@ -2,23 +2,17 @@ package compress
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
 	"io"
 	"math/bits"
 
 	"github.com/pierrec/lz4/v4"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 var (
 	lz4FrameMagic  = []byte{0x04, 0x22, 0x4d, 0x18}
-	lz4LegacyMagic = []byte{0x02, 0x21, 0x4c, 0x18}
-)
-
-const (
-	lz4LegacyBlock = 8 << 20 // uncompressed size of a legacy block
-	lz4LegacyMax   = lz4LegacyBlock + lz4LegacyBlock/255 + 16
+	lz4LegacyMagic = []byte(decomp.LZ4LegacyMagic)
 )
 
 // LZ4 is the lz4 frame format and the legacy format (lz4 -l, Linux kernels).
@@ -31,7 +25,7 @@ func LZ4() format.Format {
 			if m, err := identifyLZ4(r, size); err == nil && m.Size > 0 {
 				size = m.Size
 			}
-			rd, err := NewReader("lz4", io.NewSectionReader(r, 0, size))
+			rd, err := decomp.NewReader(decomp.LZ4, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
 		},
 	}
@@ -102,14 +96,14 @@ func identifyLZ4Legacy(r io.ReaderAt, size int64) (format.Match, error) {
 		return format.Match{}, notMatch("lz4 legacy block")
 	}
 	n := int64(binary.LittleEndian.Uint32(b[:]))
-	if n == 0 || n > lz4LegacyMax || 8+n > size {
+	if n == 0 || n > decomp.LZ4LegacyMaxBlock || 8+n > size {
 		return format.Match{}, notMatch("lz4 legacy block size")
 	}
 	src := make([]byte, n)
 	if format.ReadFull(r, src, 8) != nil {
 		return format.Match{}, notMatch("lz4 legacy block")
 	}
-	dst := make([]byte, lz4Out(n))
+	dst := make([]byte, decomp.LZ4BlockBound(n))
 	if _, err := lz4.UncompressBlock(src, dst); err != nil {
 		return format.Match{}, notMatch("lz4 legacy block does not decode")
 	}
@@ -133,7 +127,7 @@ func lz4LegacyEnd(r io.ReaderAt, size int64) int64 {
 		case string(b[:]) == string(lz4LegacyMagic):
 			off += 4
 			continue
-		case v == 0 || int64(v) > lz4LegacyMax:
+		case v == 0 || int64(v) > decomp.LZ4LegacyMaxBlock:
 			return off
 		}
 		if off+4 == size {
@@ -144,77 +138,6 @@ func lz4LegacyEnd(r io.ReaderAt, size int64) int64 {
 		}
 		off += 4 + int64(v)
 	}
-}
-
-// lz4Out bounds the output of an lz4 block of n bytes (lz4 expands at
-// most ~255:1), so a small block does not cost an 8 MiB buffer.
-func lz4Out(n int64) int {
-	return int(min(lz4LegacyBlock, n*256+64))
-}
-
-// NewLZ4LegacyReader decodes the legacy lz4 format (magic 0x184C2102 then
-// blocks of a 4-byte little-endian compressed size and an lz4 block of up
-// to 8 MiB). r must start at the magic.
-func NewLZ4LegacyReader(r io.Reader) io.Reader {
-	return &lz4Legacy{r: r}
-}
-
-type lz4Legacy struct {
-	r        io.Reader
-	started  bool
-	src, dst []byte
-	chunks
-}
-
-var errLZ4Legacy = errors.New("lz4 legacy: bad magic")
-
-func (l *lz4Legacy) Read(p []byte) (int, error) { return l.read(p, l.next) }
-
-func (l *lz4Legacy) next() error {
-	var b [4]byte
-	if !l.started {
-		if _, err := io.ReadFull(l.r, b[:]); err != nil || string(b[:]) != string(lz4LegacyMagic) {
-			return errLZ4Legacy
-		}
-		l.started = true
-	}
-	for {
-		if _, err := io.ReadFull(l.r, b[:]); err != nil {
-			if err == io.ErrUnexpectedEOF {
-				return io.EOF // a short trailer is not a block
-			}
-			return err
-		}
-		if string(b[:]) != string(lz4LegacyMagic) {
-			break
-		}
-	}
-	n := binary.LittleEndian.Uint32(b[:])
-	if n == 0 || n > lz4LegacyMax {
-		return io.EOF
-	}
-	if len(l.dst) < lz4Out(int64(n)) {
-		l.dst = make([]byte, lz4Out(int64(n)))
-	}
-	if cap(l.src) < int(n) {
-		l.src = make([]byte, n)
-	}
-	l.src = l.src[:n]
-	if _, err := io.ReadFull(l.r, l.src); err != nil {
-		if err == io.EOF {
-			return io.EOF // a trailing size field, as the kernel appends
-		}
-		return io.ErrUnexpectedEOF
-	}
-	k, err := lz4.UncompressBlock(l.src, l.dst)
-	if err != nil {
-		return fmt.Errorf("lz4 legacy block: %w", err)
-	}
-	l.out = l.dst[:k]
-	if k == 0 {
-		return io.EOF
-	}
-	return nil
 }
 
 // xxh32Short is XXH32 with seed 0 for inputs shorter than 16 bytes, which

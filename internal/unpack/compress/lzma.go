@@ -11,10 +11,6 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
-// lzmaDictCap bounds the dictionary allocated when the unpacked size is
-// unknown: a hostile header may claim 1.5 GiB.
-const lzmaDictCap = 64 << 20
-
 // LZMA is the lzma-alone format (13-byte header: properties, dictionary
 // size, unpacked size). It has no magic, so Identify checks every header
 // field and decodes the first few KiB.
@@ -35,7 +31,7 @@ func LZMA() format.Format {
 		sigs:     sigs,
 		identify: identifyLZMA,
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
-			rd, err := NewReader("lzma", io.NewSectionReader(r, 0, size))
+			rd, err := decomp.NewReader(decomp.LZMA, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
 		},
 	}
@@ -97,7 +93,7 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
 		return 0
 	}
 	cr := newCountReader(io.NewSectionReader(r, 13, size-13))
-	dict := min(l.dict, lzmaDictCap)
+	dict := min(l.dict, decomp.MaxDict)
 	if l.size < 0 {
 		dict = min(dict, probeOut)
 	}
@@ -110,17 +106,4 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
 		return 0
 	}
 	return 13 + cr.n
-}
-
-// newLZMAReader opens an lzma-alone stream with a bounded dictionary.
-func newLZMAReader(r io.Reader) (io.Reader, error) {
-	var h [13]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, io.ErrUnexpectedEOF
-	}
-	l, err := parseLZMAHeader(h[:])
-	if err != nil {
-		return nil, err
-	}
-	return decomp.NewRawLZMA(r, l.props, min(l.dict, lzmaDictCap), l.size)
 }

@@ -5,6 +5,7 @@ import (
 	"hash/crc32"
 	"io"
 
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -29,7 +30,7 @@ func XZ() format.Format {
 			return format.Match{Extractable: true, Description: "xz compressed data"}, nil
 		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
-			rd, err := NewReader("xz", io.NewSectionReader(r, 0, size))
+			rd, err := decomp.NewReader(decomp.XZ, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
 		},
 	}
@@ -53,7 +54,7 @@ func Bzip2() format.Format {
 			return format.Match{Extractable: true, Description: "bzip2 compressed data, block size " + string(h[3]) + "00k"}, nil
 		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
-			rd, err := NewReader("bzip2", io.NewSectionReader(r, 0, size))
+			rd, err := decomp.NewReader(decomp.Bzip2, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
 		},
 	}
@@ -62,7 +63,7 @@ func Bzip2() format.Format {
 // decodesSome says whether the stream yields at least one byte (or ends
 // cleanly) before failing.
 func decodesSome(r io.ReaderAt, size int64, method string) bool {
-	rd, err := NewReader(method, io.NewSectionReader(r, 0, size))
+	rd, err := decomp.NewReader(method, io.NewSectionReader(r, 0, size))
 	if err != nil {
 		return false
 	}

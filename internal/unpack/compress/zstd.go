@@ -3,6 +3,7 @@ package compress
 import (
 	"io"
 
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -18,7 +19,7 @@ func Zstd() format.Format {
 			if m, err := identifyZstd(r, size); err == nil && m.Size > 0 {
 				size = m.Size
 			}
-			rd, err := NewReader("zstd", io.NewSectionReader(r, 0, size))
+			rd, err := decomp.NewReader(decomp.Zstd, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
 		},
 	}

@@ -1,9 +1,13 @@
-// Package decomp gives the unpackers one place to open compressed streams
-// and blocks by name (the compressors used inside squashfs, jffs2, ubifs,
-// uImage, kernels and carved streams), always pure Go and always bounded.
+// Package decomp is the one place where unpackers open compressed streams
+// and blocks by name: the stream formats of package compress, kernels,
+// uImage and FIT payloads, and the block compressors of squashfs, cramfs,
+// jffs2 and ubifs. Every codec is pure Go and bounded: dictionaries and
+// windows are capped, block output is limited, and a hostile header gets
+// an error rather than an allocation.
 package decomp
 
 import (
+	"bufio"
 	"bytes"
 	"compress/bzip2"
 	"encoding/binary"
@@ -13,25 +17,29 @@ import (
 	"sync"
 
 	lzo "github.com/anchore/go-lzo"
+	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
 // Method names accepted by NewReader and Block.
 const (
-	Gzip     = "gzip"
-	Zlib     = "zlib"
-	XZ       = "xz"
-	LZMA     = "lzma" // lzma-alone (13-byte header: props, dict, size)
-	Bzip2    = "bzip2"
-	Zstd     = "zstd"
-	LZ4      = "lz4"       // lz4 frame format
-	LZO      = "lzo"       // raw lzo1x block (Block only)
-	LZ4Block = "lz4-block" // raw lz4 block (Block only)
+	Gzip      = "gzip" // one member
+	Zlib      = "zlib"
+	Deflate   = "deflate" // raw deflate (zip entries, ubifs)
+	XZ        = "xz"      // one stream, with any BCJ/Delta filter chain
+	LZMA      = "lzma"    // lzma-alone (13-byte header: props, dict, size)
+	Bzip2     = "bzip2"
+	Zstd      = "zstd"
+	LZ4       = "lz4"        // lz4 frame format, or legacy chosen by the magic
+	LZ4Legacy = "lz4-legacy" // lz4 -l, as Linux kernels use
+	Lzop      = "lzop"       // the lzop file format (LZO1X blocks)
+	LZW       = "compress"   // Unix compress (.Z)
+	LZO       = "lzo"        // raw lzo1x block (Block only)
+	LZ4Block  = "lz4-block"  // raw lz4 block (Block only)
 )
 
 // MaxDict caps the dictionary an lzma or xz stream may ask for. The header
@@ -43,41 +51,64 @@ const MaxDict = 64 << 20
 // ErrUnknownMethod is returned for a method name this package does not know.
 var ErrUnknownMethod = errors.New("unknown compression method")
 
-// NewReader opens a decompressing stream.
+// NewReader opens a decoding stream. Data after the end of the stream is
+// ignored, as after a kernel payload or in a carved candidate; an input
+// that ends inside the stream is an error (io.ErrUnexpectedEOF).
 func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
+	var rd io.Reader
+	var err error
 	switch method {
 	case Gzip:
-		return gzip.NewReader(r)
+		z, e := gzip.NewReader(r)
+		if e != nil {
+			return nil, e
+		}
+		z.Multistream(false)
+		return z, nil
 	case Zlib:
 		return zlib.NewReader(r)
+	case Deflate:
+		return flate.NewReader(r), nil
 	case XZ:
-		// For xz, DictCap is a minimum (the block's own dictionary size
-		// wins when larger), so keep it small: a large value would be
-		// allocated for every block. Callers that read hostile xz streams
-		// check the block header's dictionary first (compress.NewReader).
-		x, err := xz.ReaderConfig{DictCap: lzma.MinDictCap}.NewReader(r)
-		if err != nil {
-			return nil, err
-		}
-		return io.NopCloser(x), nil
+		rd, err = newXZReader(r, MaxDict, 0)
 	case LZMA:
-		l, err := lzma.ReaderConfig{DictCap: MaxDict}.NewReader(r)
-		if err != nil {
-			return nil, err
-		}
-		return io.NopCloser(l), nil
+		rd, err = newLZMAReader(r)
 	case Bzip2:
-		return io.NopCloser(bzip2.NewReader(r)), nil
+		rd = &trailing{r: bzip2.NewReader(r), end: func(err error) bool {
+			var se bzip2.StructuralError
+			return errors.As(err, &se) && se == "bad magic value in continuation file"
+		}}
 	case Zstd:
-		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
-		if err != nil {
-			return nil, err
+		d, e := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if e != nil {
+			return nil, e
 		}
-		return d.IOReadCloser(), nil
+		rc := d.IOReadCloser()
+		return &trailing{r: rc, c: rc, end: func(err error) bool {
+			return errors.Is(err, zstd.ErrMagicMismatch)
+		}}, nil
 	case LZ4:
-		return io.NopCloser(lz4.NewReader(r)), nil
+		br := bufio.NewReader(r)
+		if m, _ := br.Peek(4); string(m) == LZ4LegacyMagic {
+			rd = NewLZ4LegacyReader(br)
+		} else {
+			rd = &trailing{r: lz4.NewReader(br), end: func(err error) bool {
+				return errors.Is(err, lz4.ErrInvalidFrame) // no frame magic follows
+			}}
+		}
+	case LZ4Legacy:
+		rd = NewLZ4LegacyReader(r)
+	case Lzop:
+		rd, err = NewLzopReader(r)
+	case LZW:
+		rd, err = NewLZWReader(r)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownMethod, method)
 	}
-	return nil, fmt.Errorf("%w: %q", ErrUnknownMethod, method)
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(rd), nil
 }
 
 // NewRawLZMA opens an LZMA stream without the 13-byte lzma-alone header, as
@@ -109,6 +140,14 @@ func Block(method string, src []byte, max int) ([]byte, error) {
 			return nil, err
 		}
 		return dst[:n], nil
+	case XZ:
+		// A block decodes to at most max bytes, so no match reaches
+		// further back: the dictionary is clamped to max.
+		x, err := newXZReader(bytes.NewReader(src), MaxDict, int64(max))
+		if err != nil {
+			return nil, err
+		}
+		return ReadAtMost(x, max)
 	case Zstd:
 		d := zstdPool.Get().(*zstd.Decoder)
 		defer zstdPool.Put(d)
@@ -147,4 +186,29 @@ func ReadAtMost(r io.Reader, max int) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return buf.Bytes(), nil
+}
+
+// trailing ends a stream cleanly at an error that only means "something
+// else follows", once some data was decoded.
+type trailing struct {
+	r   io.Reader
+	c   io.Closer // nil when closing is a no-op
+	end func(error) bool
+	n   int64
+}
+
+func (t *trailing) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	t.n += int64(n)
+	if err != nil && err != io.EOF && t.n > 0 && t.end(err) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func (t *trailing) Close() error {
+	if t.c != nil {
+		return t.c.Close()
+	}
+	return nil
 }

@@ -37,10 +37,16 @@ func TestStreams(t *testing.T) {
 		{Bzip2, "bzip2", []string{"-c"}},
 		{Zstd, "zstd", []string{"-c", "-q"}},
 		{LZ4, "lz4", []string{"-c", "-q"}},
+		{LZ4Legacy, "lz4", []string{"-c", "-q", "-l"}},
+		{Lzop, "lzop", []string{"-c"}},
+		{Deflate, "gzip", []string{"-c", "-n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {
 			comp := compressWith(t, data, tt.tool, tt.args...)
+			if tt.method == Deflate {
+				comp = comp[10 : len(comp)-8] // gzip -n: a 10-byte header, an 8-byte trailer
+			}
 			rc, err := NewReader(tt.method, bytes.NewReader(comp))
 			if err != nil {
 				t.Fatal(err)
@@ -55,6 +61,20 @@ func TestStreams(t *testing.T) {
 			}
 			if _, err := Block(tt.method, comp, len(data)/2); err == nil {
 				t.Fatal("Block beyond max did not fail")
+			}
+			// Data after the stream is not part of it.
+			rc, err = NewReader(tt.method, bytes.NewReader(append(append([]byte(nil), comp...), make([]byte, 64)...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := io.ReadAll(rc); err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("with trailing data: %d bytes, %v", len(got), err)
+			}
+			// An input cut inside the stream is an error.
+			if rc, err := NewReader(tt.method, bytes.NewReader(comp[:len(comp)*2/3])); err == nil {
+				if _, err := io.ReadAll(rc); err == nil {
+					t.Fatal("truncated stream read without error")
+				}
 			}
 		})
 	}

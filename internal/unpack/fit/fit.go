@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/unpack/compress"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -19,8 +20,8 @@ import (
 // data holds whole kernels and root file systems).
 const maxBlob = 256 << 20
 
-// methods maps FIT compression names to compress.NewReader methods.
-var methods = map[string]string{"gzip": "gzip", "bzip2": "bzip2", "lzma": "lzma", "lzo": compress.MethodLzop, "lz4": "lz4", "zstd": "zstd"}
+// methods maps FIT compression names to decomp.NewReader methods.
+var methods = map[string]string{"gzip": "gzip", "bzip2": "bzip2", "lzma": "lzma", "lzo": decomp.Lzop, "lz4": "lz4", "zstd": "zstd"}
 
 type fit struct{}
 
@@ -166,7 +167,7 @@ func addImage(ctx context.Context, sink format.Sink, name, comp string, data io.
 		return raw()
 	}
 	// Decode once to check, so a payload that does not decode stays raw.
-	rd, err := compress.NewReader(method, io.NewSectionReader(data, 0, n))
+	rd, err := decomp.NewReader(method, io.NewSectionReader(data, 0, n))
 	if err == nil {
 		_, err = io.Copy(io.Discard, io.LimitReader(rd, 1<<30))
 	}
@@ -174,7 +175,7 @@ func addImage(ctx context.Context, sink format.Sink, name, comp string, data io.
 		sink.Problem(name, fmt.Errorf("fit: %s data does not decode, kept raw: %w", comp, err))
 		return raw()
 	}
-	rd, err = compress.NewReader(method, io.NewSectionReader(data, 0, n))
+	rd, err = decomp.NewReader(method, io.NewSectionReader(data, 0, n))
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 
 	"github.com/thingsec/thingsec/internal/unpack/compress"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -158,8 +159,8 @@ var candidates = []struct {
 	{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, compress.XZ(), "xz"},
 	{[]byte{0x5d, 0x00, 0x00}, compress.LZMA(), "lzma"},
 	{[]byte("BZh"), compress.Bzip2(), "bzip2"},
-	{[]byte{0x02, 0x21, 0x4c, 0x18}, compress.LZ4(), compress.MethodLZ4Legacy},
-	{[]byte{0x89, 'L', 'Z', 'O', 0, '\r', '\n', 0x1a, '\n'}, compress.Lzop(), compress.MethodLzop},
+	{[]byte{0x02, 0x21, 0x4c, 0x18}, compress.LZ4(), decomp.LZ4Legacy},
+	{[]byte{0x89, 'L', 'Z', 'O', 0, '\r', '\n', 0x1a, '\n'}, compress.Lzop(), decomp.Lzop},
 	{[]byte{0x28, 0xb5, 0x2f, 0xfd}, compress.Zstd(), "zstd"},
 }
 
@@ -200,7 +201,7 @@ func (kernel) Extract(ctx context.Context, r io.ReaderAt, size int64, sink forma
 	if err != nil {
 		return err
 	}
-	rd, err := compress.NewReader(im.payload.method, bytes.NewReader(im.data[im.payload.off:]))
+	rd, err := decomp.NewReader(im.payload.method, bytes.NewReader(im.data[im.payload.off:]))
 	if err != nil {
 		sink.Problem("vmlinux", fmt.Errorf("kernel %s payload: %w", im.payload.method, err))
 		return nil

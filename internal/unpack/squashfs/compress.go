@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 	"io"
 
 	"github.com/thingsec/thingsec/internal/unpack/decomp"
@@ -21,7 +20,7 @@ func (img *image) decompress(src []byte, max int, want int) ([]byte, error) {
 	case compLZO:
 		return decomp.Block(decomp.LZO, src, max)
 	case compXZ:
-		return decomp.Block(decomp.XZ, boundXZHeader(src, max), max)
+		return decomp.Block(decomp.XZ, src, max)
 	case compLZ4:
 		return decomp.Block(decomp.LZ4Block, src, max)
 	case compZstd:
@@ -93,10 +92,11 @@ func readRaw(r io.Reader, max int, noSize bool) ([]byte, error) {
 	return nil, io.ErrNoProgress
 }
 
-// The lzma and xz decoders allocate the dictionary their header asks for
-// (up to 4 GiB). A squashfs block decodes to at most max bytes, so no match
-// reaches further back than max: these helpers lower the dictionary in a
-// copy of the header to what the block can need.
+// The lzma decoder allocates the dictionary its header asks for (up to
+// 4 GiB). A squashfs block decodes to at most max bytes, so no match
+// reaches further back than max: the dictionary is lowered in a copy of
+// the header to what the block can need. (decomp.Block does the same for
+// xz itself.)
 
 // boundLZMAHeader returns src with the lzma-alone dictionary size clamped.
 func boundLZMAHeader(src []byte, max int) []byte {
@@ -106,62 +106,4 @@ func boundLZMAHeader(src []byte, max int) []byte {
 	out := append([]byte{}, src...)
 	binary.LittleEndian.PutUint32(out[1:5], uint32(max))
 	return out
-}
-
-// lzma2Dict is the dictionary size an LZMA2 property byte stands for.
-func lzma2Dict(b byte) uint64 { return uint64(2|b&1) << (b/2 + 11) }
-
-// boundXZHeader returns src with the LZMA2 dictionary of its first block
-// clamped, the block header CRC recomputed. Anything it cannot parse is
-// returned unchanged for the decoder to judge.
-func boundXZHeader(src []byte, max int) []byte {
-	const streamHdr = 12
-	if len(src) < streamHdr+8 {
-		return src
-	}
-	hl := (int(src[streamHdr]) + 1) * 4
-	if src[streamHdr] == 0 || len(src) < streamHdr+hl {
-		return src
-	}
-	h := src[streamHdr : streamHdr+hl]
-	p := 2
-	varint := func() (uint64, bool) {
-		var v uint64
-		for i := 0; i < 9 && p < len(h)-4; i++ {
-			c := h[p]
-			p++
-			v |= uint64(c&0x7f) << (7 * i)
-			if c&0x80 == 0 {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-	for _, bit := range []byte{0x40, 0x80} { // compressed, uncompressed size
-		if h[1]&bit != 0 {
-			if _, ok := varint(); !ok {
-				return src
-			}
-		}
-	}
-	for f := 0; f <= int(h[1]&3); f++ {
-		id, ok1 := varint()
-		n, ok2 := varint()
-		if !ok1 || !ok2 || n > uint64(len(h)-4-p) {
-			return src
-		}
-		if id == 0x21 && n == 1 && h[p] <= 40 && lzma2Dict(h[p]) > uint64(max) {
-			code := byte(0)
-			for lzma2Dict(code) < uint64(max) {
-				code++
-			}
-			out := append([]byte{}, src...)
-			oh := out[streamHdr : streamHdr+hl]
-			oh[p] = code
-			binary.LittleEndian.PutUint32(oh[hl-4:], crc32.ChecksumIEEE(oh[:hl-4]))
-			return out
-		}
-		p += int(n)
-	}
-	return src
 }

@@ -1,7 +1,6 @@
 package ubifs
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -12,8 +11,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/klauspost/compress/flate"
 
 	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -191,7 +188,7 @@ func (f *fsys) readData(ref dataRef) ([]byte, error) {
 	case comprLZO:
 		out, err = decomp.Block(decomp.LZO, src, blockSize)
 	case comprZlib:
-		out, err = decomp.ReadAtMost(flate.NewReader(bytes.NewReader(src)), blockSize)
+		out, err = decomp.Block(decomp.Deflate, src, blockSize)
 	case comprZstd:
 		out, err = decomp.Block(decomp.Zstd, src, blockSize)
 	default:

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/unpack/compress"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -31,8 +32,8 @@ const (
 
 var compressions = []string{"none", "gzip", "bzip2", "lzma", "lzo", "lz4", "zstd"}
 
-// methods maps a compression to a compress.NewReader method.
-var methods = map[string]string{"gzip": "gzip", "bzip2": "bzip2", "lzma": "lzma", "lzo": compress.MethodLzop, "lz4": "lz4", "zstd": "zstd"}
+// methods maps a compression to a decomp.NewReader method.
+var methods = map[string]string{"gzip": "gzip", "bzip2": "bzip2", "lzma": "lzma", "lzo": decomp.Lzop, "lz4": "lz4", "zstd": "zstd"}
 
 var archs = map[byte]string{2: "ARM", 3: "x86", 5: "MIPS", 6: "MIPS64", 7: "PowerPC", 22: "AArch64"}
 
@@ -159,7 +160,7 @@ func (uimage) Extract(ctx context.Context, r io.ReaderAt, size int64, sink forma
 		sink.Problem(name, fmt.Errorf("uImage %s payload does not decode, kept raw: %w", h.compression(), err))
 		return sink.Add(format.Entry{Path: name, Mode: 0o644, Size: n}, data)
 	}
-	rd, err := compress.NewReader(method, io.NewSectionReader(data, 0, n))
+	rd, err := decomp.NewReader(method, io.NewSectionReader(data, 0, n))
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func (uimage) Extract(ctx context.Context, r io.ReaderAt, size int64, sink forma
 const checkLimit = 1 << 30
 
 func check(ctx context.Context, method string, r io.Reader) error {
-	rd, err := compress.NewReader(method, r)
+	rd, err := decomp.NewReader(method, r)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package compress
+package decomp
 
 // chunks is the Read loop of a decoder that makes its output a chunk at a
 // time: next sets out to the following chunk, or returns the error that
