@@ -217,6 +217,7 @@ type scanState struct {
 	skipped   []int64 // by format: candidates not tried, the budget being empty
 	firstSkip []int64
 	abandoned []int64 // by format: calls cut off by the budget
+	used      []int64 // by format: cost of its rejected calls
 	known     map[int]result
 	out       []candidate
 	dropped   int // validated candidates dropped for maxKeep
@@ -236,6 +237,7 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		skipped:   make([]int64, len(c.formats)),
 		firstSkip: make([]int64, len(c.formats)),
 		abandoned: make([]int64, len(c.formats)),
+		used:      make([]int64, len(c.formats)),
 		unsized:   make([]bool, len(c.formats)),
 		known:     map[int]result{},
 	}
@@ -243,6 +245,14 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		st.formats[i] = bucket{avail: formatBurst, burst: formatBurst, rate: formatRate}
 	}
 	return st
+}
+
+// share is one format's fair part of all the global budget issued by
+// offset pos: a format that has used less may go on when the global
+// bucket is empty, so that a flood of one format (drawing the bucket dry)
+// does not starve the others. The total stays below twice what was issued.
+func (st *scanState) share(pos int64) int64 {
+	return (globalBurst + globalRate*pos) / int64(len(st.formats))
 }
 
 // errBudget cuts off an Identify call that used up its allowance.
@@ -296,7 +306,7 @@ func (st *scanState) consider(h hit) {
 		fb := &st.formats[fi]
 		st.global.refill(h.off)
 		fb.refill(h.off)
-		if fb.avail <= 0 || st.global.avail <= 0 {
+		if fb.avail <= 0 || (st.global.avail <= 0 && st.used[fi] >= st.share(h.off)) {
 			if st.skipped[fi] == 0 {
 				st.firstSkip[fi] = h.off
 			}
@@ -314,6 +324,7 @@ func (st *scanState) consider(h hit) {
 			cost := mr.used + c.floor[fi]
 			fb.avail -= cost
 			st.global.avail -= cost
+			st.used[fi] += cost
 		}
 		if h.off == 0 {
 			st.known[fi] = res
@@ -326,9 +337,14 @@ func (st *scanState) consider(h hit) {
 	if res.m.Size > 0 && res.m.Size < cd.size {
 		cd.size = res.m.Size
 	}
-	if res.m.Size > 0 {
+	switch {
+	case res.m.Size > st.size-h.off:
+		// It says it is larger than what is left of the file: truncated,
+		// or a header of junk. It covers nothing, so that a structure
+		// behind a bogus header is still found.
+	case res.m.Size > 0:
 		st.covered = cd.off + cd.size
-	} else {
+	default:
 		// Unknown length (a stream too large to measure cheaply): later
 		// hits of the same format are most likely its own members or
 		// blocks, not new streams; other formats after it are still found.

@@ -242,6 +242,14 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 			k.truncated(p, n, why)
 			return n, nil
 		}
+		// Layers are extracted in parallel: the scan budget is checked
+		// per chunk, not only when the entry starts.
+		if t := k.s.scanBudget() - k.s.totalBytes.Load(); int64(want) > t {
+			if t <= 0 {
+				return n, k.limitAt(p, fmt.Sprintf("entry truncated at %d bytes: the scan may write %d bytes; this layer stops", n, k.s.scanBudget()))
+			}
+			want = int(t)
+		}
 		m, rerr := r.Read(buf[:want])
 		if m > 0 {
 			if _, err := f.Write(buf[:m]); err != nil {
