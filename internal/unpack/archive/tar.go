@@ -173,6 +173,9 @@ func extractFrom(ctx context.Context, r io.ReaderAt, off, size int64, sink forma
 		}
 		if tracking {
 			off = ent.next
+			if ent.nul {
+				sink.Problem(cName(h.Name), errors.New("tar: the stored name holds a NUL byte: cut there, as GNU tar does"))
+			}
 		}
 		e := format.Entry{
 			Path:    cName(h.Name),
@@ -218,6 +221,7 @@ func extractFrom(ctx context.Context, r io.ReaderAt, off, size int64, sink forma
 type tarEntry struct {
 	name string // the entry's name as far as it can be told, for problems
 	next int64  // where the next entry starts
+	nul  bool   // a long name holds a NUL byte before its end
 }
 
 // maxExtended bounds a PAX or GNU long-name header's data that is read to
@@ -249,6 +253,7 @@ func walkEntry(r io.ReaderAt, off, size int64) (tarEntry, bool) {
 				if ext, err := format.Bytes(r, data, sz, maxExtended); err == nil {
 					if typ == tar.TypeGNULongName {
 						e.name = cName(string(ext))
+						e.nul = len(bytes.TrimRight(ext, "\x00")) > len(e.name)
 					} else {
 						if p, ok := paxRecord(ext, "path"); ok {
 							e.name = cName(p)
