@@ -3,10 +3,14 @@ package unpack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -24,6 +28,12 @@ type carver struct {
 	has     [1 << 10]uint64 // bitmap of the keys of first: 8 KiB, stays in L1
 	maxLen  int
 	maxOff  int64
+	floor   []int64 // by format: the cost charged for one Identify call besides its reads
+	// timeout bounds one file's identification stage (0: none).
+	timeout time.Duration
+	// maxKeep bounds the validated candidates one file yields; the
+	// largest are kept (0: no bound).
+	maxKeep int
 }
 
 type pattern struct {
@@ -39,20 +49,61 @@ type candidate struct {
 	m    format.Match
 }
 
+// hit is a not yet identified candidate: 16 bytes, so even a file that is
+// nothing but magics costs little memory per window.
+type hit struct {
+	off int64
+	fi  int32
+}
+
 const (
-	chunkSize = 4 << 20
-	// maxIdentify bounds the Identify calls per file: a file of zlib-like
-	// noise must not take minutes.
-	maxIdentify = 200_000
+	// window is the span of candidate offsets collected and identified at
+	// a time: memory for hits is bounded by it, not by the file.
+	window = 1 << 20
 	// minRegion is the smallest unclaimed range worth reporting.
 	minRegion = 512
 )
+
+// The identification budget. Every Identify call costs the bytes it reads
+// plus a floor for its setup; a format's bucket holds at most formatBurst
+// units and refills by formatRate units per input byte the scan moves
+// forward, and one bucket shared by all formats does the same with
+// globalBurst and globalRate. A call that validates is refunded (real
+// structures pay for themselves), so only rejected candidates drain the
+// buckets. When a bucket is empty, candidates of that format are skipped
+// (counted and reported) until the scan has moved far enough to refill it;
+// a call that would overdraw is cut off and counts as abandoned. This
+// makes identification linear in the input size whatever its content
+// (about 16 units per byte in the worst case), and a flood of one format
+// cannot use up the budget of another.
+const (
+	formatBurst = 64 << 20
+	formatRate  = 8
+	globalBurst = 128 << 20
+	globalRate  = 16
+	// minAllowance is what a call may read even when the bucket is nearly
+	// empty, so that a real structure after a flood can still validate.
+	minAllowance = 256 << 10
+	// callFloor is the setup cost of an Identify that reads a header;
+	// decoderFloor that of one that starts a decompressor (its tables
+	// and window are allocated per call).
+	callFloor    = 256
+	decoderFloor = 64 << 10
+)
+
+// decoders are the formats whose Identify starts a decompressor.
+var decoders = map[string]bool{"gzip": true, "zlib": true, "xz": true, "lzma": true, "bzip2": true, "zstd": true, "lz4": true, "lzop": true, "compress": true, "kernel": true}
 
 func newCarver(fs []format.Format) *carver {
 	c := &carver{formats: fs}
 	// Formats and offsets that share a magic hang off one index.
 	index := map[string]int{}
 	for i, f := range fs {
+		fl := int64(callFloor)
+		if decoders[f.Name()] {
+			fl = decoderFloor
+		}
+		c.floor = append(c.floor, fl)
 		for _, sig := range f.Signatures() {
 			if len(sig.Magic) < 2 {
 				panic("carve: magic shorter than 2 bytes in " + f.Name())
@@ -76,6 +127,14 @@ func newCarver(fs []format.Format) *carver {
 	return c
 }
 
+// withLimits sets the identification time limit and the bound on the
+// candidates kept per file from the session limits.
+func (c *carver) withLimits(l Limits) *carver {
+	c.timeout = l.LayerTimeout
+	c.maxKeep = l.MaxLayers
+	return c
+}
+
 // match calls fn(pos, magic index) for every magic occurrence starting at
 // a position below limit in data.
 func (c *carver) match(data []byte, limit int, fn func(pos int, mi int)) {
@@ -94,124 +153,324 @@ func (c *carver) match(data []byte, limit int, fn func(pos int, mi int)) {
 	}
 }
 
+// collect appends to hits the candidates that start in [from, to) (with
+// onlyZero, only those starting at 0), in offset order without duplicates.
+func (c *carver) collect(r io.ReaderAt, size, from, to int64, onlyZero bool, buf []byte, hits []hit) ([]hit, []byte, error) {
+	end := min(size, to+c.maxOff+int64(c.maxLen))
+	n := int(end - from)
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	m, err := r.ReadAt(buf, from)
+	if err != nil && err != io.EOF {
+		return hits, buf, err
+	}
+	start := len(hits)
+	c.match(buf[:m], m, func(i, mi int) {
+		pos := from + int64(i)
+		for _, p := range c.pats[mi] {
+			s := pos - p.off
+			if s < from || s >= to || (onlyZero && s != 0) {
+				continue
+			}
+			hits = append(hits, hit{s, int32(p.fi)})
+		}
+	})
+	w := hits[start:]
+	cmp := func(a, b hit) int {
+		if a.off != b.off {
+			if a.off < b.off {
+				return -1
+			}
+			return 1
+		}
+		return int(a.fi - b.fi)
+	}
+	if !slices.IsSortedFunc(w, cmp) {
+		slices.SortFunc(w, cmp)
+	}
+	w = slices.Compact(w)
+	return hits[:start+len(w)], buf, nil
+}
+
+// bucket is a token bucket refilled by scan progress.
+type bucket struct {
+	avail, burst, rate, last int64
+}
+
+func (b *bucket) refill(pos int64) {
+	if pos > b.last {
+		b.avail = min(b.burst, b.avail+(pos-b.last)*b.rate)
+		b.last = pos
+	}
+}
+
+// scanState is one file's identification: its budget and what it skipped.
+type scanState struct {
+	c         *carver
+	ctx       context.Context
+	r         io.ReaderAt
+	size      int64
+	global    bucket
+	formats   []bucket
+	skipped   []int64 // by format: candidates not tried, the budget being empty
+	firstSkip []int64
+	abandoned []int64 // by format: calls cut off by the budget
+	used      []int64 // by format: cost of its rejected calls
+	known     map[int]result
+	out       []candidate
+	dropped   int // validated candidates dropped for maxKeep
+	covered   int64
+	unsized   []bool
+}
+
+type result struct {
+	m   format.Match
+	err error
+}
+
+func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *scanState {
+	st := &scanState{c: c, ctx: ctx, r: r, size: size,
+		global:    bucket{avail: globalBurst, burst: globalBurst, rate: globalRate},
+		formats:   make([]bucket, len(c.formats)),
+		skipped:   make([]int64, len(c.formats)),
+		firstSkip: make([]int64, len(c.formats)),
+		abandoned: make([]int64, len(c.formats)),
+		used:      make([]int64, len(c.formats)),
+		unsized:   make([]bool, len(c.formats)),
+		known:     map[int]result{},
+	}
+	for i := range st.formats {
+		st.formats[i] = bucket{avail: formatBurst, burst: formatBurst, rate: formatRate}
+	}
+	return st
+}
+
+// share is one format's fair part of all the global budget issued by
+// offset pos: a format that has used less may go on when the global
+// bucket is empty, so that a flood of one format (drawing the bucket dry)
+// does not starve the others. The total stays below twice what was issued.
+func (st *scanState) share(pos int64) int64 {
+	return (globalBurst + globalRate*pos) / int64(len(st.formats))
+}
+
+// errBudget cuts off an Identify call that used up its allowance.
+var errBudget = errors.New("identification budget used up")
+
+// meteredReader serves one Identify call: it reads at base in the file,
+// counts what the call reads and fails reads past its allowance or once
+// the scan's time is up.
+type meteredReader struct {
+	r     io.ReaderAt
+	ctx   context.Context
+	base  int64
+	allow int64
+	used  int64
+	cut   bool
+}
+
+func (m *meteredReader) ReadAt(p []byte, off int64) (int, error) {
+	if err := m.ctx.Err(); err != nil {
+		m.cut = true
+		return 0, err
+	}
+	left := m.allow - m.used
+	if left <= 0 {
+		m.cut = true
+		return 0, errBudget
+	}
+	short := int64(len(p)) > left
+	if short {
+		p = p[:left]
+	}
+	n, err := m.r.ReadAt(p, m.base+off)
+	m.used += int64(n)
+	if short && err == nil {
+		m.cut = true
+		err = errBudget
+	}
+	return n, err
+}
+
+// consider identifies one candidate within the budget and keeps it when
+// it validates and is not covered by an earlier one.
+func (st *scanState) consider(h hit) {
+	fi := int(h.fi)
+	if h.off < st.covered || st.unsized[fi] {
+		return
+	}
+	c := st.c
+	res, ok := st.known[fi]
+	if !ok || h.off != 0 {
+		fb := &st.formats[fi]
+		st.global.refill(h.off)
+		fb.refill(h.off)
+		if fb.avail <= 0 || (st.global.avail <= 0 && st.used[fi] >= st.share(h.off)) {
+			if st.skipped[fi] == 0 {
+				st.firstSkip[fi] = h.off
+			}
+			st.skipped[fi]++
+			return
+		}
+		allow := max(min(fb.avail, st.global.avail)-c.floor[fi], minAllowance)
+		mr := &meteredReader{r: st.r, ctx: st.ctx, base: h.off, allow: allow}
+		n := st.size - h.off
+		res.m, res.err = identify(c.formats[fi], io.NewSectionReader(mr, 0, n), n)
+		if mr.cut && st.ctx.Err() == nil {
+			st.abandoned[fi]++
+		}
+		if res.err != nil || mr.cut {
+			cost := mr.used + c.floor[fi]
+			fb.avail -= cost
+			st.global.avail -= cost
+			st.used[fi] += cost
+		}
+		if h.off == 0 {
+			st.known[fi] = res
+		}
+	}
+	if res.err != nil {
+		return
+	}
+	cd := candidate{f: c.formats[fi], fi: fi, off: h.off, m: res.m, size: st.size - h.off}
+	if res.m.Size > 0 && res.m.Size < cd.size {
+		cd.size = res.m.Size
+	}
+	switch {
+	case res.m.Size > st.size-h.off:
+		// It says it is larger than what is left of the file: truncated,
+		// or a header of junk. It covers nothing, so that a structure
+		// behind a bogus header is still found.
+	case res.m.Size > 0:
+		st.covered = cd.off + cd.size
+	default:
+		// Unknown length (a stream too large to measure cheaply): later
+		// hits of the same format are most likely its own members or
+		// blocks, not new streams; other formats after it are still found.
+		st.unsized[fi] = true
+	}
+	st.out = append(st.out, cd)
+	if c.maxKeep > 0 && len(st.out) >= 2*c.maxKeep {
+		st.trim()
+	}
+}
+
+// trim keeps the maxKeep largest validated candidates: a swarm of tiny
+// streams must not crowd out the file system they sit in front of.
+func (st *scanState) trim() {
+	k := st.c.maxKeep
+	if k <= 0 || len(st.out) <= k {
+		return
+	}
+	sort.SliceStable(st.out, func(i, j int) bool { return st.out[i].size > st.out[j].size })
+	st.dropped += len(st.out) - k
+	st.out = st.out[:k]
+	sort.SliceStable(st.out, func(i, j int) bool { return st.out[i].off < st.out[j].off })
+}
+
+// report says what the budget made the scan skip, or nil.
+func (st *scanState) report(stoppedAt int64, timedOut bool) error {
+	var parts []string
+	for fi, n := range st.skipped {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s candidates skipped from 0x%x", n, st.c.formats[fi].Name(), st.firstSkip[fi]))
+		}
+	}
+	for fi, n := range st.abandoned {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s candidates abandoned", n, st.c.formats[fi].Name()))
+		}
+	}
+	if st.dropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d small validated candidates dropped (more than %d in one file; the largest are kept)", st.dropped, st.c.maxKeep))
+	}
+	if timedOut {
+		parts = append(parts, fmt.Sprintf("identification took longer than %s: carving stopped at offset 0x%x", st.c.timeout, stoppedAt))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s (a flood of signatures: hostile or damaged input?)", ErrLimit, strings.Join(parts, "; "))
+}
+
 // scan returns the validated, non-overlapping candidates in r in offset
 // order. With all false only a format starting at offset 0 counts (a file
 // inside a file tree is recognised only when it is an archive or image as
-// a whole). With all true it also returns the unclaimed regions.
+// a whole). With all true it also returns the unclaimed regions. A budget
+// that was hit is returned as an error wrapping ErrLimit together with
+// what was found.
 func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) ([]candidate, []model.Region, error) {
-	if len(c.pats) == 0 {
+	if len(c.pats) == 0 || size <= 0 {
 		return nil, nil, nil
 	}
-	type key struct {
-		off int64
-		fi  int
+	parent := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
-	seen := map[key]bool{}
-	var cands []candidate
-	// walk collects the candidates whose magic lies in [from, limit).
-	walk := func(from, limit int64, onlyZero bool) error {
-		buf := make([]byte, min(int64(chunkSize+c.maxLen), limit-from))
-		for base := from; base < limit; base += chunkSize {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			n, err := r.ReadAt(buf[:min(int64(len(buf)), limit-base)], base)
-			if err != nil && err != io.EOF {
-				return err
-			}
-			c.match(buf[:n], chunkSize, func(i, mi int) {
-				pos := base + int64(i)
-				for _, p := range c.pats[mi] {
-					start := pos - p.off
-					if start < from || (onlyZero && start != 0) {
-						continue
-					}
-					k := key{start, p.fi}
-					if !seen[k] {
-						seen[k] = true
-						cands = append(cands, candidate{f: c.formats[p.fi], fi: p.fi, off: start})
-					}
-				}
-			})
-		}
-		return nil
-	}
+	st := c.newScanState(ctx, r, size)
 	// A format at offset 0 that spans the file (a squashfs partition, a
 	// TRX image) makes scanning the bytes it covers pointless: look there
 	// first and scan only what it leaves.
-	if err := walk(0, min(size, c.maxOff+int64(c.maxLen)), true); err != nil {
+	heads, buf, err := c.collect(r, size, 0, 1, true, nil, nil)
+	if err != nil {
 		return nil, nil, err
 	}
+	slices.SortFunc(heads, func(a, b hit) int { return int(a.fi - b.fi) })
 	from := int64(0)
-	sort.Slice(cands, func(i, j int) bool { return cands[i].fi < cands[j].fi })
-	type result struct {
-		m   format.Match
-		err error
-	}
-	known := map[key]result{} // identify results of the head pass, reused below
-	for _, cd := range cands {
-		m, err := identify(cd.f, io.NewSectionReader(r, 0, size), size)
-		known[key{0, cd.fi}] = result{m, err}
-		if err == nil && m.Size > 0 {
+	for _, h := range heads {
+		if ctx.Err() != nil {
+			break
+		}
+		fi := int(h.fi)
+		n := size
+		mr := &meteredReader{r: r, ctx: ctx, allow: math.MaxInt64}
+		m, ierr := identify(c.formats[fi], io.NewSectionReader(mr, 0, n), n)
+		st.known[fi] = result{m, ierr}
+		if ierr == nil && m.Size > 0 {
 			from = min(m.Size, size)
 			break
 		}
 	}
-	if all && from < size {
-		if err := walk(from, size, false); err != nil {
-			return nil, nil, err
+	timedOut := false
+	stoppedAt := int64(0)
+	process := func(hits []hit) bool {
+		for _, h := range hits {
+			if ctx.Err() != nil {
+				timedOut, stoppedAt = true, h.off
+				return false
+			}
+			st.consider(h)
+		}
+		return true
+	}
+	if process(heads) && all {
+		var hits []hit
+		for base := max(from, 1); base < size; base += window {
+			if ctx.Err() != nil {
+				timedOut, stoppedAt = true, base
+				break
+			}
+			hits, buf, err = c.collect(r, size, base, min(base+window, size), false, buf, hits[:0])
+			if err != nil {
+				return nil, nil, err
+			}
+			if !process(hits) {
+				break
+			}
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].off != cands[j].off {
-			return cands[i].off < cands[j].off
-		}
-		return cands[i].fi < cands[j].fi
-	})
-	var out []candidate
-	var covered int64
-	unsized := map[int]bool{}
-	var err error
-	for i, cd := range cands {
-		if i >= maxIdentify {
-			err = fmt.Errorf("more than %d signature candidates: carving stopped at offset 0x%x", maxIdentify, cd.off)
-			break
-		}
-		if cd.off < covered || unsized[cd.fi] {
-			continue
-		}
-		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
-		}
-		res, ok := known[key{cd.off, cd.fi}]
-		if !ok {
-			res.m, res.err = identify(cd.f, io.NewSectionReader(r, cd.off, size-cd.off), size-cd.off)
-		}
-		m, ierr := res.m, res.err
-		if ierr != nil {
-			continue
-		}
-		cd.m = m
-		cd.size = size - cd.off
-		if m.Size > 0 && m.Size < cd.size {
-			cd.size = m.Size
-		}
-		if m.Size > 0 {
-			covered = cd.off + cd.size
-		} else {
-			// Unknown length (a stream too large to measure cheaply):
-			// later hits of the same format are most likely its own
-			// members or blocks, not new streams; other formats after it
-			// are still found.
-			unsized[cd.fi] = true
-		}
-		out = append(out, cd)
+	if parent.Err() != nil {
+		return nil, nil, parent.Err()
 	}
+	st.trim()
 	var regions []model.Region
 	if all {
-		regions = unclaimed(r, size, out)
+		regions = unclaimed(r, size, st.out)
 	}
-	return out, regions, err
+	return st.out, regions, st.report(stoppedAt, timedOut)
 }
 
 // identify calls f.Identify, turning a panic into a rejection: a format's

@@ -83,7 +83,7 @@ func NewSession(opt Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("work directory: %w", err)
 	}
-	return &Session{opt: opt, lim: opt.Limits, work: root, carver: newCarver(opt.Formats)}, nil
+	return &Session{opt: opt, lim: opt.Limits, work: root, carver: newCarver(opt.Formats).withLimits(opt.Limits)}, nil
 }
 
 // Close releases the work directory handle (it does not remove it).
@@ -272,23 +272,21 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 			if err != nil || !fi.Mode().IsRegular() {
 				return
 			}
-			j.cands, j.reg, j.err = s.carver.scan(ctx, newWindowReader(f, fi.Size()), fi.Size(), l.carveAll || isBlob(l, j.path, f))
+			size := s.targetSize(l, j.path, fi.Size())
+			j.cands, j.reg, j.err = s.carver.scan(ctx, newWindowReader(f, size), size, l.carveAll || isBlob(l, j.path, f))
 		}(&jobs[i])
 	}
 	wg.Wait()
+	s.admit(l, jobs)
 	var out []*Layer
 	for _, j := range jobs {
 		if j.err != nil && !errors.Is(j.err, context.Canceled) {
-			s.problem(l.ID, j.path, "io", j.err.Error())
+			s.problem(l.ID, j.path, problemKind(j.err), j.err.Error())
 		}
 		if len(j.reg) > 0 {
 			l.Regions[j.path] = j.reg
 		}
 		for _, c := range j.cands {
-			if len(s.layers) >= s.lim.MaxLayers {
-				s.problem(l.ID, j.path, "limit", fmt.Sprintf("more than %d layers: the rest is not unpacked", s.lim.MaxLayers))
-				return out
-			}
 			child := s.newLayer(l, j.path, c.f.Name(), c.off, c.size)
 			child.Description = c.m.Description
 			child.Extracted = c.m.Extractable

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"strings"
@@ -26,6 +27,7 @@ type layerSink struct {
 	inSize  int64
 	written int64
 	stopped error
+	limited int // entries truncated by a byte budget, for capping their problems
 }
 
 // clean turns an entry name into a layer path ("/etc/shadow"). It reports
@@ -53,10 +55,13 @@ func (k *layerSink) Problem(p string, err error) {
 	k.s.problem(k.l.ID, p, kind, err.Error())
 }
 
-func (k *layerSink) limit(msg string) error {
+func (k *layerSink) limit(msg string) error { return k.limitAt("", msg) }
+
+// limitAt stops the layer: every later Add fails.
+func (k *layerSink) limitAt(p, msg string) error {
 	if k.stopped == nil {
 		k.stopped = fmt.Errorf("%w: %s", ErrLimit, msg)
-		k.s.problem(k.l.ID, "", "limit", msg)
+		k.s.problem(k.l.ID, p, "limit", msg)
 	}
 	return k.stopped
 }
@@ -117,7 +122,7 @@ func (k *layerSink) Add(e format.Entry, r io.Reader) error {
 			e.Size = src.Size
 		}
 	case e.Mode.IsRegular():
-		n, err := k.write(rel, r)
+		n, err := k.write(p, rel, r)
 		e.Size = n
 		if err != nil {
 			k.l.Entries[p] = e
@@ -199,7 +204,10 @@ func relPath(dir, target string) string {
 }
 
 // write copies r into the layer, charging every byte against the limits.
-func (k *layerSink) write(rel string, r io.Reader) (int64, error) {
+// One entry may use what the layer and the scan have left minus a
+// reserve: a bomb entry is cut short (a problem names it) and the entries
+// after it still fit. Only an exhausted scan budget stops the layer.
+func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 	_ = k.root.Remove(rel) // a symlink or earlier entry of the same name must not redirect the write
 	f, err := k.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o644)
 	if err != nil {
@@ -209,19 +217,48 @@ func (k *layerSink) write(rel string, r io.Reader) (int64, error) {
 	if r == nil {
 		return 0, nil
 	}
+	left, why := k.left()
+	if left <= 0 && why == budgetScan {
+		return 0, k.limitAt(p, fmt.Sprintf("entry not written: the scan may write %d bytes and has written them; this layer stops", k.s.scanBudget()))
+	}
+	entryCap := max(left-min(left/4, entryReserve), 0)
 	buf := make([]byte, 256<<10)
 	var n int64
 	for {
-		m, rerr := r.Read(buf)
-		if m > 0 {
-			if err := k.charge(int64(m)); err != nil {
-				f.Write(buf[:m])
-				return n + int64(m), err
+		want := len(buf)
+		if int64(want) > entryCap-n {
+			want = int(entryCap - n)
+		}
+		if want == 0 {
+			// Probe for one more byte: an entry that ends exactly at its
+			// cap is complete.
+			var one [1]byte
+			if m, _ := io.ReadFull(r, one[:]); m == 0 {
+				return n, nil
 			}
+			if why == budgetScan {
+				return n, k.limitAt(p, fmt.Sprintf("entry truncated at %d bytes: the scan may write %d bytes; this layer stops", n, k.s.scanBudget()))
+			}
+			k.truncated(p, n, why)
+			return n, nil
+		}
+		// Layers are extracted in parallel: the scan budget is checked
+		// per chunk, not only when the entry starts.
+		if t := k.s.scanBudget() - k.s.totalBytes.Load(); int64(want) > t {
+			if t <= 0 {
+				return n, k.limitAt(p, fmt.Sprintf("entry truncated at %d bytes: the scan may write %d bytes; this layer stops", n, k.s.scanBudget()))
+			}
+			want = int(t)
+		}
+		m, rerr := r.Read(buf[:want])
+		if m > 0 {
 			if _, err := f.Write(buf[:m]); err != nil {
 				return n, err
 			}
 			n += int64(m)
+			k.written += int64(m)
+			k.l.Bytes = k.written
+			k.s.totalBytes.Add(int64(m))
 		}
 		if rerr == io.EOF {
 			return n, nil
@@ -232,18 +269,78 @@ func (k *layerSink) write(rel string, r io.Reader) (int64, error) {
 	}
 }
 
-func (k *layerSink) charge(n int64) error {
-	k.written += n
-	k.l.Bytes = k.written
+// entryReserve is the most one entry leaves for the entries after it.
+const entryReserve = 64 << 20
+
+// Which budget bounds a layer's next write.
+const (
+	budgetLayer = "layer"
+	budgetRatio = "ratio"
+	budgetScan  = "scan"
+)
+
+// left returns the bytes the layer may still write and which budget
+// bounds them.
+func (k *layerSink) left() (int64, string) {
 	lim := k.s.lim
-	if k.written > lim.MaxLayerBytes {
-		return k.limit(fmt.Sprintf("layer %s wrote more than %d bytes", k.l.ID, lim.MaxLayerBytes))
+	n, why := lim.MaxLayerBytes-k.written, budgetLayer
+	if lim.MaxRatio > 0 && k.inSize > 0 {
+		if r := max(lim.RatioGrace, ratioBytes(lim.MaxRatio, k.inSize)) - k.written; r < n {
+			n, why = r, budgetRatio
+		}
 	}
-	if k.s.totalBytes.Add(n) > lim.MaxTotalBytes {
-		return k.limit(fmt.Sprintf("scan wrote more than %d bytes", lim.MaxTotalBytes))
+	if t := k.s.scanBudget() - k.s.totalBytes.Load(); t < n {
+		n, why = t, budgetScan
 	}
-	if k.written > lim.RatioGrace && k.inSize > 0 && float64(k.written)/float64(k.inSize) > lim.MaxRatio {
-		return k.limit(fmt.Sprintf("layer %s expands its %d input bytes more than %.0f times (decompression bomb?)", k.l.ID, k.inSize, lim.MaxRatio))
+	return n, why
+}
+
+func ratioBytes(ratio float64, in int64) int64 {
+	v := ratio * float64(in)
+	if v >= math.MaxInt64/2 {
+		return math.MaxInt64 / 2
 	}
-	return nil
+	return int64(v)
+}
+
+// scanBudget is what the whole scan may write: MaxTotalBytes, and, past
+// TotalGrace, MaxRatio times the size of the targets.
+func (s *Session) scanBudget() int64 {
+	b := s.lim.MaxTotalBytes
+	if s.lim.MaxRatio <= 0 || s.lim.TotalGrace <= 0 {
+		return b
+	}
+	var target int64
+	s.mu.Lock()
+	for _, l := range s.layers {
+		if l.Depth != 0 {
+			break
+		}
+		sz := l.Size
+		if s.lim.MaxTargetBytes > 0 {
+			sz = min(sz, s.lim.MaxTargetBytes)
+		}
+		target += sz
+	}
+	s.mu.Unlock()
+	return min(b, max(s.lim.TotalGrace, ratioBytes(s.lim.MaxRatio, target)))
+}
+
+// maxLimitProblems bounds the truncated-entry problems listed per layer.
+const maxLimitProblems = 100
+
+// truncated reports an entry cut short by a byte budget.
+func (k *layerSink) truncated(p string, n int64, why string) {
+	k.limited++
+	switch {
+	case k.limited < maxLimitProblems:
+		msg := fmt.Sprintf("layer %s may write %d bytes", k.l.ID, k.s.lim.MaxLayerBytes)
+		switch why {
+		case budgetRatio:
+			msg = fmt.Sprintf("layer %s may expand its %d input bytes at most %.0f times past %d bytes (decompression bomb?)", k.l.ID, k.inSize, k.s.lim.MaxRatio, k.s.lim.RatioGrace)
+		}
+		k.s.problem(k.l.ID, p, "limit", fmt.Sprintf("entry truncated at %d bytes: %s; later entries are still extracted", n, msg))
+	case k.limited == maxLimitProblems:
+		k.s.problem(k.l.ID, "", "limit", fmt.Sprintf("more than %d entries of layer %s truncated by byte limits; the rest are not listed", maxLimitProblems, k.l.ID))
+	}
 }

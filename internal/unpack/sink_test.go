@@ -165,22 +165,26 @@ func TestSinkHardlinks(t *testing.T) {
 	noEscape(t, work)
 }
 
+// TestSinkLimits: limits that leave nothing to write (scan bytes, file
+// counts) stop the layer; byte budgets of the layer cut the offending
+// entry short, name it, and later entries are still written.
 func TestSinkLimits(t *testing.T) {
+	big := func(k *layerSink) error {
+		return k.Add(format.Entry{Path: "big", Mode: 0o644}, bytes.NewReader(make([]byte, 5000)))
+	}
 	tests := []struct {
 		name string
 		lim  func(*Limits)
 		add  func(k *layerSink) error
+		stop bool
 	}{
-		{"layer bytes", func(l *Limits) { l.MaxLayerBytes = 1000 }, func(k *layerSink) error {
-			return k.Add(format.Entry{Path: "big", Mode: 0o644}, bytes.NewReader(make([]byte, 5000)))
-		}},
-		{"total bytes", func(l *Limits) { l.MaxTotalBytes = 1000 }, func(k *layerSink) error {
-			return k.Add(format.Entry{Path: "big", Mode: 0o644}, bytes.NewReader(make([]byte, 5000)))
-		}},
+		{"layer bytes", func(l *Limits) { l.MaxLayerBytes = 1000 }, big, false},
+		{"total bytes", func(l *Limits) { l.MaxTotalBytes = 1000 }, big, true},
+		{"total ratio", func(l *Limits) { l.TotalGrace = 1000; l.MaxRatio = 2 }, big, true},
 		{"ratio", func(l *Limits) { l.RatioGrace = 100; l.MaxRatio = 2 }, func(k *layerSink) error {
 			k.inSize = 100
 			return k.Add(format.Entry{Path: "bomb", Mode: 0o644}, bytes.NewReader(make([]byte, 1000)))
-		}},
+		}, false},
 		{"files", func(l *Limits) { l.MaxLayerFiles = 3 }, func(k *layerSink) error {
 			for i := 0; ; i++ {
 				if err := k.Add(format.Entry{Path: strings.Repeat("f", i+1), Mode: 0o644}, strings.NewReader("x")); err != nil {
@@ -190,23 +194,39 @@ func TestSinkLimits(t *testing.T) {
 					return nil
 				}
 			}
-		}},
+		}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			lim := DefaultLimits()
 			tt.lim(&lim)
-			k, _ := newTestSink(t, lim)
+			k, work := newTestSink(t, lim)
 			err := tt.add(k)
-			if !errors.Is(err, ErrLimit) {
-				t.Fatalf("err = %v, want ErrLimit", err)
-			}
 			if countKind(k.s, "limit") != 1 {
 				t.Errorf("limit problem not listed once: %+v", k.s.problems)
 			}
+			later := k.Add(format.Entry{Path: "later", Mode: 0o644}, strings.NewReader("x"))
+			if !tt.stop {
+				if err != nil || later != nil {
+					t.Fatalf("errors %v, %v: want the layer to go on", err, later)
+				}
+				if p := k.s.problems[0].Path; p == "" {
+					t.Errorf("the problem does not name the entry: %+v", k.s.problems[0])
+				}
+				if b, err := os.ReadFile(filepath.Join(work, "L0", "later")); err != nil || string(b) != "x" {
+					t.Errorf("later entry: %q %v", b, err)
+				}
+				if k.written > 1000 {
+					t.Errorf("wrote %d bytes past the budget", k.written)
+				}
+				return
+			}
+			if !errors.Is(err, ErrLimit) {
+				t.Fatalf("err = %v, want ErrLimit", err)
+			}
 			// Further adds keep failing: the unpacker must stop.
-			if err := k.Add(format.Entry{Path: "later", Mode: 0o644}, strings.NewReader("x")); !errors.Is(err, ErrLimit) {
-				t.Errorf("add after limit: %v", err)
+			if !errors.Is(later, ErrLimit) {
+				t.Errorf("add after limit: %v", later)
 			}
 		})
 	}

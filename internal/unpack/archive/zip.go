@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"sort"
 
 	"github.com/thingsec/thingsec/internal/unpack/compress"
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -120,15 +121,52 @@ func (zipFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink fo
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return fmt.Errorf("zip: %w", err)
 	}
-	for _, f := range zr.File {
+	over := overlapping(zr.File)
+	for i, f := range zr.File {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if o, ok := over[i]; ok {
+			sink.Problem(cName(f.Name), fmt.Errorf("zip: entry skipped: its data overlaps that of %q (overlapping entries are how non-recursive zip bombs are built)", cName(zr.File[o].Name)))
+			continue
 		}
 		if err := zipEntry(ctx, f, sink); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// overlapping maps the index of every entry whose local header and data
+// overlap those of an entry stored before it to that entry. Real archives
+// never share bytes between entries.
+func overlapping(files []*zip.File) map[int]int {
+	type span struct {
+		i          int
+		start, end int64
+	}
+	spans := make([]span, 0, len(files))
+	for i, f := range files {
+		d, err := f.DataOffset()
+		if err != nil {
+			continue // reported when the entry is opened
+		}
+		start := d - 30 - int64(len(f.Name)) // the local header, without its extra field
+		spans = append(spans, span{i, min(start, d), d + int64(f.CompressedSize64)})
+	}
+	sort.SliceStable(spans, func(a, b int) bool { return spans[a].start < spans[b].start })
+	out := map[int]int{}
+	far := -1 // the span reaching furthest so far
+	for k, sp := range spans {
+		if far >= 0 && sp.start < spans[far].end {
+			out[sp.i] = spans[far].i
+			continue
+		}
+		if far < 0 || sp.end > spans[far].end {
+			far = k
+		}
+	}
+	return out
 }
 
 func zipEntry(ctx context.Context, f *zip.File, sink format.Sink) error {

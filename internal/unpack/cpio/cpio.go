@@ -42,7 +42,7 @@ func (cpioFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	// The two-byte binary magic is weak: demand a plausible first member
 	// followed by a second one (or the end marker).
 	if h.v == binLE || h.v == binBE {
-		if h.mode&0o170000 == 0 || h.name == "" || !printable(h.name) {
+		if h.mode&0o170000 == 0 || h.name == "" || h.bad != "" || !printable(h.name) {
 			return format.Match{}, format.ErrNotMatch
 		}
 		if !h.isTrailer() {
@@ -110,6 +110,11 @@ func (cpioFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink f
 			}
 			sink.Problem(fmt.Sprintf("@%#x", off), fmt.Errorf("cpio: no trailer: %w", err))
 			break
+		}
+		if h.bad != "" {
+			sink.Problem(h.name, fmt.Errorf("cpio: member at byte %#x skipped: its name %s", off, h.bad))
+			off = h.next
+			continue
 		}
 		if h.isTrailer() {
 			break

@@ -1,8 +1,10 @@
 package cpio
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -41,8 +43,9 @@ type header struct {
 	rdevMin  uint32
 	check    uint32
 	name     string
-	dataOff  int64 // absolute offset of the member data
-	next     int64 // absolute offset of the next header
+	bad      string // why the stored name is unusable ("" when it is fine)
+	dataOff  int64  // absolute offset of the member data
+	next     int64  // absolute offset of the next header
 }
 
 var errHeader = errors.New("bad cpio header")
@@ -143,26 +146,33 @@ func readHeader(r io.ReaderAt, off, size int64) (*header, error) {
 		nameSize = int64(w(10))
 		h.size = int64(w(11)<<16 | w(12))
 	}
-	if nameSize < 1 || nameSize > maxName {
+	if nameSize < 1 {
 		return nil, errHeader
 	}
 	nameOff := off + hdrLen
 	if nameOff+nameSize > size {
 		return nil, io.ErrUnexpectedEOF
 	}
-	name := make([]byte, nameSize)
+	// A bad name (an inner NUL, no terminator, longer than PATH_MAX)
+	// spoils this member only: the header still says where the next one
+	// is, and GNU cpio goes on there too.
+	name := make([]byte, min(nameSize, maxName))
 	if err := format.ReadFull(r, name, nameOff); err != nil {
 		return nil, err
 	}
-	if name[nameSize-1] != 0 {
-		return nil, errHeader
+	switch i := bytes.IndexByte(name, 0); {
+	case nameSize > maxName:
+		h.bad = fmt.Sprintf("is %d bytes long (more than %d)", nameSize, maxName)
+		h.name = cut(name)
+	case i < 0:
+		h.bad = "is not NUL-terminated"
+		h.name = string(name)
+	case int64(i) < nameSize-1:
+		h.bad = fmt.Sprintf("has a NUL byte at %d of %d", i, nameSize-1)
+		h.name = cut(name)
+	default:
+		h.name = string(name[:nameSize-1])
 	}
-	for _, c := range name[:nameSize-1] {
-		if c == 0 {
-			return nil, errHeader
-		}
-	}
-	h.name = string(name[:nameSize-1])
 	h.dataOff = nameOff + nameSize
 	switch v {
 	case newc, crc:
@@ -178,6 +188,14 @@ func readHeader(r io.ReaderAt, off, size int64) (*header, error) {
 		return nil, io.ErrUnexpectedEOF
 	}
 	return h, nil
+}
+
+// cut is a stored name up to its first NUL, for naming a bad member.
+func cut(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
 }
 
 func align(n, a int64) int64 { return (n + a - 1) &^ (a - 1) }

@@ -44,9 +44,13 @@ func (cramfsFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 		Extractable: true,
 		Description: fmt.Sprintf("cramfs, %s endian, %d files, name %q", order, s.files, s.name),
 	}
-	if s.size <= size {
+	switch {
+	case s.flags&flagFSIDv2 == 0:
+		// Version 1 stores no size: the length is unknown (0), not the
+		// rest of the file, which would hide whatever follows.
+	case s.size <= size:
 		m.Size = s.size
-	} else {
+	default:
 		m.Description += ", truncated"
 	}
 	if s.sbOff != 0 {
