@@ -8,6 +8,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/rules"
 )
@@ -50,12 +51,36 @@ func New(opt Options) (*Analyzer, error) {
 	if err := Check(all); err != nil {
 		return nil, err
 	}
+	if err := checkCatalog(opt.Extra); err != nil {
+		return nil, err
+	}
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 64 << 20
 	}
 	a := &Analyzer{sc: NewScanner(all), opt: opt}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
+}
+
+// checkCatalog rejects a user rule whose id another family's catalog
+// entry (or an embedded secret rule) already holds: ids are unique across
+// every family.
+func checkCatalog(extra []*Rule) error {
+	if len(extra) == 0 {
+		return nil
+	}
+	cat, err := catalog.Default()
+	if err != nil {
+		return err
+	}
+	es := make([]*catalog.Rule, len(extra))
+	for i, r := range extra {
+		es[i] = r.Entry()
+	}
+	if _, err := cat.Extend(es); err != nil {
+		return fmt.Errorf("user rules: %w", err)
+	}
+	return nil
 }
 
 // Default is New with default options; the embedded rules are checked by
@@ -137,14 +162,7 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) m
 	} else {
 		loc.Line = h.Line
 	}
-	desc := r.Description
-	if desc == "" {
-		desc = r.Title + " hard-coded in the file; anyone with the image can read and use it."
-	}
-	rem := r.Remediation
-	if rem == "" {
-		rem = "Remove the secret from the image, revoke it, and provision per-device secrets at first boot or in secure storage."
-	}
+	e := r.Entry()
 	return model.Finding{
 		RuleID:      r.ID,
 		Title:       r.Title,
@@ -154,8 +172,8 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) m
 		Standards:   r.Standards,
 		Location:    loc,
 		Evidence:    evidence(string(text[h.Start:h.End]), string(secret), a.opt.ShowSecrets || r.Category == "backdoor-key"),
-		Description: desc,
-		Remediation: rem,
+		Description: e.Help,
+		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
 	}
 }
