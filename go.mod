@@ -3,7 +3,6 @@ module github.com/thingsec/thingsec
 go 1.26.8
 
 require (
-	github.com/BobuSumisu/aho-corasick v1.0.3
 	github.com/BurntSushi/toml v1.6.0
 	github.com/CycloneDX/cyclonedx-go v0.12.0
 	github.com/anchore/go-lzo v0.1.1

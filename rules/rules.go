@@ -1,11 +1,13 @@
 // Package rules embeds thingsec's rule packs (YAML): secret patterns,
-// component fingerprints and default-credential lists. Each analyzer loads
-// its own sub-directory; users add packs with --rules DIR.
+// component fingerprints, default-credential lists, and the catalog
+// entries of every other rule family (findings/<area>.yaml). Each analyzer
+// loads its own sub-directory; internal/catalog reads findings and
+// secrets; users add packs with --rules DIR.
 package rules
 
 import "embed"
 
 // FS holds the embedded rule packs.
 //
-//go:embed secrets components credentials
+//go:embed secrets components credentials findings
 var FS embed.FS

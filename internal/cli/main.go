@@ -163,6 +163,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
+	root.AddCommand(newRules(g))
 	return root
 }
 

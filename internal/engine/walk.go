@@ -14,6 +14,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
 )
@@ -27,12 +28,24 @@ type walker struct {
 	files  []model.File
 	roots  map[string]*os.Root
 	rootMu sync.Mutex
+	// strs is the one keyword automaton of every string-rule family
+	// among the file analyzers: each file is read by it once.
+	strs *strmatch.Set
 }
 
 func newWalker(cfg Config, layers []*unpack.Layer) *walker {
 	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}}
 	for _, l := range layers {
 		w.byID[l.ID] = l
+	}
+	var packs []*strmatch.Pack
+	for _, a := range cfg.Files {
+		if p, ok := a.(strmatch.Packer); ok {
+			packs = append(packs, p.StringPacks()...)
+		}
+	}
+	if len(packs) > 0 {
+		w.strs = strmatch.Compile(packs...)
 	}
 	return w
 }
@@ -188,6 +201,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		n, _ := fh.ReadAt(head, 0)
 		in.Head = head[:n]
 	}
+	in.Keywords = w.strs.File(in.Data)
 	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	ft := filetype.Detect(f.Path, in.Head, size)
 	f.Type, f.Arch = ft.Type, ft.Arch
@@ -240,6 +254,7 @@ func (w *walker) regions(ctx context.Context, j *job, in *plugin.Input, regs []m
 		sub.Head = data[:min(len(data), filetype.HeadSize)]
 		sub.Type = filetype.Detect(in.Path, sub.Head, sub.Size)
 		sub.Loc.Offset = r.Offset
+		sub.Keywords = w.strs.File(data)
 		before := len(j.out.Findings)
 		w.run1(ctx, j, &sub)
 		for i := before; i < len(j.out.Findings); i++ {

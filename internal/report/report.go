@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/markdown"
@@ -31,16 +32,18 @@ const (
 	Layers   Kind = "layers"    // the layer tree of an extraction (thingsec unpack)
 	Files    Kind = "files"     // the layer tree and file inventory (thingsec ls)
 	DBStatus Kind = "db-status" // the vulnerability database status (thingsec db status)
+	Rules    Kind = "rules"     // the rule catalog (thingsec rules)
 )
 
 // Doc is one document to encode.
 type Doc struct {
 	Kind   Kind
-	Report *model.Report // every kind but DBStatus
-	DB     *db.Status    // DBStatus
-	Dir    string        // Layers: the directory the layers were extracted into
-	Long   bool          // Files: show each file's SHA-256
-	Now    time.Time     // DBStatus: the time ages are computed at (zero: now)
+	Report *model.Report   // every kind but DBStatus
+	DB     *db.Status      // DBStatus
+	Dir    string          // Layers: the directory the layers were extracted into
+	Long   bool            // Files: show each file's SHA-256
+	Now    time.Time       // DBStatus: the time ages are computed at (zero: now)
+	Rules  []*catalog.Rule // Rules
 }
 
 // Encoder is one output format.
@@ -57,11 +60,11 @@ func (e *Encoder) Accepts(k Kind) bool { return slices.Contains(e.Kinds, k) }
 
 // Encoders is the encoder table, in the order formats are listed.
 var Encoders = []Encoder{
-	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus}, Encode: encodeTable},
-	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus}, Encode: encodeJSON},
+	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeTable},
+	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
-	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(markdown.Encode)},
+	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
 }
 
 // Formats lists the names of the encoders that accept kind k, in table
@@ -110,9 +113,19 @@ func reportOnly(enc func(io.Writer, *model.Report) error) func(io.Writer, *Doc) 
 	return func(w io.Writer, d *Doc) error { return enc(w, d.Report) }
 }
 
+func encodeMarkdown(w io.Writer, d *Doc) error {
+	if d.Kind == Rules {
+		return catalog.WriteMarkdown(w, d.Rules)
+	}
+	return markdown.Encode(w, d.Report)
+}
+
 func encodeJSON(w io.Writer, d *Doc) error {
-	if d.Kind == DBStatus {
+	switch d.Kind {
+	case DBStatus:
 		return writeJSON(w, d.DB)
+	case Rules:
+		return catalog.WriteJSON(w, d.Rules)
 	}
 	return JSON(w, d.Report)
 }
@@ -129,6 +142,8 @@ func encodeTable(w io.Writer, d *Doc) error {
 			now = time.Now()
 		}
 		return table.DBStatus(w, d.DB, now)
+	case Rules:
+		return catalog.WriteTable(w, d.Rules)
 	}
 	return table.Report(w, d.Report)
 }

@@ -119,7 +119,9 @@ wait:
 	if errors.As(werr, &xe) {
 		if st, ok := xe.Sys().(syscall.WaitStatus); ok && st.Signaled() {
 			sig := st.Signal()
-			if sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP {
+			// interrupted, or a reader of the output went away (| head):
+			// the shell's usual status, no message
+			if sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP || sig == syscall.SIGPIPE {
 				return 128 + int(sig), true
 			}
 			fmt.Fprintf(stderr, "thingsec: internal error: the worker process was killed by %v\n", sig)

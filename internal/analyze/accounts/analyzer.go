@@ -16,10 +16,12 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// Rule IDs.
+// Rule IDs; titles, help, severity, CWE and standards are their catalog
+// entries in rules/findings/credentials.yaml.
 const (
 	RuleDefaultPassword = "TS-CRED-001"
 	RuleEmptyPassword   = "TS-CRED-002"
@@ -29,12 +31,6 @@ const (
 	RulePlaintext       = "TS-CRED-006"
 	RuleDBHashes        = "TS-CRED-007"
 	RuleHashInPasswd    = "TS-CRED-008"
-)
-
-var (
-	stdDefault = []string{"etsi-en-303-645@2.1.1:5.1-1", "owasp-iot-2018:I1"}
-	stdWeak    = []string{"etsi-en-303-645@2.1.1:5.1-3", "etsi-en-303-645@2.1.1:5.4-1", "owasp-iot-2018:I1"}
-	stdHard    = []string{"etsi-en-303-645@2.1.1:5.1-1", "etsi-en-303-645@2.1.1:5.4-3", "owasp-iot-2018:I1"}
 )
 
 // Options configure the analyzer.
@@ -52,6 +48,7 @@ type Options struct {
 // Analyzer is the accounts FileAnalyzer.
 type Analyzer struct {
 	opt Options
+	cat *catalog.Catalog
 }
 
 // New builds the analyzer.
@@ -66,7 +63,11 @@ func New(opt Options) (*Analyzer, error) {
 	if opt.Budget == 0 {
 		opt.Budget = 3_000_000
 	}
-	return &Analyzer{opt: opt}, nil
+	cat, err := catalog.Default()
+	if err != nil {
+		return nil, err
+	}
+	return &Analyzer{opt: opt, cat: cat}, nil
 }
 
 // Default is New(Options{}); the embedded list is checked by the tests.
@@ -134,26 +135,20 @@ var noLoginShell = regexp.MustCompile(`(?:nologin|/false|/sync|/shutdown|/halt|^
 func (a *Analyzer) passwdChecks(in *plugin.Input, e Entry, out *plugin.Results) {
 	if e.UID == "0" {
 		if e.User != "root" {
-			out.Findings = append(out.Findings, a.finding(in, e, RuleExtraRoot, model.High,
-				fmt.Sprintf("Account %q has UID 0 (a second root account)", e.User),
-				fmt.Sprintf("%s: uid 0", e.User), []string{"CWE-250", "CWE-912"}, stdHard,
-				"An account other than root with UID 0 has full root rights under another name: a classic backdoor.",
-				"Remove the account or give it an unprivileged UID.", e.User))
+			out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleExtraRoot,
+				Title:    fmt.Sprintf("Account %q has UID 0 (a second root account)", e.User),
+				Evidence: fmt.Sprintf("%s: uid 0", e.User)}, e.User))
 		}
 	}
 	if serviceAccounts[e.User] && !noLoginShell.MatchString(e.Shell) {
-		out.Findings = append(out.Findings, a.finding(in, e, RuleServiceShell, model.Low,
-			fmt.Sprintf("Service account %q has a login shell", e.User),
-			fmt.Sprintf("%s: shell %s", e.User, e.Shell), []string{"CWE-250"}, []string{"etsi-en-303-645@2.1.1:5.6-5", "owasp-iot-2018:I9"},
-			"A service account that can log in widens the attack surface if its password or keys leak.",
-			"Set the shell to /sbin/nologin or /bin/false.", e.User))
+		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleServiceShell,
+			Title:    fmt.Sprintf("Service account %q has a login shell", e.User),
+			Evidence: fmt.Sprintf("%s: shell %s", e.User, e.Shell)}, e.User))
 	}
 	if e.Hash != "x" && e.Hash != "" && !e.Locked {
-		out.Findings = append(out.Findings, a.finding(in, e, RuleHashInPasswd, model.Medium,
-			fmt.Sprintf("Password hash of %q stored in world-readable %s", e.User, path.Base(in.Path)),
-			fmt.Sprintf("%s:%s", e.User, redactHash(e.Hash)), []string{"CWE-522"}, stdWeak,
-			"The passwd file is readable by every user: any local process can copy the hash and crack it offline.",
-			"Move password hashes to /etc/shadow (mode 0600).", e.User))
+		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleHashInPasswd,
+			Title:    fmt.Sprintf("Password hash of %q stored in world-readable %s", e.User, path.Base(in.Path)),
+			Evidence: fmt.Sprintf("%s:%s", e.User, redactHash(e.Hash))}, e.User))
 	}
 }
 
@@ -164,11 +159,9 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 	}
 	if e.Hash == "" {
 		if k == KindPasswd || k == KindShadow || k == KindHtpasswd {
-			out.Findings = append(out.Findings, a.finding(in, e, RuleEmptyPassword, model.Critical,
-				fmt.Sprintf("Account %q has an empty password", e.User),
-				fmt.Sprintf("%s: empty password field", e.User), []string{"CWE-258", "CWE-521"}, stdDefault,
-				"Anyone can log in as this account without a password.",
-				"Lock the account ('!' or '*') or require a per-device password set by the user.", e.User))
+			out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleEmptyPassword,
+				Title:    fmt.Sprintf("Account %q has an empty password", e.User),
+				Evidence: fmt.Sprintf("%s: empty password field", e.User)}, e.User))
 		}
 		return
 	}
@@ -194,11 +187,9 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 		return
 	}
 	if scheme.Weak {
-		out.Findings = append(out.Findings, a.finding(in, e, RuleWeakHash, model.High,
-			fmt.Sprintf("Password of %q is stored with a weak hash scheme (%s)", e.User, scheme.Name),
-			fmt.Sprintf("%s:%s (%s)", e.User, redactHash(hash), scheme.Name), []string{"CWE-916", "CWE-328"}, stdWeak,
-			"Fast or unsalted password hashes (DES crypt keeps only 8 characters; MD5 and SHA-1 cost nothing to brute-force) are cracked offline within minutes.",
-			"Use SHA-512 crypt ($6$), yescrypt or bcrypt.", e.User+"/"+scheme.Name))
+		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleWeakHash,
+			Title:    fmt.Sprintf("Password of %q is stored with a weak hash scheme (%s)", e.User, scheme.Name),
+			Evidence: fmt.Sprintf("%s:%s (%s)", e.User, redactHash(hash), scheme.Name)}, e.User+"/"+scheme.Name))
 	}
 	if scheme.Cost == 0 {
 		return // yescrypt and other schemes we cannot compute
@@ -208,11 +199,9 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 		if a.opt.ShowSecrets {
 			ev = fmt.Sprintf("%s:%s password %q is a known default", e.User, redactHash(hash), pw)
 		}
-		out.Findings = append(out.Findings, a.finding(in, e, RuleDefaultPassword, model.Critical,
-			fmt.Sprintf("Password of %q is a known default (cracked %s)", e.User, scheme.Name),
-			ev, []string{"CWE-1392", "CWE-798", "CWE-521"}, stdDefault,
-			"The password hash was cracked with the default-credential list (Mirai and vendor defaults): every device ships the same guessable password.",
-			"Require a unique per-device password or force the user to set one at first use.", e.User))
+		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleDefaultPassword,
+			Title:    fmt.Sprintf("Password of %q is a known default (cracked %s)", e.User, scheme.Name),
+			Evidence: ev}, e.User))
 	}
 }
 
@@ -257,8 +246,10 @@ func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Resu
 			break
 		}
 	}
-	sev, title := model.High, fmt.Sprintf("Clear-text password for %q in %s", e.User, path.Base(in.Path))
-	rule := RulePlaintext
+	// The catalog's severity is high; a password from the default list
+	// is critical.
+	var sev model.Severity
+	title := fmt.Sprintf("Clear-text password for %q in %s", e.User, path.Base(in.Path))
 	if known {
 		sev, title = model.Critical, fmt.Sprintf("Hard-coded default password for %q in %s", e.User, path.Base(in.Path))
 	}
@@ -269,18 +260,25 @@ func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Resu
 	if known {
 		ev += " (a known default password)"
 	}
-	out.Findings = append(out.Findings, a.finding(in, e, rule, sev, title, ev, []string{"CWE-798", "CWE-259", "CWE-256"}, stdHard,
-		fmt.Sprintf("The %s file stores the password in clear text; it is the same on every device built from this image.", k),
-		"Store a salted slow hash, and let the user set the password at first use.", e.User))
+	out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RulePlaintext, Title: title, Severity: sev, Evidence: ev,
+		Description: fmt.Sprintf("The %s file stores the password in clear text; it is the same on every device built from this image.", k)}, e.User))
 }
 
-func (a *Analyzer) finding(in *plugin.Input, e Entry, rule string, sev model.Severity, title, ev string, cwe, std []string, desc, rem, key string) model.Finding {
-	loc := in.Loc
-	loc.Line = e.Line
-	return model.Finding{
-		RuleID: rule, Title: title, Severity: sev, Category: "credential", CWE: cwe, Standards: std,
-		Location: loc, Evidence: ev, Description: desc, Remediation: rem,
-		Fingerprint: model.Fingerprint(rule, in.Path, key),
+// finding locates f at e's line, fingerprints it with key and fills the
+// rest from the rule's catalog entry (rules/findings/credentials.yaml).
+func (a *Analyzer) finding(in *plugin.Input, e Entry, f model.Finding, key string) model.Finding {
+	f.Location = in.Loc
+	f.Location.Line = e.Line
+	f.Fingerprint = model.Fingerprint(f.RuleID, in.Path, key)
+	a.fill(&f)
+	return f
+}
+
+// fill completes f from the catalog; every rule id used here has an entry
+// (TestCatalogExamples runs them all).
+func (a *Analyzer) fill(f *model.Finding) {
+	if err := a.cat.Fill(f); err != nil {
+		panic(err)
 	}
 }
 

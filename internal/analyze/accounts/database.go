@@ -106,7 +106,7 @@ func (a *Analyzer) database(in *plugin.Input, out *plugin.Results) {
 			}
 		}
 	}
-	sev := model.High
+	var sev model.Severity // the catalog's (high), critical when defaults cracked
 	title := fmt.Sprintf("Unsalted MD5/SHA-1 password hashes in a database (%d hashes)", len(hashes))
 	if len(cracked) > 0 {
 		sev = model.Critical
@@ -116,14 +116,12 @@ func (a *Analyzer) database(in *plugin.Input, out *plugin.Results) {
 	if len(ev) > 0 {
 		evs += "; cracked: " + strings.Join(ev, ", ")
 	}
-	out.Findings = append(out.Findings, model.Finding{
-		RuleID: RuleDBHashes, Title: title, Severity: sev, Category: "credential",
-		CWE: []string{"CWE-916", "CWE-759", "CWE-328"}, Standards: stdWeak,
-		Location: in.Loc, Evidence: evs,
-		Description: "Password hashes without salt and with a fast hash are cracked with lookup tables; the defaults among them are cracked here already.",
-		Remediation: "Store passwords with a salted slow hash (bcrypt, scrypt, Argon2, PBKDF2) and do not ship account databases in the image.",
+	f := model.Finding{
+		RuleID: RuleDBHashes, Title: title, Severity: sev, Location: in.Loc, Evidence: evs,
 		Fingerprint: model.Fingerprint(RuleDBHashes, in.Path, "db-hashes"),
-	})
+	}
+	a.fill(&f)
+	out.Findings = append(out.Findings, f)
 }
 
 func allSame(h string) bool { return strings.Count(h, h[:1]) == len(h) }

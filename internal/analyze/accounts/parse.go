@@ -72,106 +72,224 @@ func locked(h string) bool {
 	return strings.HasPrefix(h, "!") || strings.HasPrefix(h, "*") || h == "x" || h == "NP" || h == "LK" || strings.HasPrefix(h, "*LK*")
 }
 
-// Parse reads the entries of a credentials file.
+// Parse reads the entries of a credentials file of kind k.
 func Parse(k Kind, data []byte) []Entry {
-	var out []Entry
-	inLogin := false
-	var cur Entry
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimRight(line, "\r")
-		t := strings.TrimSpace(line)
+	switch k {
+	case KindPasswd:
+		return parsePasswd(data)
+	case KindShadow, KindGroup:
+		return parseShadow(data)
+	case KindHtpasswd:
+		return parseHtpasswd(data)
+	case KindMosquitto:
+		return parseMosquitto(data)
+	case KindGeneric:
+		return parseGeneric(data)
+	case KindLighttpd:
+		return parseLighttpd(data)
+	case KindBusybox:
+		return parseBusybox(data)
+	case KindSmb:
+		return parseSmb(data)
+	case KindUCI:
+		return parseUCI(data)
+	}
+	return nil
+}
+
+// line is one line of a credentials file that is neither blank nor a
+// comment.
+type line struct {
+	n    int    // 1-based line number
+	raw  string // without the line end
+	text string // trimmed
+}
+
+// eachLine calls fn for every line that is neither blank nor a comment.
+func eachLine(data []byte, fn func(l line)) {
+	for i, raw := range strings.Split(string(data), "\n") {
+		raw = strings.TrimRight(raw, "\r")
+		t := strings.TrimSpace(raw)
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		ln := i + 1
-		switch k {
-		case KindPasswd, KindShadow, KindGroup:
-			f := strings.Split(line, ":")
-			if len(f) < 2 || f[0] == "" || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
-				continue
-			}
-			e := Entry{User: f[0], Hash: f[1], Line: ln}
-			if k == KindPasswd && len(f) >= 7 {
-				e.UID, e.Shell = f[2], f[6]
-			}
-			e.Locked = locked(e.Hash)
+		fn(line{n: i + 1, raw: raw, text: t})
+	}
+}
+
+// unixEntry reads a passwd/shadow/group line: name:hash:... (NIS "+"/"-"
+// lines are not accounts).
+func unixEntry(l line) ([]string, Entry, bool) {
+	f := strings.Split(l.raw, ":")
+	if len(f) < 2 || f[0] == "" || strings.HasPrefix(f[0], "+") || strings.HasPrefix(f[0], "-") {
+		return nil, Entry{}, false
+	}
+	return f, Entry{User: f[0], Hash: f[1], Line: l.n, Locked: locked(f[1])}, true
+}
+
+// parsePasswd reads /etc/passwd: name:hash:uid:gid:gecos:home:shell.
+func parsePasswd(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		f, e, ok := unixEntry(l)
+		if !ok {
+			return
+		}
+		if len(f) >= 7 {
+			e.UID, e.Shell = f[2], f[6]
+		}
+		out = append(out, e)
+	})
+	return out
+}
+
+// parseShadow reads /etc/shadow, gshadow and group: name:hash:...
+func parseShadow(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		if _, e, ok := unixEntry(l); ok {
 			out = append(out, e)
-		case KindHtpasswd, KindMosquitto, KindGeneric:
-			u, h, ok := strings.Cut(t, ":")
-			if !ok || u == "" || strings.ContainsAny(u, " \t=") {
-				continue
-			}
-			if k == KindHtpasswd && strings.Count(t, ":") > 1 {
-				// htdigest: user:realm:hash
-				if parts := strings.SplitN(t, ":", 3); len(parts) == 3 {
-					h = parts[2]
-				}
-			}
-			e := Entry{User: u, Hash: h, Line: ln}
-			if k == KindGeneric {
-				// Generic vendor files: only recognised hashes count.
-				if Identify(h, false) == SchemeUnknown {
-					continue
-				}
-			}
-			e.Locked = locked(h)
-			out = append(out, e)
-		case KindLighttpd:
-			u, p, ok := strings.Cut(t, ":")
-			if ok && u != "" {
-				out = append(out, Entry{User: u, Hash: p, Plain: true, Line: ln})
-			}
-		case KindBusybox:
-			// "/path:user:password" (password clear or $1$ crypt)
-			if !strings.HasPrefix(t, "/") {
-				continue
-			}
-			f := strings.SplitN(t, ":", 3)
-			if len(f) != 3 || f[1] == "" {
-				continue
-			}
-			e := Entry{User: f[1], Hash: f[2], Line: ln}
-			e.Plain = Identify(f[2], false) == SchemeUnknown
-			out = append(out, e)
-		case KindSmb:
-			f := strings.Split(t, ":")
-			if len(f) < 4 {
-				continue
-			}
-			if lm := strings.ToUpper(f[2]); len(lm) == 32 && !strings.HasPrefix(lm, "XXXX") && lm != "AAD3B435B51404EEAAD3B435B51404EE" {
-				out = append(out, Entry{User: f[0], Hash: "LM:" + lm, Line: ln, UID: f[1]})
-			}
-			if nt := strings.ToUpper(f[3]); len(nt) == 32 && !strings.HasPrefix(nt, "XXXX") {
-				out = append(out, Entry{User: f[0], Hash: "NT:" + nt, Line: ln, UID: f[1]})
-			}
-		case KindUCI:
-			fs := strings.Fields(t)
-			if len(fs) >= 1 && fs[0] == "config" {
-				if inLogin && cur.User != "" && cur.Hash != "" {
-					out = append(out, cur)
-				}
-				inLogin = len(fs) >= 2 && fs[1] == "login"
-				cur = Entry{}
-				continue
-			}
-			if !inLogin || len(fs) < 3 || fs[0] != "option" {
-				continue
-			}
-			v := strings.Trim(strings.Join(fs[2:], " "), `'"`)
-			switch fs[1] {
-			case "username":
-				cur.User = v
-			case "password":
-				cur.Hash, cur.Line = v, ln
-				cur.Plain = Identify(v, false) == SchemeUnknown
-				if strings.HasPrefix(v, "$p$") {
-					cur.Hash = "" // refers to the system account
-				}
+		}
+	})
+	return out
+}
+
+// userHash splits user:hash, refusing names no account has.
+func userHash(l line) (string, string, bool) {
+	u, h, ok := strings.Cut(l.text, ":")
+	if !ok || u == "" || strings.ContainsAny(u, " \t=") {
+		return "", "", false
+	}
+	return u, h, true
+}
+
+// parseHtpasswd reads htpasswd (user:hash) and htdigest
+// (user:realm:hash) files.
+func parseHtpasswd(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		u, h, ok := userHash(l)
+		if !ok {
+			return
+		}
+		if strings.Count(l.text, ":") > 1 {
+			if parts := strings.SplitN(l.text, ":", 3); len(parts) == 3 {
+				h = parts[2]
 			}
 		}
+		out = append(out, Entry{User: u, Hash: h, Line: l.n, Locked: locked(h)})
+	})
+	return out
+}
+
+// parseMosquitto reads a mosquitto password file: user:hash.
+func parseMosquitto(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		if u, h, ok := userHash(l); ok {
+			out = append(out, Entry{User: u, Hash: h, Line: l.n, Locked: locked(h)})
+		}
+	})
+	return out
+}
+
+// parseGeneric reads vendor *passwd* files: user:hash lines, of which only
+// recognised hashes count.
+func parseGeneric(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		u, h, ok := userHash(l)
+		if ok && Identify(h, false) != SchemeUnknown {
+			out = append(out, Entry{User: u, Hash: h, Line: l.n, Locked: locked(h)})
+		}
+	})
+	return out
+}
+
+// parseLighttpd reads lighttpd's plain user file: user:password.
+func parseLighttpd(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		if u, p, ok := strings.Cut(l.text, ":"); ok && u != "" {
+			out = append(out, Entry{User: u, Hash: p, Plain: true, Line: l.n})
+		}
+	})
+	return out
+}
+
+// parseBusybox reads BusyBox httpd.conf credentials:
+// "/path:user:password" (password clear or $1$ crypt).
+func parseBusybox(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		if !strings.HasPrefix(l.text, "/") {
+			return
+		}
+		f := strings.SplitN(l.text, ":", 3)
+		if len(f) != 3 || f[1] == "" {
+			return
+		}
+		out = append(out, Entry{User: f[1], Hash: f[2], Line: l.n, Plain: Identify(f[2], false) == SchemeUnknown})
+	})
+	return out
+}
+
+// noLM is the LM hash of the empty password (LM disabled).
+const noLM = "AAD3B435B51404EEAAD3B435B51404EE"
+
+// parseSmb reads Samba smbpasswd: user:uid:LM:NT:flags:time; each
+// usable LM and NT hash is an entry.
+func parseSmb(data []byte) []Entry {
+	var out []Entry
+	eachLine(data, func(l line) {
+		f := strings.Split(l.text, ":")
+		if len(f) < 4 {
+			return
+		}
+		if lm := strings.ToUpper(f[2]); len(lm) == 32 && !strings.HasPrefix(lm, "XXXX") && lm != noLM {
+			out = append(out, Entry{User: f[0], Hash: "LM:" + lm, Line: l.n, UID: f[1]})
+		}
+		if nt := strings.ToUpper(f[3]); len(nt) == 32 && !strings.HasPrefix(nt, "XXXX") {
+			out = append(out, Entry{User: f[0], Hash: "NT:" + nt, Line: l.n, UID: f[1]})
+		}
+	})
+	return out
+}
+
+// parseUCI reads the "config login" sections of OpenWrt rpcd/uhttpd UCI
+// files (option username / option password).
+func parseUCI(data []byte) []Entry {
+	var out []Entry
+	inLogin := false
+	var cur Entry
+	flush := func() {
+		if inLogin && cur.User != "" && cur.Hash != "" {
+			out = append(out, cur)
+		}
 	}
-	if k == KindUCI && inLogin && cur.User != "" && cur.Hash != "" {
-		out = append(out, cur)
-	}
+	eachLine(data, func(l line) {
+		fs := strings.Fields(l.text)
+		if fs[0] == "config" {
+			flush()
+			inLogin = len(fs) >= 2 && fs[1] == "login"
+			cur = Entry{}
+			return
+		}
+		if !inLogin || len(fs) < 3 || fs[0] != "option" {
+			return
+		}
+		v := strings.Trim(strings.Join(fs[2:], " "), `'"`)
+		switch fs[1] {
+		case "username":
+			cur.User = v
+		case "password":
+			cur.Hash, cur.Line = v, l.n
+			cur.Plain = Identify(v, false) == SchemeUnknown
+			if strings.HasPrefix(v, "$p$") {
+				cur.Hash = "" // refers to the system account
+			}
+		}
+	})
+	flush()
 	return out
 }

@@ -16,11 +16,11 @@ import (
 	"strings"
 	"sync"
 
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/rules"
 )
@@ -68,8 +68,8 @@ type Rule struct {
 // Catalog is a compiled rule table.
 type Catalog struct {
 	Rules    []*Rule
-	trie     *ahocorasick.Trie
-	kwRules  [][]int // keyword index -> rules
+	pack     *strmatch.Pack // exact keywords
+	kwRules  [][]int        // keyword index -> rules
 	keywords []string
 	byPkg    map[string]*Rule
 }
@@ -167,7 +167,11 @@ func Compile(rs []*Rule) (*Catalog, error) {
 			c.byPkg[p] = r
 		}
 	}
-	c.trie = ahocorasick.NewTrieBuilder().AddStrings(c.keywords).Build()
+	kws := make([]strmatch.Keyword, len(c.keywords))
+	for i, k := range c.keywords {
+		kws[i] = strmatch.Keyword{Text: k, Exact: true}
+	}
+	c.pack = strmatch.NewPack("binver", kws)
 	return c, nil
 }
 
@@ -200,10 +204,19 @@ func (r *Rule) nameMatches(p string) bool {
 // window is how far around a keyword hit the regex looks.
 const window = 256
 
+// Pack returns the catalog's keyword pack.
+func (c *Catalog) Pack() *strmatch.Pack { return c.pack }
+
 // Scan returns the products found in one file. Rules with name globs
 // apply only to matching names; rules with keywords only where a keyword
 // occurs. At most one match per rule.
 func (c *Catalog) Scan(p string, data []byte) []Match {
+	return c.ScanHits(p, data, strmatch.Find(nil, c.pack, data))
+}
+
+// ScanHits is Scan with the keyword hits of c.Pack() in data already
+// found (by a shared pass).
+func (c *Catalog) ScanHits(p string, data []byte, kw []strmatch.Hit) []Match {
 	var out []Match
 	done := make([]bool, len(c.Rules))
 	nameOK := make([]int8, len(c.Rules)) // 0 unknown, 1 yes, -1 no
@@ -220,21 +233,18 @@ func (c *Catalog) Scan(p string, data []byte) []Match {
 		}
 		return nameOK[i] == 1
 	}
-	if len(c.keywords) > 0 {
-		c.trie.Walk(data, func(end, n, pattern int64) bool {
-			for _, i := range c.kwRules[pattern] {
-				if done[i] || !named(i) {
-					continue
-				}
-				start := end - n + 1
-				lo, hi := max(0, start-window), min(int64(len(data)), start+n+window)
-				if m, ok := c.Rules[i].find(data[lo:hi], lo); ok {
-					done[i] = true
-					out = append(out, m)
-				}
+	for _, h := range kw {
+		for _, i := range c.kwRules[h.Kw] {
+			if done[i] || !named(i) {
+				continue
 			}
-			return true
-		})
+			start, n := int64(h.Pos), int64(len(c.keywords[h.Kw]))
+			lo, hi := max(0, start-window), min(int64(len(data)), start+n+window)
+			if m, ok := c.Rules[i].find(data[lo:hi], lo); ok {
+				done[i] = true
+				out = append(out, m)
+			}
+		}
 	}
 	for i, r := range c.Rules {
 		if done[i] || len(r.Keywords) > 0 || !named(i) {
@@ -364,6 +374,10 @@ func NewWith(c *Catalog) *Analyzer { return &Analyzer{cat: c} }
 // Name implements plugin.FileAnalyzer.
 func (*Analyzer) Name() string { return "binver" }
 
+// StringPacks implements strmatch.Packer: the fingerprint keywords join
+// the file's shared keyword pass.
+func (a *Analyzer) StringPacks() []*strmatch.Pack { return []*strmatch.Pack{a.cat.pack} }
+
 // Binary says whether content fingerprints apply to a file type: only
 // binaries and raw images. Text (docs, scripts, man pages, configs) that
 // merely mentions a product and version is never a fingerprint.
@@ -389,7 +403,7 @@ func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Resu
 	case in.Data == nil:
 		return nil // larger than the in-memory limit: not a userland binary
 	default:
-		ms = a.cat.Scan(in.Path, in.Data)
+		ms = a.cat.ScanHits(in.Path, in.Data, strmatch.Find(in.Keywords, a.cat.pack, in.Data))
 	}
 	for _, m := range ms {
 		out.Components = append(out.Components, m.Component(in.Loc))

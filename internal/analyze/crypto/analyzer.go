@@ -22,10 +22,12 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// Rule IDs.
+// Rule IDs; titles, help, severity, CWE and standards are their catalog
+// entries in rules/findings/keys.yaml.
 const (
 	RulePrivateKey     = "TS-KEY-001"
 	RuleSSHHostKey     = "TS-KEY-002"
@@ -44,12 +46,6 @@ const (
 	RuleCertKeyShipped = "TS-KEY-021"
 )
 
-var (
-	stdKey  = []string{"etsi-en-303-645@2.1.1:5.4-4", "etsi-en-303-645@2.1.1:5.4-1", "owasp-iot-2018:I7"}
-	stdCert = []string{"etsi-en-303-645@2.1.1:5.5-1", "owasp-iot-2018:I7"}
-	stdAuth = []string{"etsi-en-303-645@2.1.1:5.1-1", "etsi-en-303-645@2.1.1:5.4-4", "owasp-iot-2018:I1"}
-)
-
 // Options configure the analyzer.
 type Options struct {
 	// Now is the time certificates are judged at (default time.Now).
@@ -60,7 +56,10 @@ type Options struct {
 
 // Analyzer is both the per-file key/certificate analyzer and the
 // whole-tree key-to-certificate matcher.
-type Analyzer struct{ opt Options }
+type Analyzer struct {
+	opt Options
+	cat *catalog.Catalog
+}
 
 // New builds the analyzer.
 func New(opt Options) *Analyzer {
@@ -70,7 +69,7 @@ func New(opt Options) *Analyzer {
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 64 << 20
 	}
-	return &Analyzer{opt: opt}
+	return &Analyzer{opt: opt, cat: catalog.MustDefault()}
 }
 
 // Name implements plugin.FileAnalyzer and plugin.TreeAnalyzer.
@@ -224,54 +223,38 @@ func (a *Analyzer) report(in *plugin.Input, it Item, bundle bool, out *plugin.Re
 	} else {
 		loc.Offset = it.Offset
 	}
-	add := func(rule string, sev model.Severity, cat, title, ev, desc, rem string, cwe, std []string, key string) {
-		out.Findings = append(out.Findings, model.Finding{
-			RuleID: rule, Title: title, Severity: sev, Category: cat, CWE: cwe, Standards: std,
-			Location: loc, Evidence: ev, Description: desc, Remediation: rem,
-			Fingerprint: model.Fingerprint(rule, in.Path, key),
-		})
+	add := func(rule, title, ev, key string) {
+		f := model.Finding{RuleID: rule, Title: title, Location: loc, Evidence: ev, Fingerprint: model.Fingerprint(rule, in.Path, key)}
+		a.fill(&f)
+		out.Findings = append(out.Findings, f)
 	}
 	desc := describeItem(it)
 	switch it.Kind {
 	case "key":
 		switch {
 		case it.Encrypted:
-			add(RuleEncryptedKey, model.Medium, "private-key", "Passphrase-protected private key shipped in the image ("+it.KeyType+")", desc,
-				"An encrypted private key ships in the image; its passphrase is usually in the image too (a script, a binary), and it is the same on every device.",
-				"Generate keys on the device at first boot or keep them in a secure element.", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+			add(RuleEncryptedKey, "Passphrase-protected private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
 		case isSSHHostKey(in.Path):
-			add(RuleSSHHostKey, model.High, "private-key", "SSH host private key shipped in the image ("+it.KeyType+")", desc,
-				"Every device built from this image has the same SSH host key: anyone with the image can impersonate any device and decrypt or intercept its SSH sessions.",
-				"Generate SSH host keys on the device at first boot (ssh-keygen -A, dropbear -R).", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+			add(RuleSSHHostKey, "SSH host private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
 		default:
-			add(RulePrivateKey, model.High, "private-key", "Unencrypted private key shipped in the image ("+it.KeyType+")", desc,
-				"A private key in clear in the firmware is the same on every device and readable by anyone with the image: it can impersonate the device or decrypt its traffic.",
-				"Generate keys per device (at manufacturing or first boot) and store them in protected storage.", []string{"CWE-321", "CWE-798"}, stdKey, keyKey(it))
+			add(RulePrivateKey, "Unencrypted private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
 		}
 		a.weakKey(it, add)
 	case "pgp":
-		add(RulePGPKey, model.High, "private-key", "OpenPGP private key block shipped in the image", desc,
-			"An OpenPGP secret key in the firmware can sign packages or updates as its owner.",
-			"Remove signing keys from device images.", []string{"CWE-321"}, stdKey, keyKey(it))
+		add(RulePGPKey, "OpenPGP private key block shipped in the image", desc, keyKey(it))
 	case "pkcs12":
 		if it.Unlocked {
 			pw := "an empty password"
 			if it.Comment != "" {
 				pw = "a default password"
 			}
-			add(RulePKCS12Open, model.High, "private-key", "PKCS#12 key store opens with "+pw, desc,
-				"The PKCS#12 container protects its private key with a password any attacker tries first.",
-				"Generate per-device keys; do not ship key stores with default passwords.", []string{"CWE-321", "CWE-521"}, stdKey, keyKey(it))
+			add(RulePKCS12Open, "PKCS#12 key store opens with "+pw, desc, keyKey(it))
 			a.weakKey(it, add)
 		} else {
-			add(RulePKCS12, model.Medium, "private-key", "PKCS#12 key store shipped in the image", desc,
-				"A PKCS#12 container (private key and certificate) ships in the image; its password is usually in the image as well.",
-				"Generate per-device keys; keep them out of the firmware image.", []string{"CWE-321"}, stdKey, keyKey(it))
+			add(RulePKCS12, "PKCS#12 key store shipped in the image", desc, keyKey(it))
 		}
 	case "authorized-key":
-		add(RuleAuthorizedKey, model.High, "backdoor-key", "SSH authorized key shipped in the image ("+it.KeyType+")", fmt.Sprintf("%s %s %s", it.KeyType, it.PubHash, it.Comment),
-			"An authorized_keys entry in the image lets the holder of the matching private key (the vendor, or whoever stole it) log in to every device.",
-			"Remove vendor keys; let the owner install keys.", []string{"CWE-912", "CWE-798"}, stdAuth, it.PubHash)
+		add(RuleAuthorizedKey, "SSH authorized key shipped in the image ("+it.KeyType+")", fmt.Sprintf("%s %s %s", it.KeyType, it.PubHash, it.Comment), it.PubHash)
 	case "cert":
 		if !testFixture(in.Path) {
 			a.cert(it, bundle, add)
@@ -279,16 +262,22 @@ func (a *Analyzer) report(in *plugin.Input, it Item, bundle bool, out *plugin.Re
 	}
 }
 
-type addFn func(rule string, sev model.Severity, cat, title, ev, desc, rem string, cwe, std []string, key string)
+type addFn func(rule, title, ev, key string)
+
+// fill completes f from its catalog entry (rules/findings/keys.yaml);
+// every rule id used here has one (TestCatalogExamples runs them all).
+func (a *Analyzer) fill(f *model.Finding) {
+	if err := a.cat.Fill(f); err != nil {
+		panic(err)
+	}
+}
 
 func (a *Analyzer) weakKey(it Item, add addFn) {
 	weak := it.KeyType == "RSA" && it.Bits > 0 && it.Bits < 2048 || it.KeyType == "DSA" || strings.HasPrefix(it.KeyType, "EC ") && it.Bits > 0 && it.Bits < 224
 	if !weak {
 		return
 	}
-	add(RuleWeakKey, model.Medium, "weak-crypto/cert", fmt.Sprintf("Weak private key: %s %d bits", it.KeyType, it.Bits), describeItem(it),
-		"RSA keys under 2048 bits and DSA keys are below current minimums (NIST SP 800-131A).",
-		"Use RSA 3072+, ECDSA P-256+ or Ed25519.", []string{"CWE-326"}, stdCert, keyKey(it))
+	add(RuleWeakKey, fmt.Sprintf("Weak private key: %s %d bits", it.KeyType, it.Bits), describeItem(it), keyKey(it))
 }
 
 // isSelfSigned compares names only: crypto/x509 refuses to verify SHA-1
@@ -321,28 +310,21 @@ func (a *Analyzer) cert(it Item, bundle bool, add addFn) {
 	key := hex.EncodeToString(fp[:])
 	switch {
 	case now.After(c.NotAfter):
-		add(RuleCertExpired, model.Medium, "weak-crypto/cert", "Expired certificate (not after "+c.NotAfter.UTC().Format("2006-01-02")+")", ev,
-			"The certificate has expired: peers that check validity reject it, and those that accept it do not check certificates at all.",
-			"Renew the certificate and provision it per device.", []string{"CWE-298"}, stdCert, key)
+		add(RuleCertExpired, "Expired certificate (not after "+c.NotAfter.UTC().Format("2006-01-02")+")", ev, key)
 	case now.Before(c.NotBefore):
-		add(RuleCertNotYet, model.Low, "weak-crypto/cert", "Certificate not yet valid (not before "+c.NotBefore.UTC().Format("2006-01-02")+")", ev,
-			"The certificate is not valid yet: devices with a wrong clock or peers that check dates fail.", "Fix the validity period.", []string{"CWE-298"}, stdCert, key)
+		add(RuleCertNotYet, "Certificate not yet valid (not before "+c.NotBefore.UTC().Format("2006-01-02")+")", ev, key)
 	}
 	if !c.IsCA && c.NotAfter.Sub(c.NotBefore) > 10*366*24*time.Hour {
-		add(RuleCertLongLived, model.Low, "weak-crypto/cert", "Certificate valid for more than 10 years", ev,
-			"A long-lived end-entity certificate cannot be rotated in practice; a leaked key stays usable for its whole life.",
-			"Use short-lived certificates with automated renewal.", []string{"CWE-324"}, stdCert, key)
+		add(RuleCertLongLived, "Certificate valid for more than 10 years", ev, key)
 	}
 	switch c.SignatureAlgorithm {
 	case x509.MD2WithRSA, x509.MD5WithRSA, x509.SHA1WithRSA, x509.DSAWithSHA1, x509.ECDSAWithSHA1:
 		if !self {
-			add(RuleCertWeakSig, model.Medium, "weak-crypto/cert", "Certificate signed with a weak hash ("+c.SignatureAlgorithm.String()+")", ev,
-				"MD5 and SHA-1 signatures can be forged with chosen-prefix collisions.", "Re-issue the certificate with SHA-256 or better.", []string{"CWE-328", "CWE-327"}, stdCert, key)
+			add(RuleCertWeakSig, "Certificate signed with a weak hash ("+c.SignatureAlgorithm.String()+")", ev, key)
 		}
 	}
 	if it.KeyType == "RSA" && it.Bits < 2048 || it.KeyType == "DSA" {
-		add(RuleCertWeakKey, model.Medium, "weak-crypto/cert", fmt.Sprintf("Certificate with a weak public key (%s %d bits)", it.KeyType, it.Bits), ev,
-			"The certified key is below current minimums.", "Use RSA 3072+, ECDSA P-256+ or Ed25519.", []string{"CWE-326"}, stdCert, key)
+		add(RuleCertWeakKey, fmt.Sprintf("Certificate with a weak public key (%s %d bits)", it.KeyType, it.Bits), ev, key)
 	}
 }
 

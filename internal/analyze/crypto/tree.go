@@ -65,25 +65,20 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 			for _, c := range certs[it.PubHash] {
 				l := loc
 				l.Line = 0
-				if c.it.Cert.IsCA {
-					out.Findings = append(out.Findings, model.Finding{
-						RuleID: RuleCAKeyShipped, Title: "Private key of a CA certificate shipped in the image (" + c.path + ")", Severity: model.Critical,
-						Category: "private-key", CWE: []string{"CWE-321", "CWE-320"}, Standards: stdKey, Location: l,
-						Evidence:    describeItem(it) + "; matches CA certificate " + c.path + ": " + describeItem(c.it),
-						Description: "The image holds the private key of a CA certificate (CA:TRUE): anyone with the image can issue certificates that every device and service trusting this CA accepts.",
-						Remediation: "Remove the CA key from the image, revoke the CA, and sign device certificates off-device.",
-						Fingerprint: model.Fingerprint(RuleCAKeyShipped, w.path, it.PubHash),
-					})
-				} else {
-					out.Findings = append(out.Findings, model.Finding{
-						RuleID: RuleCertKeyShipped, Title: "Private key of certificate " + c.path + " shipped in the image", Severity: model.Info,
-						Category: "private-key", CWE: []string{"CWE-321"}, Standards: stdKey, Location: l,
-						Evidence:    describeItem(it) + "; matches " + c.path + ": " + describeItem(c.it),
-						Description: "The key pair of this certificate is identical on every device built from the image.",
-						Remediation: "Issue per-device certificates for per-device keys.",
-						Fingerprint: model.Fingerprint(RuleCertKeyShipped, w.path, it.PubHash+c.path),
-					})
+				f := model.Finding{
+					RuleID: RuleCertKeyShipped, Title: "Private key of certificate " + c.path + " shipped in the image", Location: l,
+					Evidence:    describeItem(it) + "; matches " + c.path + ": " + describeItem(c.it),
+					Fingerprint: model.Fingerprint(RuleCertKeyShipped, w.path, it.PubHash+c.path),
 				}
+				if c.it.Cert.IsCA {
+					f = model.Finding{
+						RuleID: RuleCAKeyShipped, Title: "Private key of a CA certificate shipped in the image (" + c.path + ")", Location: l,
+						Evidence:    describeItem(it) + "; matches CA certificate " + c.path + ": " + describeItem(c.it),
+						Fingerprint: model.Fingerprint(RuleCAKeyShipped, w.path, it.PubHash),
+					}
+				}
+				a.fill(&f)
+				out.Findings = append(out.Findings, f)
 			}
 		}
 	}

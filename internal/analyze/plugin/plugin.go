@@ -16,6 +16,7 @@ import (
 	"io/fs"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -41,6 +42,10 @@ type Input struct {
 	R    io.ReaderAt
 	// Loc is where the file is, for findings.
 	Loc model.Location
+	// Keywords is the file's shared keyword pass over Data for the
+	// string-rule families of this scan (strmatch.Find); nil outside a
+	// scan.
+	Keywords *strmatch.File
 }
 
 // Results collects what analyzers produce. Each file gets its own, so

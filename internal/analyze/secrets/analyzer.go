@@ -7,6 +7,8 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/rules"
 )
@@ -49,12 +51,36 @@ func New(opt Options) (*Analyzer, error) {
 	if err := Check(all); err != nil {
 		return nil, err
 	}
+	if err := checkCatalog(opt.Extra); err != nil {
+		return nil, err
+	}
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 64 << 20
 	}
 	a := &Analyzer{sc: NewScanner(all), opt: opt}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
+}
+
+// checkCatalog rejects a user rule whose id another family's catalog
+// entry (or an embedded secret rule) already holds: ids are unique across
+// every family.
+func checkCatalog(extra []*Rule) error {
+	if len(extra) == 0 {
+		return nil
+	}
+	cat, err := catalog.Default()
+	if err != nil {
+		return err
+	}
+	es := make([]*catalog.Rule, len(extra))
+	for i, r := range extra {
+		es[i] = r.Entry()
+	}
+	if _, err := cat.Extend(es); err != nil {
+		return fmt.Errorf("user rules: %w", err)
+	}
+	return nil
 }
 
 // Default is New with default options; the embedded rules are checked by
@@ -91,44 +117,52 @@ func IsBinary(t string) bool {
 	return true
 }
 
+// StringPacks implements strmatch.Packer: the rules' keywords join the
+// file's shared keyword pass.
+func (a *Analyzer) StringPacks() []*strmatch.Pack { return []*strmatch.Pack{a.sc.Pack()} }
+
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
 	if in.Data == nil {
 		return nil
 	}
-	s := a.bufs.Get().(*scratch)
-	defer a.bufs.Put(s)
-	text := in.Data
-	var segs []segment
 	binary := IsBinary(in.Type.Type)
-	if binary {
+	if binary && !a.sc.RawBinary(in.Path) {
+		// A rule without keywords for this path, or a keyword no
+		// strings line can hold: build the strings view.
+		s := a.bufs.Get().(*scratch)
+		defer a.bufs.Put(s)
+		var segs []segment
 		s.strs, segs = Strings(in.Data, s.strs)
-		text = s.strs
+		for _, h := range a.sc.Scan(s.strs, in.Path) {
+			out.Findings = append(out.Findings, a.finding(in, s.strs, h, fileOffset(segs, h.SStart)))
+		}
+		return nil
 	}
-	hits := a.sc.Scan(text, in.Path)
-	for _, h := range hits {
-		out.Findings = append(out.Findings, a.finding(in, text, h, binary, segs))
+	kw := strmatch.Find(in.Keywords, a.sc.Pack(), in.Data)
+	if binary {
+		for _, h := range a.sc.ScanBinary(in.Data, in.Path, kw) {
+			out.Findings = append(out.Findings, a.finding(in, in.Data, h, int64(h.SStart)))
+		}
+		return nil
+	}
+	for _, h := range a.sc.ScanHits(in.Data, in.Path, kw) {
+		out.Findings = append(out.Findings, a.finding(in, in.Data, h, -1))
 	}
 	return nil
 }
 
-func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, binary bool, segs []segment) model.Finding {
+// finding reports h; offset >= 0 locates a binary's hit, else its line.
+func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) model.Finding {
 	r := h.Rule
 	secret := h.Secret(text)
 	loc := in.Loc
-	if binary {
-		loc.Offset = fileOffset(segs, h.SStart)
+	if offset >= 0 {
+		loc.Offset = offset
 	} else {
 		loc.Line = h.Line
 	}
-	desc := r.Description
-	if desc == "" {
-		desc = r.Title + " hard-coded in the file; anyone with the image can read and use it."
-	}
-	rem := r.Remediation
-	if rem == "" {
-		rem = "Remove the secret from the image, revoke it, and provision per-device secrets at first boot or in secure storage."
-	}
+	e := r.Entry()
 	return model.Finding{
 		RuleID:      r.ID,
 		Title:       r.Title,
@@ -138,8 +172,8 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, binary bool, se
 		Standards:   r.Standards,
 		Location:    loc,
 		Evidence:    evidence(string(text[h.Start:h.End]), string(secret), a.opt.ShowSecrets || r.Category == "backdoor-key"),
-		Description: desc,
-		Remediation: rem,
+		Description: e.Help,
+		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
 	}
 }

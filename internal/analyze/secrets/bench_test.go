@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 )
 
 // benchText makes n bytes of source-like, config-like and base64-like
@@ -69,7 +71,6 @@ func BenchmarkKeywordPass(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		n := 0
-		sc.dfa.walk(text, func(int, int) { n++ })
+		strmatch.Find(nil, sc.Pack(), text)
 	}
 }

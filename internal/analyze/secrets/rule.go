@@ -16,6 +16,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -24,18 +25,22 @@ var Categories = []string{"credential", "private-key", "secret-token", "weak-cry
 
 // DefaultStandards are the provisions a hard-coded secret violates when a
 // rule names none.
-var DefaultStandards = []string{"etsi-en-303-645@2.1.1:5.4-3", "owasp-iot-2018:I1"}
+var DefaultStandards = catalog.SecretStandards
 
 // Rule is one secret pattern.
 type Rule struct {
-	ID          string   `yaml:"id" toml:"id"`
-	Title       string   `yaml:"title"`
-	Severity    string   `yaml:"severity"`
-	Category    string   `yaml:"category"`
-	CWE         []string `yaml:"cwe"`
-	Standards   []string `yaml:"standards"`
-	Description string   `yaml:"description"`
+	ID        string   `yaml:"id" toml:"id"`
+	Title     string   `yaml:"title"`
+	Severity  string   `yaml:"severity"`
+	Category  string   `yaml:"category"`
+	CWE       []string `yaml:"cwe"`
+	Standards []string `yaml:"standards"`
+	// Summary (one line) and Help (markdown) explain the rule in the
+	// catalog; Help is the findings' description.
+	Summary     string   `yaml:"summary"`
+	Help        string   `yaml:"help"`
 	Remediation string   `yaml:"remediation"`
+	Tags        []string `yaml:"tags"`
 	// Keywords (case-insensitive) gate the rule: it runs only on lines
 	// where one occurs. A rule without keywords runs on every line.
 	Keywords []string `yaml:"keywords"`
@@ -174,7 +179,7 @@ func (r *Rule) compile() error {
 		}
 	}
 	if r.Severity == "" {
-		r.Severity = "high"
+		r.Severity = string(catalog.SecretSeverity)
 	}
 	sev, ok := model.ParseSeverity(r.Severity)
 	if !ok {
@@ -182,7 +187,7 @@ func (r *Rule) compile() error {
 	}
 	r.sev = sev
 	if r.Category == "" {
-		r.Category = "secret-token"
+		r.Category = catalog.SecretCategory
 	}
 	valid := false
 	for _, c := range Categories {
@@ -192,7 +197,7 @@ func (r *Rule) compile() error {
 		return fmt.Errorf("rule %s: category %q is not one of %v", r.ID, r.Category, Categories)
 	}
 	if len(r.CWE) == 0 {
-		r.CWE = []string{"CWE-798"}
+		r.CWE = catalog.SecretCWE
 	}
 	if len(r.Standards) == 0 {
 		r.Standards = DefaultStandards
@@ -306,6 +311,27 @@ func Entropy(b []byte) float64 {
 		}
 	}
 	return h
+}
+
+// Entry is the rule's catalog entry, with the defaults its findings use.
+func (r *Rule) Entry() *catalog.Rule {
+	help := r.Help
+	if help == "" {
+		help = catalog.SecretHelp(r.Title)
+	}
+	rem := r.Remediation
+	if rem == "" {
+		rem = catalog.SecretRemediation
+	}
+	sum := r.Summary
+	if sum == "" {
+		sum = r.Title
+	}
+	return &catalog.Rule{
+		ID: r.ID, Title: r.Title, Summary: sum, Help: help, Remediation: rem,
+		Severity: r.sev, Category: r.Category, CWE: r.CWE, Standards: r.Standards, Tags: r.Tags,
+		Family: "secrets", Source: r.Source,
+	}
 }
 
 // SortRules orders rules by ID for stable output.

@@ -3,15 +3,21 @@ package secrets
 import (
 	"bytes"
 	"sort"
+
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 )
 
 // Scanner runs a fixed set of rules over texts. It is safe for concurrent
 // use.
 type Scanner struct {
 	rules    []*Rule
-	dfa      *keywordDFA
-	patRules [][]int // keyword pattern -> rule indexes
-	noKw     []int   // rules that run on every text
+	pack     *strmatch.Pack // one keyword per distinct lower-cased keyword
+	patRules [][]int        // pack keyword -> rule indexes
+	noKw     []int          // rules that run on every text
+	// printableKw: every keyword is printable (tab included, no
+	// newline), so a binary's printable-strings view can be read in
+	// place (see ScanBinary).
+	printableKw bool
 }
 
 // Hit is one accepted match of a rule in a text.
@@ -31,11 +37,11 @@ func (h Hit) Secret(text []byte) []byte { return text[h.SStart:h.SEnd] }
 // (minified JavaScript, strings tables).
 const window = 512
 
-// NewScanner builds the keyword automaton over rules.
+// NewScanner builds the keyword pack of rules.
 func NewScanner(rules []*Rule) *Scanner {
-	s := &Scanner{rules: rules}
+	s := &Scanner{rules: rules, printableKw: true}
 	idx := map[string]int{}
-	var pats []string
+	var kws []strmatch.Keyword
 	for i, r := range rules {
 		if len(r.Keywords) == 0 {
 			s.noKw = append(s.noKw, i)
@@ -44,59 +50,37 @@ func NewScanner(rules []*Rule) *Scanner {
 		for _, k := range r.Keywords {
 			p, ok := idx[k]
 			if !ok {
-				p = len(pats)
+				p = len(kws)
 				idx[k] = p
-				pats = append(pats, k)
+				kws = append(kws, strmatch.Keyword{Text: k})
 				s.patRules = append(s.patRules, nil)
+				s.printableKw = s.printableKw && printableKeyword(k)
 			}
 			if l := s.patRules[p]; len(l) == 0 || l[len(l)-1] != i {
 				s.patRules[p] = append(s.patRules[p], i)
 			}
 		}
 	}
-	s.dfa = newKeywordDFA(pats)
+	s.pack = strmatch.NewPack("secrets", kws)
 	return s
 }
 
 // Rules returns the scanner's rules.
 func (s *Scanner) Rules() []*Rule { return s.rules }
 
+// Pack returns the keyword pack the scanner's hits come from.
+func (s *Scanner) Pack() *strmatch.Pack { return s.pack }
+
 // Scan finds every rule match in text (path selects path-restricted
 // rules).
 func (s *Scanner) Scan(text []byte, path string) []Hit {
-	// Per rule: the last line it ran on (hits arrive in text order, so
-	// one slot per rule dedupes), and whether the path admits it
-	// (0 unknown, 1 yes, 2 no), decided once per file.
-	var last []int
-	var pathOK []uint8
-	var hits []Hit
-	s.dfa.walk(text, func(pos, pat int) {
-		if last == nil {
-			last = make([]int, len(s.rules))
-			for i := range last {
-				last[i] = -1
-			}
-			pathOK = make([]uint8, len(s.rules))
-		}
-		ls, le := lineAround(text, pos, s.dfa.lens[pat])
-		for _, ri := range s.patRules[pat] {
-			if last[ri] == ls {
-				continue
-			}
-			last[ri] = ls
-			r := s.rules[ri]
-			if pathOK[ri] == 0 {
-				pathOK[ri] = 2
-				if r.pathAllowed(path) {
-					pathOK[ri] = 1
-				}
-			}
-			if pathOK[ri] == 2 {
-				continue
-			}
-			hits = r.find(text, ls, le, hits)
-		}
-	})
+	return s.ScanHits(text, path, strmatch.Find(nil, s.pack, text))
+}
+
+// ScanHits is Scan with the keyword hits of s.Pack() in text already
+// found (by a shared pass).
+func (s *Scanner) ScanHits(text []byte, path string, kw []strmatch.Hit) []Hit {
+	hits := s.run(text, path, kw, lineAround)
 	for _, ri := range s.noKw {
 		r := s.rules[ri]
 		if r.pathAllowed(path) {
@@ -115,6 +99,77 @@ func (s *Scanner) Scan(text []byte, path string) []Hit {
 	return hits
 }
 
+// ScanBinary finds the rule matches in the printable strings of a binary
+// (Strings) without building them: a keyword hit in the raw bytes lies
+// in a string of at least MinString bytes exactly when the printable run
+// around it is that long, and that run is the line the rule reads. Hit
+// offsets are file offsets. It needs RawBinary(path); kw are the hits
+// of s.Pack() in data.
+func (s *Scanner) ScanBinary(data []byte, path string, kw []strmatch.Hit) []Hit {
+	hits := s.run(data, path, kw, runAround)
+	hits = dedupe(data, hits)
+	sort.Slice(hits, func(i, j int) bool { return hits[i].Start < hits[j].Start })
+	return hits
+}
+
+// RawBinary says whether ScanBinary applies to a file: every keyword is
+// printable on one line, and no rule without keywords (which reads the
+// whole strings view) applies to the path.
+func (s *Scanner) RawBinary(path string) bool {
+	if !s.printableKw {
+		return false
+	}
+	for _, ri := range s.noKw {
+		if s.rules[ri].pathAllowed(path) {
+			return false
+		}
+	}
+	return true
+}
+
+// run checks the rules of each keyword hit on the line around it (line
+// returns ls > le when the hit is on no line the rules read).
+func (s *Scanner) run(text []byte, path string, kw []strmatch.Hit, line func(text []byte, pos, n int) (int, int)) []Hit {
+	// Per rule: the last line it ran on (hits arrive in text order, so
+	// one slot per rule dedupes), and whether the path admits it
+	// (0 unknown, 1 yes, 2 no), decided once per file.
+	var last []int
+	var pathOK []uint8
+	var hits []Hit
+	kws := s.pack.Keywords()
+	for _, h := range kw {
+		if last == nil {
+			last = make([]int, len(s.rules))
+			for i := range last {
+				last[i] = -1
+			}
+			pathOK = make([]uint8, len(s.rules))
+		}
+		ls, le := line(text, h.Pos, len(kws[h.Kw].Text))
+		if ls > le {
+			continue
+		}
+		for _, ri := range s.patRules[h.Kw] {
+			if last[ri] == ls {
+				continue
+			}
+			last[ri] = ls
+			r := s.rules[ri]
+			if pathOK[ri] == 0 {
+				pathOK[ri] = 2
+				if r.pathAllowed(path) {
+					pathOK[ri] = 1
+				}
+			}
+			if pathOK[ri] == 2 {
+				continue
+			}
+			hits = r.find(text, ls, le, hits)
+		}
+	}
+	return hits
+}
+
 // lineAround returns the line holding text[pos:pos+n], cut to window
 // bytes either side.
 func lineAround(text []byte, pos, n int) (int, int) {
@@ -127,6 +182,38 @@ func lineAround(text []byte, pos, n int) (int, int) {
 	le := hi
 	if i := bytes.IndexByte(text[pos+n:hi], '\n'); i >= 0 {
 		le = pos + n + i
+	}
+	return ls, le
+}
+
+// printable is the byte set of Strings.
+func printable(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
+
+func printableKeyword(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if !printable(k[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// runAround is lineAround for the strings view read in place: the
+// printable run holding data[pos:pos+n], cut to window bytes either side;
+// (1, 0) when the run is shorter than MinString (not in the view).
+func runAround(data []byte, pos, n int) (int, int) {
+	lo := max(0, pos-window)
+	ls := pos
+	for ls > lo && printable(data[ls-1]) {
+		ls--
+	}
+	hi := min(len(data), pos+n+window)
+	le := pos + n
+	for le < hi && printable(data[le]) {
+		le++
+	}
+	if le-ls < MinString {
+		return 1, 0
 	}
 	return ls, le
 }

@@ -1,4 +1,4 @@
-package secrets
+package strmatch
 
 // keywordDFA is an Aho-Corasick automaton compiled to a dense DFA over
 // byte classes: ASCII letters fold to one class per letter (the match is
@@ -16,7 +16,8 @@ type keywordDFA struct {
 	lens  []int   // keyword lengths
 }
 
-// newKeywordDFA builds the automaton; keywords must be lower case.
+// newKeywordDFA builds the automaton; keywords must be lower case (the
+// Set folds them).
 func newKeywordDFA(keywords []string) *keywordDFA {
 	d := &keywordDFA{nclass: 1}
 	for _, k := range keywords {

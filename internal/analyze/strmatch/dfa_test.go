@@ -1,4 +1,4 @@
-package secrets
+package strmatch
 
 import (
 	"math/rand/v2"
