@@ -9,6 +9,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 
@@ -47,6 +48,8 @@ type Results struct {
 	Findings   []model.Finding
 	Services   []model.Service
 	Problems   []model.Problem
+	// Skipped is what an analyzer wanted but did not fully analyse.
+	Skipped []model.Skip
 }
 
 // Merge appends o to r.
@@ -55,7 +58,22 @@ func (r *Results) Merge(o *Results) {
 	r.Findings = append(r.Findings, o.Findings...)
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
+	r.Skipped = append(r.Skipped, o.Skipped...)
 }
+
+// Skip records that analyzer did not fully analyse in, and why.
+func (r *Results) Skip(analyzer string, in *Input, reason string) {
+	r.Skipped = append(r.Skipped, model.Skip{Analyzer: analyzer, Layer: in.Layer, Path: in.Path, Offset: in.Loc.Offset, Size: in.Size, Reason: reason})
+}
+
+// TooLarge is the Skip reason of a file over an analyzer's size limit.
+func TooLarge(size, limit int64) string {
+	return fmt.Sprintf("%d bytes, over the %d-byte size limit", size, limit)
+}
+
+// NotInMemory is the Skip reason of a file too large for the engine to
+// hold in memory (Input.Data is nil).
+const NotInMemory = "too large to be held in memory"
 
 // FileAnalyzer analyses single files.
 type FileAnalyzer interface {
