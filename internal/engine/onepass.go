@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"hash"
+	"io"
 	"io/fs"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
@@ -55,4 +58,46 @@ func skippedFiles(skips []model.Skip) map[string]int {
 		}
 	}
 	return n
+}
+
+// seqHash is the io.ReaderAt of a file too large to hold in memory. It
+// hashes the file's bytes as reads reach them in order (the carve reads a
+// file front to back), so the hash needs no read of its own; finish reads
+// and hashes only what no read reached.
+type seqHash struct {
+	r    io.ReaderAt
+	h    hash.Hash
+	size int64
+	mu   sync.Mutex
+	pos  int64 // bytes hashed
+}
+
+func (s *seqHash) ReadAt(p []byte, off int64) (int, error) {
+	n, err := s.r.ReadAt(p, off)
+	s.mu.Lock()
+	if off <= s.pos && off+int64(n) > s.pos {
+		s.h.Write(p[s.pos-off : n])
+		s.pos = off + int64(n)
+	}
+	s.mu.Unlock()
+	return n, err
+}
+
+// finish hashes the bytes from the furthest read to the end.
+func (s *seqHash) finish() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	buf := make([]byte, 1<<20)
+	for s.pos < s.size {
+		n, err := s.r.ReadAt(buf[:min(int64(len(buf)), s.size-s.pos)], s.pos)
+		s.h.Write(buf[:n])
+		s.pos += int64(n)
+		if n == 0 || err != nil && !(err == io.EOF && s.pos == s.size) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
 }

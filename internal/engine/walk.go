@@ -234,6 +234,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	f.Size = size
 	in := &plugin.Input{R: fh}
 	h := sha256.New()
+	var streamed *seqHash
 	if size <= w.cfg.MaxInMemory {
 		if int64(cap(buf)) < size {
 			buf = make([]byte, size)
@@ -249,14 +250,14 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		h.Write(buf)
 		in.Head = buf[:min(len(buf), filetype.HeadSize)]
 	} else {
-		if _, err := io.Copy(h, fh); err != nil {
-			w.problem(j, f.Path, "read error: "+err.Error())
-		}
+		// Too large to hold: hashed as the carve reads it, and the rest
+		// (all of it when there is no carve) after it.
+		streamed = &seqHash{r: fh, h: h, size: size}
+		in.R = streamed
 		head := make([]byte, filetype.HeadSize)
 		n, _ := fh.ReadAt(head, 0)
 		in.Head = head[:n]
 	}
-	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	ft := filetype.Detect(f.Path, in.Head, size)
 	f.Type, f.Arch = ft.Type, ft.Arch
 	e := j.l.Entries[f.Path]
@@ -270,6 +271,12 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		whole, parts, regs = c.Whole, c.Parts, c.Regions
 		j.carved, j.whole, j.parts = true, whole, parts
 	}
+	if streamed != nil {
+		if err := streamed.finish(); err != nil {
+			w.problem(j, f.Path, "read error: "+err.Error())
+		}
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if whole {
 		return buf
 	}

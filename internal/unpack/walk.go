@@ -1,10 +1,10 @@
 package unpack
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/thingsec/thingsec/internal/model"
@@ -84,8 +84,8 @@ func (s *Session) Carve(ctx context.Context, l *Layer, p string, r io.ReaderAt, 
 	if !ok || !e.Mode.IsRegular() || e.Hardlink || e.Size <= 0 || size <= 0 || l.Depth >= s.lim.MaxDepth {
 		return Carved{}
 	}
-	if f, ok := r.(*os.File); ok {
-		r = newWindowReader(f, size) // Identify's small reads hit a cache, not a pread each
+	if _, mem := r.(*bytes.Reader); !mem {
+		r = newWindowReader(r, size) // Identify's small reads hit a cache, not a read each
 	}
 	j := carveJob{path: p}
 	j.cands, j.reg, j.err = s.carver.scan(ctx, r, size, l.carveAll || isBlob(l, p, r))

@@ -66,14 +66,16 @@ func (r *Results) Skip(analyzer string, in *Input, reason string) {
 	r.Skipped = append(r.Skipped, model.Skip{Analyzer: analyzer, Layer: in.Layer, Path: in.Path, Offset: in.Loc.Offset, Size: in.Size, Reason: reason})
 }
 
-// TooLarge is the Skip reason of a file over an analyzer's size limit.
-func TooLarge(size, limit int64) string {
-	return fmt.Sprintf("%d bytes, over the %d-byte size limit", size, limit)
+// SkipLarge records that analyzer skipped in for its size: over the
+// analyzer's own limit (limit > 0), or too large for the engine to hold in
+// memory (Input.Data is nil).
+func (r *Results) SkipLarge(analyzer string, in *Input, limit int64) {
+	reason := fmt.Sprintf("%d bytes: too large to be held in memory", in.Size)
+	if limit > 0 && in.Size > limit {
+		reason = fmt.Sprintf("%d bytes: over the %d-byte size limit", in.Size, limit)
+	}
+	r.Skip(analyzer, in, reason)
 }
-
-// NotInMemory is the Skip reason of a file too large for the engine to
-// hold in memory (Input.Data is nil).
-const NotInMemory = "too large to be held in memory"
 
 // FileAnalyzer analyses single files.
 type FileAnalyzer interface {

@@ -79,7 +79,7 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	case filetype.Compressed, filetype.Archive, filetype.FSImage, filetype.Empty:
 		return false
 	}
-	return fi.Size > 0 && fi.Size <= a.opt.MaxSize
+	return fi.Size > 0 // larger than MaxSize: Analyze records the skip
 }
 
 // IsBinary says whether a file is read through its printable strings.
@@ -93,7 +93,8 @@ func IsBinary(t string) bool {
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
-	if in.Data == nil {
+	if in.Data == nil || in.Size > a.opt.MaxSize {
+		out.SkipLarge(a.Name(), in, a.opt.MaxSize)
 		return nil
 	}
 	s := a.bufs.Get().(*scratch)
