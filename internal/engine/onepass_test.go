@@ -13,7 +13,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/analyze/accounts"
+	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/crypto"
+	"github.com/thingsec/thingsec/internal/analyze/lockfile"
+	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 	"github.com/thingsec/thingsec/internal/unpack"
@@ -151,5 +157,70 @@ func TestSkippedContentCounted(t *testing.T) {
 	}
 	if got := rep.Summary.SkippedFiles; got["every"] != 1 || got["big"] != len(bigSkips) || len(bigSkips) < 3 {
 		t.Fatalf("skipped files %v, want every:1 big:%d", got, len(bigSkips))
+	}
+}
+
+// TestAnalyzersRecordSkips: every analyzer that leaves a wanted file out
+// for its size says so: over its own limit, or too large to be held in
+// memory.
+func TestAnalyzersRecordSkips(t *testing.T) {
+	dir := t.TempDir()
+	exe, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shadow, err := os.ReadFile("../analyze/accounts/testdata/rootfs/etc/shadow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"bin/tool":              exe,
+		"etc/shadow":            shadow,
+		"etc/os-release":        []byte("ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n"),
+		"app/package-lock.json": []byte(`{"name": "app", "lockfileVersion": 3, "packages": {"node_modules/left-pad": {"version": "1.3.0"}}}`),
+		"etc/ssl/key.pem":       []byte("-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"),
+	} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sa, err := secrets.New(secrets.Options{MaxSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aa, err := accounts.New(accounts.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []plugin.FileAnalyzer{sa, aa, crypto.New(crypto.Options{MaxSize: 1000}), binver.MustNew(), lockfile.New(), pkgdb.New()}
+	tests := []struct {
+		name        string
+		maxInMemory int64
+		want        []string // analyzer:path
+		reason      string
+	}{
+		{"over the analyzers' own limit", 0, []string{"secrets:/bin/tool", "crypto:/bin/tool"}, "over the 1000-byte size limit"},
+		{"too large to hold", 16, []string{
+			"accounts:/etc/shadow", "pkgdb:/etc/os-release", "lockfile:/app/package-lock.json", "binver:/bin/tool",
+			"secrets:/etc/ssl/key.pem", "crypto:/etc/ssl/key.pem",
+		}, "too large to be held in memory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, rep := scanJSON(t, Config{Target: dir, Workers: 2, MaxInMemory: tt.maxInMemory, Files: all})
+			got := map[string]string{}
+			for _, s := range rep.Skipped {
+				got[s.Analyzer+":"+s.Path] = s.Reason
+			}
+			for _, w := range tt.want {
+				if r, ok := got[w]; !ok || !strings.Contains(r, tt.reason) {
+					t.Errorf("%s: skip %q, want one saying %q (all: %v)", w, r, tt.reason, got)
+				}
+				if rep.Summary.SkippedFiles[strings.Split(w, ":")[0]] == 0 {
+					t.Errorf("%s not counted in the summary %v", w, rep.Summary.SkippedFiles)
+				}
+			}
+		})
 	}
 }
