@@ -33,6 +33,14 @@ func Table(w io.Writer, rep *model.Report) error {
 	for _, n := range rep.Notes {
 		p.f("Note     %s\n", n)
 	}
+	if len(s.SkippedFiles) > 0 {
+		var as []string
+		for a, n := range s.SkippedFiles {
+			as = append(as, fmt.Sprintf("%s %d", a, n))
+		}
+		sort.Strings(as)
+		p.f("Skipped  files not fully analysed, by analyzer: %s (the report's skipped list says why)\n", strings.Join(as, ", "))
+	}
 
 	if len(rep.Layers) > 1 {
 		p.f("\nLAYERS\n")
