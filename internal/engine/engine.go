@@ -124,21 +124,16 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	if err != nil {
 		return nil, &InputError{Target: cfg.Target, Reason: err.Error(), Err: err}
 	}
-	if !fi.IsDir() {
-		sum, err := hashFile(cfg.Target)
-		if err != nil {
-			return nil, &InputError{Target: cfg.Target, Reason: "cannot read: " + err.Error(), Err: err}
-		}
-		rep.Target.SHA256 = sum
-	}
-	if cfg.Unpack {
-		if err := sess.Run(ctx); err != nil {
+	if cfg.UnpackOnly {
+		if err := targetHash(cfg, fi, rep, ""); err != nil {
 			return nil, err
 		}
-	}
-	_ = root
-	stage("unpack", t0)
-	if cfg.UnpackOnly {
+		if cfg.Unpack {
+			if err := sess.Run(ctx); err != nil {
+				return nil, err
+			}
+		}
+		stage("unpack", t0)
 		for _, l := range sess.Layers() {
 			rep.Layers = append(rep.Layers, l.Layer)
 		}
@@ -147,14 +142,17 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		return rep, nil
 	}
 
-	t0 = time.Now()
-	cfg.Progress.Stage("analyze")
+	// One pass: each layer's files are read once, as soon as the layer is
+	// extracted, for the inventory, the analyzers and the carve.
 	w := newWalker(cfg, sess.Layers())
-	res := w.run(ctx)
-	if err := ctx.Err(); err != nil {
+	res, err := w.run(ctx, sess, cfg.Unpack)
+	if err != nil {
 		return nil, err
 	}
-	stage("analyze", t0)
+	stage("unpack+analyze", t0)
+	if err := targetHash(cfg, fi, rep, rootHash(root, res.Problems, w.files)); err != nil {
+		return nil, err
+	}
 
 	for _, l := range sess.Layers() {
 		rep.Layers = append(rep.Layers, l.Layer)
@@ -164,6 +162,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	rep.Problems = append(rep.Problems, res.Problems...)
 	rep.Findings = res.Findings
 	rep.Services = res.Services
+	rep.Skipped = res.Skipped
 
 	t0 = time.Now()
 	cfg.Progress.Stage("components")
@@ -181,6 +180,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Findings = append(rep.Findings, out.Findings...)
 		rep.Services = append(rep.Services, out.Services...)
 		rep.Problems = append(rep.Problems, out.Problems...)
+		rep.Skipped = append(rep.Skipped, out.Skipped...)
 	}
 	stage("detect", t0)
 
@@ -259,6 +259,7 @@ func Finish(rep *model.Report) {
 	}
 	s.Vulnerabilities = len(rep.Vulnerabilities)
 	s.Problems = len(rep.Problems)
+	s.SkippedFiles = skippedFiles(rep.Skipped)
 	rep.Summary = s
 	for _, p := range []*[]model.Component{&rep.Components} {
 		if *p == nil {
@@ -282,6 +283,9 @@ func Finish(rep *model.Report) {
 	}
 	if rep.Problems == nil {
 		rep.Problems = []model.Problem{}
+	}
+	if rep.Skipped == nil {
+		rep.Skipped = []model.Skip{}
 	}
 	if rep.Durations == nil {
 		rep.Durations = []model.StageDuration{}

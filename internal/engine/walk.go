@@ -31,6 +31,13 @@ type walker struct {
 	// strs is the one keyword automaton of every string-rule family
 	// among the file analyzers: each file is read by it once.
 	strs *strmatch.Set
+	// sess carves every file the walk reads, when unpacking.
+	sess *unpack.Session
+	jobs []*job
+	// progress counters, over all levels
+	mu     sync.Mutex
+	nfiles int
+	nbytes int64
 }
 
 func newWalker(cfg Config, layers []*unpack.Layer) *walker {
@@ -54,11 +61,50 @@ type job struct {
 	l   *unpack.Layer
 	idx int // index into w.files
 	out plugin.Results
+	// carved: the file was carved while read; whole and parts are what
+	// the carve found (see unpack.Carved), which decided how it was
+	// analysed. redo: analyse again from the layers actually made.
+	carved, whole, parts, redo bool
 }
 
-func (w *walker) run(ctx context.Context) *plugin.Results {
+// run walks every layer: with unpacking, level by level as the session
+// makes them (each file read once gives its hash, type, analyzers and the
+// carve that finds the next level), else only the layers already there.
+func (w *walker) run(ctx context.Context, sess *unpack.Session, unpacking bool) (*plugin.Results, error) {
+	if unpacking {
+		w.sess = sess
+		if err := sess.RunWalk(ctx, w.level); err != nil {
+			w.closeRoots()
+			return nil, err
+		}
+	} else {
+		w.level(ctx, w.layers)
+	}
+	w.index(sess.Layers())
+	w.settle(ctx)
+	w.closeRoots()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	res := &plugin.Results{}
+	for _, j := range w.jobs {
+		res.Merge(&j.out)
+	}
+	return res, nil
+}
+
+// index makes every layer known to Chain and ReadFile.
+func (w *walker) index(layers []*unpack.Layer) {
+	w.layers = layers
+	for _, l := range layers {
+		w.byID[l.ID] = l
+	}
+}
+
+// level reads and analyses the files of one level of layers.
+func (w *walker) level(ctx context.Context, ls []*unpack.Layer) {
 	var jobs []*job
-	for _, l := range w.layers {
+	for _, l := range ls {
 		if l.Dir == "" || !l.Extracted {
 			continue
 		}
@@ -92,11 +138,14 @@ func (w *walker) run(ctx context.Context) *plugin.Results {
 			}
 		}
 	}
+	w.jobs = append(w.jobs, jobs...)
+	w.pool(ctx, jobs, true)
+}
+
+// pool runs file over jobs on cfg.Workers goroutines.
+func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 	var wg sync.WaitGroup
 	ch := make(chan *job)
-	var mu sync.Mutex
-	var nfiles int
-	var nbytes int64
 	for i := 0; i < w.cfg.Workers; i++ {
 		wg.Add(1)
 		go func() {
@@ -107,11 +156,14 @@ func (w *walker) run(ctx context.Context) *plugin.Results {
 					continue
 				}
 				buf = w.file(ctx, j, buf)
-				mu.Lock()
-				nfiles++
-				nbytes += w.files[j.idx].Size
-				n, b := nfiles, nbytes
-				mu.Unlock()
+				if !progress {
+					continue
+				}
+				w.mu.Lock()
+				w.nfiles++
+				w.nbytes += w.files[j.idx].Size
+				n, b := w.nfiles, w.nbytes
+				w.mu.Unlock()
 				w.cfg.Progress.Walked(n, b)
 			}
 		}()
@@ -121,12 +173,28 @@ func (w *walker) run(ctx context.Context) *plugin.Results {
 	}
 	close(ch)
 	wg.Wait()
-	w.closeRoots()
-	res := &plugin.Results{}
-	for _, j := range jobs {
-		res.Merge(&j.out)
+}
+
+// settle completes the inventory once every layer exists: which layers
+// each file was unpacked into and its unclaimed regions. A file analysed
+// by what its carve found, when the layers made differ (the layer limit
+// cut them), is read and analysed again from the layers made.
+func (w *walker) settle(ctx context.Context) {
+	var redo []*job
+	for _, j := range w.jobs {
+		f := &w.files[j.idx]
+		f.Unpacked = nil
+		for _, c := range j.l.Children[f.Path] {
+			f.Unpacked = append(f.Unpacked, c.ID)
+		}
+		f.Unclaimed = j.l.Regions[f.Path]
+		if j.carved && (j.whole != w.claimed(j.l, f.Path, f.Size) || j.parts != w.hasChildren(j.l, f.Path)) {
+			j.redo = true
+			j.out = plugin.Results{}
+			redo = append(redo, j)
+		}
 	}
-	return res
+	w.pool(ctx, redo, false)
 }
 
 func (w *walker) root(l *unpack.Layer) (*os.Root, error) {
@@ -179,6 +247,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	f.Size = size
 	in := &plugin.Input{R: fh}
 	h := sha256.New()
+	var streamed *seqHash
 	if size <= w.cfg.MaxInMemory {
 		if int64(cap(buf)) < size {
 			buf = make([]byte, size)
@@ -194,28 +263,42 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		h.Write(buf)
 		in.Head = buf[:min(len(buf), filetype.HeadSize)]
 	} else {
-		if _, err := io.Copy(h, fh); err != nil {
-			w.problem(j, f.Path, "read error: "+err.Error())
-		}
+		// Too large to hold: hashed as the carve reads it, and the rest
+		// (all of it when there is no carve) after it.
+		streamed = &seqHash{r: fh, h: h, size: size}
+		in.R = streamed
 		head := make([]byte, filetype.HeadSize)
 		n, _ := fh.ReadAt(head, 0)
 		in.Head = head[:n]
 	}
 	in.Keywords = w.strs.File(in.Data)
-	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	ft := filetype.Detect(f.Path, in.Head, size)
 	f.Type, f.Arch = ft.Type, ft.Arch
 	e := j.l.Entries[f.Path]
 	in.FileInfo = plugin.FileInfo{Layer: j.l.ID, Path: f.Path, Mode: e.Mode, UID: e.UID, GID: e.GID, Size: size, Type: ft, Head: in.Head}
 	in.Loc = model.Location{Layer: j.l.ID, Chain: j.l.Chain, Path: f.Path}
-	if w.claimed(j.l, f.Path, size) {
+	whole, parts, regs := w.claimed(j.l, f.Path, size), w.hasChildren(j.l, f.Path), j.l.Regions[f.Path]
+	if w.sess != nil && !j.redo {
+		// Carve from the bytes just read: the layers this file holds
+		// are made once the level is walked.
+		c := w.sess.Carve(ctx, j.l, f.Path, in.R, size)
+		whole, parts, regs = c.Whole, c.Parts, c.Regions
+		j.carved, j.whole, j.parts = true, whole, parts
+	}
+	if streamed != nil {
+		if err := streamed.finish(); err != nil {
+			w.problem(j, f.Path, "read error: "+err.Error())
+		}
+	}
+	f.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if whole {
 		return buf
 	}
-	if w.hasChildren(j.l, f.Path) {
+	if parts {
 		// The formats found in this file are analysed in their own
 		// layers; here only the bytes no format claimed are (a raw
 		// NVRAM or config area of a flash dump), one region at a time.
-		w.regions(ctx, j, in, f.Unclaimed)
+		w.regions(ctx, j, in, regs)
 		return buf
 	}
 	w.run1(ctx, j, in)
@@ -241,7 +324,11 @@ const maxRegion = 16 << 20
 // carved file. Findings carry the region's offset.
 func (w *walker) regions(ctx context.Context, j *job, in *plugin.Input, regs []model.Region) {
 	for _, r := range regs {
-		if r.Kind == "padding" || r.Size > maxRegion {
+		if r.Kind == "padding" {
+			continue
+		}
+		if r.Size > maxRegion {
+			w.skipRegion(j, in, r)
 			continue
 		}
 		data := make([]byte, r.Size)
@@ -263,6 +350,22 @@ func (w *walker) regions(ctx context.Context, j *job, in *plugin.Input, regs []m
 				j.out.Findings[i].Location.Line = 0
 			}
 			j.out.Findings[i].Location.Offset += r.Offset
+		}
+	}
+}
+
+// skipRegion records, for every analyzer that wants a region, that it
+// was not analysed for being over maxRegion.
+func (w *walker) skipRegion(j *job, in *plugin.Input, r model.Region) {
+	head := make([]byte, filetype.HeadSize)
+	n, _ := in.R.ReadAt(head, r.Offset)
+	fi := in.FileInfo
+	fi.Size, fi.Head = r.Size, head[:n]
+	fi.Type = filetype.Detect(in.Path, fi.Head, fi.Size)
+	for _, a := range w.cfg.Files {
+		if a.FileRequired(&fi) {
+			j.out.Skipped = append(j.out.Skipped, model.Skip{Analyzer: a.Name(), Layer: j.l.ID, Path: in.Path, Offset: r.Offset, Size: r.Size,
+				Reason: fmt.Sprintf("unclaimed region of %d bytes is over the %d MiB region limit", r.Size, maxRegion>>20)})
 		}
 	}
 }

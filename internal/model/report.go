@@ -22,6 +22,8 @@ type Report struct {
 	Findings        []Finding       `json:"findings"`
 	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
 	Problems        []Problem       `json:"problems"`
+	// Skipped lists the content analyzers did not fully analyse.
+	Skipped []Skip `json:"skipped"`
 	// VersionUnknown lists the refs of components that could not be matched
 	// against vulnerability data because their version is unknown.
 	VersionUnknown []string `json:"version_unknown,omitempty"`
@@ -196,6 +198,20 @@ type Problem struct {
 	Message string `json:"message"`
 }
 
+// Skip is content an analyzer did not fully analyse, and why: a file over
+// its size limit, a line over its length limit, a region it could not
+// decode. Nothing an analyzer leaves out goes unsaid.
+type Skip struct {
+	Analyzer string `json:"analyzer"`
+	Layer    string `json:"layer"`
+	Path     string `json:"path"`
+	// Offset and Size are the bytes left out (Offset 0 and the file's
+	// size when it is the whole file).
+	Offset int64  `json:"offset,omitempty"`
+	Size   int64  `json:"size"`
+	Reason string `json:"reason"`
+}
+
 // Summary holds counts for quick reading and gating.
 type Summary struct {
 	Layers          int            `json:"layers"`
@@ -206,6 +222,9 @@ type Summary struct {
 	Findings        map[string]int `json:"findings"` // by severity
 	Vulnerabilities int            `json:"vulnerabilities"`
 	Problems        int            `json:"problems"`
+	// SkippedFiles counts, per analyzer, the files it did not fully
+	// analyse (Report.Skipped says what and why).
+	SkippedFiles map[string]int `json:"skipped_files"`
 }
 
 // Region is a byte range of a carved file that no format claimed, with its

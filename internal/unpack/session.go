@@ -66,6 +66,7 @@ type Session struct {
 	problems   []model.Problem
 	totalBytes atomic.Int64
 	totalFiles atomic.Int64
+	carved     map[*Layer][]carveJob // RunWalk: what Carve found, per layer of the current level
 }
 
 // NewSession prepares a session writing under opt.WorkDir.
@@ -201,28 +202,9 @@ func (s *Session) newLayer(parent *Layer, source, fmtName string, off, size int6
 
 // Run unpacks recursively, breadth first: every layer's files are carved
 // (in parallel), the layers found get their IDs in a deterministic order,
-// and then they are extracted in parallel.
-func (s *Session) Run(ctx context.Context) error {
-	level := append([]*Layer(nil), s.layers...)
-	for len(level) > 0 {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var next []*Layer
-		for _, l := range level {
-			if l.Depth >= s.lim.MaxDepth {
-				if len(l.Entries) > 0 {
-					s.problem(l.ID, "", "limit", fmt.Sprintf("depth limit %d reached: files of this layer are not unpacked further", s.lim.MaxDepth))
-				}
-				continue
-			}
-			next = append(next, s.carveLayer(ctx, l)...)
-		}
-		s.extractAll(ctx, next)
-		level = next
-	}
-	return nil
-}
+// and then they are extracted in parallel. It reads every file itself;
+// RunWalk lets a caller that reads them anyway do the carving.
+func (s *Session) Run(ctx context.Context) error { return s.RunWalk(ctx, nil) }
 
 type carveJob struct {
 	path  string
@@ -277,6 +259,13 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 		}(&jobs[i])
 	}
 	wg.Wait()
+	return s.adopt(l, jobs)
+}
+
+// adopt records what the carve jobs of l's files (in path order) found
+// and creates the layers of the formats found, in that order, within the
+// layer budget (admit).
+func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 	s.admit(l, jobs)
 	var out []*Layer
 	for _, j := range jobs {
@@ -408,7 +397,7 @@ func isStream(name string) bool {
 // isBlob says whether a file inside a file tree deserves a full carve: an
 // opaque binary that is not an executable or text. Others are recognised
 // only when the whole file is of a format.
-func isBlob(l *Layer, p string, f *os.File) bool {
+func isBlob(l *Layer, p string, f io.ReaderAt) bool {
 	head := make([]byte, 64)
 	n, _ := f.ReadAt(head, 0)
 	head = head[:n]

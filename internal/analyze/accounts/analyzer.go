@@ -84,7 +84,7 @@ func (a *Analyzer) Name() string { return "accounts" }
 
 // FileRequired implements plugin.FileAnalyzer.
 func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
-	if fi.Size == 0 || fi.Size > 16<<20 {
+	if fi.Size == 0 { // larger than 16 MiB: Analyze records the skip
 		return false
 	}
 	if fi.Type.Type == filetype.SQLite {
@@ -98,7 +98,8 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
-	if in.Data == nil {
+	if in.Data == nil || in.Size > 16<<20 {
+		out.SkipLarge(a.Name(), in, 16<<20)
 		return nil
 	}
 	if in.Type.Type == filetype.SQLite {

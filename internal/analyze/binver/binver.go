@@ -401,7 +401,8 @@ func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Resu
 	case !Binary(in.Type.Type):
 		ms = a.cat.ScanPath(in.Path)
 	case in.Data == nil:
-		return nil // larger than the in-memory limit: not a userland binary
+		out.SkipLarge(a.Name(), in, 0) // larger than the in-memory limit: not a userland binary
+		return nil
 	default:
 		ms = a.cat.ScanHits(in.Path, in.Data, strmatch.Find(in.Keywords, a.cat.pack, in.Data))
 	}

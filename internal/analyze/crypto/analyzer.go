@@ -77,7 +77,7 @@ func (a *Analyzer) Name() string { return "crypto" }
 
 // FileRequired implements plugin.FileAnalyzer.
 func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
-	if fi.Size == 0 || fi.Size > a.opt.MaxSize {
+	if fi.Size == 0 { // larger than MaxSize: Analyze records the skip
 		return false
 	}
 	switch fi.Type.Type {
@@ -177,7 +177,11 @@ func authorizedKeys(data []byte) []Item {
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
-	if in.Data == nil || strings.HasSuffix(in.Path, ".pub") && !isAuthorizedKeys(in.Path) {
+	if strings.HasSuffix(in.Path, ".pub") && !isAuthorizedKeys(in.Path) {
+		return nil
+	}
+	if in.Data == nil || in.Size > a.opt.MaxSize {
+		out.SkipLarge(a.Name(), in, a.opt.MaxSize)
 		return nil
 	}
 	items := Scan(in.Path, in.Data, in.Type)

@@ -2,6 +2,7 @@ package crypto
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"strings"
 
@@ -39,7 +40,11 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 		if f.Type != filetype.PEM && f.Type != filetype.DER && ext != ".crt" && ext != ".pem" && ext != ".cer" && ext != ".der" {
 			continue
 		}
-		if f.Size == 0 || f.Size > 4<<20 {
+		if f.Size == 0 {
+			continue
+		}
+		if f.Size > 4<<20 {
+			out.Skipped = append(out.Skipped, model.Skip{Analyzer: a.Name(), Layer: f.Layer, Path: f.Path, Size: f.Size, Reason: fmt.Sprintf("%d bytes: certificate file over the 4194304-byte size limit of the key pairing", f.Size)})
 			continue
 		}
 		data, err := t.ReadFile(f.Layer, f.Path, 4<<20)

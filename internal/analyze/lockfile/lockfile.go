@@ -74,7 +74,7 @@ func (*Analyzer) Name() string { return "lockfile" }
 
 // FileRequired implements plugin.FileAnalyzer.
 func (*Analyzer) FileRequired(fi *plugin.FileInfo) bool {
-	if fi.Size == 0 || fi.Size > 16<<20 {
+	if fi.Size == 0 { // larger than 16 MiB: Analyze records the skip
 		return false
 	}
 	switch fi.Type.Type {
@@ -86,8 +86,9 @@ func (*Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 }
 
 // Analyze implements plugin.FileAnalyzer.
-func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
-	if in.Data == nil {
+func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
+	if in.Data == nil || in.Size > 16<<20 {
+		out.SkipLarge(a.Name(), in, 16<<20)
 		return nil
 	}
 	out.Components = append(out.Components, Parse(in.Path, in.Data, in.Loc)...)

@@ -70,13 +70,14 @@ func classify(p string) kind {
 
 // FileRequired implements plugin.FileAnalyzer.
 func (*Analyzer) FileRequired(fi *plugin.FileInfo) bool {
-	return fi.Size > 0 && fi.Size < 64<<20 && classify(fi.Path) != none
+	return fi.Size > 0 && classify(fi.Path) != none // 64 MiB and more: Analyze records the skip
 }
 
 // Analyze implements plugin.FileAnalyzer.
-func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
+func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
 	data := in.Data
-	if data == nil {
+	if data == nil || in.Size >= 64<<20 {
+		out.SkipLarge(a.Name(), in, 64<<20-1)
 		return nil
 	}
 	var comps []model.Component

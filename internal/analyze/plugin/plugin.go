@@ -12,6 +12,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 
@@ -58,6 +59,8 @@ type Results struct {
 	Findings []model.Finding
 	Services []model.Service
 	Problems []model.Problem
+	// Skipped is what an analyzer wanted but did not fully analyse.
+	Skipped []model.Skip
 }
 
 // Requirement is a dependency a package database declares by package name
@@ -77,6 +80,23 @@ func (r *Results) Merge(o *Results) {
 	r.Findings = append(r.Findings, o.Findings...)
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
+	r.Skipped = append(r.Skipped, o.Skipped...)
+}
+
+// Skip records that analyzer did not fully analyse in, and why.
+func (r *Results) Skip(analyzer string, in *Input, reason string) {
+	r.Skipped = append(r.Skipped, model.Skip{Analyzer: analyzer, Layer: in.Layer, Path: in.Path, Offset: in.Loc.Offset, Size: in.Size, Reason: reason})
+}
+
+// SkipLarge records that analyzer skipped in for its size: over the
+// analyzer's own limit (limit > 0), or too large for the engine to hold in
+// memory (Input.Data is nil).
+func (r *Results) SkipLarge(analyzer string, in *Input, limit int64) {
+	reason := fmt.Sprintf("%d bytes: too large to be held in memory", in.Size)
+	if limit > 0 && in.Size > limit {
+		reason = fmt.Sprintf("%d bytes: over the %d-byte size limit", in.Size, limit)
+	}
+	r.Skip(analyzer, in, reason)
 }
 
 // FileAnalyzer analyses single files.

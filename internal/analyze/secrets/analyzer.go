@@ -105,7 +105,7 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	case filetype.Compressed, filetype.Archive, filetype.FSImage, filetype.Empty:
 		return false
 	}
-	return fi.Size > 0 && fi.Size <= a.opt.MaxSize
+	return fi.Size > 0 // larger than MaxSize: Analyze records the skip
 }
 
 // IsBinary says whether a file is read through its printable strings.
@@ -123,7 +123,8 @@ func (a *Analyzer) StringPacks() []*strmatch.Pack { return []*strmatch.Pack{a.sc
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
-	if in.Data == nil {
+	if in.Data == nil || in.Size > a.opt.MaxSize {
+		out.SkipLarge(a.Name(), in, a.opt.MaxSize)
 		return nil
 	}
 	binary := IsBinary(in.Type.Type)

@@ -43,6 +43,14 @@ func header(p *printer, rep *model.Report) {
 	for _, n := range rep.Notes {
 		p.f("Note     %s\n", n)
 	}
+	if len(s.SkippedFiles) > 0 {
+		var as []string
+		for a, n := range s.SkippedFiles {
+			as = append(as, fmt.Sprintf("%s %d", a, n))
+		}
+		sort.Strings(as)
+		p.f("Skipped  files not fully analysed, by analyzer: %s (the report's skipped list says why)\n", strings.Join(as, ", "))
+	}
 }
 
 func layers(p *printer, rep *model.Report) {
