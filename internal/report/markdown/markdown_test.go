@@ -14,6 +14,9 @@ import (
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/renderer/html"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -146,5 +149,43 @@ func balanced(t *testing.T, s string) {
 	t.Helper()
 	if o, c := strings.Count(s, "<details>"), strings.Count(s, "</details>"); o != c {
 		t.Errorf("%d <details>, %d </details>", o, c)
+	}
+}
+
+// TestRendered renders the sample with a CommonMark/GFM renderer: every
+// section is one HTML table with one row per item, escaped text comes out
+// as written, and no HTML of the report's own text gets through.
+func TestRendered(t *testing.T) {
+	var src bytes.Buffer
+	if err := Encode(&src, sample()); err != nil {
+		t.Fatal(err)
+	}
+	md := goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithRendererOptions(html.WithUnsafe()))
+	var out bytes.Buffer
+	if err := md.Convert(src.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	h := out.String()
+	// summary + 3 finding severities + vulnerabilities + components + problems
+	if n := strings.Count(h, "<table>"); n != 7 {
+		t.Errorf("%d tables, want 7:\n%s", n, h)
+	}
+	// body rows: 9 summary + 4 findings + 2 vulnerabilities + 2 components + 1 problem
+	if n := strings.Count(h, "<tr>") - strings.Count(h, "<thead>"); n != 18 {
+		t.Errorf("%d body rows, want 18", n)
+	}
+	for _, want := range []string{
+		"<code>root:$1$ab`c|d</code>", // a pipe and a backtick inside evidence
+		"Default password | root",     // a pipe in a title
+		"AWS key *maybe*",             // emphasis markers kept as text
+		"fw&lt;1&gt;.bin",             // the target name is text, not a tag
+		"<summary><b>Findings: critical (1)</b></summary>",
+	} {
+		if !strings.Contains(h, want) {
+			t.Errorf("rendered HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(h, "<1>") || strings.Contains(h, "<em>") {
+		t.Errorf("report text became markup:\n%s", h)
 	}
 }
