@@ -292,6 +292,10 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 
 // extractAll extracts the given (new) layers in parallel.
 func (s *Session) extractAll(ctx context.Context, ls []*Layer) {
+	s.mu.Lock()
+	first := len(s.problems)
+	s.mu.Unlock()
+	defer s.orderProblems(first, ls)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.opt.Workers)
 	for _, l := range ls {
@@ -306,6 +310,20 @@ func (s *Session) extractAll(ctx context.Context, ls []*Layer) {
 		}(l)
 	}
 	wg.Wait()
+}
+
+// orderProblems puts the problems found since first in the order of ls:
+// layers are extracted in parallel, and the report must not depend on
+// which finished first.
+func (s *Session) orderProblems(first int, ls []*Layer) {
+	rank := make(map[string]int, len(ls))
+	for i, l := range ls {
+		rank[l.ID] = i
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := s.problems[first:]
+	sort.SliceStable(ps, func(i, j int) bool { return rank[ps[i].Layer] < rank[ps[j].Layer] })
 }
 
 func (s *Session) parent(l *Layer) *Layer {

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -206,5 +209,38 @@ func TestRunWalkMatchesRun(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// slowFailFormat is a box whose extraction takes a random time and fails:
+// extractions finish in any order.
+type slowFailFormat struct{ boxFormat }
+
+func (slowFailFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink format.Sink) error {
+	var b [1]byte
+	rand.Read(b[:])
+	time.Sleep(time.Duration(b[0]%20) * time.Millisecond)
+	return errors.New("payload checksum mismatch")
+}
+
+func TestProblemsInLayerOrder(t *testing.T) {
+	var image []byte
+	for i := 0; i < 12; i++ {
+		image = append(image, box([]byte(fmt.Sprint("part ", i)))...)
+	}
+	s := target{file: image, fmts: []format.Format{slowFailFormat{}}}.session(t)
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range s.Problems() {
+		got = append(got, p.Layer)
+	}
+	var want []string
+	for _, l := range s.Layers()[1:] {
+		want = append(want, l.ID)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("problems of layers %v, want one per layer in layer order %v", got, want)
 	}
 }
