@@ -10,18 +10,23 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/thingsec/thingsec/internal/vuln/limit"
 	"github.com/thingsec/thingsec/internal/vuln/record"
 )
 
 // Decode streams the scores of r to put and returns their count.
 func Decode(r io.Reader, put func(record.EPSS) error) (int, error) {
-	br := bufio.NewReader(r)
+	lr := limit.NewReader(r)
+	lr.Allow(0, limit.MaxLine)
+	br := bufio.NewReader(lr)
 	date := ""
+	var head int64 // bytes of the comment line
 	if b, _ := br.Peek(1); len(b) == 1 && b[0] == '#' {
 		line, err := br.ReadString('\n')
 		if err != nil {
 			return 0, fmt.Errorf("line 1: %w", err)
 		}
+		head = int64(len(line))
 		for _, kv := range strings.Split(strings.TrimSpace(strings.TrimPrefix(line, "#")), ",") {
 			if k, v, ok := strings.Cut(kv, ":"); ok && k == "score_date" {
 				date, _, _ = strings.Cut(v, "T")
@@ -31,15 +36,17 @@ func Decode(r io.Reader, put func(record.EPSS) error) (int, error) {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = 3
 	cr.ReuseRecord = true
-	head, err := cr.Read()
+	lr.Allow(head, limit.MaxLine)
+	header, err := cr.Read()
 	if err != nil {
 		return 0, fmt.Errorf("header: %w", err)
 	}
-	if head[0] != "cve" || head[1] != "epss" || head[2] != "percentile" {
-		return 0, fmt.Errorf("header %q: want cve,epss,percentile", head)
+	if header[0] != "cve" || header[1] != "epss" || header[2] != "percentile" {
+		return 0, fmt.Errorf("header %q: want cve,epss,percentile", header)
 	}
 	n := 0
 	for {
+		lr.Allow(head+cr.InputOffset(), limit.MaxLine)
 		rec, err := cr.Read()
 		if err == io.EOF {
 			return n, nil

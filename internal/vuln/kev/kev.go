@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/thingsec/thingsec/internal/vuln/limit"
 	"github.com/thingsec/thingsec/internal/vuln/record"
 )
 
@@ -20,7 +21,9 @@ type entry struct {
 
 // Decode streams the catalog's entries to put and returns their count.
 func Decode(r io.Reader, put func(record.KEV) error) (int, error) {
-	dec := json.NewDecoder(r)
+	lr := limit.NewReader(r)
+	dec := json.NewDecoder(lr)
+	lr.Allow(0, limit.MaxRecord)
 	n := 0
 	fail := func(off int64, err error) (int, error) {
 		return n, fmt.Errorf("entry %d at byte offset %d: %w", n, off, err)
@@ -30,6 +33,7 @@ func Decode(r io.Reader, put func(record.KEV) error) (int, error) {
 	}
 	seen := false
 	for dec.More() {
+		lr.Allow(dec.InputOffset(), limit.MaxRecord)
 		tok, err := dec.Token()
 		if err != nil {
 			return fail(dec.InputOffset(), err)
@@ -47,6 +51,7 @@ func Decode(r io.Reader, put func(record.KEV) error) (int, error) {
 		}
 		for dec.More() {
 			off := dec.InputOffset()
+			lr.Allow(off, limit.MaxRecord)
 			var e entry
 			if err := dec.Decode(&e); err != nil {
 				return fail(off, err)
@@ -59,10 +64,12 @@ func Decode(r io.Reader, put func(record.KEV) error) (int, error) {
 			}
 			n++
 		}
+		lr.Allow(dec.InputOffset(), limit.MaxRecord)
 		if _, err := dec.Token(); err != nil {
 			return fail(dec.InputOffset(), err)
 		}
 	}
+	lr.Allow(dec.InputOffset(), limit.MaxRecord)
 	if _, err := dec.Token(); err != nil {
 		return fail(dec.InputOffset(), fmt.Errorf("truncated: %w", err))
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/vuln/limit"
 	"github.com/thingsec/thingsec/internal/vuln/record"
 )
 
@@ -44,7 +45,9 @@ type Page struct {
 // for a single record or a feed without one) and the record count.
 func Decode(r io.Reader, put func(Record) error) (Page, int, error) {
 	var page Page
-	dec := json.NewDecoder(r)
+	lr := limit.NewReader(r)
+	dec := json.NewDecoder(lr)
+	lr.Allow(0, limit.MaxRecord)
 	tok, err := dec.Token()
 	if err != nil {
 		return page, 0, &PosError{0, dec.InputOffset(), fmt.Errorf("not JSON: %w", err)}
@@ -55,10 +58,12 @@ func Decode(r io.Reader, put func(Record) error) (Page, int, error) {
 	// Top-level keys other than "vulnerabilities" are small: keep them to
 	// rebuild a lone cve object when the file is one.
 	rest := map[string]json.RawMessage{}
+	restSize := 0
 	n := 0
 	sawFeed := false
 	for dec.More() {
 		off := dec.InputOffset()
+		lr.Allow(off, limit.MaxRecord)
 		tok, err := dec.Token()
 		if err != nil {
 			return page, n, &PosError{n, off, err}
@@ -67,7 +72,10 @@ func Decode(r io.Reader, put func(Record) error) (Page, int, error) {
 		if key != "vulnerabilities" {
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				return page, n, &PosError{n, dec.InputOffset(), fmt.Errorf("field %q: %w", key, err)}
+				return page, n, &PosError{n, off, fmt.Errorf("field %q: %w", key, err)}
+			}
+			if restSize += len(raw); restSize > limit.MaxRecord {
+				return page, n, &PosError{n, off, fmt.Errorf("field %q: %w: the fields besides \"vulnerabilities\" take more than %d bytes", key, limit.ErrTooLarge, limit.MaxRecord)}
 			}
 			rest[key] = raw
 			continue
@@ -78,6 +86,7 @@ func Decode(r io.Reader, put func(Record) error) (Page, int, error) {
 		}
 		for dec.More() {
 			off := dec.InputOffset()
+			lr.Allow(off, limit.MaxRecord)
 			var item struct {
 				CVE *cveJSON `json:"cve"`
 			}
@@ -92,10 +101,12 @@ func Decode(r io.Reader, put func(Record) error) (Page, int, error) {
 			}
 			n++
 		}
+		lr.Allow(dec.InputOffset(), limit.MaxRecord)
 		if _, err := dec.Token(); err != nil {
 			return page, n, &PosError{n, dec.InputOffset(), err}
 		}
 	}
+	lr.Allow(dec.InputOffset(), limit.MaxRecord)
 	if _, err := dec.Token(); err != nil {
 		return page, n, &PosError{n, dec.InputOffset(), fmt.Errorf("truncated: %w", err)}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/vuln/limit"
 	"github.com/thingsec/thingsec/internal/vuln/record"
 )
 
@@ -49,7 +50,9 @@ type osvJSON struct {
 // Decode reads one OSV record.
 func Decode(r io.Reader) (Record, error) {
 	var o osvJSON
-	dec := json.NewDecoder(r)
+	lr := limit.NewReader(r)
+	lr.Allow(0, limit.MaxRecord)
+	dec := json.NewDecoder(lr)
 	if err := dec.Decode(&o); err != nil {
 		return Record{}, fmt.Errorf("byte offset %d: %w", dec.InputOffset(), err)
 	}
