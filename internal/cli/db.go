@@ -216,7 +216,10 @@ func newDBExportBundle(g *globals, dbPath *string) *cobra.Command {
 			if err := report.WriteFile(out, func(w io.Writer) error { return d.ExportBundle(cmd.Context(), w) }); err != nil {
 				return asUsage(err)
 			}
-			fmt.Fprintf(g.stdout, "wrote %s\n", out)
+			if out != "-" && out != "/dev/stdout" {
+				// the bundle itself went to standard output otherwise
+				fmt.Fprintf(g.stdout, "wrote %s\n", out)
+			}
 			return nil
 		},
 	}

@@ -154,6 +154,12 @@ every file, and reports what it finds, with evidence, in one pass.
 			if g.workers < 1 {
 				return usageError{fmt.Errorf("--workers must be at least 1, got %d", g.workers)}
 			}
+			if g.output != "" {
+				// a wrong -o fails now, not after a long scan
+				if err := report.CheckOutput(g.output); err != nil {
+					return usageError{err}
+				}
+			}
 			return nil
 		},
 	}

@@ -22,6 +22,21 @@ import (
 // missing parent, no permission); callers map it to the usage exit code.
 var ErrUsage = errors.New("unusable output path")
 
+// Error is an output path that cannot be written, and why.
+type Error struct {
+	Path   string
+	Reason string
+}
+
+func (e *Error) Error() string { return "cannot write " + e.Path + ": " + e.Reason }
+
+// Is makes every Error an ErrUsage.
+func (e *Error) Is(target error) bool { return target == ErrUsage }
+
+func bad(path, format string, args ...any) *Error {
+	return &Error{Path: path, Reason: fmt.Sprintf(format, args...)}
+}
+
 // Kind is how an output path is written.
 type Kind int
 
@@ -59,7 +74,7 @@ func Check(path string) (Target, error) {
 	}
 	switch {
 	case err == nil && st.IsDir():
-		return t, fmt.Errorf("%w: %s is a directory; give a file name", ErrUsage, path)
+		return t, bad(path, "it is a directory; give a file name")
 	case err == nil && !st.Mode().IsRegular():
 		t.Kind = Stream
 		return t, nil
@@ -69,7 +84,7 @@ func Check(path string) (Target, error) {
 		t.Kind = Stream
 		return t, nil
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return t, fmt.Errorf("%w: %s: %v", ErrUsage, path, err)
+		return t, bad(path, "%v", errors.Unwrap(err))
 	}
 	final := path
 	if err == nil {
@@ -77,19 +92,19 @@ func Check(path string) (Target, error) {
 			final = r
 		}
 	} else if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
-		return t, fmt.Errorf("%w: %s is a dangling symbolic link", ErrUsage, path)
+		return t, bad(path, "it is a dangling symbolic link")
 	}
 	t.Kind, t.Final = Atomic, final
 	dir := filepath.Dir(final)
 	dst, err := os.Stat(dir)
 	if err != nil {
-		return t, fmt.Errorf("%w: cannot write %s: directory %s: %v", ErrUsage, path, dir, errors.Unwrap(err))
+		return t, bad(path, "directory %s: %v", dir, errors.Unwrap(err))
 	}
 	if !dst.IsDir() {
-		return t, fmt.Errorf("%w: cannot write %s: %s is not a directory", ErrUsage, path, dir)
+		return t, bad(path, "%s is not a directory", dir)
 	}
 	if err := writable(dir); err != nil {
-		return t, fmt.Errorf("%w: cannot write %s: %v", ErrUsage, path, err)
+		return t, bad(path, "%v", err)
 	}
 	return t, nil
 }
@@ -151,7 +166,7 @@ func (t Target) Write(stdout io.Writer, enc func(io.Writer) error) error {
 	case Stream:
 		f, err := os.OpenFile(t.Path, os.O_WRONLY, 0)
 		if err != nil {
-			return fmt.Errorf("%w: cannot write %s: %v", ErrUsage, t.Path, err)
+			return bad(t.Path, "%v", unwrapPath(err))
 		}
 		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 			// /dev/stdout redirected to a file: start it afresh
@@ -165,7 +180,7 @@ func (t Target) Write(stdout io.Writer, enc func(io.Writer) error) error {
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(t.Final), ".thingsec-*")
 	if err != nil {
-		return fmt.Errorf("%w: cannot write %s: %v", ErrUsage, t.Path, err)
+		return bad(t.Path, "%v", unwrapPath(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := enc(tmp); err != nil {
@@ -197,4 +212,12 @@ func WriteFile(path string, stdout io.Writer, src string) error {
 		_, err = io.Copy(w, f)
 		return err
 	})
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/thingsec/thingsec/internal/outfile"
 )
 
 // OutputError is an output file that cannot be written.
@@ -16,28 +18,38 @@ type OutputError struct {
 func (e *OutputError) Error() string { return fmt.Sprintf("cannot write %s: %v", e.Path, e.Err) }
 func (e *OutputError) Unwrap() error { return e.Err }
 
-// WriteFile is how every command writes an output file: write fills a
-// temporary file beside path, which then replaces path in one rename, so
-// a failed or interrupted run never leaves a partial report where a good
-// one was. It is the one place that decides how output reaches path.
+// CheckOutput proves that path can be written before any work is done: a
+// directory, a missing parent or an unwritable place is an OutputError.
+func CheckOutput(path string) error {
+	if _, err := outfile.Check(path); err != nil {
+		return outputError(path, err)
+	}
+	return nil
+}
+
+func outputError(path string, err error) error {
+	var fe *outfile.Error
+	if errors.As(err, &fe) {
+		return &OutputError{Path: path, Err: errors.New(fe.Reason)}
+	}
+	return &OutputError{Path: path, Err: err}
+}
+
+// WriteFile is how every command writes an output file, the one place
+// that decides how output reaches path (package outfile): a regular file
+// is replaced in one rename once write has filled a temporary file beside
+// it, so a failed or interrupted run never leaves a partial report where a
+// good one was; a device, FIFO or "-" is streamed to, never replaced.
 func WriteFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".thingsec-*")
+	t, err := outfile.Check(path)
 	if err != nil {
-		return &OutputError{Path: path, Err: err}
+		return outputError(path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
+	if err := t.Write(os.Stdout, write); err != nil {
+		if errors.Is(err, outfile.ErrUsage) {
+			return outputError(path, err)
+		}
 		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return &OutputError{Path: path, Err: err}
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return &OutputError{Path: path, Err: err}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return &OutputError{Path: path, Err: err}
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ func Layers(w io.Writer, rep *model.Report, dir string) error {
 		case !l.Extracted:
 			where = "(identified, not unpacked)"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%d\t%d\t%s\t%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, l.Size, l.Files, where, l.Chain)
+		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%d\t%d\t%s\t%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, l.Size, l.Files, esc(where), esc(l.Chain))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -48,7 +48,7 @@ func Files(w io.Writer, rep *model.Report, long bool) error {
 	chain := map[string]string{}
 	for _, l := range rep.Layers {
 		chain[l.ID] = l.Chain
-		p.f("%s%s %s @0x%x %d bytes %s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, l.Size, l.Description)
+		p.f("%s%s %s @0x%x %d bytes %s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, l.Size, esc(l.Description))
 	}
 	cur := ""
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
@@ -58,9 +58,9 @@ func Files(w io.Writer, rep *model.Report, long bool) error {
 			cur = f.Layer
 			p.f("\n[%s] %s\n", f.Layer, chain[f.Layer])
 		}
-		name := f.Path
+		name := esc(f.Path)
 		if f.LinkTarget != "" && f.Type == "symlink" {
-			name += " -> " + f.LinkTarget
+			name += " -> " + esc(f.LinkTarget)
 		}
 		if len(f.Unpacked) > 0 {
 			name += "  => " + strings.Join(f.Unpacked, ",")
@@ -88,7 +88,7 @@ func problems(p *printer, ps []model.Problem) {
 	}
 	p.f("%d problems:\n", len(ps))
 	for _, pr := range ps {
-		p.f("  [%s] %s %s\n", pr.Kind, where(pr), pr.Message)
+		p.f("  [%s] %s %s\n", pr.Kind, esc(where(pr)), esc(pr.Message))
 	}
 }
 

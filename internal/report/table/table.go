@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/termsafe"
 )
 
 // Report writes the human summary: target, layer tree, inventory by type,
@@ -30,7 +31,7 @@ func header(p *printer, rep *model.Report) {
 	if t.Kind == "file" {
 		size = fmt.Sprintf(", %s", human(t.Size))
 	}
-	p.f("Target   %s (%s%s)\n", t.Name, t.Kind, size)
+	p.f("Target   %s (%s%s)\n", esc(t.Name), t.Kind, size)
 	if t.SHA256 != "" {
 		p.f("SHA-256  %s\n", t.SHA256)
 	}
@@ -65,7 +66,7 @@ func layers(p *printer, rep *model.Report) {
 		if !l.Extracted {
 			status = " (identified, not unpacked)"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%s\t%d\t%s%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, human(l.Size), l.Files, l.Chain, status)
+		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%s\t%d\t%s%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, human(l.Size), l.Files, esc(l.Chain), status)
 	}
 	tw.Flush()
 }
@@ -116,7 +117,7 @@ func components(p *printer, rep *model.Report) {
 		if len(c.Evidence) > 0 {
 			by = c.Evidence[0].Kind
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, orDash(c.Version), c.Type, by)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(c.Name), esc(orDash(c.Version)), c.Type, by)
 	}
 	tw.Flush()
 }
@@ -128,7 +129,7 @@ func vulnerabilities(p *printer, rep *model.Report) {
 		fmt.Fprintf(tw, "SEVERITY\tID\tCOMPONENT\tKEV\tFIXED\n")
 		names := map[string]string{}
 		for _, c := range rep.Components {
-			names[c.Ref] = strings.TrimSpace(c.Name + " " + c.Version)
+			names[c.Ref] = esc(strings.TrimSpace(c.Name + " " + c.Version))
 		}
 		for _, v := range rep.Vulnerabilities {
 			kev := ""
@@ -144,7 +145,7 @@ func vulnerabilities(p *printer, rep *model.Report) {
 		tw.Flush()
 	}
 	if len(rep.VersionUnknown) > 0 {
-		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), strings.Join(rep.VersionUnknown, ", "))
+		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), esc(strings.Join(rep.VersionUnknown, ", ")))
 	}
 }
 
@@ -171,7 +172,7 @@ func findings(p *printer, rep *model.Report) {
 		if f.Location.Line > 0 {
 			loc += fmt.Sprintf(":%d", f.Location.Line)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, f.Title, loc)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, esc(f.Title), esc(loc))
 	}
 	tw.Flush()
 }
@@ -188,7 +189,7 @@ func reportProblems(p *printer, rep *model.Report) {
 			p.f("  ... %d more (see the JSON report)\n", len(rep.Problems)-show)
 			break
 		}
-		p.f("  [%s] %s %s\n", pr.Kind, where(pr), pr.Message)
+		p.f("  [%s] %s %s\n", pr.Kind, esc(where(pr)), esc(pr.Message))
 	}
 }
 
@@ -227,3 +228,7 @@ func human(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// esc makes a name from the image safe to print: control characters and
+// bidirectional overrides in a file name must not rewrite the terminal.
+func esc(s string) string { return termsafe.String(s) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,37 @@ func TestGolden(t *testing.T) {
 			t.Fatalf("%s: %v", c.file, err)
 		}
 		reporttest.Golden(t, filepath.Join("testdata", c.file), buf.Bytes(), *update)
+	}
+}
+
+// TestNamesEscaped: a file name, finding location or problem from the image
+// that carries terminal escape sequences is printed escaped in every
+// table; the raw bytes never reach the terminal.
+func TestNamesEscaped(t *testing.T) {
+	evil := "/www/\x1b]0;owned\x07\x1b[2J\u202etxt.exe"
+	rep := &model.Report{
+		Target: model.Target{Name: "fw\x1b[31m.bin", Kind: "file"},
+		Layers: []model.Layer{{ID: "L0", Format: "file", Chain: "fw\x1b[31m.bin"}, {ID: "L1", Parent: "L0", Format: "squashfs", Depth: 1, Chain: "fw > squashfs@0x0", Description: "vol \x1b[H"}},
+		Files:  []model.File{{Layer: "L1", Path: evil, Type: "symlink", LinkTarget: "/\x1b[8m"}},
+		Findings: []model.Finding{{RuleID: "TS-X-001", Title: "t\x1b[1m", Severity: model.High,
+			Location: model.Location{Layer: "L1", Path: evil}}},
+		Problems: []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
+	}
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"report": func(b *bytes.Buffer) error { return Report(b, rep) },
+		"files":  func(b *bytes.Buffer) error { return Files(b, rep, false) },
+		"layers": func(b *bytes.Buffer) error { return Layers(b, rep, "out") },
+	} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.ContainsAny(out, "\x1b\x07\u202e") {
+			t.Errorf("%s: raw control characters reach the terminal:\n%q", name, out)
+		}
+		if name != "layers" && !strings.Contains(out, `\x1b]0;owned\x07`) {
+			t.Errorf("%s: the name is not shown escaped:\n%s", name, out)
+		}
 	}
 }
