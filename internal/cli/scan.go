@@ -9,22 +9,28 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
-// unpackFlags are the extraction settings shared by scan, unpack and ls.
+// unpackFlags are the extraction settings shared by every command that
+// unpacks: each limit of unpack.Limits is a flag, so none is hidden.
 type unpackFlags struct {
-	noUnpack   bool
-	keep       string
-	maxDepth   int
-	layerBytes int64
-	totalBytes int64
-	ratio      float64
-	files      int
-	timeout    time.Duration
+	noUnpack    bool
+	keep        string
+	maxDepth    int
+	layerBytes  int64
+	totalBytes  int64
+	ratio       float64
+	files       int
+	layerFiles  int
+	layers      int
+	targetBytes int64
+	memory      int64
+	timeout     time.Duration
 }
 
 func (u *unpackFlags) register(fs *pflag.FlagSet, keep bool) {
@@ -36,19 +42,35 @@ func (u *unpackFlags) register(fs *pflag.FlagSet, keep bool) {
 	fs.IntVar(&u.maxDepth, "max-depth", d.MaxDepth, "maximum nesting of unpacked layers")
 	fs.Int64Var(&u.layerBytes, "max-layer-bytes", d.MaxLayerBytes, "maximum bytes one layer may write")
 	fs.Int64Var(&u.totalBytes, "max-total-bytes", d.MaxTotalBytes, "maximum bytes the whole extraction may write")
-	fs.Float64Var(&u.ratio, "max-ratio", d.MaxRatio, "maximum expansion of a layer (bytes written / input bytes), applied past 64 MiB")
+	fs.Float64Var(&u.ratio, "max-ratio", d.MaxRatio, "maximum expansion (bytes written / input bytes) of a layer past its first 64 MiB, and of the whole extraction past 256 MiB")
 	fs.IntVar(&u.files, "max-files", d.MaxTotalFiles, "maximum files the whole extraction may create")
-	fs.DurationVar(&u.timeout, "layer-timeout", d.LayerTimeout, "maximum time to extract one layer")
+	fs.IntVar(&u.layerFiles, "max-layer-files", d.MaxLayerFiles, "maximum entries one layer may create (more are listed as a problem, not extracted)")
+	fs.IntVar(&u.layers, "max-layers", d.MaxLayers, "maximum layers of the whole extraction (when more are found, the largest are kept)")
+	fs.Int64Var(&u.targetBytes, "max-target-bytes", d.MaxTargetBytes, "read at most this many bytes of the target file (a sparse or device-sized file is read only up to it, with a problem)")
+	fs.Int64Var(&u.memory, "max-memory", memguard.DefaultLimit, "memory budget in bytes (Go soft limit): near it, new layers are not extracted and large files are not held in memory, each listed as a problem")
+	fs.DurationVar(&u.timeout, "layer-timeout", d.LayerTimeout, "maximum time to identify the formats in one file, and to extract one layer")
 }
 
 func (u *unpackFlags) limits() (unpack.Limits, error) {
 	l := unpack.DefaultLimits()
-	if u.maxDepth < 1 || u.layerBytes < 1 || u.totalBytes < 1 || u.ratio <= 1 || u.files < 1 || u.timeout <= 0 {
-		return l, usageError{fmt.Errorf("limits must be positive (and --max-ratio above 1)")}
+	if u.maxDepth < 1 || u.layerBytes < 1 || u.totalBytes < 1 || u.ratio <= 1 || u.files < 1 || u.timeout <= 0 ||
+		u.layerFiles < 1 || u.layers < 1 || u.targetBytes < 1 || u.memory < 64<<20 {
+		return l, usageError{fmt.Errorf("limits must be positive (--max-ratio above 1, --max-memory at least 64 MiB)")}
 	}
 	l.MaxDepth, l.MaxLayerBytes, l.MaxTotalBytes, l.MaxRatio, l.MaxTotalFiles, l.LayerTimeout = u.maxDepth, u.layerBytes, u.totalBytes, u.ratio, u.files, u.timeout
-	l.MaxLayerFiles = min(l.MaxLayerFiles, u.files)
+	l.MaxLayerFiles = min(u.layerFiles, u.files)
+	l.MaxLayers, l.MaxTargetBytes = u.layers, u.targetBytes
 	return l, nil
+}
+
+// apply sets the limits and the memory budget of cfg.
+func (u *unpackFlags) apply(cfg *engine.Config) error {
+	lim, err := u.limits()
+	if err != nil {
+		return err
+	}
+	cfg.Limits, cfg.MaxMemory = lim, u.memory
+	return nil
 }
 
 // vulnFlags select the vulnerability database a scan matches against.
@@ -128,13 +150,11 @@ other thingsec commands.
 
 // scan applies the unpack flags to cfg and runs it with a progress line.
 func (u *unpackFlags) scan(ctx context.Context, g *globals, cfg engine.Config) (*model.Report, error) {
-	lim, err := u.limits()
-	if err != nil {
+	if err := u.apply(&cfg); err != nil {
 		return nil, err
 	}
 	cfg.Unpack = !u.noUnpack
 	cfg.KeepExtracted = u.keep
-	cfg.Limits = lim
 	prog := newProgress(g)
 	cfg.Progress = prog
 	rep, err := engine.Scan(ctx, cfg)

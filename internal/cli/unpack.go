@@ -34,14 +34,12 @@ and FIFOs are listed but never created.
 			if err != nil {
 				return err
 			}
-			lim, err := uf.limits()
-			if err != nil {
+			cfg := scanConfig(g, args[0], sets.Set{})
+			if err := uf.apply(&cfg); err != nil {
 				return err
 			}
-			cfg := scanConfig(g, args[0], sets.Set{})
 			cfg.UnpackOnly = true
 			cfg.KeepExtracted = dir
-			cfg.Limits = lim
 			prog := newProgress(g)
 			cfg.Progress = prog
 			rep, err := engine.Scan(cmd.Context(), cfg)
@@ -78,12 +76,10 @@ mode, owner, size, type and symlink target.
 			if err != nil {
 				return err
 			}
-			lim, err := uf.limits()
-			if err != nil {
+			cfg := scanConfig(g, args[0], sets.Set{})
+			if err := uf.apply(&cfg); err != nil {
 				return err
 			}
-			cfg := scanConfig(g, args[0], sets.Set{})
-			cfg.Limits = lim
 			prog := newProgress(g)
 			cfg.Progress = prog
 			rep, err := engine.Scan(cmd.Context(), cfg)

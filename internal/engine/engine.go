@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
 )
@@ -60,6 +61,11 @@ type Config struct {
 	Enrichers []Enricher
 	Progress  Progress
 	Now       func() time.Time
+	shed      func() bool // memory is short (set by Scan)
+	// MaxMemory is the scan's memory budget in bytes (0: the default of
+	// package memguard): near it, new layers are not extracted and files
+	// are not read into memory, each listed as a problem or a skip.
+	MaxMemory int64
 }
 
 // Enricher adds to a finished report from outside knowledge (a
@@ -110,7 +116,10 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 
 	t0 := time.Now()
 	cfg.Progress.Stage("unpack")
-	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked})
+	mem := memguard.Start(cfg.MaxMemory)
+	defer mem.Stop()
+	cfg.shed = mem.Pressure
+	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked, Shed: mem.Pressure})
 	if err != nil {
 		return nil, err
 	}

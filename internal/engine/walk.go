@@ -248,7 +248,14 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	in := &plugin.Input{R: fh}
 	h := sha256.New()
 	var streamed *seqHash
-	if size <= w.cfg.MaxInMemory {
+	hold := size <= w.cfg.MaxInMemory
+	if hold && size > 1<<20 && w.cfg.shed != nil && w.cfg.shed() {
+		// near the memory budget: stream it; analyzers that need the
+		// whole file in memory record that they skipped it
+		hold = false
+		j.out.Problems = append(j.out.Problems, model.Problem{Layer: j.l.ID, Path: f.Path, Stage: "walk", Kind: "limit", Message: fmt.Sprintf("memory limit: %d bytes read without holding them (the scan is near its memory budget, --max-memory)", size)})
+	}
+	if hold {
 		if int64(cap(buf)) < size {
 			buf = make([]byte, size)
 		}

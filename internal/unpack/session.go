@@ -53,6 +53,9 @@ type Options struct {
 	Formats []format.Format
 	// Progress, when set, is called after each layer is extracted.
 	Progress func(layers int, bytes int64)
+	// Shed, when set and true, says memory is short: layers found from
+	// then on are listed but not extracted.
+	Shed func() bool
 }
 
 // Session unpacks one target.
@@ -336,6 +339,11 @@ func (s *Session) parent(l *Layer) *Layer {
 }
 
 func (s *Session) extract(ctx context.Context, l *Layer) {
+	if s.opt.Shed != nil && s.opt.Shed() {
+		l.Extracted = false
+		s.problem(l.ID, "", "limit", fmt.Sprintf("memory limit: %s at 0x%x in %s is not extracted (the scan is near its memory budget, --max-memory)", l.Format, l.Offset, l.Source))
+		return
+	}
 	parent := s.parent(l)
 	proot, err := os.OpenRoot(parent.Dir)
 	if err != nil {
