@@ -50,7 +50,8 @@ const (
 type Options struct {
 	// Now is the time certificates are judged at (default time.Now).
 	Now func() time.Time
-	// MaxSize is the largest file searched (default 64 MiB).
+	// MaxSize is the largest file searched whole (default 64 MiB); larger
+	// ones are searched in overlapping windows.
 	MaxSize int64
 }
 
@@ -181,10 +182,42 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 		return nil
 	}
 	if in.Data == nil || in.Size > a.opt.MaxSize {
-		out.SkipLarge(a.Name(), in, a.opt.MaxSize)
-		return nil
+		if isAuthorizedKeys(in.Path) {
+			out.SkipLarge(a.Name(), in, a.opt.MaxSize)
+			return nil
+		}
+		// too large to hold: PEM blocks, armored keys and DER structures
+		// are searched in overlapping windows, so none is skipped
+		return plugin.Windows(ctx, in.R, in.Size, windowStep, windowOverlap, func(w *plugin.Window) error {
+			var items []Item
+			for _, it := range Scan(in.Path, w.Data, in.Type) {
+				if int(it.Offset) < w.Own[0] || int(it.Offset) >= w.Own[1] {
+					continue
+				}
+				it.Offset += w.Base
+				if it.Line > 0 {
+					it.Line += w.Lines
+				}
+				items = append(items, it)
+			}
+			a.reportAll(in, items, out)
+			return nil
+		})
 	}
-	items := Scan(in.Path, in.Data, in.Type)
+	a.reportAll(in, Scan(in.Path, in.Data, in.Type), out)
+	return nil
+}
+
+// Windows of files too large to hold: each owns windowStep bytes and sees
+// windowOverlap bytes of context either side, more than any PEM key.
+const (
+	windowStep    = 16 << 20
+	windowOverlap = 256 << 10
+)
+
+// reportAll reports items; more than three certificates in one file, or a
+// trust-store path, make it a CA bundle.
+func (a *Analyzer) reportAll(in *plugin.Input, items []Item, out *plugin.Results) {
 	certs := 0
 	for _, it := range items {
 		if it.Kind == "cert" {
@@ -195,7 +228,6 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	for _, it := range items {
 		a.report(in, it, bundle, out)
 	}
-	return nil
 }
 
 // trustStore names the places public CA bundles live.

@@ -11,7 +11,9 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -133,4 +135,52 @@ type Consolidator interface {
 type TreeAnalyzer interface {
 	Name() string
 	AnalyzeTree(ctx context.Context, t Tree, rep *model.Report, out *Results) error
+}
+
+// Window is one part of a file too large to hold whole, as Windows reads
+// it: Data starts Base bytes into the file, and Data[Own[0]:Own[1]] is the
+// part this window owns. The rest is context shared with the neighbours,
+// so a match that starts in the owned part is whole in Data, and a caller
+// that reports only matches starting there reports each match once.
+type Window struct {
+	Data  []byte
+	Base  int64
+	Own   [2]int
+	Lines int // newlines in the file before Data[0], for line numbers
+}
+
+// Windows reads size bytes of r in windows that each own step bytes and
+// see overlap bytes of context on either side, and calls fn on each in
+// order. Analyzers use it for files the engine does not hold in memory,
+// so that nothing is skipped: a key on the last line of a 100 MiB file is
+// found, and memory stays at step+2*overlap bytes.
+func Windows(ctx context.Context, r io.ReaderAt, size int64, step, overlap int, fn func(*Window) error) error {
+	buf := make([]byte, step+2*overlap)
+	lines := 0 // newlines before the owned part of the current window
+	for own := int64(0); own < size; own += int64(step) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := max(0, own-int64(overlap))
+		want := min(int64(len(buf)), size-start)
+		n, err := r.ReadAt(buf[:want], start)
+		if n == 0 && err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+		data := buf[:n]
+		o0 := int(own - start)
+		if o0 > n {
+			return nil
+		}
+		o1 := min(n, o0+step)
+		w := &Window{Data: data, Base: start, Own: [2]int{o0, o1}, Lines: lines - bytes.Count(data[:o0], []byte{'\n'})}
+		if err := fn(w); err != nil {
+			return err
+		}
+		lines += bytes.Count(data[o0:o1], []byte{'\n'})
+	}
+	return nil
 }

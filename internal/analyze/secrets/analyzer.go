@@ -23,7 +23,8 @@ type Options struct {
 	Extra []*Rule
 	// NoEmbedded leaves the embedded rules out (tests, user-only scans).
 	NoEmbedded bool
-	// MaxSize is the largest file scanned (default 64 MiB).
+	// MaxSize is the largest file scanned whole (default 64 MiB); larger
+	// ones are scanned in overlapping windows.
 	MaxSize int64
 }
 
@@ -105,7 +106,7 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	case filetype.Compressed, filetype.Archive, filetype.FSImage, filetype.Empty:
 		return false
 	}
-	return fi.Size > 0 // larger than MaxSize: Analyze records the skip
+	return fi.Size > 0 // larger than MaxSize: read in windows
 }
 
 // IsBinary says whether a file is read through its printable strings.
@@ -121,11 +122,48 @@ func IsBinary(t string) bool {
 // file's shared keyword pass.
 func (a *Analyzer) StringPacks() []*strmatch.Pack { return []*strmatch.Pack{a.sc.Pack()} }
 
-// Analyze implements plugin.FileAnalyzer.
+// Analyze implements plugin.FileAnalyzer. A file larger than MaxSize, or
+// too large for the engine to hold, is read in overlapping windows: no
+// file is skipped for its size.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
 	if in.Data == nil || in.Size > a.opt.MaxSize {
-		out.SkipLarge(a.Name(), in, a.opt.MaxSize)
-		return nil
+		// a secret seen in an earlier window is reported there only, as
+		// a file read whole reports each secret once
+		seen := map[string]bool{}
+		return plugin.Windows(ctx, in.R, in.Size, windowStep, windowOverlap, func(w *plugin.Window) error {
+			var part plugin.Results
+			a.scan(in, w.Data, nil, w, &part)
+			for _, f := range part.Findings {
+				if !seen[f.Fingerprint] {
+					seen[f.Fingerprint] = true
+					out.Findings = append(out.Findings, f)
+				}
+			}
+			return nil
+		})
+	}
+	a.scan(in, in.Data, in.Keywords, nil, out)
+	return nil
+}
+
+// Windows of large files: each owns windowStep bytes and sees
+// windowOverlap bytes either side, far more than a rule reads around a
+// keyword (window) or the longest secret. Variables for the tests.
+var (
+	windowStep    = 16 << 20
+	windowOverlap = 64 << 10
+)
+
+// scan reports the hits in data. w is nil for a whole file; for a window,
+// only hits starting in its owned part are reported, at file offsets and
+// lines.
+func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *plugin.Window, out *plugin.Results) {
+	var base int64
+	lines := 0
+	own := func(int) bool { return true }
+	if w != nil {
+		base, lines = w.Base, w.Lines
+		own = func(pos int) bool { return pos >= w.Own[0] && pos < w.Own[1] }
 	}
 	binary := IsBinary(in.Type.Type)
 	if binary && !a.sc.RawBinary(in.Path) {
@@ -134,23 +172,29 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 		s := a.bufs.Get().(*scratch)
 		defer a.bufs.Put(s)
 		var segs []segment
-		s.strs, segs = Strings(in.Data, s.strs)
+		s.strs, segs = Strings(data, s.strs)
 		for _, h := range a.sc.Scan(s.strs, in.Path) {
-			out.Findings = append(out.Findings, a.finding(in, s.strs, h, fileOffset(segs, h.SStart)))
+			if off := fileOffset(segs, h.SStart); own(int(off)) {
+				out.Findings = append(out.Findings, a.finding(in, s.strs, h, base+off))
+			}
 		}
-		return nil
+		return
 	}
-	kw := strmatch.Find(in.Keywords, a.sc.Pack(), in.Data)
+	kw := strmatch.Find(kwf, a.sc.Pack(), data)
 	if binary {
-		for _, h := range a.sc.ScanBinary(in.Data, in.Path, kw) {
-			out.Findings = append(out.Findings, a.finding(in, in.Data, h, int64(h.SStart)))
+		for _, h := range a.sc.ScanBinary(data, in.Path, kw) {
+			if own(h.SStart) {
+				out.Findings = append(out.Findings, a.finding(in, data, h, base+int64(h.SStart)))
+			}
 		}
-		return nil
+		return
 	}
-	for _, h := range a.sc.ScanHits(in.Data, in.Path, kw) {
-		out.Findings = append(out.Findings, a.finding(in, in.Data, h, -1))
+	for _, h := range a.sc.ScanHits(data, in.Path, kw) {
+		if own(h.Start) {
+			h.Line += lines
+			out.Findings = append(out.Findings, a.finding(in, data, h, -1))
+		}
 	}
-	return nil
 }
 
 // finding reports h; offset >= 0 locates a binary's hit, else its line.
