@@ -246,7 +246,7 @@ func (d *doc) problems(rep *model.Report) {
 }
 
 // esc makes text safe inside a table cell: no line breaks, no HTML, no
-// Markdown markup.
+// Markdown markup and no math ("crypt ($1$)" is not a formula).
 func esc(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -259,7 +259,7 @@ func esc(s string) string {
 			b.WriteString("&gt;")
 		case '&':
 			b.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!':
+		case '\\', '`', '*', '_', '[', ']', '|', '~', '#', '!', '$':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:

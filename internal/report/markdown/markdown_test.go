@@ -43,7 +43,7 @@ func sample() *model.Report {
 			{RuleID: "TS-KEY-001", Title: "Private key", Severity: model.Critical, Location: loc("/etc/ssl/key.pem", 1), Evidence: "-----BEGIN RSA PRIVATE KEY-----"},
 			{RuleID: "TS-CRED-002", Title: "Default password | root", Severity: model.High, Location: loc("/etc/shadow", 1), Evidence: "root:$1$ab`c|d"},
 			{RuleID: "TS-SEC-010", Title: "AWS key *maybe*", Severity: model.High, Location: model.Location{Layer: "L1", Path: "/kernel", Offset: 0x1f00}, Evidence: "AKIA****"},
-			{RuleID: "TS-CRED-009", Title: "Empty password", Severity: model.Low, Location: loc("/etc/passwd", 3)},
+			{RuleID: "TS-CRED-009", Title: "Empty password (crypt $1$)", Severity: model.Low, Location: loc("/etc/passwd", 3)},
 		},
 		Vulnerabilities: []model.Vulnerability{
 			{ID: "CVE-2022-48174", Severity: model.Critical, Component: "pkg:opkg/busybox@1.35.0-1", CVSS: []model.CVSS{{Version: "3.1", Score: 9.8}},
@@ -130,6 +130,7 @@ func TestEscape(t *testing.T) {
 		"<script>":        "&lt;script&gt;",
 		"x\ny":            "x y",
 		"*bold* _it_ [l]": `\*bold\* \_it\_ \[l\]`,
+		"crypt ($1$)":     `crypt (\$1\$)`,
 	} {
 		if got := esc(in); got != want {
 			t.Errorf("esc(%q) = %q, want %q", in, got, want)
