@@ -43,7 +43,8 @@ func (*Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
 	f, err := elf.NewFile(in.R)
 	if err != nil {
-		return nil // not our problem: the ELF analyzer reports broken files
+		out.Skip("gobin", in, "ELF headers not readable: "+err.Error())
+		return nil
 	}
 	defer f.Close()
 	if f.Section(".go.buildinfo") != nil || f.Section(".note.go.buildid") != nil {

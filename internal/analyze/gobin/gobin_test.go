@@ -51,3 +51,30 @@ func TestNotGo(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// TestTruncatedELFSkipped: an executable cut short (a damaged flash read)
+// is listed as not analysed, with the reason.
+func TestTruncatedELFSkipped(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[:256]
+	ft := filetype.Detect("/usr/bin/app", data, int64(len(data)))
+	in := &plugin.Input{FileInfo: plugin.FileInfo{Layer: "L1", Path: "/usr/bin/app", Size: int64(len(data)), Type: ft}, Data: data, R: strings.NewReader(string(data))}
+	a := New()
+	if !a.FileRequired(&in.FileInfo) {
+		t.Fatalf("truncated executable (%+v) not wanted", ft)
+	}
+	var out plugin.Results
+	if err := a.Analyze(context.Background(), in, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Skipped) != 1 || out.Skipped[0].Path != "/usr/bin/app" || !strings.Contains(out.Skipped[0].Reason, "ELF headers not readable") {
+		t.Fatalf("skipped = %+v", out.Skipped)
+	}
+}

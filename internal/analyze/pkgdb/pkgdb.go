@@ -4,7 +4,6 @@
 package pkgdb
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"net/url"
@@ -109,10 +108,10 @@ func stanzas(data []byte) []map[string]string {
 	var out []map[string]string
 	cur := map[string]string{}
 	last := ""
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimRight(sc.Text(), "\r")
+	// Every line, however long: a line limit would drop the rest of the
+	// database unsaid.
+	for raw := range bytes.Lines(data) {
+		line := strings.TrimRight(string(raw), "\r\n")
 		if strings.TrimSpace(line) == "" {
 			if len(cur) > 0 {
 				out = append(out, cur)

@@ -3,6 +3,7 @@ package pkgdb
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
@@ -138,4 +139,21 @@ func FuzzStanzas(f *testing.F) {
 		Apk(b, model.Location{})
 		OSRelease(b, model.Location{})
 	})
+}
+
+// TestLongLine: a line of any length is read; a database is never cut
+// short at a long line.
+func TestLongLine(t *testing.T) {
+	status, err := os.ReadFile("testdata/dpkg-status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "Package: blob\nStatus: install ok installed\nVersion: 1.0-1\nDescription: " + strings.Repeat("x", 2<<20) + "\n\n"
+	names := map[string]bool{}
+	for _, c := range Dpkg(append([]byte(long), status...), model.Location{}) {
+		names[c.Name] = true
+	}
+	if !names["blob"] || !names["base-files"] || !names["dpkg"] {
+		t.Fatalf("packages around a 2 MiB line: %v", names)
+	}
 }
