@@ -246,3 +246,44 @@ func TestHostileJunkBeforeSquashfs(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkHostileFlood unpacks a 16 and a 64 MiB flood of each carvable
+// format's magics (and of all of them, and the quadratic deflate chains)
+// and reports MB/s and the peak RSS of the run:
+//
+//	go test ./internal/unpack -run '^$' -bench HostileFlood -benchtime 1x
+func BenchmarkHostileFlood(b *testing.B) {
+	type gen struct {
+		name string
+		make func(size int) []byte
+	}
+	gens := []gen{{"mixed", func(size int) []byte {
+		return formattest.MagicFlood(formattest.Rand(1), size, 3, magicsOf(carvable()...)...)
+	}}}
+	for _, f := range carvable() {
+		gens = append(gens, gen{f.Name(), func(size int) []byte {
+			return formattest.MagicFlood(formattest.Rand(seed(f.Name())), size, 3, magicsOf(f)...)
+		}})
+	}
+	gens = append(gens,
+		gen{"gzip-chain", func(size int) []byte {
+			return formattest.DeflateChain(formattest.Rand(2), size, formattest.GzipHeader)
+		}},
+		gen{"zlib-chain", func(size int) []byte {
+			return formattest.DeflateChain(formattest.Rand(3), size, formattest.ZlibHeader)
+		}})
+	for _, size := range []int{16 << 20, 64 << 20} {
+		for _, g := range gens {
+			b.Run(fmt.Sprintf("%s/%dMiB", g.name, size>>20), func(b *testing.B) {
+				image := g.make(size)
+				b.SetBytes(int64(size))
+				var peak int64
+				for b.Loop() {
+					_, p, _ := runImage(b, image, unpack.DefaultLimits())
+					peak = max(peak, p)
+				}
+				b.ReportMetric(float64(peak>>20), "peak-MiB")
+			})
+		}
+	}
+}
