@@ -74,6 +74,14 @@ type Entry struct {
 	Hardlink bool
 	// Size of a regular file when known in advance (informational).
 	Size int64
+	// DevMajor and DevMinor are a device node's numbers, for the formats
+	// that store them.
+	DevMajor, DevMinor uint32
+	// Incomplete, when set, says why the content yielded is not the whole
+	// file (a bad block, an encrypted or unsupported part): the file is
+	// listed with what could be read. The Sink also sets it when the
+	// content reader fails.
+	Incomplete string
 }
 
 // Sink receives entries. Implementations must be safe for use from one
