@@ -159,8 +159,10 @@ func (tarFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink fo
 			e.Linkname = cName(h.Linkname)
 		case tar.TypeChar:
 			e.Mode |= fs.ModeDevice | fs.ModeCharDevice
+			e.DevMajor, e.DevMinor = uint32(h.Devmajor), uint32(h.Devminor)
 		case tar.TypeBlock:
 			e.Mode |= fs.ModeDevice
+			e.DevMajor, e.DevMinor = uint32(h.Devmajor), uint32(h.Devminor)
 		case tar.TypeFifo:
 			e.Mode |= fs.ModeNamedPipe
 		case tar.TypeXGlobalHeader:

@@ -160,7 +160,7 @@ func (cpioFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink f
 }
 
 func entry(h *header, link string, hard bool) format.Entry {
-	return format.Entry{
+	e := format.Entry{
 		Path:     h.name,
 		Mode:     format.UnixMode(h.mode),
 		UID:      int(h.uid),
@@ -170,6 +170,10 @@ func entry(h *header, link string, hard bool) format.Entry {
 		Hardlink: hard,
 		Size:     h.size,
 	}
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = h.rdevMaj, h.rdevMin
+	}
+	return e
 }
 
 // emit passes one member to the sink.

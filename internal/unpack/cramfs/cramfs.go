@@ -194,6 +194,9 @@ func (w *walker) entry(p string, in inode) error {
 		}
 		e.Linkname = string(t)
 	}
-	// Devices keep their number in the size field; nothing to read.
+	// Devices keep their number in the size field.
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = format.LinuxDev(uint32(in.size))
+	}
 	return w.sink.Add(e, nil)
 }

@@ -20,6 +20,8 @@ type rrInfo struct {
 	hasName   bool
 	mode      uint32
 	hasMode   bool
+	devMajor  uint32 // PN
+	devMinor  uint32
 	uid, gid  uint32
 	mtime     time.Time
 	link      []string // symlink components; "" first means absolute
@@ -74,6 +76,16 @@ func parseSUSP(r io.ReaderAt, v *volume, area []byte, skip int) (*rrInfo, error)
 					info.uid = le.Uint32(e[20:])
 					info.gid = le.Uint32(e[28:])
 					info.hasMode = true
+				}
+			case "PN":
+				if l >= 20 {
+					// Writers disagree: some put the whole old-style
+					// number in the low word and leave high at 0.
+					high, low := le.Uint32(e[4:]), le.Uint32(e[12:])
+					if high == 0 && low&^0xff != 0 {
+						high, low = low>>8, low&0xff
+					}
+					info.devMajor, info.devMinor = high, low
 				}
 			case "SL":
 				if l >= 5 {

@@ -100,6 +100,10 @@ func (f *fsys) tree(ctx context.Context) error {
 					return err
 				}
 			default:
+				// ubifs_dev_desc: the new Linux encoding in 4 or 8 bytes.
+				if e.Mode&fs.ModeDevice != 0 && len(in.data) >= 4 {
+					e.DevMajor, e.DevMinor = format.LinuxDev(binary.LittleEndian.Uint32(in.data))
+				}
 				if err := f.sink.Add(e, nil); err != nil {
 					return err
 				}

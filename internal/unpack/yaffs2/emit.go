@@ -110,6 +110,9 @@ func (img *image) emit(ctx context.Context, sink format.Sink) error {
 func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uint32]string, sink format.Sink) error {
 	h := o.hdr
 	e := format.Entry{Path: p, Mode: format.UnixMode(h.mode), UID: int(h.uid), GID: int(h.gid), ModTime: h.mtime}
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = format.LinuxDev(h.rdev)
+	}
 	switch h.typ {
 	case typDir:
 		e.Mode = e.Mode.Perm() | fs.ModeDir | e.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
