@@ -118,6 +118,8 @@ func TestTarDevices(t *testing.T) {
 			t.Errorf("%s: %+v", p, f)
 		}
 	}
+	formattest.Device(t, s, "dev/console", fs.ModeDevice|fs.ModeCharDevice, 5, 1)
+	formattest.Device(t, s, "dev/sda", fs.ModeDevice, 8, 0)
 	// Names are passed as stored; the engine's sink confines them.
 	found := false
 	for _, f := range s.Files {

@@ -25,7 +25,7 @@ func TestSevenZipMethods(t *testing.T) {
 				t.Errorf("problems: %v", s.Problems)
 			}
 			ref := formattest.Reference(t, "7z", "x", "-bso0", "-bsp0", "-snl", "-o{}", file)
-			formattest.CompareTree(t, s, ref, formattest.CompareOptions{Perm: true})
+			formattest.CompareTree(t, s, ref, formattest.CompareOptions{Perm: true, Special: true})
 			if f := s.Get("dir/prog"); f == nil || !bytes.HasPrefix(f.Data, []byte("\x7fELF")) {
 				t.Errorf("dir/prog is not the i686 executable")
 			}

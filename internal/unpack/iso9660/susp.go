@@ -79,11 +79,16 @@ func parseSUSP(r io.ReaderAt, v *volume, area []byte, skip int) (*rrInfo, error)
 				}
 			case "PN":
 				if l >= 20 {
-					// Writers disagree: some put the whole old-style
-					// number in the low word and leave high at 0.
+					// RRIP puts major and minor in the high and low
+					// words; writers that leave high at 0 put the whole
+					// number in low: genisoimage as major<<20 | minor
+					// (a 20-bit minor), others in the Linux encoding.
 					high, low := le.Uint32(e[4:]), le.Uint32(e[12:])
-					if high == 0 && low&^0xff != 0 {
-						high, low = low>>8, low&0xff
+					switch {
+					case high == 0 && low >= 1<<20:
+						high, low = low>>20, low&0xfffff
+					case high == 0 && low&^0xff != 0:
+						high, low = format.LinuxDev(low)
 					}
 					info.devMajor, info.devMinor = high, low
 				}
