@@ -28,6 +28,7 @@ type sevenZip struct{}
 func SevenZip() format.Format { return sevenZip{} }
 
 func (sevenZip) Name() string                   { return "7z" }
+func (sevenZip) Kind() format.Kind              { return format.Archive }
 func (sevenZip) Signatures() []format.Signature { return []format.Signature{{Magic: sevenZipMagic}} }
 
 func (sevenZip) Identify(r io.ReaderAt, size int64) (format.Match, error) {

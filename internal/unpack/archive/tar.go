@@ -19,7 +19,8 @@ type tarFormat struct{}
 // Tar is a POSIX ustar, GNU or pax tar archive.
 func Tar() format.Format { return tarFormat{} }
 
-func (tarFormat) Name() string { return "tar" }
+func (tarFormat) Name() string      { return "tar" }
+func (tarFormat) Kind() format.Kind { return format.Archive }
 func (tarFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte("ustar"), Offset: 257}}
 }

@@ -19,7 +19,8 @@ func New() format.Format { return cpioFormat{} }
 
 type cpioFormat struct{}
 
-func (cpioFormat) Name() string { return "cpio" }
+func (cpioFormat) Name() string      { return "cpio" }
+func (cpioFormat) Kind() format.Kind { return format.Archive }
 
 func (cpioFormat) Signatures() []format.Signature {
 	return []format.Signature{

@@ -20,7 +20,8 @@ func New() format.Format { return cramfsFormat{} }
 
 type cramfsFormat struct{}
 
-func (cramfsFormat) Name() string { return "cramfs" }
+func (cramfsFormat) Name() string      { return "cramfs" }
+func (cramfsFormat) Kind() format.Kind { return format.FileSystem }
 
 func (cramfsFormat) Signatures() []format.Signature {
 	return []format.Signature{

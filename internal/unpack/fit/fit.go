@@ -30,6 +30,7 @@ type fit struct{}
 func New() format.Format { return fit{} }
 
 func (fit) Name() string                   { return "fit" }
+func (fit) Kind() format.Kind              { return format.Container }
 func (fit) Signatures() []format.Signature { return []format.Signature{{Magic: fdtMagic}} }
 
 // load reads and parses the blob at the start of r.

@@ -211,7 +211,7 @@ func (f *fsys) tree(ctx context.Context) error {
 				links[de.ino] = p
 				rd := f.fileReader(ns, in.isize, p)
 				e.Size = rd.size
-				if err := f.sink.Add(e, rd); err != nil {
+				if err := f.sink.Add(e, rd.reader(ctx)); err != nil {
 					return err
 				}
 			default:
