@@ -87,8 +87,7 @@ func (sevenZip) Extract(ctx context.Context, r io.ReaderAt, size int64, sink for
 
 type sevenZipExtractor struct {
 	sink format.Sink
-	// lockedStream remembers the solid blocks found encrypted, so that the
-	// key derivation is not paid again for each of their files.
+	// lockedStream remembers the solid blocks found encrypted.
 	lockedStream map[int]bool
 	encrypted    []string
 }
@@ -99,7 +98,9 @@ func (x *sevenZipExtractor) entry(ctx context.Context, f *sevenzip.File) error {
 	if mode.IsDir() {
 		return x.sink.Add(e, nil)
 	}
-	if f.UncompressedSize > 0 && x.lockedStream[f.Stream] {
+	// Each try of an encrypted block pays the key derivation (up to 2^24
+	// SHA-256 rounds): once one block is locked, so are the others.
+	if f.UncompressedSize > 0 && len(x.lockedStream) > 0 {
 		return x.locked(e)
 	}
 	rc, err := f.Open()

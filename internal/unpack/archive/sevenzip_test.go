@@ -79,3 +79,15 @@ func TestSevenZipCRC(t *testing.T) {
 		t.Errorf("numbers.txt: %+v", f)
 	}
 }
+
+// FuzzSevenZip drives the 7z glue (and the decoders behind it) with
+// mutated archives of every coder (the encrypted ones spend their time in
+// the key derivation: TestSevenZipEncrypted covers them).
+func FuzzSevenZip(f *testing.F) {
+	for _, n := range []string{"lzma", "lzma2", "ppmd", "deflate", "bzip2", "bcj", "bcj2", "copy"} {
+		f.Add(formattest.Testdata(f, "7z/"+n+".7z"))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		formattest.Fuzz(t, SevenZip(), data)
+	})
+}
