@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"sync"
@@ -120,6 +121,12 @@ func (w *walker) level(ctx context.Context, ls []*unpack.Layer) {
 				f.Unpacked = append(f.Unpacked, c.ID)
 			}
 			f.Unclaimed = l.Regions[p]
+			if e.Mode&fs.ModeDevice != 0 {
+				f.Device = &model.Device{Major: int64(e.DevMajor), Minor: int64(e.DevMinor)}
+			}
+			if e.Incomplete != "" {
+				f.Complete, f.IncompleteReason = new(false), e.Incomplete
+			}
 			switch {
 			case e.Mode.IsRegular() || e.Hardlink:
 				// Type, hash and size are filled in when file reads it.

@@ -87,10 +87,23 @@ type File struct {
 	Type       string `json:"type"`
 	Arch       string `json:"arch,omitempty"`
 	LinkTarget string `json:"link_target,omitempty"`
+	// Device holds a device node's numbers, where the format stores them.
+	Device *Device `json:"device,omitempty"`
+	// Complete is false, with IncompleteReason, when the content listed
+	// is not the whole file (a bad block, an encrypted or unsupported
+	// part); it is absent when the file was extracted whole.
+	Complete         *bool  `json:"complete,omitempty"`
+	IncompleteReason string `json:"incomplete_reason,omitempty"`
 	// Unpacked names the child layer that this file was unpacked into.
 	Unpacked []string `json:"unpacked,omitempty"`
 	// Unclaimed lists the regions of a carved file no format claimed.
 	Unclaimed []Region `json:"unclaimed,omitempty"`
+}
+
+// Device is the major and minor number of a character or block device.
+type Device struct {
+	Major int64 `json:"major"`
+	Minor int64 `json:"minor"`
 }
 
 // Location says where something was found.

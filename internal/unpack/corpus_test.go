@@ -2,6 +2,8 @@ package unpack_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"os/exec"
@@ -42,60 +44,104 @@ func registered(name string) bool {
 	return false
 }
 
-// standardSet are the files most samples of the corpus hold.
-var standardSet = []string{"testfile1", "testfile2", "test file 3_.txt"}
+// The answer key of ../shared/corpus/formats: SHA-256 of what the
+// reference tools extract (7z x, tar, simg2img, ar p, bzip2/lz4/lzop/
+// zstd/gzip/xz -d, srec_cat, dumpimage + gzip -d, unsquashfs, bsdtar,
+// mkzftree -u, dtc -I dtb -O dts, dpkg-deb), keyed by the end of the
+// layer path.
+const (
+	sumFile1 = "d558c9339cb967341d701e3184f863d3928973fccdc1d96042583730b5c7b76a"
+	sumFile2 = "faa11db49f32a90b51dfc3f0254f9fd7a7b46d0b570abd47e1943b86d554447a"
+	sumFile3 = "289b5a050a83837f192d7129e4c4e02570b94b4924e50159fad5ed1067cfbfeb"
+	sumData  = "deadc0de772da3489781da863d31894216ccd2537e781684c207234384aa58d4" // the 128-byte test.data
+	// The bzImages' payloads, decoded by the stream tools: three builds.
+	sumKernelGz  = "2ff320e40f5100f9851123918ff0b2f87e7e4f7ce981be86ae45cc07bcc05b89"
+	sumKernelBz2 = "fb0bb4c24a22ca25aa6617c956b72a3febdb6c5110101b4c1704d5e19b97ca3a"
+	sumKernel    = "f1a444f39ed4c1c6b217aa15986229a8a2f5431db425481f7fd072683e9e188f"
+)
 
-// TestFormatsCorpus walks ../shared/corpus/formats: every sample is
-// unpacked and its files listed, or reported as identified but not
-// unpacked; fakes are rejected without crashing.
+// standardSet are the files most samples of the corpus hold.
+var standardSet = map[string]string{"testfile1": sumFile1, "testfile2": sumFile2, "generic folder/test file 3_.txt": sumFile3}
+
+func with(m map[string]string, more ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		out[more[i]] = more[i+1]
+	}
+	return out
+}
+
+// TestFormatsCorpus walks ../shared/corpus/formats: every sample gives
+// its expected contents (README.md of the folder), byte for byte; fakes
+// are rejected without crashing.
 func TestFormatsCorpus(t *testing.T) {
 	dir := formattest.Shared(t, "corpus/formats")
+	data := map[string]string{"data": sumData}
 	tests := []struct {
 		file   string
 		format string // a layer of this format must be found
-		files  []string
+		want   map[string]string
 		fake   bool
 	}{
-		{"android-sparse/simg.img", "android-sparse", nil, false},
-		{"archives/test.a", "ar", nil, false},
-		{"archives/test.bz2", "bzip2", nil, false},
-		{"archives/test.cpio", "cpio", nil, false},
-		{"archives/test.deb", "ar", nil, false},
-		{"archives/test.jar", "zip", nil, false},
-		{"archives/test.lz4", "lz4", nil, false},
-		{"archives/test.lzo", "lzop", nil, false},
-		{"archives/test.tar", "tar", nil, false},
-		{"archives/test.tar.bz2", "bzip2", nil, false},
-		{"archives/test.tar.Z", "compress", nil, false},
-		{"archives/test.zst", "zstd", nil, false},
-		{"carving/carving_test_file", "zip", nil, false},
-		{"carving/zlib_carving_test", "zlib", nil, false},
+		{"android-sparse/simg.img", "android-sparse", with(standardSet, "unsparsed.img", "11863f39512c710d0a640d06582a08858e5e0c557a8327a6eb1d07d2fd3baf82"), false},
+		{"archives/test.a", "ar", map[string]string{"test.data": sumData}, false},
+		{"archives/test.bz2", "bzip2", data, false},
+		{"archives/test.cpio", "cpio", standardSet, false},
+		{"archives/test.deb", "ar", map[string]string{
+			"usr/bin/test_elf_sfx":       "685349f8282f42d1765b99e6e5987b7bd928deef10d0421b6711cc65cb768058",
+			"var/lib/binary_search_test": "1fbfe471c5fb660ac6913145d489397a16169bf5332cfe8f2b56fb6b00dfb720",
+			"..deb":                      "dfc1b40e85d5d35e2869b0d733e437e9a9804f1f796d51ca3fa87e9e7057a0ce",
+		}, false},
+		{"archives/test.jar", "zip", standardSet, false},
+		{"archives/test.lz4", "lz4", data, false},
+		{"archives/test.lzo", "lzop", map[string]string{"test.data": sumData}, false},
+		{"archives/test.tar", "tar", standardSet, false},
+		{"archives/test.tar.bz2", "bzip2", standardSet, false},
+		{"archives/test.tar.Z", "compress", standardSet, false},
+		{"archives/test.zst", "zstd", data, false},
+		{"carving/carving_test_file", "zip", map[string]string{"foo": "5e50d0fd4935b001219bc4c4ecce77feb1206b22d8d942f7b2ecd4cac464a977"}, false},
+		{"carving/zlib_carving_test", "zlib", map[string]string{
+			"zlib@0x80:/data":  "1ffc13d084fd2c642c164f3908f769253372dd9e5ff36047b5a9a997bd4ea483",
+			"zlib@0x154:/data": "b6a91486300ef00b1cc647074a9bf93b7e4c0dd2fc9828c7038a7604e1060c4f",
+			"zlib@0x23a:/data": "438184dda0e60b3405c2ae53583a91f5d6f1d1f640f518badd5ae7eea96f4dbf",
+			"zlib@0x321:/data": "9a443e20d1310e0a34005a87d1600af98e3f42e83f78277f303aa52a3121fa27",
+		}, false},
 		{"carving/fake_7z.7z", "", nil, true},
 		{"carving/fake_gz.gz", "", nil, true},
 		{"carving/fake_tar.tar", "", nil, true},
 		{"carving/fake_xz.xz", "", nil, true},
 		{"carving/fake_zip.zip", "", nil, true},
 		{"cramfs/cramfs.img", "cramfs", standardSet, false},
-		{"jffs2/jffs2_be.img", "jffs2", nil, false},
-		{"jffs2/jffs2_le.img", "jffs2", nil, false},
-		{"kernel/bzImage_bzip2", "kernel", nil, false},
-		{"kernel/bzImage_gzip", "kernel", nil, false},
-		{"kernel/bzImage_lz4", "kernel", nil, false},
-		{"kernel/bzImage_lzma", "kernel", nil, false},
-		{"kernel/bzImage_lzo", "kernel", nil, false},
-		{"kernel/bzImage_xz", "kernel", nil, false},
-		{"kernel/zImage_be32", "kernel", nil, false},
+		{"jffs2/jffs2_be.img", "jffs2", standardSet, false},
+		{"jffs2/jffs2_le.img", "jffs2", standardSet, false},
+		{"kernel/bzImage_bzip2", "kernel", map[string]string{"vmlinux": sumKernelBz2}, false},
+		{"kernel/bzImage_gzip", "kernel", map[string]string{"vmlinux": sumKernelGz}, false},
+		{"kernel/bzImage_lz4", "kernel", map[string]string{"vmlinux": sumKernel}, false},
+		{"kernel/bzImage_lzma", "kernel", map[string]string{"vmlinux": sumKernel}, false},
+		{"kernel/bzImage_lzo", "kernel", map[string]string{"vmlinux": sumKernel}, false},
+		{"kernel/bzImage_xz", "kernel", map[string]string{"vmlinux": sumKernel}, false},
+		// A test zImage (word-swapped big endian) whose gzip payload is
+		// one line of text.
+		{"kernel/zImage_be32", "kernel", map[string]string{"vmlinux": "cae3471a26abfa4a744dd5c2e1fa326088766f48b98228cf00e535395abeabcc"}, false},
 		{"misc/ext2.img.xz", "extfs", standardSet, false},
 		{"misc/ext3.img.xz", "extfs", standardSet, false},
 		{"misc/ext4.img.xz", "extfs", standardSet, false},
-		{"misc/fat.img.xz", "fat", nil, false},
-		{"misc/test.7z", "7z", nil, false},
-		{"misc/test.gz", "gzip", nil, false},
-		{"misc/test.iso", "iso9660", nil, false},
-		{"misc/test.xz", "xz", nil, false},
-		{"misc/test_zisofs.iso", "iso9660", nil, false},
-		{"misc/testfile.hex", "ihex", nil, false},
-		{"misc/testfile.srec", "srec", nil, false},
+		{"misc/fat.img.xz", "fat", standardSet, false},
+		{"misc/test.7z", "7z", standardSet, false},
+		{"misc/test.gz", "gzip", map[string]string{"test.data": sumData}, false},
+		{"misc/test.iso", "iso9660", standardSet, false},
+		{"misc/test.xz", "xz", data, false},
+		{"misc/test_zisofs.iso", "iso9660", map[string]string{
+			"FOO": "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c",
+			// zisofs-compressed without a Rock Ridge ZF entry: the
+			// content of mkzftree -u, not the raw bytes bsdtar copies.
+			"LOREM": "56293a80e0394d252e995f2debccea8223e4b5b2b150bee212729b3b39ac4d46",
+		}, false},
+		{"misc/testfile.hex", "ihex", map[string]string{"data.bin": "268d870ffa2b21784e4dc955d8e8b8eb5f3bcddd6720a1e6d31d2cf84bd1bff8"}, false},
+		{"misc/testfile.srec", "srec", map[string]string{"data.bin": "319c62453d6702082b15597ad09ffcfe2703ce84efd27843813a62feada0cbbd"}, false},
 		{"romfs/romfs.img", "romfs", standardSet, false},
 		{"squashfs/avm_be.sqfs4", "squashfs", standardSet, false},
 		{"squashfs/avm_le.sqfs4", "squashfs", standardSet, false},
@@ -111,28 +157,28 @@ func TestFormatsCorpus(t *testing.T) {
 		{"squashfs/zlib_be.sqfs3", "squashfs", standardSet, false},
 		{"squashfs/zlib_le.sqfs3", "squashfs", standardSet, false},
 		{"squashfs/zstd.sqfs", "squashfs", standardSet, false},
-		{"trx/trx.img", "trx", nil, false},
-		{"ubi/ubi.img", "ubi", nil, false},
-		{"ubifs/test.ubifs", "ubifs", nil, false},
-		{"uboot/fit.itb", "fit", nil, false},
-		{"uboot/uboot.dtb", "fit", nil, false},
-		{"uboot/uboot.image_with_header", "uimage", nil, false},
-		{"yaffs2/yaffs2_be.img", "yaffs2", nil, false},
-		{"yaffs2/yaffs2_le.img", "yaffs2", nil, false},
+		{"trx/trx.img", "trx", standardSet, false},
+		{"ubi/ubi.img", "ubi", standardSet, false},
+		{"ubifs/test.ubifs", "ubifs", standardSet, false},
+		{"uboot/fit.itb", "fit", map[string]string{
+			"fit@0x0:/kernel":  "d092b76b7539d04a372466005b5c79a706b5565b7f81177b82af912b048f4b3c",
+			"fit@0x0:/fdt":     "d96c22632f567aa2a40142bd720594dd89408c524325473f608b31c4fcc374c4",
+			"fit@0x0:/rootfs":  "d492d8375ddadd87579395a551e97cb6b888ad1dca52a0377cca3ed28ac0e2fd",
+			"root/random-data": "264204c3ff2e6d02e656bb21d12e5a9e70b064133a23c6e73b59a5dc87ab9760",
+		}, false},
+		// A cut legacy uImage of an ARM zImage with a device tree at 0x980.
+		{"uboot/uboot.dtb", "fit", map[string]string{"fit@0x980:/devicetree.dts": "788b5bfa503bf7857554e7f1f89d15fe038f29a1ca4195f20a562021d20558e8"}, false},
+		{"uboot/uboot.image_with_header", "uimage", map[string]string{"u-boot image": "4f0f0d25279720d13fc1398126ccbc6ec95e6d62e6cfc45f9296963707325fc3"}, false},
+		{"yaffs2/yaffs2_be.img", "yaffs2", standardSet, false},
+		{"yaffs2/yaffs2_le.img", "yaffs2", standardSet, false},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
 		seen[tt.file] = true
 		t.Run(tt.file, func(t *testing.T) {
-			if tt.format != "" && !registered(tt.format) {
-				t.Skipf("no %s unpacker registered yet", tt.format)
-			}
-			if strings.HasSuffix(tt.file, ".img.xz") && !registered("xz") {
-				t.Skip("no xz unpacker registered yet")
-			}
 			s := unpackFile(t, filepath.Join(dir, tt.file))
 			var formats []string
-			names := map[string]bool{}
+			sums := map[string]string{} // "chain:/path" of every regular file
 			found := false
 			for _, l := range s.Layers()[1:] {
 				formats = append(formats, l.Format)
@@ -140,8 +186,8 @@ func TestFormatsCorpus(t *testing.T) {
 					found = true
 				}
 				for p, e := range l.Entries {
-					if e.Mode.IsRegular() {
-						names[filepath.Base(p)] = true
+					if e.Mode.IsRegular() && l.Dir != "" {
+						sums[l.Chain+":"+p] = fileSum(t, filepath.Join(l.Dir, p))
 					}
 				}
 			}
@@ -156,12 +202,19 @@ func TestFormatsCorpus(t *testing.T) {
 			if !found {
 				t.Fatalf("no %s layer; layers: %v; problems: %v", tt.format, formats, s.Problems())
 			}
-			if len(names) == 0 && identifiedOnly(s) == 0 {
-				t.Fatalf("nothing extracted and nothing identified; problems: %v", s.Problems())
-			}
-			for _, want := range tt.files {
-				if !names[want] {
-					t.Errorf("%q not extracted; got %v; problems %v", want, sorted(names), s.Problems())
+			for key, want := range tt.want {
+				var got []string
+				for p, sum := range sums {
+					if strings.HasSuffix(p, "/"+key) || strings.HasSuffix(p, " > "+key) {
+						got = append(got, p+" "+sum)
+						if sum == want {
+							got = nil
+							break
+						}
+					}
+				}
+				if got != nil || len(sums) == 0 {
+					t.Errorf("%s: no file with the reference SHA-256 %s; candidates %v; problems %v", key, want, got, s.Problems())
 				}
 			}
 		})
@@ -176,6 +229,16 @@ func TestFormatsCorpus(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func fileSum(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func identifiedOnly(s *unpack.Session) int {

@@ -282,7 +282,7 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 			child := s.newLayer(l, j.path, c.f.Name(), c.off, c.size)
 			child.Description = c.m.Description
 			child.Extracted = c.m.Extractable
-			child.carveAll = isStream(c.f.Name())
+			child.carveAll = !c.f.Kind().Tree()
 			child.f = c.f
 			l.Children[j.path] = append(l.Children[j.path], child)
 			if c.m.Extractable {
@@ -408,16 +408,6 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 		s.problem(l.ID, "", kind, fmt.Sprintf("%s at 0x%x in %s: %v", l.Format, l.Offset, l.Source, xerr))
 	}
 	l.Files = len(l.Entries)
-}
-
-// isStream says whether a format's output is a blob to carve at every
-// offset (streams, containers, volumes) rather than a file tree.
-func isStream(name string) bool {
-	switch name {
-	case "trx", "uimage", "fit", "kernel", "gzip", "zlib", "xz", "lzma", "bzip2", "zstd", "lz4", "lzop", "compress", "android-sparse", "ubi", "ihex", "srec":
-		return true
-	}
-	return false
 }
 
 // isBlob says whether a file inside a file tree deserves a full carve: an

@@ -18,7 +18,8 @@ import (
 // "BOX!" + uint32 LE payload length + payload, extracted as one file.
 type boxFormat struct{}
 
-func (boxFormat) Name() string { return "box" }
+func (boxFormat) Name() string      { return "box" }
+func (boxFormat) Kind() format.Kind { return format.FileSystem }
 func (boxFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte("BOX!")}}
 }
@@ -40,7 +41,8 @@ func (boxFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink fo
 // panicFormat's Identify panics: the carver must survive it.
 type panicFormat struct{}
 
-func (panicFormat) Name() string { return "panic" }
+func (panicFormat) Name() string      { return "panic" }
+func (panicFormat) Kind() format.Kind { return format.FileSystem }
 func (panicFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte("BOX!")}}
 }

@@ -53,6 +53,15 @@ func (k *layerSink) Problem(p string, err error) {
 		kind = "unsupported"
 	}
 	k.s.problem(k.l.ID, p, kind, err.Error())
+	// A problem about an entry already listed means its content is not
+	// whole: the inventory says so too.
+	if p != "" {
+		cp, _ := clean(p)
+		if e, ok := k.l.Entries[cp]; ok && e.Incomplete == "" {
+			e.Incomplete = err.Error()
+			k.l.Entries[cp] = e
+		}
+	}
 }
 
 func (k *layerSink) limit(msg string) error { return k.limitAt("", msg) }
@@ -125,6 +134,9 @@ func (k *layerSink) Add(e format.Entry, r io.Reader) error {
 		n, err := k.write(p, rel, r)
 		e.Size = n
 		if err != nil {
+			if e.Incomplete == "" {
+				e.Incomplete = "content truncated: " + err.Error()
+			}
 			k.l.Entries[p] = e
 			if errors.Is(err, ErrLimit) {
 				return err

@@ -266,3 +266,37 @@ func keys(m map[string]format.Entry) []string {
 }
 
 var _ = context.Background
+
+// TestSinkMarksIncomplete: a content that fails to read, or a problem
+// reported about an entry already added, marks the entry incomplete with
+// the reason; a whole file and a device keep theirs.
+func TestSinkMarksIncomplete(t *testing.T) {
+	k, _ := newTestSink(t, Limits{})
+	bad := io.MultiReader(strings.NewReader("half"), iotestErr{errors.New("bad block 7")})
+	if err := k.Add(format.Entry{Path: "cut.bin", Mode: 0o644}, bad); err != nil {
+		t.Fatal(err)
+	}
+	e, r := reg("later.bin", "whole")
+	if err := k.Add(e, r); err != nil {
+		t.Fatal(err)
+	}
+	k.Problem("later.bin", errors.New("CRC mismatch"))
+	e, r = reg("fine.bin", "fine")
+	k.Add(e, r)
+	k.Add(format.Entry{Path: "dev/null", Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666, DevMajor: 1, DevMinor: 3}, nil)
+	for p, want := range map[string]string{"/cut.bin": "bad block 7", "/later.bin": "CRC mismatch", "/fine.bin": "", "/dev/null": ""} {
+		if got := k.l.Entries[p].Incomplete; !strings.Contains(got, want) || (want == "") != (got == "") {
+			t.Errorf("%s: incomplete %q, want %q", p, got, want)
+		}
+	}
+	if e := k.l.Entries["/cut.bin"]; e.Size != 4 {
+		t.Errorf("cut.bin kept %d bytes", e.Size)
+	}
+	if e := k.l.Entries["/dev/null"]; e.DevMajor != 1 || e.DevMinor != 3 {
+		t.Errorf("dev/null: %d:%d", e.DevMajor, e.DevMinor)
+	}
+}
+
+type iotestErr struct{ err error }
+
+func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }

@@ -7,9 +7,13 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"path"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 // Types reported in the inventory.
@@ -41,44 +45,44 @@ type Result struct {
 // HeadSize is how many leading bytes Detect wants.
 const HeadSize = 4096
 
-type magic struct {
-	off  int
-	sig  string
-	typ  string
-	name string
+// kindType is the inventory type of each kind of unpack format; text
+// encodings (Intel HEX, S-records) stay text.
+var kindType = map[format.Kind]string{
+	format.FileSystem: FSImage,
+	format.Archive:    Archive,
+	format.Container:  Firmware,
+	format.Stream:     Compressed,
 }
 
-var magics = []magic{
-	{0, "\x1f\x8b", Compressed, "gzip"},
-	{0, "\xfd7zXZ\x00", Compressed, "xz"},
-	{0, "BZh", Compressed, "bzip2"},
-	{0, "\x28\xb5\x2f\xfd", Compressed, "zstd"},
-	{0, "\x04\x22\x4d\x18", Compressed, "lz4"},
-	{0, "\x02\x21\x4c\x18", Compressed, "lz4-legacy"},
-	{0, "\x89LZO\x00\r\n\x1a\n", Compressed, "lzop"},
-	{0, "PK\x03\x04", Archive, "zip"},
-	{0, "!<arch>\n", Archive, "ar"},
-	{0, "070701", Archive, "cpio"},
-	{0, "070702", Archive, "cpio"},
-	{0, "070707", Archive, "cpio"},
-	{0, "7z\xbc\xaf\x27\x1c", Archive, "7z"},
-	{257, "ustar", Archive, "tar"},
-	{0, "hsqs", FSImage, "squashfs"},
-	{0, "sqsh", FSImage, "squashfs"},
-	{0, "UBI#", FSImage, "ubi"},
-	{0, "\x31\x18\x10\x06", FSImage, "ubifs"},
-	{0, "\x85\x19", FSImage, "jffs2"},
-	{0, "\x19\x85", FSImage, "jffs2"},
-	{0, "\x45\x3d\xcd\x28", FSImage, "cramfs"},
-	{0, "\x28\xcd\x3d\x45", FSImage, "cramfs"},
-	{0, "-rom1fs-", FSImage, "romfs"},
-	{0, "\x3a\xff\x26\xed", FSImage, "android-sparse"},
-	{0x438, "\x53\xef", FSImage, "ext"},
-	{0x8001, "CD001", FSImage, "iso9660"},
-	{0, "\x27\x05\x19\x56", Firmware, "uimage"},
-	{0, "HDR0", Firmware, "trx"},
-	{0, "\xd0\x0d\xfe\xed", Firmware, "fdt"},
-	{0, "SQLite format 3\x00", SQLite, "sqlite"},
+// formats are the unpack registry's formats, whose signatures and
+// Identify are the one place that knows the magics.
+var formats = unpack.Registry()
+
+// sqliteMagic is the one file format here that is not unpacked.
+const sqliteMagic = "SQLite format 3\x00"
+
+// byMagic returns the first registered format with a signature in head
+// that its Identify accepts. Identify sees only the head, with the real
+// size: when it needs bytes beyond the head, a signature of at least four
+// bytes is taken on its own.
+func byMagic(head []byte, size int64) (format.Format, bool) {
+	r := bytes.NewReader(head)
+	for _, f := range formats {
+		if _, ok := kindType[f.Kind()]; !ok {
+			continue
+		}
+		for _, sig := range f.Signatures() {
+			end := sig.Offset + int64(len(sig.Magic))
+			if end > int64(len(head)) || !bytes.Equal(head[sig.Offset:end], sig.Magic) {
+				continue
+			}
+			_, err := f.Identify(r, size)
+			if err == nil || (!errors.Is(err, format.ErrNotMatch) && len(sig.Magic) >= 4) {
+				return f, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Detect classifies a file from its name and head (its first HeadSize
@@ -90,13 +94,11 @@ func Detect(name string, head []byte, size int64) Result {
 	if bytes.HasPrefix(head, []byte("\x7fELF")) {
 		return elfType(head)
 	}
-	for _, m := range magics {
-		if len(head) >= m.off+len(m.sig) && string(head[m.off:m.off+len(m.sig)]) == m.sig {
-			if m.typ == FSImage && m.name == "ext" && len(head) < 0x43a {
-				continue
-			}
-			return Result{Type: m.typ, Sub: m.name}
-		}
+	if bytes.HasPrefix(head, []byte(sqliteMagic)) {
+		return Result{Type: SQLite, Sub: "sqlite"}
+	}
+	if f, ok := byMagic(head, size); ok {
+		return Result{Type: kindType[f.Kind()], Sub: f.Name()}
 	}
 	if bytes.HasPrefix(head, []byte("#!")) {
 		return Result{Type: Script, Sub: interpreter(head)}

@@ -25,7 +25,8 @@ type arFormat struct{}
 
 const magic = "!<arch>\n"
 
-func (arFormat) Name() string { return "ar" }
+func (arFormat) Name() string      { return "ar" }
+func (arFormat) Kind() format.Kind { return format.Archive }
 
 func (arFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte(magic)}}

@@ -1,6 +1,5 @@
-// Package archive unpacks tar (ustar, GNU, pax; not pre-POSIX v7) and zip
-// (stored, deflate, zip64) archives, and identifies 7-Zip archives without
-// unpacking them.
+// Package archive unpacks tar (ustar, GNU, pax; not pre-POSIX v7), zip
+// (stored, deflate, zip64) and 7-Zip archives.
 package archive
 
 import (

@@ -118,6 +118,8 @@ func TestTarDevices(t *testing.T) {
 			t.Errorf("%s: %+v", p, f)
 		}
 	}
+	formattest.Device(t, s, "dev/console", fs.ModeDevice|fs.ModeCharDevice, 5, 1)
+	formattest.Device(t, s, "dev/sda", fs.ModeDevice, 8, 0)
 	// Names are passed as stored; the engine's sink confines them.
 	found := false
 	for _, f := range s.Files {
@@ -207,12 +209,12 @@ func TestZipTraversalAndZip64(t *testing.T) {
 
 func TestSevenZip(t *testing.T) {
 	data := formattest.Testdata(t, "test.7z")
-	m, err := SevenZip().Identify(bytes.NewReader(data), int64(len(data)))
-	if err != nil || m.Extractable || m.Size != int64(len(data)) || m.Description != "7-Zip archive (not unpacked)" {
-		t.Fatalf("%+v %v", m, err)
+	s, m := formattest.Extract(t, SevenZip(), data)
+	if !m.Extractable || m.Size != int64(len(data)) {
+		t.Fatalf("%+v", m)
 	}
-	if err := SevenZip().Extract(context.Background(), bytes.NewReader(data), int64(len(data)), &formattest.MemSink{}); err == nil {
-		t.Error("Extract succeeded")
+	if f := s.Get("dir/hello.txt"); f == nil || string(f.Data) != "hello tar\n" || len(s.Problems) > 0 {
+		t.Errorf("hello.txt: %+v; problems %v", f, s.Problems)
 	}
 }
 
@@ -224,7 +226,7 @@ func TestDamaged(t *testing.T) {
 	}{{"ustar.tar", Tar()}, {"gnu.tar", Tar()}, {"pax.tar", Tar()}, {"test.zip", Zip()}, {"test.7z", SevenZip()}} {
 		data := formattest.Testdata(t, c.file)
 		good := &formattest.MemSink{}
-		if err := c.f.Extract(context.Background(), bytes.NewReader(data), int64(len(data)), good); err != nil && c.f.Name() != "7z" {
+		if err := c.f.Extract(context.Background(), bytes.NewReader(data), int64(len(data)), good); err != nil {
 			t.Fatal(err)
 		}
 		var variants [][]byte
@@ -282,11 +284,8 @@ func TestCorpus(t *testing.T) {
 		checkStandardSet(t, s, "get_files_test/")
 	})
 	t.Run("test.7z", func(t *testing.T) {
-		data := formattest.ReadShared(t, "corpus/formats/misc/test.7z")
-		m, err := SevenZip().Identify(bytes.NewReader(data), int64(len(data)))
-		if err != nil || m.Size != int64(len(data)) {
-			t.Fatalf("%+v %v", m, err)
-		}
+		s, _ := formattest.Extract(t, SevenZip(), formattest.ReadShared(t, "corpus/formats/misc/test.7z"))
+		checkStandardSet(t, s, "get_files_test/")
 	})
 	t.Run("carving", func(t *testing.T) {
 		data := formattest.ReadShared(t, "corpus/formats/carving/carving_test_file")
@@ -317,7 +316,7 @@ func TestCorpus(t *testing.T) {
 }
 
 func FuzzArchive(f *testing.F) {
-	for _, n := range []string{"ustar.tar", "gnu.tar", "pax.tar", "test.zip", "encrypted.zip", "test.7z"} {
+	for _, n := range []string{"ustar.tar", "gnu.tar", "pax.tar", "test.zip", "encrypted.zip", "test.7z", "7z/bcj2.7z", "7z/ppmd.7z", "7z/encrypted.7z"} {
 		f.Add(formattest.Testdata(f, n))
 	}
 	formats := Formats()

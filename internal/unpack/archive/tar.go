@@ -19,7 +19,8 @@ type tarFormat struct{}
 // Tar is a POSIX ustar, GNU or pax tar archive.
 func Tar() format.Format { return tarFormat{} }
 
-func (tarFormat) Name() string { return "tar" }
+func (tarFormat) Name() string      { return "tar" }
+func (tarFormat) Kind() format.Kind { return format.Archive }
 func (tarFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte("ustar"), Offset: 257}}
 }
@@ -201,8 +202,10 @@ func extractFrom(ctx context.Context, r io.ReaderAt, off, size int64, sink forma
 			e.Linkname = cName(h.Linkname)
 		case tar.TypeChar:
 			e.Mode |= fs.ModeDevice | fs.ModeCharDevice
+			e.DevMajor, e.DevMinor = uint32(h.Devmajor), uint32(h.Devminor)
 		case tar.TypeBlock:
 			e.Mode |= fs.ModeDevice
+			e.DevMajor, e.DevMinor = uint32(h.Devmajor), uint32(h.Devminor)
 		case tar.TypeFifo:
 			e.Mode |= fs.ModeNamedPipe
 		case tar.TypeXGlobalHeader:

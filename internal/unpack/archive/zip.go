@@ -28,6 +28,7 @@ type zipFormat struct{}
 func Zip() format.Format { return zipFormat{} }
 
 func (zipFormat) Name() string                   { return "zip" }
+func (zipFormat) Kind() format.Kind              { return format.Archive }
 func (zipFormat) Signatures() []format.Signature { return []format.Signature{{Magic: zipLocal}} }
 
 func (zipFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {

@@ -28,6 +28,7 @@ type stream struct {
 }
 
 func (s *stream) Name() string                   { return s.name }
+func (s *stream) Kind() format.Kind              { return format.Stream }
 func (s *stream) Signatures() []format.Signature { return s.sigs }
 func (s *stream) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	return s.identify(r, size)

@@ -19,7 +19,8 @@ func New() format.Format { return cpioFormat{} }
 
 type cpioFormat struct{}
 
-func (cpioFormat) Name() string { return "cpio" }
+func (cpioFormat) Name() string      { return "cpio" }
+func (cpioFormat) Kind() format.Kind { return format.Archive }
 
 func (cpioFormat) Signatures() []format.Signature {
 	return []format.Signature{
@@ -165,7 +166,7 @@ func (cpioFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink f
 }
 
 func entry(h *header, link string, hard bool) format.Entry {
-	return format.Entry{
+	e := format.Entry{
 		Path:     h.name,
 		Mode:     format.UnixMode(h.mode),
 		UID:      int(h.uid),
@@ -175,6 +176,10 @@ func entry(h *header, link string, hard bool) format.Entry {
 		Hardlink: hard,
 		Size:     h.size,
 	}
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = h.rdevMaj, h.rdevMin
+	}
+	return e
 }
 
 // emit passes one member to the sink.

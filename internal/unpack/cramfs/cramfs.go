@@ -20,7 +20,8 @@ func New() format.Format { return cramfsFormat{} }
 
 type cramfsFormat struct{}
 
-func (cramfsFormat) Name() string { return "cramfs" }
+func (cramfsFormat) Name() string      { return "cramfs" }
+func (cramfsFormat) Kind() format.Kind { return format.FileSystem }
 
 func (cramfsFormat) Signatures() []format.Signature {
 	return []format.Signature{
@@ -198,6 +199,9 @@ func (w *walker) entry(p string, in inode) error {
 		}
 		e.Linkname = string(t)
 	}
-	// Devices keep their number in the size field; nothing to read.
+	// Devices keep their number in the size field.
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = format.LinuxDev(uint32(in.size))
+	}
 	return w.sink.Add(e, nil)
 }

@@ -17,58 +17,43 @@ const pageSize = 4096
 // the inode offset, each the end of its compressed block (or, with the
 // extension flag, a direct start pointer), then the zlib blocks.
 type fileReader struct {
-	ctx   context.Context
 	r     io.ReaderAt
 	s     *super
 	in    inode
-	n     int64 // blocks
 	i     int64 // next block
-	buf   []byte
-	left  int64 // file bytes not yet produced
 	prevE int64 // end of the previous block
 }
 
-func newFileReader(ctx context.Context, r io.ReaderAt, s *super, in inode) (*fileReader, error) {
+func newFileReader(ctx context.Context, r io.ReaderAt, s *super, in inode) (io.Reader, error) {
 	n := (in.size + s.blk - 1) / s.blk
 	if in.offset+n*4 > s.size {
 		return nil, fmt.Errorf("%w: block table beyond the image", errDamaged)
 	}
-	return &fileReader{ctx: ctx, r: r, s: s, in: in, n: n, left: in.size, prevE: in.offset + n*4}, nil
+	f := &fileReader{r: r, s: s, in: in, prevE: in.offset + n*4}
+	return format.NewPagedReader(ctx, in.size, s.blk, f.page), nil
 }
 
-func (f *fileReader) Read(p []byte) (int, error) {
-	for len(f.buf) == 0 {
-		if f.left <= 0 {
-			return 0, io.EOF
-		}
-		if err := f.ctx.Err(); err != nil {
-			return 0, err
-		}
-		b, err := f.block()
-		if err != nil {
-			return 0, err
-		}
-		want := min(f.left, f.s.blk)
-		if int64(len(b)) > want {
-			return 0, fmt.Errorf("%w: block %d inflates to %d bytes", errDamaged, f.i-1, len(b))
-		}
-		if int64(len(b)) < want {
-			// A short block is only legal as a hole (all zeros).
-			if len(b) != 0 {
-				return 0, fmt.Errorf("%w: block %d inflates to %d bytes, want %d", errDamaged, f.i-1, len(b), want)
-			}
-			b = make([]byte, want)
-		}
-		f.buf = b
-		f.left -= want
+// page decodes the next block into out, which holds the want bytes the
+// file has left in it.
+func (f *fileReader) page(_ int64, out []byte) error {
+	want := int64(len(out))
+	b, err := f.block(want)
+	if err != nil {
+		return err
 	}
-	n := copy(p, f.buf)
-	f.buf = f.buf[n:]
-	return n, nil
+	if int64(len(b)) > want {
+		return fmt.Errorf("%w: block %d inflates to %d bytes", errDamaged, f.i-1, len(b))
+	}
+	// A short block is only legal as a hole (all zeros).
+	if int64(len(b)) < want && len(b) != 0 {
+		return fmt.Errorf("%w: block %d inflates to %d bytes, want %d", errDamaged, f.i-1, len(b), want)
+	}
+	copy(out, b)
+	return nil
 }
 
 // block reads and inflates the next block.
-func (f *fileReader) block() ([]byte, error) {
+func (f *fileReader) block(want int64) ([]byte, error) {
 	var pb [4]byte
 	if err := format.ReadFull(f.r, pb[:], f.in.offset+f.i*4); err != nil {
 		return nil, err
@@ -84,7 +69,7 @@ func (f *fileReader) block() ([]byte, error) {
 	if direct {
 		start = int64(ptr) << 2
 		if uncompressed {
-			end = start + min(f.left, f.s.blk)
+			end = start + want
 		} else {
 			var lb [2]byte
 			if err := format.ReadFull(f.r, lb[:], start); err != nil {

@@ -36,7 +36,8 @@ type Format struct{}
 // New returns the ext2/3/4 unpacker.
 func New() format.Format { return Format{} }
 
-func (Format) Name() string { return "extfs" }
+func (Format) Name() string      { return "extfs" }
+func (Format) Kind() format.Kind { return format.FileSystem }
 
 func (Format) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte{0x53, 0xEF}, Offset: 0x438}}

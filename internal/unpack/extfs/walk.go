@@ -193,6 +193,7 @@ func (w *walker) entry(ctx context.Context, p string, ino uint32) (*dirItem, err
 	case 0x8000:
 		if in.flags&flagEncrypt != 0 {
 			w.sink.Problem(p, errEncrypted)
+			e.Incomplete = errEncrypted.Error()
 		}
 		if first, ok := w.files[ino]; ok {
 			e.Linkname, e.Hardlink = first, true
@@ -205,13 +206,16 @@ func (w *walker) entry(ctx context.Context, p string, ino uint32) (*dirItem, err
 		// (legit sparse files that big do not occur in firmware): cap it so
 		// a tiny image cannot expand to terabytes of holes.
 		if fsBytes := w.f.sb.blocksCount * uint64(w.f.sb.blockSize); in.size > fsBytes {
-			w.sink.Problem(p, fmt.Errorf("file size %d beyond file system size, truncated", in.size))
+			err := fmt.Errorf("file size %d beyond file system size, truncated", in.size)
+			w.sink.Problem(p, err)
+			e.Incomplete = err.Error()
 			in.size = fsBytes
 		}
 		e.Size = int64(in.size)
 		rd, err := w.f.contents(ctx, in)
 		if err != nil {
 			w.sink.Problem(p, err)
+			e.Incomplete = err.Error()
 		}
 		if rd == nil {
 			rd = &io.LimitedReader{}
@@ -225,6 +229,14 @@ func (w *walker) entry(ctx context.Context, p string, ino uint32) (*dirItem, err
 		}
 		e.Linkname = target
 		return nil, w.sink.Add(e, nil)
+	case 0x2000, 0x6000:
+		// i_block holds the old 16-bit number in its first word, or 0
+		// there and the new encoding in the second.
+		dev := binary.LittleEndian.Uint32(in.block[0:])
+		if dev == 0 {
+			dev = binary.LittleEndian.Uint32(in.block[4:])
+		}
+		e.DevMajor, e.DevMinor = format.LinuxDev(dev)
 	}
 	return nil, w.sink.Add(e, nil)
 }

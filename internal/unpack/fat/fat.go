@@ -16,7 +16,8 @@ type Format struct{}
 // New returns the FAT unpacker.
 func New() format.Format { return Format{} }
 
-func (Format) Name() string { return "fat" }
+func (Format) Name() string      { return "fat" }
+func (Format) Kind() format.Kind { return format.FileSystem }
 
 // Signatures are the file system type strings that mkfs.fat and most
 // formatters write; Identify checks the boot sector independently of them.

@@ -12,14 +12,6 @@ import (
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
-func bigContent() []byte {
-	var b bytes.Buffer
-	for i := 1; i <= 7000; i++ {
-		fmt.Fprintf(&b, "%d\n", i)
-	}
-	return b.Bytes()
-}
-
 var fixtures = []string{"fat12.img", "fat16.img", "fat32.img"}
 
 func TestFixtures(t *testing.T) {
@@ -42,11 +34,11 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("problems: %v", s.Problems)
 			}
 			files := map[string]string{
-				"hello.txt":        "hello world\n",
-				"dir/sub/deep.txt": "nested\n",
-				"big.bin":          string(bigContent()),
-				"empty":            "",
-				"A long directory name/Mixed Case File.txt": "long name\n",
+				"hello.txt":         "hello world\n",
+				"dir/sub/deep.txt":  "nested\n",
+				"big.bin":           string(formattest.DiskBig()),
+				"empty":             "",
+				formattest.DiskLong: "long name\n",
 			}
 			for p, want := range files {
 				f := s.Get(p)

@@ -73,7 +73,11 @@ type tree struct {
 	totalSize uint32
 	root      *node
 	nodes     int
+	reserve   [][2]uint64 // memory reservations: address, size
 }
+
+// maxReserve bounds the memory reservation entries read.
+const maxReserve = 1024
 
 // parseFDT parses a device tree blob; b may extend past its totalsize.
 func parseFDT(b []byte) (*tree, error) {
@@ -98,9 +102,21 @@ func parseFDT(b []byte) (*tree, error) {
 		uint64(offStrings)+uint64(sizeStrings) > uint64(total) {
 		return nil, errors.New("fdt: blocks outside the blob")
 	}
+	offRsv := be.Uint32(b[16:])
 	st := b[offStruct : offStruct+sizeStruct]
 	strs := b[offStrings : offStrings+sizeStrings]
 	t := &tree{totalSize: total}
+	for i := 0; ; i++ {
+		o := uint64(offRsv) + uint64(i)*16
+		if i >= maxReserve || o+16 > uint64(total) {
+			return nil, errors.New("fdt: memory reservation block not terminated")
+		}
+		addr, size := be.Uint64(b[o:]), be.Uint64(b[o+8:])
+		if addr == 0 && size == 0 {
+			break
+		}
+		t.reserve = append(t.reserve, [2]uint64{addr, size})
+	}
 	var stack []*node
 	off := 0
 	u32 := func() (uint32, error) {
@@ -174,48 +190,4 @@ func parseFDT(b []byte) (*tree, error) {
 			return nil, fmt.Errorf("fdt: bad token %#x", tok)
 		}
 	}
-}
-
-// Summary lists the nodes of a device tree blob, one path a line, with
-// their string properties.
-func Summary(dtb []byte) (string, error) {
-	t, err := parseFDT(dtb)
-	if err != nil {
-		return "", err
-	}
-	var sb bytes.Buffer
-	var walk func(n *node, path string)
-	walk = func(n *node, path string) {
-		sb.WriteString(path)
-		for _, p := range n.props {
-			if s, ok := printable(p.value); ok {
-				fmt.Fprintf(&sb, " %s=%q", p.name, s)
-			} else {
-				fmt.Fprintf(&sb, " %s=<%d bytes>", p.name, len(p.value))
-			}
-		}
-		sb.WriteByte('\n')
-		for _, c := range n.children {
-			cp := path + "/" + c.name
-			if path == "/" {
-				cp = "/" + c.name
-			}
-			walk(c, cp)
-		}
-	}
-	walk(t.root, "/")
-	return sb.String(), nil
-}
-
-// printable reports a short NUL-terminated string value.
-func printable(v []byte) (string, bool) {
-	if len(v) < 2 || len(v) > 256 || v[len(v)-1] != 0 {
-		return "", false
-	}
-	for _, c := range v[:len(v)-1] {
-		if (c < 0x20 || c >= 0x7f) && c != 0 {
-			return "", false
-		}
-	}
-	return string(bytes.ReplaceAll(v[:len(v)-1], []byte{0}, []byte(", "))), true
 }

@@ -1,6 +1,8 @@
-// Package fit unpacks U-Boot FIT images (flattened device trees with an
-// /images node; embedded or external data, optionally compressed) and
-// identifies plain device tree blobs.
+// Package fit unpacks flattened device tree blobs: every blob becomes a
+// source listing (devicetree.dts, as dtc -I dtb -O dts prints it), the
+// images of a U-Boot FIT (an /images node; embedded or external data,
+// optionally compressed) become files, and so does every other embedded
+// blob (a "data" property, or any property of 4 KiB or more).
 package fit
 
 import (
@@ -29,6 +31,7 @@ type fit struct{}
 func New() format.Format { return fit{} }
 
 func (fit) Name() string                   { return "fit" }
+func (fit) Kind() format.Kind              { return format.Container }
 func (fit) Signatures() []format.Signature { return []format.Signature{{Magic: fdtMagic}} }
 
 // load reads and parses the blob at the start of r.
@@ -89,22 +92,19 @@ func (fit) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	if err != nil {
 		return format.Match{}, err
 	}
-	m := format.Match{Size: int64(t.totalSize)}
+	m := format.Match{Size: int64(t.totalSize), Extractable: true}
 	imgs, ok := images(t)
 	if !ok {
 		desc := "device tree blob"
 		if s := t.root.str("model"); s != "" {
 			desc += fmt.Sprintf(", model %q", s)
 		}
-		if v, ok := t.root.prop("compatible"); ok {
-			if s, ok := printable(v); ok {
-				desc += fmt.Sprintf(", compatible %q", s)
-			}
+		if v, ok := t.root.prop("compatible"); ok && len(v) > 0 && isStringList(v) {
+			desc += fmt.Sprintf(", compatible %q", strings.Join(strings.Split(string(v[:len(v)-1]), "\x00"), ", "))
 		}
 		m.Description = fmt.Sprintf("%s, %d nodes", desc, t.nodes)
 		return m, nil
 	}
-	m.Extractable = true
 	var names []string
 	for _, im := range imgs {
 		names = append(names, im.name)
@@ -116,23 +116,54 @@ func (fit) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	return m, nil
 }
 
+// DTSName is the layer path of a blob's source listing.
+const DTSName = "devicetree.dts"
+
+// blobMin is the size from which a property is an embedded blob, not
+// configuration: it is unpacked as a file instead of listed.
+const blobMin = 4096
+
 func (fit) Extract(ctx context.Context, r io.ReaderAt, size int64, sink format.Sink) error {
 	_, t, err := load(r, size)
 	if err != nil {
 		return err
 	}
-	imgs, ok := images(t)
-	if !ok {
-		return nil // a plain device tree: identified, nothing to unpack
+	imgs, _ := images(t)
+	// unpacked maps "node path\x00property" to the file holding its bytes.
+	unpacked := map[string]string{}
+	var blobs []blob
+	for _, im := range imgs {
+		name := safeName(im.name)
+		if im.data != nil {
+			unpacked["/images/"+im.name+"\x00data"] = name
+		}
+	}
+	walkProps(t.root, "/", func(path string, p prop) {
+		key := path + "\x00" + p.name
+		if _, done := unpacked[key]; done || (p.name != "data" && len(p.value) < blobMin) || len(p.value) == 0 {
+			return
+		}
+		name := strings.TrimPrefix(path+"/"+p.name, "/")
+		unpacked[key] = name
+		blobs = append(blobs, blob{name, p.value})
+	})
+	listing := source(t, func(path, prop string) (string, bool) {
+		to, ok := unpacked[path+"\x00"+prop]
+		return to, ok
+	})
+	if err := sink.Add(format.Entry{Path: DTSName, Mode: 0o644, Size: int64(len(listing))}, strings.NewReader(listing)); err != nil {
+		return err
+	}
+	for _, bl := range blobs {
+		if err := sink.Add(format.Entry{Path: bl.name, Mode: 0o644, Size: int64(len(bl.data))}, bytes.NewReader(bl.data)); err != nil {
+			return err
+		}
 	}
 	for _, im := range imgs {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		name := strings.ReplaceAll(im.name, "/", "_")
-		if name == "" || name == "." || name == ".." {
-			name = "image"
-		}
+		name := safeName(im.name)
 		var data io.ReaderAt
 		var n int64
 		switch {
@@ -152,6 +183,30 @@ func (fit) Extract(ctx context.Context, r io.ReaderAt, size int64, sink format.S
 		}
 	}
 	return nil
+}
+
+type blob struct {
+	name string
+	data []byte
+}
+
+// safeName makes a FIT image name one path element.
+func safeName(s string) string {
+	s = strings.ReplaceAll(s, "/", "_")
+	if s == "" || s == "." || s == ".." || s == DTSName {
+		return "image"
+	}
+	return s
+}
+
+// walkProps calls f for every property of every node, depth first.
+func walkProps(n *node, path string, f func(path string, p prop)) {
+	for _, p := range n.props {
+		f(path, p)
+	}
+	for _, c := range n.children {
+		walkProps(c, strings.TrimSuffix(path, "/")+"/"+c.name, f)
+	}
 }
 
 func addImage(ctx context.Context, sink format.Sink, name, comp string, data io.ReaderAt, n int64) error {

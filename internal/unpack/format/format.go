@@ -38,10 +38,36 @@ type Match struct {
 	Extractable bool
 }
 
+// Kind says what a format's output is, which decides how the engine looks
+// for formats inside it.
+type Kind int
+
+const (
+	// FileSystem: a file system image. Its files are recognised when a
+	// whole file is of a format (or an opaque blob is carved).
+	FileSystem Kind = iota
+	// Archive: an archive of files, looked into like a file system.
+	Archive
+	// Container: partitions or images of a boot or flash container,
+	// carved at every offset.
+	Container
+	// Stream: one decoded stream, carved at every offset.
+	Stream
+	// Encoding: binary data in a text encoding (Intel HEX, S-records),
+	// decoded to a stream carved at every offset.
+	Encoding
+)
+
+// Tree says whether the kind yields a file tree rather than blobs.
+func (k Kind) Tree() bool { return k == FileSystem || k == Archive }
+
 // Format is one unpacker.
 type Format interface {
 	// Name is a stable lower-case identifier ("squashfs", "gzip", "uimage").
 	Name() string
+	// Kind says whether the format is a file system, an archive, a
+	// container, a stream or a text encoding.
+	Kind() Kind
 	// Signatures lists the magics that make a carving candidate.
 	Signatures() []Signature
 	// Identify validates a candidate that starts at offset 0 of r (a view
@@ -74,6 +100,14 @@ type Entry struct {
 	Hardlink bool
 	// Size of a regular file when known in advance (informational).
 	Size int64
+	// DevMajor and DevMinor are a device node's numbers, for the formats
+	// that store them.
+	DevMajor, DevMinor uint32
+	// Incomplete, when set, says why the content yielded is not the whole
+	// file (a bad block, an encrypted or unsupported part): the file is
+	// listed with what could be read. The Sink also sets it when the
+	// content reader fails.
+	Incomplete string
 }
 
 // Sink receives entries. Implementations must be safe for use from one

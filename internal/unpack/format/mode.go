@@ -33,3 +33,10 @@ func UnixMode(m uint32) fs.FileMode {
 	}
 	return mode
 }
+
+// LinuxDev splits a device number in the Linux encoding that file
+// systems store (new_encode_dev: minor bits 0-7 and 20-31, major bits
+// 8-19); the old 16-bit encoding (major<<8 | minor) decodes the same.
+func LinuxDev(dev uint32) (major, minor uint32) {
+	return (dev & 0xfff00) >> 8, (dev & 0xff) | (dev>>12)&0xfff00
+}

@@ -47,6 +47,8 @@ func (f hexFormat) Name() string {
 	return "srec"
 }
 
+func (f hexFormat) Kind() format.Kind { return format.Encoding }
+
 func (f hexFormat) Signatures() []format.Signature {
 	var magics []string
 	if f.k == intel {

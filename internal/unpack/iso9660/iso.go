@@ -25,7 +25,8 @@ type Format struct{}
 // New returns the ISO 9660 unpacker.
 func New() format.Format { return Format{} }
 
-func (Format) Name() string { return "iso9660" }
+func (Format) Name() string      { return "iso9660" }
+func (Format) Kind() format.Kind { return format.FileSystem }
 
 func (Format) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte("CD001"), Offset: 0x8001}}

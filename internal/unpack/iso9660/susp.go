@@ -20,6 +20,8 @@ type rrInfo struct {
 	hasName   bool
 	mode      uint32
 	hasMode   bool
+	devMajor  uint32 // PN
+	devMinor  uint32
 	uid, gid  uint32
 	mtime     time.Time
 	link      []string // symlink components; "" first means absolute
@@ -74,6 +76,21 @@ func parseSUSP(r io.ReaderAt, v *volume, area []byte, skip int) (*rrInfo, error)
 					info.uid = le.Uint32(e[20:])
 					info.gid = le.Uint32(e[28:])
 					info.hasMode = true
+				}
+			case "PN":
+				if l >= 20 {
+					// RRIP puts major and minor in the high and low
+					// words; writers that leave high at 0 put the whole
+					// number in low: genisoimage as major<<20 | minor
+					// (a 20-bit minor), others in the Linux encoding.
+					high, low := le.Uint32(e[4:]), le.Uint32(e[12:])
+					switch {
+					case high == 0 && low >= 1<<20:
+						high, low = low>>20, low&0xfffff
+					case high == 0 && low&^0xff != 0:
+						high, low = format.LinuxDev(low)
+					}
+					info.devMajor, info.devMinor = high, low
 				}
 			case "SL":
 				if l >= 5 {

@@ -170,6 +170,9 @@ func (w *walker) entry(dir string, parts []record) (*dirRef, error) {
 			e.Mode = format.UnixMode(rr.mode)
 			e.UID, e.GID = int(rr.uid), int(rr.gid)
 		}
+		if e.Mode&fs.ModeDevice != 0 {
+			e.DevMajor, e.DevMinor = rr.devMajor, rr.devMinor
+		}
 		if !rr.mtime.IsZero() {
 			e.ModTime = rr.mtime
 		}

@@ -1,6 +1,7 @@
 package jffs2
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,28 +35,18 @@ type fileReader struct {
 	f      *fsys
 	pages  map[uint32][]*dataNode
 	size   int64
-	pos    int64
-	buf    []byte
 	path   string
 	last   *dataNode // cache of the last decompressed node
 	lastD  []byte
 	failed map[*dataNode]bool
 }
 
-func (fr *fileReader) Read(p []byte) (int, error) {
-	if len(fr.buf) == 0 {
-		if fr.pos >= fr.size {
-			return 0, io.EOF
-		}
-		pg := uint32(fr.pos / pageSize)
-		b := fr.page(pg)
-		n := min(int64(pageSize), fr.size-fr.pos)
-		fr.buf = b[:n]
-		fr.pos += n
-	}
-	n := copy(p, fr.buf)
-	fr.buf = fr.buf[n:]
-	return n, nil
+// reader streams the file's pages.
+func (fr *fileReader) reader(ctx context.Context) io.Reader {
+	return format.NewPagedReader(ctx, fr.size, pageSize, func(i int64, b []byte) error {
+		copy(b, fr.page(uint32(i)))
+		return nil
+	})
 }
 
 // page builds one page from the newest node down, skipping nodes whose

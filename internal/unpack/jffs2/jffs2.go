@@ -18,7 +18,8 @@ type jffs2Format struct{}
 // New returns the JFFS2 unpacker.
 func New() format.Format { return jffs2Format{} }
 
-func (jffs2Format) Name() string { return "jffs2" }
+func (jffs2Format) Name() string      { return "jffs2" }
+func (jffs2Format) Kind() format.Kind { return format.FileSystem }
 
 func (jffs2Format) Signatures() []format.Signature {
 	var sigs []format.Signature

@@ -211,10 +211,13 @@ func (f *fsys) tree(ctx context.Context) error {
 				links[de.ino] = p
 				rd := f.fileReader(ns, in.isize, p)
 				e.Size = rd.size
-				if err := f.sink.Add(e, rd); err != nil {
+				if err := f.sink.Add(e, rd.reader(ctx)); err != nil {
 					return err
 				}
 			default:
+				if e.Mode&fs.ModeDevice != 0 {
+					f.device(&e, in)
+				}
 				if err := f.sink.Add(e, nil); err != nil {
 					return err
 				}
@@ -222,4 +225,18 @@ func (f *fsys) tree(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// device reads a device node's number: its data is the 16-bit old or the
+// 32-bit new Linux encoding.
+func (f *fsys) device(e *format.Entry, in *dataNode) {
+	b, err := f.data(in)
+	switch {
+	case err != nil:
+		f.sink.Problem(e.Path, fmt.Errorf("jffs2: device number: %w", err))
+	case len(b) == 2:
+		e.DevMajor, e.DevMinor = format.LinuxDev(uint32(f.bo.Uint16(b)))
+	case len(b) == 4:
+		e.DevMajor, e.DevMinor = format.LinuxDev(f.bo.Uint32(b))
+	}
 }

@@ -32,7 +32,8 @@ type kernel struct{}
 // New returns the kernel image format.
 func New() format.Format { return kernel{} }
 
-func (kernel) Name() string { return "kernel" }
+func (kernel) Name() string      { return "kernel" }
+func (kernel) Kind() format.Kind { return format.Container }
 func (kernel) Signatures() []format.Signature {
 	return []format.Signature{{Magic: hdrS, Offset: 0x202}, {Magic: armLE, Offset: 0x24}, {Magic: armBE, Offset: 0x24}}
 }

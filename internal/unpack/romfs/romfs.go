@@ -35,7 +35,8 @@ const (
 	typFifo
 )
 
-func (romfsFormat) Name() string { return "romfs" }
+func (romfsFormat) Name() string      { return "romfs" }
+func (romfsFormat) Kind() format.Kind { return format.FileSystem }
 
 func (romfsFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte(magic)}}

@@ -70,6 +70,8 @@ func TestFixture(t *testing.T) {
 	default:
 		t.Errorf("hard link: %+v / %+v", h.Entry, d.Entry)
 	}
+	formattest.Device(t, s, "dir/null", fs.ModeDevice|fs.ModeCharDevice, 1, 3)
+	formattest.Device(t, s, "dir/sda", fs.ModeDevice, 8, 0)
 }
 
 // A directory whose first entry points back to the root must not loop.

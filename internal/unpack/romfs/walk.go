@@ -128,8 +128,10 @@ func (w *walker) entry(p string, off int64, typ int, exec bool, spec, size, data
 		e.Mode, e.Linkname = fs.ModeSymlink|0o777, string(t)
 	case typBlock:
 		e.Mode |= fs.ModeDevice
+		e.DevMajor, e.DevMinor = uint32(spec)>>16, uint32(spec)&0xffff
 	case typChar:
 		e.Mode |= fs.ModeDevice | fs.ModeCharDevice
+		e.DevMajor, e.DevMinor = uint32(spec)>>16, uint32(spec)&0xffff
 	case typSocket:
 		e.Mode |= fs.ModeSocket
 	case typFifo:

@@ -34,7 +34,8 @@ const (
 	maxBlk = 64 << 20
 )
 
-func (sparseFormat) Name() string { return "android-sparse" }
+func (sparseFormat) Name() string      { return "android-sparse" }
+func (sparseFormat) Kind() format.Kind { return format.Stream }
 
 func (sparseFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: []byte{0x3a, 0xff, 0x26, 0xed}}}

@@ -42,6 +42,7 @@ type inode struct {
 	blockList   cursor // positioned at the block size list
 
 	target string // symlinks
+	rdev   uint32 // devices, Linux encoding
 }
 
 func (n *inode) mode() fs.FileMode {
@@ -135,8 +136,14 @@ func (img *image) readInode4(c *cursor) (*inode, error) {
 		if err := readTarget(c, n, o.Uint32(b[4:])); err != nil {
 			return nil, err
 		}
+	case typeBlk, typeChr, typeBlk + 7, typeChr + 7:
+		b, err := c.read(8) // nlink rdev
+		if err != nil {
+			return nil, err
+		}
+		n.rdev = o.Uint32(b[4:])
 	}
-	// Devices, fifos and sockets need nothing beyond the header.
+	// Fifos and sockets need nothing beyond the header.
 	return n, nil
 }
 

@@ -18,7 +18,8 @@ func New() format.Format { return squashfs{} }
 
 type squashfs struct{}
 
-func (squashfs) Name() string { return "squashfs" }
+func (squashfs) Name() string      { return "squashfs" }
+func (squashfs) Kind() format.Kind { return format.FileSystem }
 
 func (squashfs) Signatures() []format.Signature {
 	return []format.Signature{

@@ -3,6 +3,7 @@ package squashfs
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
@@ -123,6 +124,9 @@ func (img *image) walk(ctx context.Context, outer format.Sink) error {
 // emit adds n at p and returns the entry (without content) it added.
 func (img *image) emit(ctx context.Context, sink format.Sink, p string, n *inode) (format.Entry, error) {
 	e := format.Entry{Path: p, Mode: n.mode(), ModTime: time.Unix(n.mtime, 0).UTC()}
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = format.LinuxDev(n.rdev)
+	}
 	var err error
 	if e.UID, err = img.id(img.uids, n.uid); err != nil {
 		sink.Problem(p, err)

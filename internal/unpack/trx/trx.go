@@ -22,6 +22,7 @@ type trx struct{}
 func New() format.Format { return trx{} }
 
 func (trx) Name() string                   { return "trx" }
+func (trx) Kind() format.Kind              { return format.Container }
 func (trx) Signatures() []format.Signature { return []format.Signature{{Magic: magic}} }
 
 type header struct {

@@ -19,7 +19,8 @@ type ubiFormat struct{}
 // New returns the UBI unpacker.
 func New() format.Format { return ubiFormat{} }
 
-func (ubiFormat) Name() string { return "ubi" }
+func (ubiFormat) Name() string      { return "ubi" }
+func (ubiFormat) Kind() format.Kind { return format.Container }
 
 func (ubiFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: ecMagic, Offset: 0}}

@@ -91,12 +91,16 @@ func (f *fsys) tree(ctx context.Context) error {
 				if in.nlink > 1 {
 					links[inum] = p
 				}
-				rd, n := f.fileReader(inum, in, p)
+				rd, n := f.fileReader(ctx, inum, in, p)
 				e.Size = n
 				if err := f.sink.Add(e, rd); err != nil {
 					return err
 				}
 			default:
+				// ubifs_dev_desc: the new Linux encoding in 4 or 8 bytes.
+				if e.Mode&fs.ModeDevice != 0 && len(in.data) >= 4 {
+					e.DevMajor, e.DevMinor = format.LinuxDev(binary.LittleEndian.Uint32(in.data))
+				}
 				if err := f.sink.Add(e, nil); err != nil {
 					return err
 				}
@@ -107,7 +111,7 @@ func (f *fsys) tree(ctx context.Context) error {
 }
 
 // fileReader streams a file's blocks, decompressing one at a time.
-func (f *fsys) fileReader(inum uint32, in *inode, p string) (io.Reader, int64) {
+func (f *fsys) fileReader(ctx context.Context, inum uint32, in *inode, p string) (io.Reader, int64) {
 	size := in.size
 	var last uint64
 	for blk := range f.data[inum] {
@@ -119,32 +123,18 @@ func (f *fsys) fileReader(inum uint32, in *inode, p string) (io.Reader, int64) {
 		f.sink.Problem(p, fmt.Errorf("ubifs: size %d far beyond the data, cut to %d", size, last+maxHole))
 		size = last + maxHole
 	}
-	return &fileReader{f: f, blocks: f.data[inum], size: int64(size), path: p}, int64(size)
+	fr := &fileReader{f: f, blocks: f.data[inum], size: int64(size), path: p}
+	return format.NewPagedReader(ctx, fr.size, blockSize, func(i int64, b []byte) error {
+		copy(b, fr.block(uint32(i)))
+		return nil
+	}), int64(size)
 }
 
 type fileReader struct {
 	f      *fsys
 	blocks map[uint32]dataRef
 	size   int64
-	pos    int64
-	buf    []byte // rest of the current block
 	path   string
-}
-
-func (fr *fileReader) Read(p []byte) (int, error) {
-	if len(fr.buf) == 0 {
-		if fr.pos >= fr.size {
-			return 0, io.EOF
-		}
-		blk := uint32(fr.pos / blockSize)
-		b := fr.block(blk)
-		n := min(int64(blockSize), fr.size-fr.pos)
-		fr.buf = b[:n]
-		fr.pos += n
-	}
-	n := copy(p, fr.buf)
-	fr.buf = fr.buf[n:]
-	return n, nil
 }
 
 // block returns the 4 KiB content of block blk: zeros for a hole or a

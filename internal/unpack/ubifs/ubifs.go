@@ -16,7 +16,8 @@ type ubifsFormat struct{}
 // New returns the UBIFS unpacker.
 func New() format.Format { return ubifsFormat{} }
 
-func (ubifsFormat) Name() string { return "ubifs" }
+func (ubifsFormat) Name() string      { return "ubifs" }
+func (ubifsFormat) Kind() format.Kind { return format.FileSystem }
 
 func (ubifsFormat) Signatures() []format.Signature {
 	// The superblock node: magic then, at offset 20, the node type.

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 	"github.com/thingsec/thingsec/internal/unpack/ubi"
@@ -24,64 +22,6 @@ var fixtures = []string{"lzo", "zlib", "zstd", "none", "nand"}
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	return formattest.ReadGzip(t, filepath.Join("testdata", name+".ubifs.gz"))
-}
-
-func bigTxt() string {
-	var b strings.Builder
-	for i := 0; i < 900; i++ {
-		fmt.Fprintf(&b, "line %04d\n", i)
-	}
-	return b.String()
-}
-
-// checkTree asserts the tree that scripts/fixtures/flash.sh builds.
-func checkTree(t *testing.T, s *formattest.MemSink) {
-	t.Helper()
-	want := []string{"/big.txt", "/dir", "/dir/fifo", "/dir/hard.txt", "/dir/link", "/dir/null",
-		"/dir/sub", "/dir/sub/deep.txt", "/empty", "/hello.txt", "/suid"}
-	if got := s.Paths(); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Fatalf("paths = %v, want %v", got, want)
-	}
-	mtime := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
-	files := []struct {
-		path, data string
-		mode       fs.FileMode
-	}{
-		{"hello.txt", "hello flash\n", 0o644},
-		{"empty", "", 0o644},
-		{"big.txt", bigTxt(), 0o644},
-		{"dir/sub/deep.txt", "nested\n", 0o600},
-		{"suid", "#!/bin/sh\n", fs.ModeSetuid | 0o755},
-	}
-	for _, w := range files {
-		f := s.Get(w.path)
-		if string(f.Data) != w.data || f.Mode != w.mode {
-			t.Errorf("%s: mode %v, %d bytes, want %v, %d bytes", w.path, f.Mode, len(f.Data), w.mode, len(w.data))
-		}
-		if !f.ModTime.Equal(mtime) {
-			t.Errorf("%s: mtime %v", w.path, f.ModTime)
-		}
-	}
-	if f := s.Get("hello.txt"); f.UID != 1000 || f.GID != 100 {
-		t.Errorf("hello.txt owner %d:%d, want 1000:100", f.UID, f.GID)
-	}
-	if f := s.Get("dir/link"); f.Mode.Type() != fs.ModeSymlink || f.Linkname != "../hello.txt" {
-		t.Errorf("dir/link: %v -> %q", f.Mode, f.Linkname)
-	}
-	if f := s.Get("dir/hard.txt"); !(f.Hardlink && f.Linkname == "hello.txt") {
-		t.Errorf("dir/hard.txt: hardlink %v -> %q", f.Hardlink, f.Linkname)
-	}
-	if f := s.Get("dir/null"); f.Mode.Type() != fs.ModeDevice|fs.ModeCharDevice {
-		t.Errorf("dir/null: mode %v", f.Mode)
-	}
-	if f := s.Get("dir/fifo"); f.Mode.Type() != fs.ModeNamedPipe {
-		t.Errorf("dir/fifo: mode %v", f.Mode)
-	}
-	for _, d := range []string{"dir", "dir/sub"} {
-		if f := s.Get(d); !f.Mode.IsDir() || f.Mode.Perm() != 0o755 {
-			t.Errorf("%s: mode %v", d, f.Mode)
-		}
-	}
 }
 
 func TestFixtures(t *testing.T) {
@@ -99,7 +39,7 @@ func TestFixtures(t *testing.T) {
 			if !strings.Contains(m.Description, want) || (name != "nand" && !strings.HasSuffix(m.Description, name)) {
 				t.Errorf("description %q", m.Description)
 			}
-			checkTree(t, s)
+			formattest.FlashTree(t, s)
 		})
 	}
 }

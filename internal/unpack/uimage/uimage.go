@@ -45,6 +45,7 @@ type uimage struct{}
 func New() format.Format { return uimage{} }
 
 func (uimage) Name() string                   { return "uimage" }
+func (uimage) Kind() format.Kind              { return format.Container }
 func (uimage) Signatures() []format.Signature { return []format.Signature{{Magic: magic}} }
 
 type header struct {

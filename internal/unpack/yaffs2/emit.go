@@ -110,6 +110,9 @@ func (img *image) emit(ctx context.Context, sink format.Sink) error {
 func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uint32]string, sink format.Sink) error {
 	h := o.hdr
 	e := format.Entry{Path: p, Mode: format.UnixMode(h.mode), UID: int(h.uid), GID: int(h.gid), ModTime: h.mtime}
+	if e.Mode&fs.ModeDevice != 0 {
+		e.DevMajor, e.DevMinor = format.LinuxDev(h.rdev)
+	}
 	switch h.typ {
 	case typDir:
 		e.Mode = e.Mode.Perm() | fs.ModeDir | e.Mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky)
@@ -133,51 +136,20 @@ func (img *image) emitOne(ctx context.Context, p string, o *object, memo map[uin
 		}
 		e.Mode &^= fs.ModeType
 		e.Size = size
-		return sink.Add(e, &fileReader{ctx: ctx, img: img, obj: o.id, left: size, path: p, sink: sink})
+		return sink.Add(e, img.chunks(ctx, o.id, size))
 	}
 	return sink.Add(e, nil)
 }
 
-// fileReader streams an object's data chunks in order; missing chunks
+// chunks streams an object's data chunks in order; missing chunks
 // (holes) read as zeros.
-type fileReader struct {
-	ctx   context.Context
-	img   *image
-	obj   uint32
-	chunk uint32 // last chunk produced
-	buf   []byte
-	page  []byte // reused chunk buffer
-	left  int64
-	path  string
-	sink  format.Sink
-}
-
-func (f *fileReader) Read(p []byte) (int, error) {
-	for len(f.buf) == 0 {
-		if f.left <= 0 {
-			return 0, io.EOF
+func (img *image) chunks(ctx context.Context, obj uint32, size int64) io.Reader {
+	l := img.l
+	return format.NewPagedReader(ctx, size, l.page, func(i int64, b []byte) error {
+		at, ok := img.data[dataKey{obj, uint32(i + 1)}]
+		if !ok {
+			return nil
 		}
-		if err := f.ctx.Err(); err != nil {
-			return 0, err
-		}
-		f.chunk++
-		l := f.img.l
-		n := min(f.left, l.page)
-		if f.page == nil {
-			f.page = make([]byte, l.page)
-		}
-		b := f.page[:n]
-		clear(b)
-		if at, ok := f.img.data[dataKey{f.obj, f.chunk}]; ok {
-			k := min(int64(at.nbytes), n)
-			if err := format.ReadFull(f.img.r, b[:k], at.index*l.stride()); err != nil {
-				return 0, err
-			}
-		}
-		f.buf = b
-		f.left -= n
-	}
-	n := copy(p, f.buf)
-	f.buf = f.buf[n:]
-	return n, nil
+		return format.ReadFull(img.r, b[:min(int64(at.nbytes), int64(len(b)))], at.index*l.stride())
+	})
 }

@@ -37,6 +37,7 @@ type objHeader struct {
 	size     int64
 	equiv    uint32
 	alias    string
+	rdev     uint32 // devices, Linux encoding
 }
 
 var errHeader = errors.New("yaffs2: bad object header")
@@ -69,6 +70,7 @@ func parseHeader(b []byte, bo binary.ByteOrder) (*objHeader, error) {
 		h.size |= int64(hi) << 32
 	}
 	h.equiv = bo.Uint32(b[0x128:])
+	h.rdev = bo.Uint32(b[0x1cc:])
 	if h.typ == typSymlink {
 		if h.alias, ok = cstr(b[0x12c : 0x12c+160]); !ok {
 			return nil, errHeader

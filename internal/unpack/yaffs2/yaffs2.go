@@ -17,7 +17,8 @@ func New() format.Format { return yaffsFormat{} }
 
 type yaffsFormat struct{}
 
-func (yaffsFormat) Name() string { return "yaffs2" }
+func (yaffsFormat) Name() string      { return "yaffs2" }
+func (yaffsFormat) Kind() format.Kind { return format.FileSystem }
 
 // Signatures: a root-level file or directory header starts with its type and
 // parent id 1 (the root), in either byte order. The engine may also offer

@@ -50,17 +50,25 @@ func (s *MemSink) Add(e format.Entry, r io.Reader) error {
 		if s.total > max {
 			return ErrLimit
 		}
-		if err != nil {
-			s.Problem(e.Path, err)
-		}
 		f.Data = buf.Bytes()
+		if err != nil {
+			s.Problems = append(s.Problems, e.Path+": "+err.Error())
+			if f.Incomplete == "" {
+				f.Incomplete = "content truncated: " + err.Error()
+			}
+		}
 	}
 	s.Files[path.Clean("/"+e.Path)] = f
 	return nil
 }
 
+// Problem records the problem and, as the engine's sink does, marks the
+// entry at p (when already added) incomplete.
 func (s *MemSink) Problem(p string, err error) {
 	s.Problems = append(s.Problems, p+": "+err.Error())
+	if f := s.Get(p); p != "" && f != nil && f.Incomplete == "" {
+		f.Incomplete = err.Error()
+	}
 }
 
 // Paths returns the sorted paths seen.
