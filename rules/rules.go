@@ -1,5 +1,5 @@
 // Package rules embeds thingsec's rule packs (YAML): secret patterns,
-// component fingerprints and default-credential lists. Each analyzer loads
+// component fingerprints, default-credential lists and finding rules. Each analyzer loads
 // its own sub-directory; users add packs with --rules DIR.
 package rules
 
@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds the embedded rule packs.
 //
-//go:embed secrets components credentials
+//go:embed secrets components credentials findings
 var FS embed.FS

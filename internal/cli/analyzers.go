@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/thingsec/thingsec/internal/analyze/elfsec"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 )
 
@@ -9,7 +10,7 @@ import (
 // analyzers are added by secretAnalyzers, which takes the user's rule
 // packs.
 func DefaultFileAnalyzers() []plugin.FileAnalyzer {
-	return ComponentFileAnalyzers()
+	return append(ComponentFileAnalyzers(), elfsec.MustNew())
 }
 
 // DefaultTreeAnalyzers is the explicit list of whole-tree analyzers. The

@@ -158,6 +158,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	rep.Components = res.Components
 	rep.Findings = res.Findings
 	rep.Services = res.Services
+	rep.Binaries = res.Binaries
 
 	t0 = time.Now()
 	cfg.Progress.Stage("detect")
@@ -170,6 +171,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Findings = append(rep.Findings, out.Findings...)
 		rep.Services = append(rep.Services, out.Services...)
 		rep.Problems = append(rep.Problems, out.Problems...)
+		rep.Binaries = append(rep.Binaries, out.Binaries...)
 	}
 	stage("detect", t0)
 
@@ -201,6 +203,13 @@ func Finish(rep *model.Report) {
 		}
 		return a.Fingerprint < b.Fingerprint
 	})
+	sort.SliceStable(rep.Binaries, func(i, j int) bool {
+		a, b := rep.Binaries[i], rep.Binaries[j]
+		if a.Layer != b.Layer {
+			return a.Layer < b.Layer
+		}
+		return a.Path < b.Path
+	})
 	s := model.Summary{
 		Layers:     len(rep.Layers),
 		FileTypes:  map[string]int{},
@@ -220,6 +229,7 @@ func Finish(rep *model.Report) {
 	}
 	s.Vulnerabilities = len(rep.Vulnerabilities)
 	s.Problems = len(rep.Problems)
+	s.Hardening = model.SummarizeHardening(rep.Binaries)
 	rep.Summary = s
 	for _, p := range []*[]model.Component{&rep.Components} {
 		if *p == nil {

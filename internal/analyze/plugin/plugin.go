@@ -47,6 +47,8 @@ type Results struct {
 	Findings   []model.Finding
 	Services   []model.Service
 	Problems   []model.Problem
+	// Binaries are hardening records (ELF files, kernels).
+	Binaries []model.Binary
 }
 
 // Merge appends o to r.
@@ -55,6 +57,7 @@ func (r *Results) Merge(o *Results) {
 	r.Findings = append(r.Findings, o.Findings...)
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
+	r.Binaries = append(r.Binaries, o.Binaries...)
 }
 
 // FileAnalyzer analyses single files.
