@@ -41,7 +41,7 @@ type Facts struct {
 	HasSections  bool
 	ModInfo      bool // .modinfo: a kernel module
 	BuildID      string
-	GoNote       bool // a Go binary: its build-ID note or sections
+	GoNote       bool   // a Go binary: its build-ID note or sections
 	SymbolSource string // "sections", "dynamic-segment" or ""
 	Static       bool   // an executable without interpreter and DT_NEEDED
 
@@ -411,11 +411,17 @@ func (fx *Facts) dynSegmentSymbols(r io.ReaderAt, f *elf.File, dyn []dynEntry, s
 			n = e.val
 		}
 	}
-	n = min(n, maxSyms)
 	ent := uint64(16)
 	if f.Class == elf.ELFCLASS64 {
 		ent = 24
 	}
+	// The GNU hash table only covers defined symbols, so it undercounts
+	// (a program that defines none has an empty one). Linkers place the
+	// string table right after the symbol table: that gap is the count.
+	if strtab > symtab && (strtab-symtab)/ent > n {
+		n = (strtab - symtab) / ent
+	}
+	n = min(n, maxSyms)
 	syms := readVaddr(r, f, symtab, n*ent, size)
 	strs := readVaddr(r, f, strtab, min(strsz, maxStrings), size)
 	fx.SymbolSource = "dynamic-segment"
@@ -428,6 +434,9 @@ func (fx *Facts) dynSegmentSymbols(r io.ReaderAt, f *elf.File, dyn []dynEntry, s
 			name, info, other, shndx = f.ByteOrder.Uint32(b), b[4], b[5], f.ByteOrder.Uint16(b[6:])
 		} else {
 			name, info, other, shndx = f.ByteOrder.Uint32(b), b[12], b[13], f.ByteOrder.Uint16(b[14:])
+		}
+		if uint64(name) >= uint64(len(strs)) {
+			break // past the table
 		}
 		nm := ""
 		if uint64(name) < uint64(len(strs)) {
