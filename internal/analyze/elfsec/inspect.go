@@ -70,6 +70,10 @@ const (
 	maxSyms    = 1 << 20  // symbols read from the dynamic segment
 )
 
+// recoverPanics turns a panic of debug/elf on hostile input into an
+// error; the fuzz target switches it off to see them.
+var recoverPanics = true
+
 // errNotELF is returned for input without the ELF magic.
 var errNotELF = errors.New("not an ELF file")
 
@@ -77,6 +81,9 @@ var errNotELF = errors.New("not an ELF file")
 // bounds every read; a malformed file gives an error, never a panic.
 func Inspect(r io.ReaderAt, size int64) (fx *Facts, err error) {
 	defer func() {
+		if !recoverPanics {
+			return
+		}
 		if p := recover(); p != nil {
 			fx, err = nil, fmt.Errorf("malformed ELF: %v", p)
 		}
