@@ -119,6 +119,10 @@ func Table(w io.Writer, rep *model.Report) error {
 		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), strings.Join(rep.VersionUnknown, ", "))
 	}
 
+	if p.err == nil {
+		p.err = Hardening(w, rep)
+	}
+
 	p.f("\nFINDINGS (%d)", len(rep.Findings))
 	if len(rep.Findings) == 0 {
 		p.f(": none\n")
