@@ -16,5 +16,5 @@ func DefaultFileAnalyzers() []plugin.FileAnalyzer {
 // DefaultTreeAnalyzers is the explicit list of whole-tree analyzers. The
 // inventory comes first: it deduplicates the components the others read.
 func DefaultTreeAnalyzers() []plugin.TreeAnalyzer {
-	return ComponentTreeAnalyzers()
+	return append(ComponentTreeAnalyzers(), elfsec.MustNewKernelTree())
 }

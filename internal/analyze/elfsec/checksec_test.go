@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -398,7 +399,12 @@ func TestChecksecCompiled(t *testing.T) {
 			t.Logf("%s not installed: skipped", cc)
 			continue
 		}
-		for _, fs := range flagSets {
+		for i, fs := range flagSets {
+			// the first four compilers get the whole matrix, the others
+			// the two ends of it, to keep the test's runtime bounded
+			if i >= 2 && slices.Index(toolchains, cc) >= 4 && !*checksecFull {
+				continue
+			}
 			out := filepath.Join(dir, cc+"-"+fs.name)
 			args := append(append([]string{}, fs.flags...), "-o", out, src)
 			if msg, err := exec.Command(cc, args...).CombinedOutput(); err != nil {

@@ -277,3 +277,44 @@ func FuzzInspect(f *testing.F) {
 		fx.ABI()
 	})
 }
+
+type fakeTree struct {
+	files []model.File
+	data  map[string][]byte
+}
+
+func (f *fakeTree) Files() []model.File   { return f.files }
+func (f *fakeTree) Chain(l string) string { return "fw.bin > " + l }
+func (f *fakeTree) ReadFile(layer, p string, max int64) ([]byte, error) {
+	return f.data[layer+":"+p], nil
+}
+
+// TestKernelTree: a kernel whose banner sits in a part of the file that a
+// carved stream claimed is still found, once, by the tree pass.
+func TestKernelTree(t *testing.T) {
+	k, err := os.ReadFile(filepath.Join("testdata", "kernel-ikconfig.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k = append(k, make([]byte, minKernel)...)
+	tr := &fakeTree{
+		files: []model.File{
+			{Layer: "L4", Path: "/data", Size: int64(len(k)), Type: filetype.Data, Unpacked: []string{"L9"}},
+			{Layer: "L5", Path: "/data", Size: int64(len(k)), Type: filetype.Data, Unpacked: []string{"L10"}},
+			{Layer: "L6", Path: "/bin/busybox", Size: 1 << 20, Type: filetype.ELF},
+		},
+		data: map[string][]byte{"L4:/data": k, "L5:/data": k},
+	}
+	// L5 was already found by the file pass
+	rep := &model.Report{Binaries: []model.Binary{{Layer: "L5", Path: "/data", Kind: "kernel", Kernel: &model.Kernel{}}}}
+	var out plugin.Results
+	if err := MustNewKernelTree().AnalyzeTree(context.Background(), tr, rep, &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Binaries) != 1 || out.Binaries[0].Layer != "L4" || out.Binaries[0].Kernel.Version != "5.10.120" {
+		t.Fatalf("binaries %+v", out.Binaries)
+	}
+	if len(out.Findings) != 1 || out.Findings[0].Location.Chain != "fw.bin > L4" {
+		t.Fatalf("findings %+v", out.Findings)
+	}
+}

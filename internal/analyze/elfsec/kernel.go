@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -57,9 +58,15 @@ func (a *Analyzer) kernel(in *plugin.Input, out *plugin.Results) error {
 	if data == nil {
 		return nil
 	}
+	a.kernelBytes(data, in.Loc, out)
+	return nil
+}
+
+// kernelBytes reads a kernel image or configuration held in data.
+func (a *Analyzer) kernelBytes(data []byte, loc model.Location, out *plugin.Results) {
 	var k model.Kernel
 	kind := "kernel"
-	if looksKernelConfig(in.Head) {
+	if looksKernelConfig(data[:min(len(data), 4096)]) {
 		kind = "kernel-config"
 		k.Config = true
 		k.Options = parseConfig(data)
@@ -69,24 +76,24 @@ func (a *Analyzer) kernel(in *plugin.Input, out *plugin.Results) error {
 	} else {
 		i := bytes.Index(data, []byte("Linux version "))
 		if i < 0 {
-			return nil
+			return
 		}
 		m := bannerRe.Find(data[i:min(len(data), i+600)])
 		if m == nil {
-			return nil
+			return
 		}
 		k.Banner = strings.TrimSpace(string(m))
 		k.Version = string(bannerRe.FindSubmatch(m)[1])
 		cfg, err := ikconfig(data)
 		if err != nil {
-			out.Problems = append(out.Problems, model.Problem{Layer: in.Layer, Path: in.Path, Stage: "analyze", Kind: "corrupt", Message: "elfsec: embedded kernel config: " + err.Error()})
+			out.Problems = append(out.Problems, model.Problem{Layer: loc.Layer, Path: loc.Path, Stage: "analyze", Kind: "corrupt", Message: "elfsec: embedded kernel config: " + err.Error()})
 		}
 		if cfg != nil {
 			k.Config = true
 			k.Options = parseConfig(cfg)
 		}
 	}
-	b := model.Binary{Layer: in.Layer, Path: in.Path, Kind: kind, Kernel: &k}
+	b := model.Binary{Layer: loc.Layer, Path: loc.Path, Kind: kind, Kernel: &k}
 	var off []string
 	for _, o := range requiredKernel {
 		if k.Options[o] == "n" {
@@ -97,9 +104,53 @@ func (a *Analyzer) kernel(in *plugin.Input, out *plugin.Results) error {
 		b.Missing = off
 		r := a.rules[RuleKernel]
 		ev := fmt.Sprintf("kernel %s: %s not set", orUnknown(k.Version), strings.Join(off, ", "))
-		out.Findings = append(out.Findings, r.finding(r.Severity, in.Loc, ev, ""))
+		out.Findings = append(out.Findings, r.finding(r.Severity, loc, ev, ""))
 	}
 	out.Binaries = append(out.Binaries, b)
+}
+
+// KernelTree finds the kernel in files that the walk showed only in
+// pieces: a file in which formats were found (a decompressed kernel
+// holds compressed streams, and a carved stream may claim the part with
+// the banner) is handed to file analyzers only by its unclaimed regions.
+// It reads such files once more, whole, when no kernel was found in them.
+type KernelTree struct {
+	a *Analyzer
+}
+
+// NewKernelTree loads the rule pack.
+func NewKernelTree() (*KernelTree, error) {
+	a, err := New()
+	if err != nil {
+		return nil, err
+	}
+	return &KernelTree{a: a}, nil
+}
+
+// Name implements plugin.TreeAnalyzer.
+func (kt *KernelTree) Name() string { return "elfsec-kernel" }
+
+// AnalyzeTree implements plugin.TreeAnalyzer.
+func (kt *KernelTree) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
+	seen := map[[2]string]bool{}
+	for _, b := range rep.Binaries {
+		if b.Kernel != nil {
+			seen[[2]string{b.Layer, b.Path}] = true
+		}
+	}
+	for _, f := range t.Files() {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if len(f.Unpacked) == 0 || f.Size < minKernel || f.Size > maxKernel || (f.Type != filetype.Data && f.Type != filetype.Firmware) || seen[[2]string{f.Layer, f.Path}] {
+			continue
+		}
+		data, err := t.ReadFile(f.Layer, f.Path, maxKernel)
+		if err != nil {
+			continue
+		}
+		kt.a.kernelBytes(data, model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: f.Path}, out)
+	}
 	return nil
 }
 
@@ -169,14 +220,4 @@ func parseConfig(cfg []byte) map[string]string {
 		opts["STACKPROTECTOR"] = "y"
 	}
 	return opts
-}
-
-// KernelOptionNames lists the options parseConfig reads, sorted.
-func KernelOptionNames() []string {
-	var s []string
-	for _, n := range kernelOptions {
-		s = append(s, n[0])
-	}
-	sort.Strings(s)
-	return s
 }

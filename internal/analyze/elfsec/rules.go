@@ -86,3 +86,12 @@ func MustNew() *Analyzer {
 	}
 	return a
 }
+
+// MustNewKernelTree is NewKernelTree for the embedded rules.
+func MustNewKernelTree() *KernelTree {
+	kt, err := NewKernelTree()
+	if err != nil {
+		panic(err)
+	}
+	return kt
+}
