@@ -172,6 +172,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	rep.Findings = res.Findings
 	rep.Services = res.Services
 	rep.Skipped = res.Skipped
+	rep.Binaries = res.Binaries
 
 	t0 = time.Now()
 	cfg.Progress.Stage("components")
@@ -190,6 +191,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Services = append(rep.Services, out.Services...)
 		rep.Problems = append(rep.Problems, out.Problems...)
 		rep.Skipped = append(rep.Skipped, out.Skipped...)
+		rep.Binaries = append(rep.Binaries, out.Binaries...)
 	}
 	stage("detect", t0)
 
@@ -249,6 +251,13 @@ func Finish(rep *model.Report) {
 		}
 		return a.Fingerprint < b.Fingerprint
 	})
+	sort.SliceStable(rep.Binaries, func(i, j int) bool {
+		a, b := rep.Binaries[i], rep.Binaries[j]
+		if a.Layer != b.Layer {
+			return a.Layer < b.Layer
+		}
+		return a.Path < b.Path
+	})
 	s := model.Summary{
 		Layers:     len(rep.Layers),
 		FileTypes:  map[string]int{},
@@ -269,6 +278,7 @@ func Finish(rep *model.Report) {
 	s.Vulnerabilities = len(rep.Vulnerabilities)
 	s.Problems = len(rep.Problems)
 	s.SkippedFiles = skippedFiles(rep.Skipped)
+	s.Hardening = model.SummarizeHardening(rep.Binaries)
 	rep.Summary = s
 	for _, p := range []*[]model.Component{&rep.Components} {
 		if *p == nil {

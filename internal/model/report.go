@@ -10,16 +10,18 @@ const SchemaVersion = "1.0.0"
 
 // Report is the result of one scan.
 type Report struct {
-	SchemaVersion   string          `json:"schema_version"`
-	Tool            Tool            `json:"tool"`
-	Target          Target          `json:"target"`
-	StartedAt       time.Time       `json:"started_at"`
-	Durations       []StageDuration `json:"durations"`
-	Layers          []Layer         `json:"layers"`
-	Files           []File          `json:"files"`
-	Components      []Component     `json:"components"`
-	Services        []Service       `json:"services"`
-	Findings        []Finding       `json:"findings"`
+	SchemaVersion string          `json:"schema_version"`
+	Tool          Tool            `json:"tool"`
+	Target        Target          `json:"target"`
+	StartedAt     time.Time       `json:"started_at"`
+	Durations     []StageDuration `json:"durations"`
+	Layers        []Layer         `json:"layers"`
+	Files         []File          `json:"files"`
+	Components    []Component     `json:"components"`
+	Services      []Service       `json:"services"`
+	Findings      []Finding       `json:"findings"`
+	// Binaries holds the hardening record of every ELF file and kernel.
+	Binaries        []Binary        `json:"binaries,omitempty"`
 	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
 	Problems        []Problem       `json:"problems"`
 	// Skipped lists the content analyzers did not fully analyse.
@@ -238,6 +240,8 @@ type Summary struct {
 	// SkippedFiles counts, per analyzer, the files it did not fully
 	// analyse (Report.Skipped says what and why).
 	SkippedFiles map[string]int `json:"skipped_files"`
+	// Hardening summarises Binaries; absent when there is none.
+	Hardening *HardeningSummary `json:"hardening,omitempty"`
 }
 
 // Region is a byte range of a carved file that no format claimed, with its

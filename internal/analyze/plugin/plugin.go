@@ -63,6 +63,8 @@ type Results struct {
 	Problems []model.Problem
 	// Skipped is what an analyzer wanted but did not fully analyse.
 	Skipped []model.Skip
+	// Binaries are hardening records (ELF files, kernels).
+	Binaries []model.Binary
 }
 
 // Requirement is a dependency a package database declares by package name
@@ -83,6 +85,7 @@ func (r *Results) Merge(o *Results) {
 	r.Services = append(r.Services, o.Services...)
 	r.Problems = append(r.Problems, o.Problems...)
 	r.Skipped = append(r.Skipped, o.Skipped...)
+	r.Binaries = append(r.Binaries, o.Binaries...)
 }
 
 // Skip records that analyzer did not fully analyse in, and why.

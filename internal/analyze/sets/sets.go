@@ -12,6 +12,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/binver"
 	"github.com/thingsec/thingsec/internal/analyze/crypto"
+	"github.com/thingsec/thingsec/internal/analyze/elfsec"
 	"github.com/thingsec/thingsec/internal/analyze/gobin"
 	"github.com/thingsec/thingsec/internal/analyze/inventory"
 	"github.com/thingsec/thingsec/internal/analyze/lockfile"
@@ -24,6 +25,7 @@ import (
 const (
 	Components = "components"
 	Secrets    = "secrets"
+	Hardening  = "hardening"
 	Default    = "default"
 )
 
@@ -53,7 +55,8 @@ var table = []struct {
 }{
 	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
-	{Default, "everything: the components and secrets analyzers", all},
+	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
+	{Default, "everything: the components, secrets and hardening analyzers", all},
 }
 
 func components(b *builder) Set {
@@ -82,6 +85,17 @@ func secretSet(b *builder) Set {
 	}
 }
 
+func hardeningSet(b *builder) Set {
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			elfsec.MustNew(),
+		},
+		Trees: []plugin.TreeAnalyzer{
+			elfsec.MustNewKernelTree(),
+		},
+	}
+}
+
 func all(b *builder) Set {
 	keys := crypto.New(crypto.Options{})
 	return Set{
@@ -93,10 +107,12 @@ func all(b *builder) Set {
 			b.secrets(),
 			b.accounts(),
 			keys,
+			elfsec.MustNew(),
 		},
 		Components: inventory.New(),
 		Trees: []plugin.TreeAnalyzer{
 			keys,
+			elfsec.MustNewKernelTree(),
 		},
 	}
 }

@@ -54,11 +54,12 @@ func TestSets(t *testing.T) {
 	}
 	cf, ct := names(got[Components])
 	sf, st := names(got[Secrets])
+	hf, ht := names(got[Hardening])
 	df, dt := names(got[Default])
-	if want := append(slices.Clone(cf), sf...); !slices.Equal(df, want) {
+	if want := append(append(slices.Clone(cf), sf...), hf...); !slices.Equal(df, want) {
 		t.Errorf("default files %v, want %v", df, want)
 	}
-	if want := append(slices.Clone(ct), st...); !slices.Equal(dt, want) {
+	if want := append(append(slices.Clone(ct), st...), ht...); !slices.Equal(dt, want) {
 		t.Errorf("default trees %v, want %v", dt, want)
 	}
 	if got[Components].Components == nil || got[Default].Components == nil {

@@ -19,10 +19,17 @@ import (
 // components, vulnerabilities, findings, problems.
 func Report(w io.Writer, rep *model.Report) error {
 	p := &printer{w: w}
-	for _, section := range []func(*printer, *model.Report){header, layers, fileTypes, components, vulnerabilities, findings, reportProblems} {
+	for _, section := range []func(*printer, *model.Report){header, layers, fileTypes, components, vulnerabilities, hardening, findings, reportProblems} {
 		section(p, rep)
 	}
 	return p.err
+}
+
+// hardening is the binary-hardening section (Hardening).
+func hardening(p *printer, rep *model.Report) {
+	if p.err == nil {
+		p.err = Hardening(p.w, rep)
+	}
 }
 
 func header(p *printer, rep *model.Report) {
