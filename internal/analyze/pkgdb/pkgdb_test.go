@@ -150,7 +150,8 @@ func TestLongLine(t *testing.T) {
 	}
 	long := "Package: blob\nStatus: install ok installed\nVersion: 1.0-1\nDescription: " + strings.Repeat("x", 2<<20) + "\n\n"
 	names := map[string]bool{}
-	for _, c := range Dpkg(append([]byte(long), status...), model.Location{}) {
+	cs, _ := Dpkg(append([]byte(long), status...), model.Location{})
+	for _, c := range cs {
 		names[c.Name] = true
 	}
 	if !names["blob"] || !names["base-files"] || !names["dpkg"] {
