@@ -98,6 +98,7 @@ func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 }
 
 func newScan(g *globals) *cobra.Command {
+	var incompleteGate bool
 	var uf unpackFlags
 	var vf vulnFlags
 	var sf secretsFlags
@@ -137,11 +138,15 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
-			return g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep})
+			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
+				return err
+			}
+			return failOnIncomplete(incompleteGate, rep)
 		},
 	}
 	ff = addFormat(cmd, report.Scan, "table", "json")
 	uf.register(cmd.Flags(), true)
+	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())
 	sf.registerRuleFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
@@ -174,4 +179,35 @@ func scanConfig(g *globals, target string, set sets.Set) engine.Config {
 		Components: set.Components,
 		Trees:      set.Trees,
 	}
+}
+
+// incomplete counts what a report did not fully analyse: files whose
+// content could not be extracted whole, and files an analyzer skipped.
+func incomplete(rep *model.Report) (files, skipped int) {
+	for _, f := range rep.Files {
+		if f.Complete != nil && !*f.Complete {
+			files++
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range rep.Skipped {
+		k := s.Layer + ":" + s.Path
+		if !seen[k] {
+			seen[k] = true
+			skipped++
+		}
+	}
+	return files, skipped
+}
+
+// failOnIncomplete is the gate of --fail-on-incomplete.
+func failOnIncomplete(on bool, rep *model.Report) error {
+	if !on {
+		return nil
+	}
+	files, skipped := incomplete(rep)
+	if files+skipped == 0 {
+		return nil
+	}
+	return exitError{code: ExitGate, msg: fmt.Sprintf("not fully analysed (--fail-on-incomplete): %d files extracted incompletely, %d files skipped by an analyzer; the report's files[].incomplete_reason and skipped[] say why", files, skipped)}
 }

@@ -26,6 +26,7 @@ type secretsFlags struct {
 }
 
 func newSecrets(g *globals) *cobra.Command {
+	var incompleteGate bool
 	var sf secretsFlags
 	var ff *formatFlag
 	cmd := &cobra.Command{
@@ -76,6 +77,9 @@ Exit codes:
 			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
 				return err
 			}
+			if err := failOnIncomplete(incompleteGate, rep); err != nil {
+				return err
+			}
 			n := 0
 			for _, f := range rep.Findings {
 				if f.Severity.Rank() > model.Info.Rank() {
@@ -91,6 +95,7 @@ Exit codes:
 	ff = addFormat(cmd, report.Secrets, "table", "json")
 	f := cmd.Flags()
 	sf.registerRuleFlags(f)
+	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
 	f.BoolVar(&sf.git, "git", false, "TARGET is a git repository: scan the lines its commits added (git log -p), secret rules only")
 	f.StringVar(&sf.since, "since", "", "with --git: only commits after REV (REV..HEAD)")
