@@ -90,6 +90,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return ee.code
 	}
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// interrupted: the work directory is removed on the way out;
+		// cmd/thingsec turns the code into 130 or 143
+		fmt.Fprintln(stderr, "thingsec: interrupted; nothing was written")
+		return ExitInternal
+	}
 	fmt.Fprintf(stderr, "thingsec: %s\n", oneLine(err.Error()))
 	var ie *engine.InputError
 	var ue usageError

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSignalsRemoveWorkDirectory runs the real binary on an image that
+// takes a while to unpack, stops it with SIGINT or SIGTERM while it
+// extracts, and checks the exit code and that nothing is left behind.
+func TestSignalsRemoveWorkDirectory(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "thingsec")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	// 2 GiB of zeros, gzip'd: a second or more to unpack
+	var img bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&img, gzip.BestCompression)
+	zero := make([]byte, 1<<20)
+	for i := 0; i < 2048; i++ {
+		zw.Write(zero)
+	}
+	zw.Close()
+	target := filepath.Join(t.TempDir(), "zeros.gz")
+	if err := os.WriteFile(target, img.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		want int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		tmp := t.TempDir()
+		cmd := exec.Command(bin, "scan", "-q", "--no-vuln", "--format", "json", "-o", filepath.Join(tmp, "r.json"), target)
+		cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// wait until the layer is being extracted
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if m, _ := filepath.Glob(filepath.Join(tmp, "thingsec-run-*", "*", "L1")); len(m) > 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		_ = cmd.Process.Signal(c.sig)
+		err := cmd.Wait()
+		var xe *exec.ExitError
+		if !errors.As(err, &xe) {
+			t.Fatalf("%v: the scan finished before the signal (%v); stderr: %s", c.sig, err, stderr.String())
+		}
+		if xe.ExitCode() != c.want {
+			t.Errorf("%v: exit %d, want %d; stderr: %s", c.sig, xe.ExitCode(), c.want, stderr.String())
+		}
+		left, _ := os.ReadDir(tmp)
+		if len(left) != 0 {
+			t.Errorf("%v: left behind in TMPDIR: %v", c.sig, left)
+		}
+	}
+}
