@@ -76,6 +76,63 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
+	rep := newReport(cfg, fi)
+	work, cleanup, err := workDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+
+	t0 := stage(cfg, "unpack")
+	sess, err := openTarget(ctx, cfg, fi, work, rep)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	if cfg.Unpack {
+		if err := sess.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	done(rep, "unpack", t0)
+	for _, l := range sess.Layers() {
+		rep.Layers = append(rep.Layers, l.Layer)
+	}
+	rep.Problems = append(rep.Problems, sess.Problems()...)
+	if cfg.UnpackOnly {
+		Finish(rep)
+		return rep, nil
+	}
+
+	t0 = stage(cfg, "analyze")
+	w := newWalker(cfg, sess.Layers())
+	res := w.run(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	done(rep, "analyze", t0)
+	rep.Files = w.files
+	rep.Problems = append(rep.Problems, res.Problems...)
+	rep.Findings = res.Findings
+	rep.Services = res.Services
+
+	t0 = stage(cfg, "components")
+	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
+	done(rep, "components", t0)
+
+	t0 = stage(cfg, "detect")
+	detect(ctx, cfg.Trees, w, rep)
+	done(rep, "detect", t0)
+
+	t0 = stage(cfg, "enrich")
+	enrich(ctx, cfg.Enrichers, rep)
+	done(rep, "enrich", t0)
+	Finish(rep)
+	return rep, nil
+}
+
+func (cfg Config) withDefaults() Config {
 	if cfg.Workers < 1 {
 		cfg.Workers = 1
 	}
@@ -88,6 +145,10 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = nopProgress{}
 	}
+	return cfg
+}
+
+func newReport(cfg Config, fi os.FileInfo) *model.Report {
 	rep := &model.Report{
 		SchemaVersion: model.SchemaVersion,
 		Tool:          model.Tool{Name: "thingsec", Version: cfg.Version},
@@ -98,83 +159,52 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Target.Kind = "directory"
 		rep.Target.Size = 0
 	}
-	stage := func(name string, t0 time.Time) {
-		rep.Durations = append(rep.Durations, model.StageDuration{Stage: name, Seconds: time.Since(t0).Seconds()})
-	}
+	return rep
+}
 
-	work, cleanup, err := workDir(cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
+// stage announces a stage and returns its start time.
+func stage(cfg Config, name string) time.Time {
+	cfg.Progress.Stage(name)
+	return time.Now()
+}
 
-	t0 := time.Now()
-	cfg.Progress.Stage("unpack")
+// done records a stage's duration.
+func done(rep *model.Report, name string, t0 time.Time) {
+	rep.Durations = append(rep.Durations, model.StageDuration{Stage: name, Seconds: time.Since(t0).Seconds()})
+}
+
+// openTarget starts the unpack session with the target as its root layer
+// and records the target's hash.
+func openTarget(ctx context.Context, cfg Config, fi os.FileInfo, work string, rep *model.Report) (*unpack.Session, error) {
 	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked})
 	if err != nil {
 		return nil, err
 	}
-	defer sess.Close()
-	var root *unpack.Layer
 	if fi.IsDir() {
-		root, err = sess.AddDir(ctx, cfg.Target)
+		_, err = sess.AddDir(ctx, cfg.Target)
 	} else {
-		root, err = sess.AddFile(cfg.Target)
+		_, err = sess.AddFile(cfg.Target)
 	}
 	if err != nil {
+		sess.Close()
 		return nil, &InputError{Target: cfg.Target, Reason: err.Error(), Err: err}
 	}
 	if !fi.IsDir() {
 		sum, err := hashFile(cfg.Target)
 		if err != nil {
+			sess.Close()
 			return nil, &InputError{Target: cfg.Target, Reason: "cannot read: " + err.Error(), Err: err}
 		}
 		rep.Target.SHA256 = sum
 	}
-	if cfg.Unpack {
-		if err := sess.Run(ctx); err != nil {
-			return nil, err
-		}
-	}
-	_ = root
-	stage("unpack", t0)
-	if cfg.UnpackOnly {
-		for _, l := range sess.Layers() {
-			rep.Layers = append(rep.Layers, l.Layer)
-		}
-		rep.Problems = append(rep.Problems, sess.Problems()...)
-		Finish(rep)
-		return rep, nil
-	}
+	return sess, nil
+}
 
-	t0 = time.Now()
-	cfg.Progress.Stage("analyze")
-	w := newWalker(cfg, sess.Layers())
-	res := w.run(ctx)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	stage("analyze", t0)
-
-	for _, l := range sess.Layers() {
-		rep.Layers = append(rep.Layers, l.Layer)
-	}
-	rep.Files = w.files
-	rep.Problems = append(rep.Problems, sess.Problems()...)
-	rep.Problems = append(rep.Problems, res.Problems...)
-	rep.Findings = res.Findings
-	rep.Services = res.Services
-
-	t0 = time.Now()
-	cfg.Progress.Stage("components")
-	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
-	stage("components", t0)
-
-	t0 = time.Now()
-	cfg.Progress.Stage("detect")
-	for _, ta := range cfg.Trees {
+// detect runs the tree analyzers, each on a read-only view of the report.
+func detect(ctx context.Context, trees []plugin.TreeAnalyzer, t plugin.Tree, rep *model.Report) {
+	for _, ta := range trees {
 		var out plugin.Results
-		if err := ta.AnalyzeTree(ctx, w, readOnly(rep), &out); err != nil {
+		if err := ta.AnalyzeTree(ctx, t, readOnly(rep), &out); err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", ta.Name(), err)})
 		}
 		rep.Components = append(rep.Components, out.Components...)
@@ -182,18 +212,15 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Services = append(rep.Services, out.Services...)
 		rep.Problems = append(rep.Problems, out.Problems...)
 	}
-	stage("detect", t0)
+}
 
-	t0 = time.Now()
-	cfg.Progress.Stage("enrich")
-	for _, e := range cfg.Enrichers {
+// enrich runs the enrichers on the finished report.
+func enrich(ctx context.Context, enrichers []Enricher, rep *model.Report) {
+	for _, e := range enrichers {
 		if err := e.Enrich(ctx, rep); err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "enrich", Kind: "enricher", Message: fmt.Sprintf("%s: %v", e.Name(), err)})
 		}
 	}
-	stage("enrich", t0)
-	Finish(rep)
-	return rep, nil
 }
 
 // consolidate runs the component stage; its failure is a problem of the
