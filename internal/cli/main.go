@@ -1,5 +1,7 @@
-// Package cli is thingsec's command line: flags become an engine.Config,
-// the engine's report goes to an encoder. No analysis happens here.
+// Package cli is thingsec's command line: flags become an engine.Config
+// with a named analyzer set (internal/analyze/sets), and the engine's
+// report goes to the encoder --format names in the encoder table
+// (internal/report). No analysis and no rendering happen here.
 package cli
 
 import (

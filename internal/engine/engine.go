@@ -82,6 +82,84 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg = cfg.withDefaults()
+	rep := newReport(cfg, fi)
+	work, cleanup, err := workDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	mem := memguard.Start(cfg.MaxMemory)
+	defer mem.Stop()
+	cfg.shed = mem.Pressure
+
+	t0 := stage(cfg, "unpack")
+	sess, root, err := openTarget(ctx, cfg, fi, work)
+	if err != nil {
+		return nil, err
+	}
+	defer sess.Close()
+	if cfg.UnpackOnly {
+		return unpackOnly(ctx, cfg, fi, sess, rep, t0)
+	}
+
+	// One pass: each layer's files are read once, as soon as the layer is
+	// extracted, for the inventory, the analyzers and the carve.
+	w := newWalker(cfg, sess.Layers())
+	res, err := w.run(ctx, sess, cfg.Unpack)
+	if err != nil {
+		return nil, err
+	}
+	done(rep, "unpack+analyze", t0)
+	if err := targetHash(cfg, fi, rep, rootHash(root, res.Problems, w.files)); err != nil {
+		return nil, err
+	}
+	for _, l := range sess.Layers() {
+		rep.Layers = append(rep.Layers, l.Layer)
+	}
+	rep.Files = w.files
+	rep.Problems = append(rep.Problems, sess.Problems()...)
+	rep.Problems = append(rep.Problems, res.Problems...)
+	rep.Findings = res.Findings
+	rep.Services = res.Services
+	rep.Skipped = res.Skipped
+	rep.Binaries = res.Binaries
+
+	t0 = stage(cfg, "components")
+	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
+	done(rep, "components", t0)
+
+	t0 = stage(cfg, "detect")
+	detect(ctx, cfg.Trees, w, rep)
+	done(rep, "detect", t0)
+
+	t0 = stage(cfg, "enrich")
+	enrich(ctx, cfg.Enrichers, rep)
+	done(rep, "enrich", t0)
+	Finish(rep)
+	return rep, nil
+}
+
+// unpackOnly is thingsec unpack: extraction without the walk.
+func unpackOnly(ctx context.Context, cfg Config, fi os.FileInfo, sess *unpack.Session, rep *model.Report, t0 time.Time) (*model.Report, error) {
+	if err := targetHash(cfg, fi, rep, ""); err != nil {
+		return nil, err
+	}
+	if cfg.Unpack {
+		if err := sess.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	done(rep, "unpack", t0)
+	for _, l := range sess.Layers() {
+		rep.Layers = append(rep.Layers, l.Layer)
+	}
+	rep.Problems = append(rep.Problems, sess.Problems()...)
+	Finish(rep)
+	return rep, nil
+}
+
+func (cfg Config) withDefaults() Config {
 	if cfg.Workers < 1 {
 		cfg.Workers = 1
 	}
@@ -94,6 +172,10 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	if cfg.Progress == nil {
 		cfg.Progress = nopProgress{}
 	}
+	return cfg
+}
+
+func newReport(cfg Config, fi os.FileInfo) *model.Report {
 	rep := &model.Report{
 		SchemaVersion: model.SchemaVersion,
 		Tool:          model.Tool{Name: "thingsec", Version: cfg.Version},
@@ -104,26 +186,27 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Target.Kind = "directory"
 		rep.Target.Size = 0
 	}
-	stage := func(name string, t0 time.Time) {
-		rep.Durations = append(rep.Durations, model.StageDuration{Stage: name, Seconds: time.Since(t0).Seconds()})
-	}
+	return rep
+}
 
-	work, cleanup, err := workDir(cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer cleanup()
+// stage announces a stage and returns its start time.
+func stage(cfg Config, name string) time.Time {
+	cfg.Progress.Stage(name)
+	return time.Now()
+}
 
-	t0 := time.Now()
-	cfg.Progress.Stage("unpack")
-	mem := memguard.Start(cfg.MaxMemory)
-	defer mem.Stop()
-	cfg.shed = mem.Pressure
-	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked, Shed: mem.Pressure})
+// done records a stage's duration.
+func done(rep *model.Report, name string, t0 time.Time) {
+	rep.Durations = append(rep.Durations, model.StageDuration{Stage: name, Seconds: time.Since(t0).Seconds()})
+}
+
+// openTarget starts the unpack session with the target as its root layer.
+// Near the memory budget (cfg.shed) the session stops extracting layers.
+func openTarget(ctx context.Context, cfg Config, fi os.FileInfo, work string) (*unpack.Session, *unpack.Layer, error) {
+	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked, Shed: cfg.shed})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer sess.Close()
 	var root *unpack.Layer
 	if fi.IsDir() {
 		root, err = sess.AddDir(ctx, cfg.Target)
@@ -131,59 +214,17 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		root, err = sess.AddFile(cfg.Target)
 	}
 	if err != nil {
-		return nil, &InputError{Target: cfg.Target, Reason: err.Error(), Err: err}
+		sess.Close()
+		return nil, nil, &InputError{Target: cfg.Target, Reason: err.Error(), Err: err}
 	}
-	if cfg.UnpackOnly {
-		if err := targetHash(cfg, fi, rep, ""); err != nil {
-			return nil, err
-		}
-		if cfg.Unpack {
-			if err := sess.Run(ctx); err != nil {
-				return nil, err
-			}
-		}
-		stage("unpack", t0)
-		for _, l := range sess.Layers() {
-			rep.Layers = append(rep.Layers, l.Layer)
-		}
-		rep.Problems = append(rep.Problems, sess.Problems()...)
-		Finish(rep)
-		return rep, nil
-	}
+	return sess, root, nil
+}
 
-	// One pass: each layer's files are read once, as soon as the layer is
-	// extracted, for the inventory, the analyzers and the carve.
-	w := newWalker(cfg, sess.Layers())
-	res, err := w.run(ctx, sess, cfg.Unpack)
-	if err != nil {
-		return nil, err
-	}
-	stage("unpack+analyze", t0)
-	if err := targetHash(cfg, fi, rep, rootHash(root, res.Problems, w.files)); err != nil {
-		return nil, err
-	}
-
-	for _, l := range sess.Layers() {
-		rep.Layers = append(rep.Layers, l.Layer)
-	}
-	rep.Files = w.files
-	rep.Problems = append(rep.Problems, sess.Problems()...)
-	rep.Problems = append(rep.Problems, res.Problems...)
-	rep.Findings = res.Findings
-	rep.Services = res.Services
-	rep.Skipped = res.Skipped
-	rep.Binaries = res.Binaries
-
-	t0 = time.Now()
-	cfg.Progress.Stage("components")
-	rep.Components = consolidate(ctx, cfg.Components, w, res, rep)
-	stage("components", t0)
-
-	t0 = time.Now()
-	cfg.Progress.Stage("detect")
-	for _, ta := range cfg.Trees {
+// detect runs the tree analyzers, each on a read-only view of the report.
+func detect(ctx context.Context, trees []plugin.TreeAnalyzer, t plugin.Tree, rep *model.Report) {
+	for _, ta := range trees {
 		var out plugin.Results
-		if err := ta.AnalyzeTree(ctx, w, readOnly(rep), &out); err != nil {
+		if err := ta.AnalyzeTree(ctx, t, readOnly(rep), &out); err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", ta.Name(), err)})
 		}
 		rep.Components = append(rep.Components, out.Components...)
@@ -193,18 +234,15 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 		rep.Skipped = append(rep.Skipped, out.Skipped...)
 		rep.Binaries = append(rep.Binaries, out.Binaries...)
 	}
-	stage("detect", t0)
+}
 
-	t0 = time.Now()
-	cfg.Progress.Stage("enrich")
-	for _, e := range cfg.Enrichers {
+// enrich runs the enrichers on the finished report.
+func enrich(ctx context.Context, enrichers []Enricher, rep *model.Report) {
+	for _, e := range enrichers {
 		if err := e.Enrich(ctx, rep); err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "enrich", Kind: "enricher", Message: fmt.Sprintf("%s: %v", e.Name(), err)})
 		}
 	}
-	stage("enrich", t0)
-	Finish(rep)
-	return rep, nil
 }
 
 // consolidate runs the component stage; its failure is a problem of the
