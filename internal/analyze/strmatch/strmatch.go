@@ -149,9 +149,10 @@ type Result struct {
 // Scan is the one pass over data.
 func (s *Set) Scan(data []byte) Result {
 	r := Result{set: s, hits: make([][]Hit, len(s.packs))}
-	// One slab for the first hits of every pack (text holds about one
-	// keyword per 64 bytes): fewer allocations and regrowths.
-	n := min(len(data)/64, 1<<16)
+	// One slab for the first hits of every pack (source and config text
+	// holds a keyword every few hundred bytes; binaries far fewer): fewer
+	// allocations and regrowths per file.
+	n := min(len(data)/256, 1<<14)
 	slab := make([]Hit, n*len(s.packs))
 	for i := range r.hits {
 		r.hits[i], slab = slab[:0:n], slab[n:]
