@@ -149,26 +149,39 @@ type Result struct {
 // Scan is the one pass over data.
 func (s *Set) Scan(data []byte) Result {
 	r := Result{set: s, hits: make([][]Hit, len(s.packs))}
+	// One slab for the first hits of every pack (source and config text
+	// holds a keyword every few hundred bytes; binaries far fewer): fewer
+	// allocations and regrowths per file.
+	n := min(len(data)/256, 1<<14)
+	slab := make([]Hit, n*len(s.packs))
+	for i := range r.hits {
+		r.hits[i], slab = slab[:0:n], slab[n:]
+	}
 	d := s.dfa
 	var st uint32
-	delta, class := d.delta, &d.class
+	delta, class, nclass := d.delta, &d.class, uint32(d.nclass)
 	for i, b := range data {
 		v := delta[st+uint32(class[b])]
 		st = v >> 1
-		if v&1 == 0 {
-			continue
-		}
-		for _, pat := range d.out[int(st)/d.nclass] {
-			start := i - d.lens[pat] + 1
-			for _, t := range s.targets[pat] {
-				if t.exact != nil && !bytes.Equal(data[start:i+1], t.exact) {
-					continue
-				}
-				r.hits[t.pack] = append(r.hits[t.pack], Hit{Pos: start, Kw: t.kw})
-			}
+		if v&1 != 0 {
+			s.emit(&r, data, i, st/nclass)
 		}
 	}
 	return r
+}
+
+// emit records the hits of every keyword ending at data[i] (the automaton
+// is in state).
+func (s *Set) emit(r *Result, data []byte, i int, state uint32) {
+	for _, pat := range s.dfa.out[state] {
+		start := i - s.dfa.lens[pat] + 1
+		for _, t := range s.targets[pat] {
+			if t.exact != nil && !bytes.Equal(data[start:i+1], t.exact) {
+				continue
+			}
+			r.hits[t.pack] = append(r.hits[t.pack], Hit{Pos: start, Kw: t.kw})
+		}
+	}
 }
 
 // Hits returns p's hits (nil, false when p is not in the set).
