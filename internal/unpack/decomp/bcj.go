@@ -26,24 +26,25 @@ type bcj struct {
 	prevPos  uint32
 }
 
-// bcjSpec describes a filter: its converter, the most bytes it may leave
-// undone at the end of a buffer, and the alignment of its start offset.
+// bcjSpec describes a filter: its converter and the alignment of its
+// start offset. A converter leaves at most 15 bytes (an IA-64 bundle)
+// undone at the end of a buffer, so bcjReader's buffer must be larger.
 type bcjSpec struct {
-	name      string
-	code      bcjFunc
-	lookahead int
-	align     uint32
+	name  string
+	code  bcjFunc
+	align uint32
 }
 
+// bcjFilters are the BCJ filters by .xz filter ID.
 var bcjFilters = map[uint64]bcjSpec{
-	0x04: {"x86", bcjX86, 4, 1},
-	0x05: {"powerpc", bcjPowerPC, 3, 4},
-	0x06: {"ia64", bcjIA64, 15, 16},
-	0x07: {"arm", bcjARM, 3, 4},
-	0x08: {"armthumb", bcjARMThumb, 3, 2},
-	0x09: {"sparc", bcjSPARC, 3, 4},
-	0x0a: {"arm64", bcjARM64, 3, 4},
-	0x0b: {"riscv", bcjRISCV, 7, 2},
+	0x04: {"x86", bcjX86, 1},
+	0x05: {"powerpc", bcjPowerPC, 4},
+	0x06: {"ia64", bcjIA64, 16},
+	0x07: {"arm", bcjARM, 4},
+	0x08: {"armthumb", bcjARMThumb, 2},
+	0x09: {"sparc", bcjSPARC, 4},
+	0x0a: {"arm64", bcjARM64, 4},
+	0x0b: {"riscv", bcjRISCV, 2},
 }
 
 func newBCJ(code bcjFunc) *bcj { return &bcj{code: code, prevPos: ^uint32(4)} } // prevPos = -5

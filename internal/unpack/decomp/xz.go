@@ -210,15 +210,14 @@ type xzReader struct {
 	flags     [2]byte
 	check     byte
 
-	block      io.Reader // the current block's decoded data
-	hdr        xzBlockHeader
-	hdrLen     int64
-	dataStart  int64 // input offset of the block's compressed data
-	out        int64 // bytes of the block decoded
-	sum        hash.Hash
-	records    []xzRecord
-	err        error
-	headerRead bool
+	block     io.Reader // the current block's decoded data
+	hdr       xzBlockHeader
+	hdrLen    int64
+	dataStart int64 // input offset of the block's compressed data
+	out       int64 // bytes of the block decoded
+	sum       hash.Hash
+	records   []xzRecord
+	err       error
 }
 
 // newXZReader opens an xz stream. Dictionaries above dictLimit are refused;

@@ -21,7 +21,7 @@ import (
 // slows decoding tenfold.
 func inputSize() int {
 	if formattest.Race {
-		return 128 << 10
+		return 64 << 10
 	}
 	return 512 << 10
 }
@@ -326,7 +326,11 @@ func TestXZDamaged(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewSource(1))
-	for i := 0; i < 200; i++ {
+	flips := 200
+	if formattest.Race {
+		flips = 40
+	}
+	for i := 0; i < flips; i++ {
 		bad := append([]byte(nil), comp...)
 		bad[rng.Intn(len(bad))] ^= byte(1 << rng.Intn(8))
 		if got, err := decodeXZ(t, bad); err == nil && !bytes.Equal(got, in) {

@@ -31,7 +31,8 @@ var libs = map[string]string{
 	"riscv":    "/usr/riscv64-linux-gnu/lib/libc.so.6",
 }
 
-// Input returns at most max bytes of code for arch. It skips the test
+// Input returns at most max bytes of code for arch, 16-byte aligned
+// within its executable so that instructions keep their alignment. It skips the test
 // when the toolchain that provides it is not installed.
 func Input(t testing.TB, arch string, max int) []byte {
 	t.Helper()
@@ -54,7 +55,10 @@ func Input(t testing.TB, arch string, max int) []byte {
 		}
 	}
 	if len(b) > max {
-		b = b[:max]
+		// A window from the first half, which is mostly code (.text)
+		// in these libraries, rather than their leading symbol tables.
+		off := (len(b) - max) / 3 &^ 15
+		b = b[off : off+max]
 	}
 	return b
 }
