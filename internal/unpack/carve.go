@@ -75,10 +75,12 @@ const (
 // structures pay for themselves), so only rejected candidates drain the
 // buckets. When a bucket is empty, candidates of that format are skipped
 // (counted and reported) until the scan has moved far enough to refill it;
-// a call that would overdraw is cut off and counts as abandoned. This
-// makes identification linear in the input size whatever its content
-// (about 16 units per byte in the worst case), and a flood of one format
-// cannot use up the budget of another.
+// a call that would overdraw is cut off and counts as abandoned. A format
+// that has used less than its fair share of the global bucket may go on
+// while the bucket is empty (see share). This makes identification linear
+// in the input size whatever its content (at most twice globalBurst plus
+// 16 units per byte), and a flood of one format cannot use up the budget
+// of another.
 const (
 	formatBurst = 64 << 20
 	formatRate  = 8
