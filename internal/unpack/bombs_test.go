@@ -26,12 +26,16 @@ func written(s *unpack.Session) int64 {
 // in bounded memory.
 func TestHostileNestedZipBomb(t *testing.T) {
 	rng := formattest.Rand(42)
-	levels := 2
-	if testing.Short() || formattest.Race {
+	levels, leaf := 2, int64(256<<20)
+	lim := unpack.DefaultLimits()
+	switch {
+	case formattest.Race:
+		// The same class, scaled down: writing is ~20 times slower.
+		levels, leaf, lim.TotalGrace = 1, 8<<20, 16<<20
+	case testing.Short():
 		levels = 1
 	}
-	bomb := formattest.NestedZipBomb(rng, levels, 16, 256<<20)
-	lim := unpack.DefaultLimits()
+	bomb := formattest.NestedZipBomb(rng, levels, 16, leaf)
 	s, peak, d := runImage(t, bomb, lim)
 	w := written(s)
 	t.Logf("%d-byte bomb: wrote %d MiB in %d layers, peak RSS %d MiB, %v", len(bomb), w>>20, len(s.Layers()), peak>>20, d)
@@ -51,10 +55,14 @@ func TestHostileNestedZipBomb(t *testing.T) {
 // writes one copy and names the others.
 func TestHostileOverlapZipBomb(t *testing.T) {
 	rng := formattest.Rand(43)
-	bomb := formattest.OverlapZipBomb(rng, 1000, 64<<20)
+	kernel := int64(64 << 20)
+	if formattest.Race {
+		kernel = 4 << 20
+	}
+	bomb := formattest.OverlapZipBomb(rng, 1000, kernel)
 	s, peak, _ := runImage(t, bomb, unpack.DefaultLimits())
-	if w := written(s); w > 64<<20 {
-		t.Errorf("wrote %d MiB, want one copy of the 64 MiB kernel at most", w>>20)
+	if w := written(s); w > kernel {
+		t.Errorf("wrote %d MiB, want one copy of the %d MiB kernel at most", w>>20, kernel>>20)
 	}
 	if !hasProblem(s, "corrupt", "overlaps") {
 		t.Error("no problem names the overlapping entries")
@@ -70,6 +78,9 @@ func TestHostileBombEntryThenFiles(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	big := int64(8 << 20)
+	if formattest.Race {
+		big = 1 << 20
+	}
 	tw.WriteHeader(&tar.Header{Name: "bomb", Mode: 0o644, Size: big, Typeflag: tar.TypeReg})
 	tw.Write(make([]byte, big))
 	rng := formattest.Rand(44)
@@ -82,7 +93,7 @@ func TestHostileBombEntryThenFiles(t *testing.T) {
 	}
 	tw.Close()
 	lim := unpack.DefaultLimits()
-	lim.MaxLayerBytes = 4 << 20
+	lim.MaxLayerBytes = big / 2
 	s, _, _ := runImage(t, buf.Bytes(), lim)
 	var l *unpack.Layer
 	for _, x := range s.Layers() {
@@ -126,6 +137,9 @@ func TestHostileSparseTarget(t *testing.T) {
 	os.Mkdir(work, 0o755)
 	lim := unpack.DefaultLimits()
 	lim.MaxTargetBytes = 16 << 20
+	if formattest.Race {
+		lim.MaxTargetBytes = 1 << 20
+	}
 	s, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: lim})
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ type carver struct {
 	// maxKeep bounds the validated candidates one file yields; the
 	// largest are kept (0: no bound).
 	maxKeep int
+	// The identification budget (formatBurst and globalBurst; tests
+	// shrink them).
+	burst, globalBurst int64
 }
 
 type pattern struct {
@@ -72,10 +75,12 @@ const (
 // structures pay for themselves), so only rejected candidates drain the
 // buckets. When a bucket is empty, candidates of that format are skipped
 // (counted and reported) until the scan has moved far enough to refill it;
-// a call that would overdraw is cut off and counts as abandoned. This
-// makes identification linear in the input size whatever its content
-// (about 16 units per byte in the worst case), and a flood of one format
-// cannot use up the budget of another.
+// a call that would overdraw is cut off and counts as abandoned. A format
+// that has used less than its fair share of the global bucket may go on
+// while the bucket is empty (see share). This makes identification linear
+// in the input size whatever its content (at most twice globalBurst plus
+// 16 units per byte), and a flood of one format cannot use up the budget
+// of another.
 const (
 	formatBurst = 64 << 20
 	formatRate  = 8
@@ -95,7 +100,7 @@ const (
 var decoders = map[string]bool{"gzip": true, "zlib": true, "xz": true, "lzma": true, "bzip2": true, "zstd": true, "lz4": true, "lzop": true, "compress": true, "kernel": true}
 
 func newCarver(fs []format.Format) *carver {
-	c := &carver{formats: fs}
+	c := &carver{formats: fs, burst: formatBurst, globalBurst: globalBurst}
 	// Formats and offsets that share a magic hang off one index.
 	index := map[string]int{}
 	for i, f := range fs {
@@ -232,7 +237,7 @@ type result struct {
 
 func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *scanState {
 	st := &scanState{c: c, ctx: ctx, r: r, size: size,
-		global:    bucket{avail: globalBurst, burst: globalBurst, rate: globalRate},
+		global:    bucket{avail: c.globalBurst, burst: c.globalBurst, rate: globalRate},
 		formats:   make([]bucket, len(c.formats)),
 		skipped:   make([]int64, len(c.formats)),
 		firstSkip: make([]int64, len(c.formats)),
@@ -242,7 +247,7 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		known:     map[int]result{},
 	}
 	for i := range st.formats {
-		st.formats[i] = bucket{avail: formatBurst, burst: formatBurst, rate: formatRate}
+		st.formats[i] = bucket{avail: c.burst, burst: c.burst, rate: formatRate}
 	}
 	return st
 }
@@ -252,7 +257,7 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 // bucket is empty, so that a flood of one format (drawing the bucket dry)
 // does not starve the others. The total stays below twice what was issued.
 func (st *scanState) share(pos int64) int64 {
-	return (globalBurst + globalRate*pos) / int64(len(st.formats))
+	return (st.c.globalBurst + globalRate*pos) / int64(len(st.formats))
 }
 
 // errBudget cuts off an Identify call that used up its allowance.

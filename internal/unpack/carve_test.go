@@ -3,7 +3,14 @@ package unpack
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
 // FuzzCarve: the carver never panics, and what it returns lies in the
@@ -36,7 +43,7 @@ func FuzzCarve(f *testing.F) {
 // (here another format) is still found.
 func TestCarveBudgetSkipsAndReports(t *testing.T) {
 	c := newCarver(Registry()).withLimits(DefaultLimits())
-	flood := bytes.Repeat([]byte("x\x9c"), 4<<20)
+	flood := bytes.Repeat([]byte("x\x9c"), 512<<10)
 	data := append(flood, []byte("!<arch>\n")...)
 	data = append(data, []byte("hello.txt/      0           0     0     644     5         `\nhello\n")...)
 	cands, _, err := c.scan(context.Background(), bytes.NewReader(data), int64(len(data)), true)
@@ -46,4 +53,54 @@ func TestCarveBudgetSkipsAndReports(t *testing.T) {
 	if len(cands) == 0 || cands[len(cands)-1].f.Name() != "ar" {
 		t.Errorf("the ar archive after the flood was not found: %+v", cands)
 	}
+}
+
+// TestCarveTimeout: the identification stage has a time limit; hitting
+// it is a limit problem saying where carving stopped.
+func TestCarveTimeout(t *testing.T) {
+	lim := DefaultLimits()
+	lim.LayerTimeout = time.Nanosecond
+	c := newCarver(Registry()).withLimits(lim)
+	data := bytes.Repeat([]byte("hsqs"), 1<<18)
+	_, _, err := c.scan(context.Background(), bytes.NewReader(data), int64(len(data)), true)
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "identification took longer than") {
+		t.Errorf("error %v: want the time limit reported", err)
+	}
+}
+
+// TestCarveDeflateChain: gzip and zlib candidates chained so that each
+// one's stream runs to the end of the file and fails there cost the
+// square of the size when tried one after another; the budget abandons
+// them, lists them, and bounds what was read. (Small scale with a small
+// budget: TestHostileDeflateChain runs 16 MiB with the real one.)
+func TestCarveDeflateChain(t *testing.T) {
+	for name, hdr := range map[string][]byte{"gzip": formattest.GzipHeader, "zlib": formattest.ZlibHeader} {
+		t.Run(name, func(t *testing.T) {
+			c := newCarver(Registry()).withLimits(DefaultLimits())
+			c.burst, c.globalBurst = 1<<20, 2<<20
+			data := formattest.DeflateChain(formattest.Rand(9), 512<<10, hdr)
+			cr := &countingReader{r: bytes.NewReader(data)}
+			_, _, err := c.scan(context.Background(), cr, int64(len(data)), true)
+			if err == nil || !strings.Contains(err.Error(), name+" candidates") {
+				t.Errorf("error %v: want the %s candidates listed", err, name)
+			}
+			// Quadratic would be ~len^2/2/avg spacing; the budget allows
+			// the burst plus 16 per byte (x2 for fair shares) plus one
+			// pass of matching and the minimum allowance of a few calls.
+			if limit := int64(c.globalBurst + 2*16*int64(len(data)) + 64*int64(len(data))); cr.n > limit {
+				t.Errorf("read %d bytes, want < %d", cr.n, limit)
+			}
+		})
+	}
+}
+
+type countingReader struct {
+	r io.ReaderAt
+	n int64
+}
+
+func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	atomic.AddInt64(&c.n, int64(n))
+	return n, err
 }

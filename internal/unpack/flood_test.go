@@ -89,12 +89,25 @@ func seed(name string) uint64 {
 // -short (the 64 MiB cases are in BenchmarkHostileFlood).
 func floodSize() int {
 	switch {
+	case formattest.Race:
+		return 256 << 10
 	case testing.Short():
 		return 1 << 20
-	case formattest.Race:
-		return 4 << 20
 	}
 	return 16 << 20
+}
+
+// raceThin keeps a few representative cases under the race detector,
+// which makes identification ~20 times slower.
+func raceThin(name string) bool {
+	if !formattest.Race {
+		return false
+	}
+	switch name {
+	case "mixed", "squashfs", "gzip", "compress":
+		return false
+	}
+	return true
 }
 
 // TestHostileMagicFlood: a file made of one format's magics (and one of
@@ -108,6 +121,9 @@ func TestHostileMagicFlood(t *testing.T) {
 	}
 	for name, magics := range cases {
 		t.Run(name, func(t *testing.T) {
+			if raceThin(name) {
+				t.Skip("thinned under -race")
+			}
 			rng := formattest.Rand(seed(name))
 			image := formattest.MagicFlood(rng, size, rng.IntN(4), magics...)
 			s, peak, d := runImage(t, image, unpack.DefaultLimits())
@@ -123,9 +139,15 @@ func TestHostileMagicFlood(t *testing.T) {
 // one's stream runs to the end of the file (identification in file order
 // is quadratic) must be abandoned within the budget, with a problem.
 func TestHostileDeflateChain(t *testing.T) {
+	if formattest.Race {
+		t.Skip("the quadratic chain is slow to decode under -race: TestCarveDeflateChain covers it at small scale")
+	}
 	size := floodSize()
 	for name, hdr := range map[string][]byte{"gzip": formattest.GzipHeader, "zlib": formattest.ZlibHeader} {
 		t.Run(name, func(t *testing.T) {
+			if raceThin(name) {
+				t.Skip("thinned under -race")
+			}
 			image := formattest.DeflateChain(formattest.Rand(seed(name)), size, hdr)
 			s, peak, d := runImage(t, image, unpack.DefaultLimits())
 			t.Logf("%d MiB: peak RSS %d MiB, %.1f MB/s", size>>20, peak>>20, float64(size)/1e6/d.Seconds())
@@ -218,25 +240,31 @@ func TestHostileJunkBeforeSquashfs(t *testing.T) {
 			notSquash = append(notSquash, m)
 		}
 	}
-	streams := 10_001
+	streams, junk := 10_001, 600<<10
 	lim := unpack.DefaultLimits()
-	if testing.Short() || formattest.Race {
+	switch {
+	case formattest.Race:
+		streams, lim.MaxLayers, junk = 41, 40, 128<<10
+	case testing.Short():
 		streams, lim.MaxLayers = 301, 300
 	}
 	cases := []struct {
 		name string
 		junk func() []byte
 	}{
-		{"cheap magics", func() []byte { return formattest.MagicFlood(formattest.Rand(1), 600<<10, 3, notSquash...) }},
-		{"every magic", func() []byte { return formattest.MagicFlood(formattest.Rand(2), 600<<10, 3, others...) }},
+		{"cheap magics", func() []byte { return formattest.MagicFlood(formattest.Rand(1), junk, 3, notSquash...) }},
+		{"every magic", func() []byte { return formattest.MagicFlood(formattest.Rand(2), junk, 3, others...) }},
 		{"own magic", func() []byte {
 			return formattest.MagicFlood(formattest.Rand(3), 128<<10, 4, []byte("hsqs"))
 		}},
 		{"tiny gzip streams", func() []byte { return formattest.TinyGzipStreams(formattest.Rand(4), streams) }},
-		{"gzip chain", func() []byte { return formattest.DeflateChain(formattest.Rand(5), 2<<20, formattest.GzipHeader) }},
+		{"gzip chain", func() []byte { return formattest.DeflateChain(formattest.Rand(5), 4*junk, formattest.GzipHeader) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if formattest.Race && c.name == "gzip chain" {
+				t.Skip("slow to decode under -race: TestCarveDeflateChain covers the class")
+			}
 			junk := c.junk()
 			pad := make([]byte, (4096-len(junk)%4096)%4096)
 			image := append(append(junk, pad...), fsImg...)

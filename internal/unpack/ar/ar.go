@@ -120,6 +120,13 @@ func (arFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	n := 0
 	for ; n < maxMembers; n++ {
 		mm, err := readMember(r, off, size)
+		if errors.Is(err, errHeader) {
+			// Extract skips a damaged member: so does the size.
+			if next := resync(r, off+2, size, off+maxResync); next > 0 {
+				off = next
+				continue
+			}
+		}
 		if err != nil {
 			break
 		}
@@ -147,6 +154,18 @@ func (arFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink for
 			return format.Unsupported("more than 1M ar members")
 		}
 		m, err := readMember(r, off, size)
+		if errors.Is(err, errHeader) {
+			// A damaged header spoils its member only: go on at the next
+			// header that parses (members start at even offsets).
+			next := resync(r, off+2, size, size)
+			if next < 0 {
+				sink.Problem(fmt.Sprintf("@%#x", off), fmt.Errorf("%w; no valid member header follows", err))
+				return nil
+			}
+			sink.Problem(fmt.Sprintf("@%#x", off), fmt.Errorf("%w; %d bytes skipped to the next member", err, next-off))
+			off = next
+			continue
+		}
 		if err != nil {
 			sink.Problem(fmt.Sprintf("@%#x", off), err)
 			return nil
@@ -216,4 +235,27 @@ func (arFormat) Extract(ctx context.Context, r io.ReaderAt, size int64, sink for
 		}
 	}
 	return nil
+}
+
+// maxResync bounds how far Identify looks past a damaged member header for
+// the next one (Extract looks to the end).
+const maxResync = 1 << 20
+
+// resync returns the first even offset in [off, limit) where a member
+// header parses, or -1.
+func resync(r io.ReaderAt, off, size, limit int64) int64 {
+	const chunk = 64 << 10
+	buf := make([]byte, chunk+hdrLen)
+	off += off & 1
+	for base := off; base+hdrLen <= size && base < limit; base += chunk {
+		n, _ := r.ReadAt(buf[:min(int64(len(buf)), size-base)], base)
+		for i := 0; i+hdrLen <= n && i < chunk; i += 2 {
+			if buf[i+58] == '`' && buf[i+59] == '\n' {
+				if _, err := readMember(r, base+int64(i), size); err == nil {
+					return base + int64(i)
+				}
+			}
+		}
+	}
+	return -1
 }

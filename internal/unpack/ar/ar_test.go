@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -146,4 +147,51 @@ func FuzzAr(f *testing.F) {
 	f.Add(formattest.Testdata(f, "tiny.deb"))
 	f.Add(bsdArchive(map[string]string{"name": "x"}, []string{"name"}))
 	f.Fuzz(func(t *testing.T, b []byte) { formattest.Fuzz(t, New(), b) })
+}
+
+// TestBadMemberInTheMiddle: a member with a damaged header in the middle
+// of an archive made by GNU ar spoils that member only.
+func TestBadMemberInTheMiddle(t *testing.T) {
+	if _, err := exec.LookPath("ar"); err != nil {
+		t.Skip("ar not installed")
+	}
+	rng := formattest.Rand(300)
+	dir := t.TempDir()
+	files := map[string][]byte{}
+	var names []string
+	for i := 0; i < 10+rng.IntN(20); i++ {
+		name := fmt.Sprintf("m%02d.o", i)
+		data := make([]byte, rng.IntN(2000))
+		for j := range data {
+			data[j] = byte(rng.Uint32())
+		}
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+		files[name] = data
+		names = append(names, name)
+	}
+	arc := filepath.Join(dir, "x.a")
+	cmd := exec.Command("ar", append([]string{"rcS", arc}, names...)...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ar: %v\n%s", err, out)
+	}
+	data, _ := os.ReadFile(arc)
+	bad := names[len(names)/2]
+	i := bytes.Index(data, []byte(bad+"/"))
+	if i < 0 {
+		t.Fatal("member not found")
+	}
+	copy(data[i+48:i+58], "12x4      ") // the size field is no number
+	s, _ := formattest.Extract(t, New(), data)
+	if len(s.Problems) != 1 {
+		t.Errorf("problems %q, want one for the damaged member", s.Problems)
+	}
+	for _, n := range names {
+		if n == bad {
+			continue
+		}
+		if f := s.Get(n); f == nil || !bytes.Equal(f.Data, files[n]) {
+			t.Errorf("%s: missing or different", n)
+		}
+	}
 }
