@@ -26,6 +26,9 @@ type layerSink struct {
 	inSize  int64
 	written int64
 	stopped error
+	// writing is the entry whose content is being read, and damaged the
+	// first problem an unpacker reported about it meanwhile.
+	writing, damaged string
 }
 
 // clean turns an entry name into a layer path ("/etc/shadow"). It reports
@@ -55,6 +58,9 @@ func (k *layerSink) Problem(p string, err error) {
 	// whole: the inventory says so too.
 	if p != "" {
 		cp, _ := clean(p)
+		if cp == k.writing && k.damaged == "" {
+			k.damaged = err.Error()
+		}
 		if e, ok := k.l.Entries[cp]; ok && e.Incomplete == "" {
 			e.Incomplete = err.Error()
 			k.l.Entries[cp] = e
@@ -126,7 +132,12 @@ func (k *layerSink) Add(e format.Entry, r io.Reader) error {
 			e.Size = src.Size
 		}
 	case e.Mode.IsRegular():
+		k.writing, k.damaged = p, ""
 		n, err := k.write(rel, r)
+		if k.damaged != "" && e.Incomplete == "" {
+			e.Incomplete = k.damaged
+		}
+		k.writing = ""
 		e.Size = n
 		if err != nil {
 			if e.Incomplete == "" {
