@@ -160,3 +160,45 @@ func TestSessionDirectoryTarget(t *testing.T) {
 		t.Fatalf("symlink entry %+v", e)
 	}
 }
+
+// TestAppendedDeviceTree: a device tree appended to a kernel image (as
+// CONFIG_ARM_APPENDED_DTB boots it) is found after the kernel's uImage
+// and listed as devicetree.dts.
+func TestAppendedDeviceTree(t *testing.T) {
+	kernel, err := os.ReadFile(filepath.Join("uimage", "testdata", "kernel-none.uimg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dtb, err := os.ReadFile(filepath.Join("fit", "testdata", "rich.dtb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "zImage-dtb")
+	if err := os.WriteFile(img, append(append([]byte{}, kernel...), dtb...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(Options{WorkDir: t.TempDir(), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.AddFile(img); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.Layers() {
+		if l.Format == "fit" && l.Offset == int64(len(kernel)) {
+			b, err := os.ReadFile(filepath.Join(l.Dir, "devicetree.dts"))
+			if err != nil || !strings.Contains(string(b), `model = "Acme HG100";`) {
+				t.Errorf("listing: %v\n%s", err, b)
+			}
+			return
+		}
+	}
+	for _, l := range s.Layers() {
+		t.Logf("%s %s", l.ID, l.Chain)
+	}
+	t.Error("no device tree layer after the kernel")
+}

@@ -28,6 +28,9 @@ type layerSink struct {
 	written int64
 	stopped error
 	limited int // entries truncated by a byte budget, for capping their problems
+	// writing is the entry whose content is being read, and damaged the
+	// first problem an unpacker reported about it meanwhile.
+	writing, damaged string
 }
 
 // clean turns an entry name into a layer path ("/etc/shadow"). It reports
@@ -57,6 +60,9 @@ func (k *layerSink) Problem(p string, err error) {
 	// whole: the inventory says so too.
 	if p != "" {
 		cp, _ := clean(p)
+		if cp == k.writing && k.damaged == "" {
+			k.damaged = err.Error()
+		}
 		if e, ok := k.l.Entries[cp]; ok && e.Incomplete == "" {
 			e.Incomplete = err.Error()
 			k.l.Entries[cp] = e
@@ -131,7 +137,12 @@ func (k *layerSink) Add(e format.Entry, r io.Reader) error {
 			e.Size = src.Size
 		}
 	case e.Mode.IsRegular():
+		k.writing, k.damaged = p, ""
 		n, err := k.write(p, rel, r)
+		if k.damaged != "" && e.Incomplete == "" {
+			e.Incomplete = k.damaged
+		}
+		k.writing = ""
 		e.Size = n
 		if err != nil {
 			if e.Incomplete == "" {

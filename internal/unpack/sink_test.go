@@ -281,10 +281,11 @@ func TestSinkMarksIncomplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	k.Problem("later.bin", errors.New("CRC mismatch"))
+	k.Add(format.Entry{Path: "mid.bin", Mode: 0o644}, &problemReader{k: k, path: "mid.bin"})
 	e, r = reg("fine.bin", "fine")
 	k.Add(e, r)
 	k.Add(format.Entry{Path: "dev/null", Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666, DevMajor: 1, DevMinor: 3}, nil)
-	for p, want := range map[string]string{"/cut.bin": "bad block 7", "/later.bin": "CRC mismatch", "/fine.bin": "", "/dev/null": ""} {
+	for p, want := range map[string]string{"/cut.bin": "bad block 7", "/later.bin": "CRC mismatch", "/mid.bin": "node 3 damaged", "/fine.bin": "", "/dev/null": ""} {
 		if got := k.l.Entries[p].Incomplete; !strings.Contains(got, want) || (want == "") != (got == "") {
 			t.Errorf("%s: incomplete %q, want %q", p, got, want)
 		}
@@ -300,3 +301,20 @@ func TestSinkMarksIncomplete(t *testing.T) {
 type iotestErr struct{ err error }
 
 func (r iotestErr) Read([]byte) (int, error) { return 0, r.err }
+
+// problemReader reports a problem about its own file while it is read,
+// as the page-by-page readers of the flash file systems do.
+type problemReader struct {
+	k    *layerSink
+	path string
+	done bool
+}
+
+func (r *problemReader) Read(p []byte) (int, error) {
+	if r.done {
+		return 0, io.EOF
+	}
+	r.done = true
+	r.k.Problem(r.path, errors.New("node 3 damaged"))
+	return copy(p, "zeros where node 3 was"), nil
+}

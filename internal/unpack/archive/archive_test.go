@@ -168,7 +168,8 @@ func TestZipFixture(t *testing.T) {
 
 func TestZipEncrypted(t *testing.T) {
 	s, _ := formattest.Extract(t, Zip(), formattest.Testdata(t, "encrypted.zip"))
-	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "encrypted") || s.Get("dir/hello.txt") != nil {
+	f := s.Get("dir/hello.txt")
+	if len(s.Problems) != 1 || !strings.Contains(s.Problems[0], "encrypted") || f == nil || len(f.Data) != 0 || !strings.Contains(f.Incomplete, "encrypted") {
 		t.Errorf("problems %v files %v", s.Problems, s.Paths())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"github.com/thingsec/thingsec/internal/unpack/compress"
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -177,8 +178,7 @@ func zipEntry(ctx context.Context, f *zip.File, sink format.Sink) error {
 		return sink.Add(e, nil)
 	}
 	if f.Flags&1 != 0 {
-		sink.Problem(e.Path, format.Unsupported("encrypted zip entry"))
-		return nil
+		return addLocked(sink, e, "encrypted zip entry")
 	}
 	rc, err := f.Open()
 	if err != nil {
@@ -202,4 +202,15 @@ func zipEntry(ctx context.Context, f *zip.File, sink format.Sink) error {
 		e.Mode = mode.Perm()
 	}
 	return compress.AddFile(ctx, sink, e, rc)
+}
+
+// addLocked lists an entry whose content cannot be read (it needs a
+// password): empty, marked incomplete, and reported.
+func addLocked(sink format.Sink, e format.Entry, why string) error {
+	e.Incomplete = "unsupported: " + why
+	if err := sink.Add(e, strings.NewReader("")); err != nil {
+		return err
+	}
+	sink.Problem(e.Path, format.Unsupported(why))
+	return nil
 }

@@ -166,8 +166,7 @@ func localEntry(ctx context.Context, sink format.Sink, e format.Entry, l localHe
 	case e.Mode.IsDir():
 		return sink.Add(e, nil)
 	case l.flags&1 != 0:
-		sink.Problem(l.name, format.Unsupported("encrypted zip entry"))
-		return nil
+		return addLocked(sink, e, "encrypted zip entry")
 	case l.method == 0:
 	case l.method == 8:
 		data, _ = decomp.NewReader(decomp.Deflate, data)

@@ -13,6 +13,7 @@ type testObj struct {
 	data            string // file content
 	alias           string // symlink target
 	equiv           uint32 // hard link target
+	rdev            uint32 // device number, Linux encoding
 	seq             uint32 // 0: 0x1000
 }
 
@@ -51,6 +52,7 @@ func writeImage(page, spare, tagOff int, bo binary.ByteOrder, extra bool, objs [
 		bo.PutUint32(h[0x124:], uint32(len(o.data)))
 		bo.PutUint32(h[0x128:], o.equiv)
 		copy(h[0x12c:], o.alias)
+		bo.PutUint32(h[0x1cc:], o.rdev)
 		bo.PutUint32(h[0x1f0:], 0xffffffff)
 		obj, cid, n := o.id, uint32(0), uint32(0xffff)
 		if extra {

@@ -22,7 +22,7 @@ func tree() []testObj {
 		{id: 259, parent: rootID, typ: typFile, name: "big.bin", mode: 0o104755, data: big},
 		{id: 260, parent: 257, typ: typSymlink, name: "link", mode: 0o120777, alias: "passwd"},
 		{id: 261, parent: rootID, typ: typHardlink, name: "hard", mode: 0, equiv: 258},
-		{id: 262, parent: 257, typ: typSpecial, name: "null", mode: 0o020666},
+		{id: 262, parent: 257, typ: typSpecial, name: "null", mode: 0o020666, rdev: 1<<8 | 3},
 		{id: 263, parent: 257, typ: typSpecial, name: "fifo", mode: 0o010600},
 		{id: 264, parent: rootID, typ: typFile, name: "empty", mode: 0o100600},
 		{id: 265, parent: deletedID, typ: typFile, name: "gone", mode: 0o100600, data: "deleted"},
@@ -96,6 +96,7 @@ func checkTree(t *testing.T, s *formattest.MemSink) {
 	if f := s.Get("/hard"); f != nil && (!f.Hardlink || f.Linkname != "etc/passwd") {
 		t.Errorf("hard: %+v", f.Entry)
 	}
+	formattest.Device(t, s, "etc/null", fs.ModeDevice|fs.ModeCharDevice, 1, 3)
 }
 
 // A newer header (higher sequence number) renames an object and newer data
@@ -222,5 +223,31 @@ func TestExtent(t *testing.T) {
 	s, _ := formattest.Extract(t, New(), damaged)
 	if len(s.Problems) == 0 || s.Get("etc/passwd") == nil {
 		t.Errorf("problems %v paths %v", s.Problems, s.Paths())
+	}
+}
+
+// TestAgainstUnyaffs compares a written image (2 KiB pages, the layout
+// unyaffs reads; without the deleted file, which unyaffs rejects) and the
+// corpus samples, file by file, with unyaffs.
+func TestAgainstUnyaffs(t *testing.T) {
+	var live []testObj
+	for _, o := range tree() {
+		if o.parent != deletedID {
+			live = append(live, o)
+		}
+	}
+	images := map[string][]byte{"2k-le": writeImage(2048, 64, 2, binary.LittleEndian, false, live)}
+	dir := formattest.SharedRoot()
+	for _, n := range []string{"yaffs2_le.img"} {
+		if b, err := os.ReadFile(filepath.Join(dir, "corpus", "formats", "yaffs2", n)); err == nil {
+			images[n] = b
+		}
+	}
+	for name, data := range images {
+		t.Run(name, func(t *testing.T) {
+			ref := formattest.Reference(t, "unyaffs", formattest.TempFile(t, data), "{}/root")
+			s, _ := formattest.Extract(t, New(), data)
+			formattest.CompareTree(t, s, filepath.Join(ref, "root"), formattest.CompareOptions{Skip: []string{"etc/null", "etc/fifo"}})
+		})
 	}
 }

@@ -29,6 +29,7 @@ type MemSink struct {
 	Problems []string
 	MaxBytes int64
 	total    int64
+	writing  *File // the entry whose content is being read
 }
 
 // ErrLimit is returned by MemSink.Add when MaxBytes is exceeded.
@@ -43,6 +44,8 @@ func (s *MemSink) Add(e format.Entry, r io.Reader) error {
 		max = 256 << 20
 	}
 	f := &File{Entry: e}
+	s.writing = f
+	defer func() { s.writing = nil }()
 	if r != nil {
 		var buf bytes.Buffer
 		n, err := io.Copy(&buf, io.LimitReader(r, max-s.total+1))
@@ -66,7 +69,11 @@ func (s *MemSink) Add(e format.Entry, r io.Reader) error {
 // entry at p (when already added) incomplete.
 func (s *MemSink) Problem(p string, err error) {
 	s.Problems = append(s.Problems, p+": "+err.Error())
-	if f := s.Get(p); p != "" && f != nil && f.Incomplete == "" {
+	f := s.Get(p)
+	if w := s.writing; w != nil && p != "" && path.Clean("/"+w.Path) == path.Clean("/"+p) {
+		f = w
+	}
+	if p != "" && f != nil && f.Incomplete == "" {
 		f.Incomplete = err.Error()
 	}
 }
