@@ -13,6 +13,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -66,6 +67,14 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	if fx.Type == elf.ET_CORE || fx.Type == elf.ET_NONE {
 		return nil
 	}
+	if fx.Truncated {
+		// Verdicts on a cut file would be wrong (the section headers sit
+		// at the end). A whole ELF file in which other formats were found
+		// reaches here only in pieces; the tree pass reads it whole.
+		out.Problems = append(out.Problems, model.Problem{Layer: in.Layer, Path: in.Path, Stage: "analyze", Kind: "corrupt",
+			Message: fmt.Sprintf("elfsec: ELF data ends at %d bytes, before its headers and segments do", in.Size)})
+		return nil
+	}
 	b := a.binary(in, fx)
 	if b.Kind == "executable" && fx.Static && isKernelImage(in) {
 		// an ELF vmlinux is a kernel, not a program
@@ -90,7 +99,7 @@ func (a *Analyzer) binary(in *plugin.Input, fx *Facts) model.Binary {
 		Interpreter: fx.Interp,
 		Stripped:    !fx.HasSymtab,
 		BuildID:     fx.BuildID,
-		Setuid:      in.Mode&(1<<11|1<<10) != 0 && in.Mode&0o111 != 0,
+		Setuid:      in.Mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 && in.Mode&0o111 != 0,
 		NX:          fx.NX(),
 		ExecStack:   fx.ExecStack(),
 		PIE:         fx.PIE(),

@@ -90,7 +90,7 @@ func TestAnalyzerRecords(t *testing.T) {
 		{"none-x86_64", "/usr/sbin/httpd", 0o755, "executable", "sysv", []string{"nx", "canary", "pie", "relro", "fortify"}, model.Medium, []string{"sprintf", "stpcpy", "system"}},
 		// no NX on MIPS is the toolchain's default, not a choice
 		{"none-mipsel", "/usr/bin/tool", 0o755, "executable", "sysv o32", []string{"canary", "pie", "relro", "fortify"}, model.Medium, nil},
-		{"none-armhf", "/usr/bin/tool", 0o4755, "executable", "sysv eabi5 hard-float", []string{"nx", "canary", "pie", "relro", "fortify"}, model.High, nil},
+		{"none-armhf", "/usr/bin/tool", 0o755 | os.ModeSetuid, "executable", "sysv eabi5 hard-float", []string{"nx", "canary", "pie", "relro", "fortify"}, model.High, nil},
 		{"none-aarch64", "/usr/bin/tool", 0o755, "executable", "sysv", []string{"nx", "canary", "pie", "relro", "fortify"}, model.Medium, nil},
 		{"lib-rpath-x86_64.so", "/usr/lib/libx.so", 0o644, "shared-library", "sysv", nil, "", nil},
 		{"sectionless-armhf", "/bin/x", 0o755, "executable", "sysv eabi5 hard-float", nil, "", nil},
@@ -297,13 +297,20 @@ func TestKernelTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	k = append(k, make([]byte, minKernel)...)
+	elfData, err := os.ReadFile(filepath.Join("testdata", "none-armhf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tr := &fakeTree{
 		files: []model.File{
 			{Layer: "L4", Path: "/data", Size: int64(len(k)), Type: filetype.Data, Unpacked: []string{"L9"}},
 			{Layer: "L5", Path: "/data", Size: int64(len(k)), Type: filetype.Data, Unpacked: []string{"L10"}},
 			{Layer: "L6", Path: "/bin/busybox", Size: 1 << 20, Type: filetype.ELF},
+			// an ELF program with an archive inside: shown to the file
+			// pass only in pieces
+			{Layer: "L6", Path: "/usr/sbin/sfx", Mode: "-rwsr-xr-x", Size: int64(len(elfData)), Type: filetype.ELF, Unpacked: []string{"L11"}},
 		},
-		data: map[string][]byte{"L4:/data": k, "L5:/data": k},
+		data: map[string][]byte{"L4:/data": k, "L5:/data": k, "L6:/usr/sbin/sfx": elfData},
 	}
 	// L5 was already found by the file pass
 	rep := &model.Report{Binaries: []model.Binary{{Layer: "L5", Path: "/data", Kind: "kernel", Kernel: &model.Kernel{}}}}
@@ -311,10 +318,13 @@ func TestKernelTree(t *testing.T) {
 	if err := MustNewKernelTree().AnalyzeTree(context.Background(), tr, rep, &out); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Binaries) != 1 || out.Binaries[0].Layer != "L4" || out.Binaries[0].Kernel.Version != "5.10.120" {
+	if len(out.Binaries) != 2 || out.Binaries[0].Layer != "L4" || out.Binaries[0].Kernel.Version != "5.10.120" {
 		t.Fatalf("binaries %+v", out.Binaries)
 	}
-	if len(out.Findings) != 1 || out.Findings[0].Location.Chain != "fw.bin > L4" {
+	if b := out.Binaries[1]; b.Path != "/usr/sbin/sfx" || !b.Setuid || b.RELRO != "none" {
+		t.Errorf("ELF with children: %+v", b)
+	}
+	if len(out.Findings) != 2 || out.Findings[0].Location.Chain != "fw.bin > L4" || out.Findings[1].Severity != model.High {
 		t.Fatalf("findings %+v", out.Findings)
 	}
 }

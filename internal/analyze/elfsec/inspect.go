@@ -44,6 +44,7 @@ type Facts struct {
 	GoNote       bool   // a Go binary: its build-ID note or sections
 	SymbolSource string // "sections", "dynamic-segment" or ""
 	Static       bool   // an executable without interpreter and DT_NEEDED
+	Truncated    bool   // segments or section headers reach past the end
 
 	// Symbols are the names of .dynsym and .symtab (what readelf -s
 	// prints); Dynamic those of .dynsym alone (readelf --dyn-syms), with
@@ -98,6 +99,7 @@ func Inspect(r io.ReaderAt, size int64) (fx *Facts, err error) {
 	}
 	fx = &Facts{Type: f.Type, Machine: f.Machine, Class: f.Class, Order: f.ByteOrder, OSABI: f.OSABI}
 	fx.Flags = readFlags(r, f)
+	fx.Truncated = truncated(r, f, size)
 	for _, p := range f.Progs {
 		switch p.Type {
 		case elf.PT_GNU_RELRO:
@@ -129,6 +131,34 @@ func Inspect(r io.ReaderAt, size int64) (fx *Facts, err error) {
 	dyn := fx.dynamic(r, f, size)
 	fx.symbols(r, f, dyn, size)
 	return fx, nil
+}
+
+// truncated: a loaded segment or the section header table reaches past
+// the end of the data.
+func truncated(r io.ReaderAt, f *elf.File, size int64) bool {
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Off+p.Filesz > uint64(size) {
+			return true
+		}
+	}
+	var b [8]byte
+	shoff, shnum, shent := uint64(0), uint64(0), uint64(0)
+	if f.Class == elf.ELFCLASS64 {
+		if _, err := r.ReadAt(b[:8], 0x28); err == nil {
+			shoff = f.ByteOrder.Uint64(b[:])
+		}
+		if _, err := r.ReadAt(b[:4], 0x3a); err == nil {
+			shent, shnum = uint64(f.ByteOrder.Uint16(b[:])), uint64(f.ByteOrder.Uint16(b[2:]))
+		}
+	} else {
+		if _, err := r.ReadAt(b[:4], 0x20); err == nil {
+			shoff = uint64(f.ByteOrder.Uint32(b[:]))
+		}
+		if _, err := r.ReadAt(b[:4], 0x2e); err == nil {
+			shent, shnum = uint64(f.ByteOrder.Uint16(b[:])), uint64(f.ByteOrder.Uint16(b[2:]))
+		}
+	}
+	return shoff != 0 && shoff+shnum*shent > uint64(size)
 }
 
 // readFlags reads e_flags, which debug/elf does not keep.

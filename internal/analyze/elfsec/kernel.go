@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"regexp"
 	"strings"
 
@@ -109,11 +110,12 @@ func (a *Analyzer) kernelBytes(data []byte, loc model.Location, out *plugin.Resu
 	out.Binaries = append(out.Binaries, b)
 }
 
-// KernelTree finds the kernel in files that the walk showed only in
+// KernelTree finds the kernels and ELF files that the walk showed only in
 // pieces: a file in which formats were found (a decompressed kernel
 // holds compressed streams, and a carved stream may claim the part with
-// the banner) is handed to file analyzers only by its unclaimed regions.
-// It reads such files once more, whole, when no kernel was found in them.
+// the banner; an ELF program may carry an archive) is handed to file
+// analyzers only by its unclaimed regions. It reads such files once
+// more, whole, when they have no record yet.
 type KernelTree struct {
 	a *Analyzer
 }
@@ -134,24 +136,61 @@ func (kt *KernelTree) Name() string { return "elfsec-kernel" }
 func (kt *KernelTree) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
 	seen := map[[2]string]bool{}
 	for _, b := range rep.Binaries {
-		if b.Kernel != nil {
-			seen[[2]string{b.Layer, b.Path}] = true
-		}
+		seen[[2]string{b.Layer, b.Path}] = true
 	}
 	for _, f := range t.Files() {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if len(f.Unpacked) == 0 || f.Size < minKernel || f.Size > maxKernel || (f.Type != filetype.Data && f.Type != filetype.Firmware) || seen[[2]string{f.Layer, f.Path}] {
+		if len(f.Unpacked) == 0 || f.Size > maxKernel || seen[[2]string{f.Layer, f.Path}] {
 			continue
 		}
-		data, err := t.ReadFile(f.Layer, f.Path, maxKernel)
-		if err != nil {
-			continue
+		loc := model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: f.Path}
+		switch {
+		case f.Type == filetype.ELF:
+			// an ELF file with an archive or image inside it
+			data, err := t.ReadFile(f.Layer, f.Path, maxKernel)
+			if err != nil {
+				continue
+			}
+			head := data[:min(len(data), filetype.HeadSize)]
+			in := &plugin.Input{
+				FileInfo: plugin.FileInfo{Layer: f.Layer, Path: f.Path, Mode: lsMode(f.Mode), UID: f.UID, GID: f.GID, Size: int64(len(data)), Type: filetype.Detect(f.Path, head, int64(len(data))), Head: head},
+				Data:     data, R: bytes.NewReader(data), Loc: loc,
+			}
+			if err := kt.a.Analyze(ctx, in, out); err != nil {
+				return err
+			}
+		case (f.Type == filetype.Data || f.Type == filetype.Firmware) && f.Size >= minKernel:
+			data, err := t.ReadFile(f.Layer, f.Path, maxKernel)
+			if err != nil {
+				continue
+			}
+			kt.a.kernelBytes(data, loc, out)
 		}
-		kt.a.kernelBytes(data, model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: f.Path}, out)
 	}
 	return nil
+}
+
+// lsMode turns the inventory's "-rwsr-xr-x" back into the permission
+// and set-ID bits.
+func lsMode(s string) fs.FileMode {
+	var m fs.FileMode
+	if len(s) < 10 {
+		return m
+	}
+	for i, c := range s[1:10] {
+		if c != '-' && c != 'S' && c != 'T' {
+			m |= 1 << (8 - i)
+		}
+	}
+	if s[3] == 's' || s[3] == 'S' {
+		m |= fs.ModeSetuid
+	}
+	if s[6] == 's' || s[6] == 'S' {
+		m |= fs.ModeSetgid
+	}
+	return m
 }
 
 func orUnknown(s string) string {
