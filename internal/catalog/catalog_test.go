@@ -15,6 +15,7 @@ var exampleRunners = map[string]string{
 	"secrets":     "internal/analyze/secrets TestRuleExamples",
 	"credentials": "internal/analyze/accounts TestCatalogExamples",
 	"keys":        "internal/analyze/crypto TestCatalogExamples",
+	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {

@@ -327,16 +327,16 @@ func (a *Analyzer) findings(in *plugin.Input, b *model.Binary, out *plugin.Resul
 			sev = model.Low
 		}
 		ev := fmt.Sprintf("checksec: %s; lacks %s", checksecWords(b), strings.Join(b.Missing, ", "))
-		out.Findings = append(out.Findings, a.rules[RuleMitigations].finding(sev, in.Loc, ev, ""))
+		out.Findings = append(out.Findings, finding(a.rules[RuleMitigations], sev, in.Loc, ev, ""))
 	}
 	if len(b.WritablePaths) > 0 {
 		r := a.rules[RuleWritablePath]
 		ev := "search path: " + strings.Join(b.WritablePaths, ":")
-		out.Findings = append(out.Findings, r.finding(r.Severity, in.Loc, ev, strings.Join(b.WritablePaths, ":")))
+		out.Findings = append(out.Findings, finding(r, r.Severity, in.Loc, ev, strings.Join(b.WritablePaths, ":")))
 	}
 	if b.TextRel && (b.Kind == "executable" || b.Kind == "shared-library") {
 		r := a.rules[RuleTextRel]
-		out.Findings = append(out.Findings, r.finding(r.Severity, in.Loc, "DT_TEXTREL", ""))
+		out.Findings = append(out.Findings, finding(r, r.Severity, in.Loc, "DT_TEXTREL", ""))
 	}
 }
 

@@ -105,7 +105,7 @@ func (a *Analyzer) kernelBytes(data []byte, loc model.Location, out *plugin.Resu
 		b.Missing = off
 		r := a.rules[RuleKernel]
 		ev := fmt.Sprintf("kernel %s: %s not set", orUnknown(k.Version), strings.Join(off, ", "))
-		out.Findings = append(out.Findings, r.finding(r.Severity, loc, ev, ""))
+		out.Findings = append(out.Findings, finding(r, r.Severity, loc, ev, ""))
 	}
 	out.Binaries = append(out.Binaries, b)
 }

@@ -2,15 +2,13 @@ package elfsec
 
 import (
 	"fmt"
-	"io/fs"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
-	"github.com/thingsec/thingsec/rules"
 )
 
-// Rule IDs of this analyzer (rules/findings/hardening.yaml).
+// Rule IDs of this analyzer (rules/findings/hardening.yaml, read through
+// the rule catalog).
 const (
 	RuleMitigations  = "TS-HARD-001"
 	RuleWritablePath = "TS-HARD-002"
@@ -18,51 +16,30 @@ const (
 	RuleKernel       = "TS-HARD-004"
 )
 
-// Rule is one finding rule of the hardening pack.
-type Rule struct {
-	ID          string         `yaml:"id"`
-	Title       string         `yaml:"title"`
-	Summary     string         `yaml:"summary"`
-	Help        string         `yaml:"help"`
-	Remediation string         `yaml:"remediation"`
-	Severity    model.Severity `yaml:"severity"`
-	Category    string         `yaml:"category"`
-	CWE         []string       `yaml:"cwe"`
-	Standards   []string       `yaml:"standards"`
-	Tags        []string       `yaml:"tags"`
-}
+// Rule is a catalog entry of the hardening family.
+type Rule = catalog.Rule
 
-const rulesFile = "findings/hardening.yaml"
-
-// loadRules reads the embedded rule pack and checks that every rule this
-// analyzer emits is there.
+// loadRules takes this analyzer's rules from the catalog and checks that
+// every rule it emits is there.
 func loadRules() (map[string]*Rule, error) {
-	b, err := fs.ReadFile(rules.FS, rulesFile)
+	cat, err := catalog.Default()
 	if err != nil {
 		return nil, err
 	}
-	var doc struct {
-		Rules []*Rule `yaml:"rules"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", rulesFile, err)
-	}
 	m := map[string]*Rule{}
-	for _, r := range doc.Rules {
-		if r.Severity.Rank() == 0 {
-			return nil, fmt.Errorf("%s: %s: bad severity %q", rulesFile, r.ID, r.Severity)
-		}
-		m[r.ID] = r
-	}
 	for _, id := range []string{RuleMitigations, RuleWritablePath, RuleTextRel, RuleKernel} {
-		if m[id] == nil {
-			return nil, fmt.Errorf("%s: rule %s missing", rulesFile, id)
+		r, ok := cat.Lookup(id)
+		if !ok {
+			return nil, fmt.Errorf("rule %s missing from the catalog", id)
 		}
+		m[id] = r
 	}
 	return m, nil
 }
 
-func (r *Rule) finding(sev model.Severity, loc model.Location, evidence, key string) model.Finding {
+// finding makes a finding of rule r at severity sev (which depends on the
+// binary's exposure and role, not only on the rule).
+func finding(r *Rule, sev model.Severity, loc model.Location, evidence, key string) model.Finding {
 	return model.Finding{
 		RuleID:      r.ID,
 		Title:       r.Title,
