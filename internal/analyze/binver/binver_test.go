@@ -1,6 +1,8 @@
 package binver
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -29,7 +31,12 @@ func TestMentionsAreNotComponents(t *testing.T) {
 			data = append([]byte("#!/bin/sh\n# "), data...)
 		}
 		if filepath.Ext(name) == ".gz" {
-			data = append([]byte("\x1f\x8b\x08\x00"), data...)
+			// a real gzip'd man page, as man-db installs them
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			zw.Write(data)
+			zw.Close()
+			data = b.Bytes()
 		}
 		fi := plugin.FileInfo{Path: name, Size: int64(len(data)), Type: filetype.Detect(name, data, int64(len(data))), Head: data}
 		if a.FileRequired(&fi) {
