@@ -372,3 +372,53 @@ func FuzzXZ(f *testing.F) {
 		Block(XZ, data, 1<<16)
 	})
 }
+
+// blockHeader builds a block header with the given flags byte and body
+// (sizes and filter flags), padded and checksummed.
+func blockHeader(flags byte, body ...byte) []byte {
+	n := (2 + len(body) + 4 + 3) &^ 3
+	h := make([]byte, n)
+	h[0] = byte(n/4 - 1)
+	h[1] = flags
+	copy(h[2:], body)
+	binary.LittleEndian.PutUint32(h[n-4:], crc32.ChecksumIEEE(h[:n-4]))
+	return h
+}
+
+func TestXZBlockHeaderErrors(t *testing.T) {
+	unsupported := func(err error) bool {
+		var u *format.UnsupportedError
+		return errors.As(err, &u)
+	}
+	corrupt := func(err error) bool { return errors.Is(err, errXZCorrupt) }
+	tests := []struct {
+		name string
+		h    []byte
+		want func(error) bool
+	}{
+		{"unknown filter", blockHeader(1, 0x0c, 0, 0x21, 1, 16), unsupported},
+		{"lzma2 not last", blockHeader(1, 0x21, 1, 16, 0x04, 0), corrupt},
+		{"bcj last", blockHeader(0, 0x04, 0), unsupported},
+		{"misaligned arm start", blockHeader(1, 0x07, 4, 2, 0, 0, 0, 0x21, 1, 16), unsupported},
+		{"bad bcj props", blockHeader(1, 0x04, 2, 0, 0, 0x21, 1, 16), corrupt},
+		{"bad delta props", blockHeader(1, 0x03, 0, 0x21, 1, 16), corrupt},
+		{"dict over 4 GiB", blockHeader(0, 0x21, 1, 41), corrupt},
+		{"reserved flags", blockHeader(0x04, 0x21, 1, 16), unsupported},
+		{"props beyond header", blockHeader(0, 0x21, 60), corrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := parseXZBlockHeader(tt.h); !tt.want(err) {
+				t.Fatalf("error %v", err)
+			}
+		})
+	}
+	bad := blockHeader(1, 0x04, 0, 0x21, 1, 16)
+	if _, err := parseXZBlockHeader(bad); err != nil {
+		t.Fatalf("valid header: %v", err)
+	}
+	bad[3] ^= 1
+	if _, err := parseXZBlockHeader(bad); !corrupt(err) {
+		t.Fatalf("CRC mismatch: %v", err)
+	}
+}
