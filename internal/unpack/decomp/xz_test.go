@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -420,5 +421,28 @@ func TestXZBlockHeaderErrors(t *testing.T) {
 	bad[3] ^= 1
 	if _, err := parseXZBlockHeader(bad); !corrupt(err) {
 		t.Fatalf("CRC mismatch: %v", err)
+	}
+}
+
+// TestXZCorpusKernel decodes the x86 BCJ + LZMA2 payload of the corpus's
+// xz bzImage and compares it with xz --single-stream -dc's output.
+func TestXZCorpusKernel(t *testing.T) {
+	needXZ(t)
+	data, err := os.ReadFile(formattest.Shared(t, "corpus/formats/kernel/bzImage_xz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, xzMagic)
+	if i < 0 {
+		t.Fatal("no xz stream")
+	}
+	stream := data[i:]
+	if h := stream[12:]; h[1]&3 != 1 || h[2] != 0x04 {
+		t.Fatalf("expected an x86 BCJ + LZMA2 block, header % x", h[:8])
+	}
+	want := run(t, stream, "xz", "--single-stream", "-dc")
+	got, err := decodeXZ(t, stream)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%d bytes (xz: %d), %v", len(got), len(want), err)
 	}
 }
