@@ -446,3 +446,35 @@ func TestXZCorpusKernel(t *testing.T) {
 		t.Fatalf("%d bytes (xz: %d), %v", len(got), len(want), err)
 	}
 }
+
+func TestNewBCJReader(t *testing.T) {
+	in := bcjtest.Input(t, "x86", 64<<10)
+	rd, err := NewBCJReader(bytes.NewReader(encode(bcjFilters[0x04], in, 16)), "x86", 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(rd); err != nil || !bytes.Equal(got, in) {
+		t.Fatalf("x86: %v", err)
+	}
+	if _, err := NewBCJReader(nil, "arm", 2); err == nil {
+		t.Error("misaligned ARM start offset accepted")
+	}
+	if _, err := NewBCJReader(nil, "mips", 0); err == nil {
+		t.Error("unknown filter accepted")
+	}
+	samples := bcjtest.Samples(4096)
+	enc := make([]byte, len(samples))
+	for i := range samples { // the Delta encoder: differences at distance 4
+		enc[i] = samples[i]
+		if i >= 4 {
+			enc[i] -= samples[i-4]
+		}
+	}
+	dr, err := NewDeltaReader(bytes.NewReader(enc), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(dr); err != nil || !bytes.Equal(got, samples) {
+		t.Fatalf("delta: %v", err)
+	}
+}
