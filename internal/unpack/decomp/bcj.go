@@ -2,7 +2,10 @@ package decomp
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
+
+	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 // Branch/call/jump (BCJ) filters, as defined by the .xz format (filter IDs
@@ -427,4 +430,28 @@ func (d *deltaReader) Read(p []byte) (int, error) {
 		d.pos++
 	}
 	return n, err
+}
+
+// NewBCJReader undoes the BCJ filter of the named architecture (x86,
+// powerpc, ia64, arm, armthumb, sparc, arm64, riscv) on r, whose first
+// byte sits at stream position start; for containers other than .xz that
+// use the same filters (7z, raw LZMA2 payloads).
+func NewBCJReader(r io.Reader, arch string, start uint32) (io.Reader, error) {
+	for _, spec := range bcjFilters {
+		if spec.name == arch {
+			if start%spec.align != 0 {
+				return nil, format.Unsupported(fmt.Sprintf("%s filter start offset %d not aligned", arch, start))
+			}
+			return newBCJReader(r, spec, start), nil
+		}
+	}
+	return nil, format.Unsupported("BCJ filter " + arch)
+}
+
+// NewDeltaReader undoes the Delta filter with distance dist (1-256).
+func NewDeltaReader(r io.Reader, dist int) (io.Reader, error) {
+	if dist < 1 || dist > 256 {
+		return nil, fmt.Errorf("delta: distance %d out of range", dist)
+	}
+	return &deltaReader{r: r, dist: dist}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -371,4 +372,109 @@ func FuzzXZ(f *testing.F) {
 		}
 		Block(XZ, data, 1<<16)
 	})
+}
+
+// blockHeader builds a block header with the given flags byte and body
+// (sizes and filter flags), padded and checksummed.
+func blockHeader(flags byte, body ...byte) []byte {
+	n := (2 + len(body) + 4 + 3) &^ 3
+	h := make([]byte, n)
+	h[0] = byte(n/4 - 1)
+	h[1] = flags
+	copy(h[2:], body)
+	binary.LittleEndian.PutUint32(h[n-4:], crc32.ChecksumIEEE(h[:n-4]))
+	return h
+}
+
+func TestXZBlockHeaderErrors(t *testing.T) {
+	unsupported := func(err error) bool {
+		var u *format.UnsupportedError
+		return errors.As(err, &u)
+	}
+	corrupt := func(err error) bool { return errors.Is(err, errXZCorrupt) }
+	tests := []struct {
+		name string
+		h    []byte
+		want func(error) bool
+	}{
+		{"unknown filter", blockHeader(1, 0x0c, 0, 0x21, 1, 16), unsupported},
+		{"lzma2 not last", blockHeader(1, 0x21, 1, 16, 0x04, 0), corrupt},
+		{"bcj last", blockHeader(0, 0x04, 0), unsupported},
+		{"misaligned arm start", blockHeader(1, 0x07, 4, 2, 0, 0, 0, 0x21, 1, 16), unsupported},
+		{"bad bcj props", blockHeader(1, 0x04, 2, 0, 0, 0x21, 1, 16), corrupt},
+		{"bad delta props", blockHeader(1, 0x03, 0, 0x21, 1, 16), corrupt},
+		{"dict over 4 GiB", blockHeader(0, 0x21, 1, 41), corrupt},
+		{"reserved flags", blockHeader(0x04, 0x21, 1, 16), unsupported},
+		{"props beyond header", blockHeader(0, 0x21, 60), corrupt},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := parseXZBlockHeader(tt.h); !tt.want(err) {
+				t.Fatalf("error %v", err)
+			}
+		})
+	}
+	bad := blockHeader(1, 0x04, 0, 0x21, 1, 16)
+	if _, err := parseXZBlockHeader(bad); err != nil {
+		t.Fatalf("valid header: %v", err)
+	}
+	bad[3] ^= 1
+	if _, err := parseXZBlockHeader(bad); !corrupt(err) {
+		t.Fatalf("CRC mismatch: %v", err)
+	}
+}
+
+// TestXZCorpusKernel decodes the x86 BCJ + LZMA2 payload of the corpus's
+// xz bzImage and compares it with xz --single-stream -dc's output.
+func TestXZCorpusKernel(t *testing.T) {
+	needXZ(t)
+	data, err := os.ReadFile(formattest.Shared(t, "corpus/formats/kernel/bzImage_xz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, xzMagic)
+	if i < 0 {
+		t.Fatal("no xz stream")
+	}
+	stream := data[i:]
+	if h := stream[12:]; h[1]&3 != 1 || h[2] != 0x04 {
+		t.Fatalf("expected an x86 BCJ + LZMA2 block, header % x", h[:8])
+	}
+	want := run(t, stream, "xz", "--single-stream", "-dc")
+	got, err := decodeXZ(t, stream)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%d bytes (xz: %d), %v", len(got), len(want), err)
+	}
+}
+
+func TestNewBCJReader(t *testing.T) {
+	in := bcjtest.Input(t, "x86", 64<<10)
+	rd, err := NewBCJReader(bytes.NewReader(encode(bcjFilters[0x04], in, 16)), "x86", 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(rd); err != nil || !bytes.Equal(got, in) {
+		t.Fatalf("x86: %v", err)
+	}
+	if _, err := NewBCJReader(nil, "arm", 2); err == nil {
+		t.Error("misaligned ARM start offset accepted")
+	}
+	if _, err := NewBCJReader(nil, "mips", 0); err == nil {
+		t.Error("unknown filter accepted")
+	}
+	samples := bcjtest.Samples(4096)
+	enc := make([]byte, len(samples))
+	for i := range samples { // the Delta encoder: differences at distance 4
+		enc[i] = samples[i]
+		if i >= 4 {
+			enc[i] -= samples[i-4]
+		}
+	}
+	dr, err := NewDeltaReader(bytes.NewReader(enc), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(dr); err != nil || !bytes.Equal(got, samples) {
+		t.Fatalf("delta: %v", err)
+	}
 }
