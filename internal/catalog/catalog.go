@@ -12,7 +12,9 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -345,4 +347,41 @@ func (c *Catalog) Fill(f *model.Finding) error {
 		f.Remediation = r.Remediation
 	}
 	return nil
+}
+
+// Case is one example of a rule with what it must give: Fire says the
+// rule must fire on it ("match"), or must not ("no_match").
+type Case struct {
+	Example
+	Fire bool
+}
+
+// Cases lists the rule's examples, those it must fire on first.
+func (r *Rule) Cases() []Case {
+	var cs []Case
+	for _, e := range r.Examples.Match {
+		cs = append(cs, Case{e, true})
+	}
+	for _, e := range r.Examples.NoMatch {
+		cs = append(cs, Case{e, false})
+	}
+	return cs
+}
+
+// Write puts the example into dir at its in-image path: its Text, or the
+// fixture File of the family's testdata directory. It returns the path
+// on disk. The families' example runners build their inputs with it.
+func (e Example) Write(dir, testdata string) (string, error) {
+	data := []byte(e.Text)
+	if e.File != "" {
+		var err error
+		if data, err = os.ReadFile(filepath.Join(testdata, e.File)); err != nil {
+			return "", err
+		}
+	}
+	p := filepath.Join(dir, filepath.FromSlash(path.Clean("/"+e.Path)))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return "", err
+	}
+	return p, os.WriteFile(p, data, 0o644)
 }

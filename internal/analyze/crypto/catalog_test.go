@@ -2,8 +2,6 @@ package crypto
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,15 +26,8 @@ func TestCatalogExamples(t *testing.T) {
 		t.Fatal("no keys rules in the catalog")
 	}
 	write := func(dir string, ex catalog.Example) string {
-		data := []byte(ex.Text)
-		if ex.File != "" {
-			if data, err = os.ReadFile(filepath.Join("testdata", ex.File)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p := filepath.Join(dir, filepath.FromSlash(ex.Path))
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, data, 0o600); err != nil {
+		p, err := ex.Write(dir, "testdata")
+		if err != nil {
 			t.Fatal(err)
 		}
 		return p

@@ -2,8 +2,6 @@ package elfsec
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -26,36 +24,22 @@ func TestCatalogExamples(t *testing.T) {
 		t.Fatal("no hardening rules in the catalog")
 	}
 	for _, r := range rules {
-		for _, want := range []bool{true, false} {
-			exs := r.Examples.Match
-			if !want {
-				exs = r.Examples.NoMatch
+		for _, c := range r.Cases() {
+			dir := t.TempDir()
+			if _, err := c.Write(dir, "testdata"); err != nil {
+				t.Fatal(err)
 			}
-			for _, ex := range exs {
-				dir := t.TempDir()
-				data := []byte(ex.Text)
-				if ex.File != "" {
-					if data, err = os.ReadFile(filepath.Join("testdata", ex.File)); err != nil {
-						t.Fatal(err)
-					}
-				}
-				p := filepath.Join(dir, filepath.FromSlash(ex.Path))
-				os.MkdirAll(filepath.Dir(p), 0o755)
-				if err := os.WriteFile(p, data, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				rep, err := engine.Scan(context.Background(), engine.Config{Target: dir, Workers: 2,
-					Files: []plugin.FileAnalyzer{MustNew()}, Trees: []plugin.TreeAnalyzer{MustNewKernelTree()}})
-				if err != nil {
-					t.Fatal(err)
-				}
-				fired := false
-				for _, f := range rep.Findings {
-					fired = fired || f.RuleID == r.ID && f.Location.Path == ex.Path
-				}
-				if fired != want {
-					t.Errorf("%s on %s (%s%s): fired %v, want %v; findings: %v", r.ID, ex.Path, ex.File, trim(ex.Text), fired, want, rep.Findings)
-				}
+			rep, err := engine.Scan(context.Background(), engine.Config{Target: dir, Workers: 2,
+				Files: []plugin.FileAnalyzer{MustNew()}, Trees: []plugin.TreeAnalyzer{MustNewKernelTree()}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fired := false
+			for _, f := range rep.Findings {
+				fired = fired || f.RuleID == r.ID && f.Location.Path == c.Path
+			}
+			if fired != c.Fire {
+				t.Errorf("%s on %s (%s%s): fired %v, want %v; findings: %v", r.ID, c.Path, c.File, trim(c.Text), fired, c.Fire, rep.Findings)
 			}
 		}
 	}
