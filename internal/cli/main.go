@@ -30,10 +30,11 @@ const (
 )
 
 const exitHelp = `Exit codes:
-  0  success
-  1  the gate failed (findings at or above the threshold)
-  2  bad usage or unusable input (missing, unreadable, empty, not a file)
-  3  internal error`
+  0         success
+  1         the gate failed (secrets found, --fail-on-incomplete)
+  2         bad usage or unusable input (missing, unreadable, empty, not a file)
+  3         internal error, a crash included
+  130, 143  stopped by SIGINT or SIGTERM (nothing written, work directory removed)`
 
 // version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
 var version = ""
