@@ -96,25 +96,22 @@ func hardeningSet(b *builder) Set {
 	}
 }
 
+// all is every other set, in order: what scan runs.
 func all(b *builder) Set {
-	keys := crypto.New(crypto.Options{})
-	return Set{
-		Files: []plugin.FileAnalyzer{
-			pkgdb.New(),
-			binver.MustNew(),
-			gobin.New(),
-			lockfile.New(),
-			b.secrets(),
-			b.accounts(),
-			keys,
-			elfsec.MustNew(),
-		},
-		Components: inventory.New(),
-		Trees: []plugin.TreeAnalyzer{
-			keys,
-			elfsec.MustNewKernelTree(),
-		},
+	return join(components(b), secretSet(b), hardeningSet(b))
+}
+
+// join concatenates sets; the first component stage wins.
+func join(sets ...Set) Set {
+	var s Set
+	for _, x := range sets {
+		s.Files = append(s.Files, x.Files...)
+		s.Trees = append(s.Trees, x.Trees...)
+		if s.Components == nil {
+			s.Components = x.Components
+		}
 	}
+	return s
 }
 
 // Names lists the set names.
