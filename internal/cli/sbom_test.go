@@ -12,16 +12,12 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 )
 
-// runSbom runs "thingsec sbom ARGS" through the real root command, with
-// the sbom command added if the lead has not registered it yet.
+// runSbom runs "thingsec sbom ARGS" through the real root command.
 func runSbom(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	g := &globals{stdout: &out, stderr: &errb}
 	root := newRoot(g)
-	if c, _, err := root.Find([]string{"sbom"}); err != nil || c == root {
-		root.AddCommand(newSbom(g))
-	}
 	root.SetArgs(append([]string{"sbom"}, args...))
 	root.SetOut(&out)
 	root.SetErr(&errb)
