@@ -116,11 +116,8 @@ func (w *walker) level(ctx context.Context, ls []*unpack.Layer) {
 		sort.Strings(paths)
 		for _, p := range paths {
 			e := l.Entries[p]
+			// Unpacked and Unclaimed are known once every layer exists (settle).
 			f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: model.LsMode(e.Mode), UID: e.UID, GID: e.GID}
-			for _, c := range l.Children[p] {
-				f.Unpacked = append(f.Unpacked, c.ID)
-			}
-			f.Unclaimed = l.Regions[p]
 			if e.Mode&fs.ModeDevice != 0 {
 				f.Device = &model.Device{Major: int64(e.DevMajor), Minor: int64(e.DevMinor)}
 			}

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"math/rand/v2"
+	"strconv"
 )
 
 // Rand returns a deterministic random source for a generator seed.
@@ -129,7 +130,7 @@ func zipOf(rng *rand.Rand, n int, add func(w *zip.Writer, name string)) []byte {
 	var buf bytes.Buffer
 	w := zip.NewWriter(&buf)
 	for i := 0; i < n; i++ {
-		add(w, string(rune('a'+i%26))+string(rune('a'+rng.IntN(26)))+itoa(i))
+		add(w, string(rune('a'+i%26))+string(rune('a'+rng.IntN(26)))+strconv.Itoa(i))
 	}
 	w.Close()
 	return buf.Bytes()
@@ -143,7 +144,7 @@ func OverlapZipBomb(rng *rand.Rand, entries int, kernel int64) []byte {
 	stream, crc := zeroStream(kernel)
 	var buf bytes.Buffer
 	le := binary.LittleEndian
-	name := []byte("k" + itoa(rng.IntN(1000)))
+	name := []byte("k" + strconv.Itoa(rng.IntN(1000)))
 	local := make([]byte, 30)
 	le.PutUint32(local, 0x04034b50)
 	le.PutUint16(local[4:], 20)
@@ -157,7 +158,7 @@ func OverlapZipBomb(rng *rand.Rand, entries int, kernel int64) []byte {
 	buf.Write(stream)
 	cdOff := buf.Len()
 	for i := 0; i < entries; i++ {
-		n := []byte("f" + itoa(i))
+		n := []byte("f" + strconv.Itoa(i))
 		c := make([]byte, 46)
 		le.PutUint32(c, 0x02014b50)
 		le.PutUint16(c[4:], 20)
@@ -180,17 +181,6 @@ func OverlapZipBomb(rng *rand.Rand, entries int, kernel int64) []byte {
 	le.PutUint32(e[16:], uint32(cdOff))
 	buf.Write(e)
 	return buf.Bytes()
-}
-
-func itoa(i int) string {
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; i > 0; i /= 10 {
-		b = append([]byte{byte('0' + i%10)}, b...)
-	}
-	return string(b)
 }
 
 // RandomName returns a file name of 1 to 40 safe characters.
