@@ -250,7 +250,7 @@ func check(r *Rule) error {
 		return fmt.Errorf("rule id %q is not TS-<AREA>-<NNN>", r.ID)
 	}
 	sev, ok := model.ParseSeverity(string(r.Severity))
-	if !ok {
+	if !ok || sev == model.Unknown { // unknown is for unscored advisories
 		return fmt.Errorf("rule %s: unknown severity %q", r.ID, r.Severity)
 	}
 	r.Severity = sev

@@ -273,9 +273,14 @@ func readOnly(rep *model.Report) *model.Report {
 	return &v
 }
 
-// Finish sorts the report's lists into their canonical order and fills
-// the summary, so equal scans give byte-identical JSON.
+// Finish sorts the report's lists into their canonical order, fills the
+// summary and the chain steps of layers and locations, so equal scans give
+// byte-identical JSON.
 func Finish(rep *model.Report) {
+	if rep.Schema == "" {
+		rep.Schema = model.SchemaID
+	}
+	rep.LinkChains()
 	sort.SliceStable(rep.Findings, func(i, j int) bool {
 		a, b := rep.Findings[i], rep.Findings[j]
 		if a.Severity.Rank() != b.Severity.Rank() {
@@ -308,12 +313,15 @@ func Finish(rep *model.Report) {
 		s.FileTypes[f.Type]++
 	}
 	for _, sev := range model.Severities {
-		s.Findings[string(sev)] = 0
+		if sev != model.Unknown { // a vulnerability's severity only
+			s.Findings[string(sev)] = 0
+		}
 	}
 	for _, f := range rep.Findings {
 		s.Findings[string(f.Severity)]++
 	}
 	s.Vulnerabilities = len(rep.Vulnerabilities)
+	s.VulnerabilitiesBySeverity = model.CountVulnerabilities(rep.Vulnerabilities)
 	s.Problems = len(rep.Problems)
 	s.SkippedFiles = skippedFiles(rep.Skipped)
 	s.Hardening = model.SummarizeHardening(rep.Binaries)
@@ -328,9 +336,6 @@ func Finish(rep *model.Report) {
 	}
 	if rep.Layers == nil {
 		rep.Layers = []model.Layer{}
-	}
-	if rep.Services == nil {
-		rep.Services = []model.Service{}
 	}
 	if rep.Findings == nil {
 		rep.Findings = []model.Finding{}

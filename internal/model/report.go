@@ -1,24 +1,29 @@
 // Package model is the report every thingsec command reads or writes. It is
-// versioned (SchemaVersion) and described by schema/report.schema.json; a
-// change here that is not backwards compatible bumps the major version.
+// versioned (SchemaVersion) and described by schema/report.schema.json,
+// generated from these types and their doc comments. A change that only
+// adds fields bumps the minor version; any other change (a field removed,
+// renamed, retyped or given another meaning, a new enum value) bumps the
+// major version, and ReadReport learns to upgrade the old major.
 package model
 
 import "time"
 
 // SchemaVersion is the version of the report format.
-const SchemaVersion = "1.0.0"
+const SchemaVersion = "2.0.0"
 
-// Report is the result of one scan.
+// Report is the result of one scan. Readers must ignore fields they do
+// not know: a later minor version of the same major may add some.
 type Report struct {
+	Schema        string          `json:"$schema"` // URL of the JSON Schema of the report's major version
 	SchemaVersion string          `json:"schema_version"`
 	Tool          Tool            `json:"tool"`
 	Target        Target          `json:"target"`
-	StartedAt     time.Time       `json:"started_at"`
+	StartedAt     time.Time       `json:"started_at"` // UTC, to the second
 	Durations     []StageDuration `json:"durations"`
 	Layers        []Layer         `json:"layers"`
 	Files         []File          `json:"files"`
 	Components    []Component     `json:"components"`
-	Services      []Service       `json:"services"`
+	Services      []Service       `json:"services,omitempty"` // services the target starts; absent when none was found
 	Findings      []Finding       `json:"findings"`
 	// Binaries holds the hardening record of every ELF file and kernel.
 	Binaries        []Binary        `json:"binaries,omitempty"`
@@ -70,6 +75,9 @@ type Layer struct {
 	// Chain is the human-readable location of the layer, e.g.
 	// "fw.bin > trx@0x0:/part1 > squashfs@0x0".
 	Chain string `json:"chain"`
+	// ChainSteps is Chain as data: one step per layer from the target
+	// down to this one.
+	ChainSteps []ChainStep `json:"chain_steps"`
 	// Extracted is false for identified-but-not-unpacked layers.
 	Extracted bool  `json:"extracted"`
 	Depth     int   `json:"depth"`
@@ -108,13 +116,31 @@ type Device struct {
 	Minor int64 `json:"minor"`
 }
 
+// ChainStep is one layer on the way from the target to a location.
+type ChainStep struct {
+	// Format is the layer's format ("file" or "directory" for the
+	// target itself).
+	Format string `json:"format"`
+	// Offset is where the layer starts in the file it was found in.
+	Offset int64 `json:"offset"`
+	// Path is the path of that file in the layer of the step before; in
+	// the first step, the target's name.
+	Path string `json:"path"`
+}
+
 // Location says where something was found.
 type Location struct {
-	Layer  string `json:"layer"`
-	Chain  string `json:"chain,omitempty"`
-	Path   string `json:"path"`
-	Line   int    `json:"line,omitempty"`
-	Offset int64  `json:"offset,omitempty"`
+	// Layer is the ID of the layer the path is in.
+	Layer string `json:"layer"`
+	// Chain is the layer's human-readable location chain.
+	Chain string `json:"chain,omitempty"`
+	// ChainSteps is the layer's chain as data (Layer.ChainSteps);
+	// absent when the location is not in a layer of the report (a git
+	// commit).
+	ChainSteps []ChainStep `json:"chain_steps,omitempty"`
+	Path       string      `json:"path"`
+	Line       int         `json:"line,omitempty"`
+	Offset     int64       `json:"offset,omitempty"`
 }
 
 // Component is a piece of software identified in the target.
@@ -166,19 +192,57 @@ type Finding struct {
 
 // Vulnerability is a known vulnerability matched to a component.
 type Vulnerability struct {
-	ID         string   `json:"id"`
-	Aliases    []string `json:"aliases,omitempty"`
-	Summary    string   `json:"summary,omitempty"`
-	Severity   Severity `json:"severity"`
-	CVSS       []CVSS   `json:"cvss,omitempty"`
-	CWE        []string `json:"cwe,omitempty"`
-	Published  string   `json:"published,omitempty"`
-	Fixed      []string `json:"fixed,omitempty"`
-	KEV        *KEV     `json:"kev,omitempty"`
-	EPSS       *EPSS    `json:"epss,omitempty"`
-	Component  string   `json:"component"` // Component.Ref
-	MatchedBy  string   `json:"matched_by"`
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases,omitempty"`
+	Summary string   `json:"summary,omitempty"`
+	// URL is the advisory's primary page: NVD's detail page for a CVE,
+	// GitHub's for a GHSA, osv.dev's for any other ID.
+	URL string `json:"url"`
+	// Severity is the advisory's (or its CVE alias's) CVSS severity;
+	// unknown when no source scores it, never info.
+	Severity Severity `json:"severity"`
+	CVSS     []CVSS   `json:"cvss,omitempty"`
+	CWE      []string `json:"cwe,omitempty"`
+	// Published is when the advisory was published (UTC, to the
+	// second); absent when the source does not say.
+	Published time.Time `json:"published,omitzero"`
+	// Fixed lists the versions above the installed one at which a
+	// vulnerable range of the advisory ends (NVD versionEndExcluding,
+	// OSV fixed events), lowest first; absent when no fix is known.
+	Fixed []string `json:"fixed,omitempty"`
+	KEV   *KEV     `json:"kev,omitempty"`
+	EPSS  *EPSS    `json:"epss,omitempty"`
+	Component        string `json:"component"`         // components[].ref of the matched component
+	ComponentName    string `json:"component_name"`    // its name, so that a reader needs no join
+	InstalledVersion string `json:"installed_version"` // its version
+	// MatchedBy says which criterion of the advisory the component met.
+	MatchedBy  Match    `json:"matched_by"`
 	References []string `json:"references,omitempty"`
+}
+
+// Match says how a vulnerability was matched to its component.
+type Match struct {
+	// Method is what was compared with the advisory: cpe (the
+	// component's CPE against an NVD configuration) or purl (its package
+	// URL against an OSV affected package). Readers should expect other
+	// methods in later versions.
+	Method string `json:"method"`
+	// Criterion is what the component matched: the NVD CPE criterion
+	// ("cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:*"), or the OSV
+	// package as a package URL without version
+	// ("pkg:golang/golang.org/x/text").
+	Criterion string `json:"criterion"`
+	// Ecosystem is the OSV ecosystem of a purl match ("Go",
+	// "Debian:12").
+	Ecosystem string `json:"ecosystem,omitempty"`
+	// Constraint is the range of affected versions the installed version
+	// is in: ">=2.0.0, <2.90", "<=1.36.1", "=1.33.1", or "*" for every
+	// version.
+	Constraint string `json:"constraint"`
+	// AndConfiguration is true when the NVD configuration requires this
+	// criterion together with others (an application on a given
+	// platform) and the scan met all of them.
+	AndConfiguration bool `json:"and_configuration,omitempty"`
 }
 
 // CVSS is one CVSS score.
@@ -191,8 +255,13 @@ type CVSS struct {
 
 // KEV is the CISA Known Exploited Vulnerabilities entry.
 type KEV struct {
-	DateAdded  string `json:"date_added"`
-	DueDate    string `json:"due_date,omitempty"`
+	// DateAdded is the day CISA added the CVE (midnight UTC).
+	DateAdded time.Time `json:"date_added"`
+	// DueDate is the remediation deadline CISA set for US federal
+	// agencies (midnight UTC).
+	DueDate time.Time `json:"due_date,omitzero"`
+	// Ransomware is CISA's "Known" or "Unknown" use in ransomware
+	// campaigns.
 	Ransomware string `json:"ransomware,omitempty"`
 }
 
@@ -200,7 +269,8 @@ type KEV struct {
 type EPSS struct {
 	Score      float64 `json:"score"`
 	Percentile float64 `json:"percentile"`
-	Date       string  `json:"date,omitempty"`
+	// Date is the day of the score (midnight UTC).
+	Date time.Time `json:"date,omitzero"`
 }
 
 // Problem is something that could not be read or analysed, and why. The
@@ -242,6 +312,9 @@ type Summary struct {
 	SkippedFiles map[string]int `json:"skipped_files"`
 	// Hardening summarises Binaries; absent when there is none.
 	Hardening *HardeningSummary `json:"hardening,omitempty"`
+	// VulnerabilitiesBySeverity counts the vulnerabilities per severity;
+	// every severity but info is a key.
+	VulnerabilitiesBySeverity map[string]int `json:"vulnerabilities_by_severity"`
 }
 
 // Region is a byte range of a carved file that no format claimed, with its

@@ -13,7 +13,7 @@ const schemaFile = "../../schema/report.schema.json"
 
 // TestSchemaUpToDate keeps the published schema equal to the Go types.
 func TestSchemaUpToDate(t *testing.T) {
-	got, err := JSONSchema()
+	got, err := JSONSchema(".")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestSeverityRank(t *testing.T) {
 		want int
 		ok   bool
 	}{
-		{"critical", 5, true}, {"HIGH", 4, true}, {" medium ", 3, true}, {"low", 2, true}, {"info", 1, true}, {"severe", 0, false},
+		{"critical", 6, true}, {"HIGH", 5, true}, {" medium ", 4, true}, {"low", 3, true}, {"unknown", 2, true}, {"info", 1, true}, {"severe", 0, false}, {"", 0, false},
 	}
 	for _, tt := range tests {
 		s, ok := ParseSeverity(tt.in)

@@ -15,13 +15,20 @@ const (
 	High     Severity = "high"
 	Medium   Severity = "medium"
 	Low      Severity = "low"
-	Info     Severity = "info"
+	// Unknown is the severity of a vulnerability whose advisory has no
+	// score in any source: it is a known vulnerability, so it ranks above
+	// info, but nothing says it is more than low, so it ranks below low
+	// (a gate at low or above does not fail on it; one at unknown does).
+	// Findings never have it, and vulnerabilities never have info.
+	Unknown Severity = "unknown"
+	Info    Severity = "info"
 )
 
 // Severities lists all severities, most severe first.
-var Severities = []Severity{Critical, High, Medium, Low, Info}
+var Severities = []Severity{Critical, High, Medium, Low, Unknown, Info}
 
-// Rank orders severities: critical is 5, info 1, unknown 0.
+// Rank orders severities: critical is 6, low 3, unknown 2, info 1, and a
+// name that is no severity 0.
 func (s Severity) Rank() int {
 	for i, v := range Severities {
 		if v == s {

@@ -182,7 +182,7 @@ func (r *Rule) compile() error {
 		r.Severity = string(catalog.SecretSeverity)
 	}
 	sev, ok := model.ParseSeverity(r.Severity)
-	if !ok {
+	if !ok || sev == model.Unknown { // unknown is for unscored advisories
 		return fmt.Errorf("rule %s: unknown severity %q", r.ID, r.Severity)
 	}
 	r.sev = sev

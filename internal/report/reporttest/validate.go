@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,10 +14,25 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// Validate fails t unless doc (a JSON report) is valid against the schema.
+// Validate fails t unless doc (a JSON report) is valid against the
+// published schema (schema/report.schema.json of this checkout), with
+// formats (date-time) asserted.
 func Validate(t testing.TB, doc []byte) {
 	t.Helper()
-	raw, err := model.JSONSchema()
+	s := Schema(t)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Fatalf("report does not match the schema: %v", err)
+	}
+}
+
+// Schema compiles the published report schema.
+func Schema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	raw, err := os.ReadFile(SchemaFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,6 +41,7 @@ func Validate(t testing.TB, doc []byte) {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat()
 	if err := c.AddResource(model.SchemaID, sch); err != nil {
 		t.Fatal(err)
 	}
@@ -32,12 +49,26 @@ func Validate(t testing.TB, doc []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	return s
+}
+
+// SchemaFile is the path of schema/report.schema.json in the module the
+// test runs in.
+func SchemaFile(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatalf("report is not JSON: %v", err)
+		t.Fatal(err)
 	}
-	if err := s.Validate(inst); err != nil {
-		t.Fatalf("report does not match the schema: %v", err)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "schema", "report.schema.json")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test's directory")
+		}
+		dir = parent
 	}
 }
 

@@ -7,7 +7,6 @@ package match
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -28,11 +27,12 @@ func New(d *db.DB) *Matcher { return &Matcher{db: d} }
 
 // hit is one raw match before enrichment.
 type hit struct {
-	comp      int
-	id        string
-	source    string
-	matchedBy string
-	fixed     []string
+	comp   int
+	id     string
+	source string
+	match  model.Match
+	fixed  []string
+	scheme version.Scheme // orders fixed
 }
 
 // compCPE is a component's CPE with the version the matcher compares.
@@ -92,7 +92,7 @@ func (m *Matcher) Match(ctx context.Context, comps []model.Component) ([]model.V
 			byProduct[k] = append(byProduct[k], cc)
 		}
 		if hasPURL && p.Version != "" {
-			h, err := m.matchPURL(ctx, i, p)
+			h, err := m.matchPURL(ctx, i, p, model.PURLBase(c.PURL))
 			if err != nil {
 				return nil, nil, err
 			}
@@ -114,17 +114,18 @@ func (m *Matcher) Match(ctx context.Context, comps []model.Component) ([]model.V
 	return vulns, unknown, err
 }
 
-// matchPURL matches one purl component against OSV affected entries.
-func (m *Matcher) matchPURL(ctx context.Context, comp int, p purl) ([]hit, error) {
-	base, name, release, ok := osvPackage(p)
+// matchPURL matches one purl component (base: its purl without version)
+// against OSV affected entries.
+func (m *Matcher) matchPURL(ctx context.Context, comp int, p purl, base string) ([]hit, error) {
+	eco, name, release, ok := osvPackage(p)
 	if !ok {
 		return nil, nil
 	}
 	ver := p.Version
-	if base == "go" && name == "stdlib" || base == "go" && strings.HasPrefix(ver, "go") {
+	if eco == "go" && name == "stdlib" || eco == "go" && strings.HasPrefix(ver, "go") {
 		ver = strings.TrimPrefix(ver, "go")
 	}
-	rows, err := m.db.AffectedBy(ctx, base, name)
+	rows, err := m.db.AffectedBy(ctx, eco, name)
 	if err != nil {
 		return nil, err
 	}
@@ -134,46 +135,76 @@ func (m *Matcher) matchPURL(ctx context.Context, comp int, p purl) ([]hit, error
 		if release != "" && strings.Contains(a.Ecosystem, ":") && !strings.EqualFold(a.Ecosystem, release) {
 			continue
 		}
-		if rule, fixed, ok := affects(a, ver); ok {
-			out = append(out, hit{comp: comp, id: r.VulnID, source: db.SourceOSV, matchedBy: rule, fixed: fixed})
+		if constraint, ok := affects(a, ver); ok {
+			out = append(out, hit{comp: comp, id: r.VulnID, source: db.SourceOSV,
+				match:  model.Match{Method: "purl", Criterion: base, Ecosystem: a.Ecosystem, Constraint: constraint},
+				fixed:  osvFixes(a, ver),
+				scheme: version.ForEcosystem(a.Ecosystem)})
 		}
 	}
 	return out, nil
 }
 
+// rangeScheme is the version order of an OSV range of an entry in
+// ecosystem scheme s; false for ranges of commits (GIT).
+func rangeScheme(s version.Scheme, typ string) (version.Scheme, bool) {
+	switch typ {
+	case "SEMVER":
+		if s != version.Go {
+			s = version.Semver
+		}
+		return s, true
+	case "ECOSYSTEM":
+		return s, true
+	}
+	return "", false
+}
+
 // affects evaluates an OSV affected entry for version v: listed versions,
-// then SEMVER and ECOSYSTEM ranges (GIT ranges need commits, not versions).
-func affects(a db.Affected, v string) (rule string, fixed []string, ok bool) {
+// then SEMVER and ECOSYSTEM ranges (GIT ranges need commits, not
+// versions). The constraint is the listed version ("=1.2.3") or the range
+// v is in ("<0.3.7", ">=1.20.0-0, <1.20.1").
+func affects(a db.Affected, v string) (constraint string, ok bool) {
 	scheme := version.ForEcosystem(a.Ecosystem)
-	prefix := fmt.Sprintf("osv %s %s", a.Ecosystem, a.Name)
+	for _, lv := range a.Versions {
+		if version.Compare(scheme, v, lv) == 0 {
+			return "=" + lv, true
+		}
+	}
 	for _, r := range a.Ranges {
+		s, ok := rangeScheme(scheme, r.Type)
+		if !ok {
+			continue
+		}
+		if desc, in := inRange(s, r.Events, v); in {
+			return desc, true
+		}
+	}
+	return "", false
+}
+
+// osvFixes lists the fixed events of an entry's version ranges that are
+// above v and not affected themselves, lowest first: the versions an
+// upgrade from v can go to.
+func osvFixes(a db.Affected, v string) []string {
+	scheme := version.ForEcosystem(a.Ecosystem)
+	var fixed []string
+	for _, r := range a.Ranges {
+		s, ok := rangeScheme(scheme, r.Type)
+		if !ok {
+			continue
+		}
 		for _, e := range r.Events {
-			if e.Fixed != "" && !slices.Contains(fixed, e.Fixed) {
+			if e.Fixed == "" || slices.Contains(fixed, e.Fixed) || version.Compare(s, e.Fixed, v) <= 0 {
+				continue
+			}
+			if _, still := affects(a, e.Fixed); !still {
 				fixed = append(fixed, e.Fixed)
 			}
 		}
 	}
-	for _, lv := range a.Versions {
-		if version.Compare(scheme, v, lv) == 0 {
-			return prefix + " version " + lv, fixed, true
-		}
-	}
-	for _, r := range a.Ranges {
-		s := scheme
-		switch r.Type {
-		case "SEMVER":
-			if scheme != version.Go {
-				s = version.Semver
-			}
-		case "ECOSYSTEM":
-		default:
-			continue
-		}
-		if desc, in := inRange(s, r.Events, v); in {
-			return prefix + " " + desc, fixed, true
-		}
-	}
-	return "", fixed, false
+	slices.SortFunc(fixed, func(x, y string) int { return version.Compare(scheme, x, y) })
+	return fixed
 }
 
 // inRange applies OSV range events in version order: an introduced at or
@@ -206,6 +237,13 @@ func inRange(s version.Scheme, events []db.Event, v string) (string, bool) {
 	slices.SortStableFunc(evs, func(a, b db.Event) int { return cmp(key(a), key(b)) })
 	in := false
 	var open string
+	// ">=0" (introduced at the first version) bounds nothing.
+	lower := func() string {
+		if open == "0" {
+			return ""
+		}
+		return ">=" + open + ", "
+	}
 	for _, e := range evs {
 		switch {
 		case e.Introduced != "":
@@ -216,13 +254,13 @@ func inRange(s version.Scheme, events []db.Event, v string) (string, bool) {
 			if cmp(v, e.Fixed) >= 0 {
 				in = false
 			} else if in {
-				return fmt.Sprintf(">=%s <%s", open, e.Fixed), true
+				return lower() + "<" + e.Fixed, true
 			}
 		case e.LastAffected != "":
 			if cmp(v, e.LastAffected) > 0 {
 				in = false
 			} else if in {
-				return fmt.Sprintf(">=%s <=%s", open, e.LastAffected), true
+				return lower() + "<=" + e.LastAffected, true
 			}
 		case e.Limit != "":
 			if cmp(v, e.Limit) >= 0 {
@@ -231,6 +269,9 @@ func inRange(s version.Scheme, events []db.Event, v string) (string, bool) {
 		}
 	}
 	if in {
+		if open == "0" {
+			return "*", true
+		}
 		return ">=" + open, true
 	}
 	return "", false
@@ -268,11 +309,10 @@ func evalConfig(r db.ConfigRow, byProduct map[[2]string][]compCPE) []hit {
 				}
 				matched = true
 				if cm.Vulnerable {
-					h := hit{comp: cc.comp, id: r.CVE, source: db.SourceNVD, matchedBy: describe(cm)}
-					if cm.EndExcl != "" {
-						h.fixed = []string{cm.EndExcl}
-					}
-					hits = append(hits, h)
+					hits = append(hits, hit{comp: cc.comp, id: r.CVE, source: db.SourceNVD,
+						match:  model.Match{Method: "cpe", Criterion: cm.Criteria, Constraint: constraint(crit, cm)},
+						fixed:  nvdFixes(cfg, crit, cc),
+						scheme: version.Generic})
 				}
 			}
 			if and && !matched {
@@ -298,7 +338,7 @@ func evalConfig(r db.ConfigRow, byProduct map[[2]string][]compCPE) []hit {
 			out = append(out, res.hits...)
 		}
 		for i := range out {
-			out[i].matchedBy += " (AND configuration)"
+			out[i].match.AndConfiguration = true
 		}
 	} else {
 		for _, res := range results {
@@ -364,17 +404,52 @@ func criterionMatches(crit cpe.Name, cm db.CPEMatch, cc compCPE) bool {
 	return true
 }
 
-// describe tells the rule of a CPE match, e.g.
-// "cpe:2.3:a:thekelleys:dnsmasq:*:*:*:*:*:*:*:* versionEndExcluding 2.86".
-func describe(cm db.CPEMatch) string {
-	var b strings.Builder
-	b.WriteString(cm.Criteria)
-	for _, p := range [][2]string{{"versionStartIncluding", cm.StartIncl}, {"versionStartExcluding", cm.StartExcl}, {"versionEndIncluding", cm.EndIncl}, {"versionEndExcluding", cm.EndExcl}} {
-		if p[1] != "" {
-			b.WriteString(" " + p[0] + " " + p[1])
+// constraint is the version constraint of a CPE criterion: its exact
+// version ("=1.33.1", "=2022.07:rc1"), or its bounds (">=4.2, <4.4.26"),
+// or "*".
+func constraint(crit cpe.Name, cm db.CPEMatch) string {
+	v := crit[cpe.Version]
+	if u := crit[cpe.Update]; v != cpe.Any && v != cpe.NA && u != cpe.Any && u != cpe.NA {
+		v += ":" + u
+	}
+	return model.Bounds{StartIncl: cm.StartIncl, StartExcl: cm.StartExcl, EndIncl: cm.EndIncl, EndExcl: cm.EndExcl}.Constraint(v)
+}
+
+// nvdFixes lists the versionEndExcluding bounds of the configuration's
+// vulnerable criteria for the product of crit that are above the
+// component's version and that no such criterion covers, lowest first:
+// the versions an upgrade can go to (another branch's fix included).
+func nvdFixes(cfg db.Config, crit cpe.Name, cc compCPE) []string {
+	var same []db.CPEMatch
+	for _, n := range cfg.Nodes {
+		for _, cm := range n.Matches {
+			c, err := cpe.Parse(cm.Criteria)
+			if err == nil && cm.Vulnerable && c[cpe.Vendor] == crit[cpe.Vendor] && c[cpe.Product] == crit[cpe.Product] {
+				same = append(same, cm)
+			}
 		}
 	}
-	return b.String()
+	var fixed []string
+	for _, cm := range same {
+		f := cm.EndExcl
+		if f == "" || slices.Contains(fixed, f) || version.CompareGeneric(f, cc.version) <= 0 {
+			continue
+		}
+		at := compCPE{name: cc.name, version: f, bare: f}
+		at.name[cpe.Version], at.name[cpe.Update] = f, cpe.Any
+		covered := false
+		for _, other := range same {
+			if c, err := cpe.Parse(other.Criteria); err == nil && criterionMatches(c, other, at) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			fixed = append(fixed, f)
+		}
+	}
+	slices.SortFunc(fixed, version.CompareGeneric)
+	return fixed
 }
 
 // enrich turns hits into report vulnerabilities: one per component and
@@ -391,15 +466,13 @@ func (m *Matcher) enrich(ctx context.Context, comps []model.Component, hits []hi
 	for i := range hits {
 		h := hits[i]
 		k := key{h.comp, h.id, h.source}
-		if prev, ok := merged[k]; ok {
-			if !strings.Contains(prev.matchedBy, h.matchedBy) {
-				prev.matchedBy += "; " + h.matchedBy
-			}
+		if prev, ok := merged[k]; ok { // the first match stands; fixes add up
 			for _, f := range h.fixed {
 				if !slices.Contains(prev.fixed, f) {
 					prev.fixed = append(prev.fixed, f)
 				}
 			}
+			slices.SortFunc(prev.fixed, func(a, b string) int { return version.Compare(prev.scheme, a, b) })
 			continue
 		}
 		merged[k] = &h
@@ -438,26 +511,28 @@ func (m *Matcher) enrich(ctx context.Context, comps []model.Component, hits []hi
 		}
 		h, e := merged[k], details[key{0, k.id, k.source}]
 		v := e.Vuln
+		c := comps[k.comp]
 		mv := model.Vulnerability{
-			ID: v.ID, Aliases: v.Detail.Aliases, Summary: v.Summary, Severity: v.Severity,
-			CVSS: v.Detail.CVSS, CWE: v.Detail.CWE, Published: v.Published, Fixed: h.fixed,
-			Component: comps[k.comp].Ref, MatchedBy: h.matchedBy, References: v.Detail.References,
+			ID: v.ID, Aliases: v.Detail.Aliases, Summary: v.Summary, URL: model.AdvisoryURL(v.ID), Severity: v.Severity,
+			CVSS: v.Detail.CVSS, CWE: v.Detail.CWE, Fixed: h.fixed,
+			Component: c.Ref, ComponentName: c.Name, InstalledVersion: c.Version, MatchedBy: h.match, References: v.Detail.References,
 		}
+		mv.Published, _ = model.ParseTime(v.Published)
 		cves := cveIDs(v)
 		if err := m.fillFromNVD(ctx, &mv, cves); err != nil {
 			return nil, err
 		}
 		if e.KEV != nil {
-			mv.KEV = &model.KEV{DateAdded: e.KEV.DateAdded, DueDate: e.KEV.DueDate, Ransomware: e.KEV.Ransomware}
+			mv.KEV = kev(*e.KEV)
 		}
 		if e.EPSS != nil {
-			mv.EPSS = &model.EPSS{Score: e.EPSS.Score, Percentile: e.EPSS.Percentile, Date: e.EPSS.Date}
+			mv.EPSS = epss(*e.EPSS)
 		}
 		if err := m.fillKEVEPSS(ctx, &mv, v, cves); err != nil {
 			return nil, err
 		}
 		if mv.Severity == "" {
-			mv.Severity = model.Info // no score in the data: see the advisory
+			mv.Severity = model.Unknown // no score in the data: see the advisory
 		}
 		out = append(out, mv)
 	}
@@ -524,7 +599,7 @@ func (m *Matcher) fillKEVEPSS(ctx context.Context, mv *model.Vulnerability, v db
 				return err
 			}
 			if ok {
-				mv.KEV = &model.KEV{DateAdded: k.DateAdded, DueDate: k.DueDate, Ransomware: k.Ransomware}
+				mv.KEV = kev(k)
 			}
 		}
 		if mv.EPSS == nil {
@@ -533,12 +608,27 @@ func (m *Matcher) fillKEVEPSS(ctx context.Context, mv *model.Vulnerability, v db
 				return err
 			}
 			if ok {
-				mv.EPSS = &model.EPSS{Score: e.Score, Percentile: e.Percentile, Date: e.Date}
+				mv.EPSS = epss(e)
 			}
 		}
 	}
 	if mv.KEV == nil && v.Detail.KEVAdded != "" {
-		mv.KEV = &model.KEV{DateAdded: v.Detail.KEVAdded, DueDate: v.Detail.KEVDue}
+		mv.KEV = kev(db.KEV{DateAdded: v.Detail.KEVAdded, DueDate: v.Detail.KEVDue})
 	}
 	return nil
+}
+
+// kev and epss turn stored entries into the report's, with their dates
+// in RFC 3339.
+func kev(k db.KEV) *model.KEV {
+	out := &model.KEV{Ransomware: k.Ransomware}
+	out.DateAdded, _ = model.ParseTime(k.DateAdded)
+	out.DueDate, _ = model.ParseTime(k.DueDate)
+	return out
+}
+
+func epss(e db.EPSS) *model.EPSS {
+	out := &model.EPSS{Score: e.Score, Percentile: e.Percentile}
+	out.Date, _ = model.ParseTime(e.Date)
+	return out
 }

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/vuln/db"
@@ -58,22 +59,52 @@ func TestInRange(t *testing.T) {
 		events []db.Event
 		v      string
 		want   bool
+		desc   string // the constraint the matched_by of a match says
 	}{
-		{version.Semver, ev("i", "0", "f", "0.3.7"), "0.3.5", true},
-		{version.Semver, ev("i", "0", "f", "0.3.7"), "0.3.7", false},
-		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.19.6", false},
-		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.20.0", true},
-		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.19.5", true},
-		{version.Semver, ev("i", "1.0.0", "l", "1.2.0"), "1.2.0", true},
-		{version.Semver, ev("i", "1.0.0", "l", "1.2.0"), "1.2.1", false},
-		{version.Semver, ev("i", "1.0.0"), "0.9.0", false},
-		{version.Semver, ev("i", "1.0.0"), "5.0.0", true},
-		{version.Debian, ev("i", "0", "f", "2.85-1+deb11u1"), "2.85-1", true},
-		{version.Debian, ev("i", "0", "f", "2.85-1+deb11u1"), "2.85-1+deb11u1", false},
+		{version.Semver, ev("i", "0", "f", "0.3.7"), "0.3.5", true, "<0.3.7"},
+		{version.Semver, ev("i", "0", "f", "0.3.7"), "0.3.7", false, ""},
+		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.19.6", false, ""},
+		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.20.0", true, ">=1.20.0-0, <1.20.1"},
+		{version.Go, ev("i", "0", "f", "1.19.6", "i", "1.20.0-0", "f", "1.20.1"), "1.19.5", true, "<1.19.6"},
+		{version.Semver, ev("i", "1.0.0", "l", "1.2.0"), "1.2.0", true, ">=1.0.0, <=1.2.0"},
+		{version.Semver, ev("i", "1.0.0", "l", "1.2.0"), "1.2.1", false, ""},
+		{version.Semver, ev("i", "1.0.0"), "0.9.0", false, ""},
+		{version.Semver, ev("i", "1.0.0"), "5.0.0", true, ">=1.0.0"},
+		{version.Semver, ev("i", "0"), "5.0.0", true, "*"},
+		{version.Debian, ev("i", "0", "f", "2.85-1+deb11u1"), "2.85-1", true, "<2.85-1+deb11u1"},
+		{version.Debian, ev("i", "0", "f", "2.85-1+deb11u1"), "2.85-1+deb11u1", false, ""},
 	}
 	for _, tt := range tests {
-		if _, got := inRange(tt.scheme, tt.events, tt.v); got != tt.want {
-			t.Errorf("%s %v in %+v = %v, want %v", tt.scheme, tt.v, tt.events, got, tt.want)
+		if desc, got := inRange(tt.scheme, tt.events, tt.v); got != tt.want || desc != tt.desc {
+			t.Errorf("%s %v in %+v = %v %q, want %v %q", tt.scheme, tt.v, tt.events, got, desc, tt.want, tt.desc)
 		}
+	}
+}
+
+// TestOSVFixes: the fixed versions of an OSV entry are those above the
+// installed version that are not affected themselves; commits of GIT
+// ranges are no versions.
+func TestOSVFixes(t *testing.T) {
+	a := db.Affected{Ecosystem: "Go", Name: "stdlib", Ranges: []db.Range{
+		{Type: "SEMVER", Events: []db.Event{{Introduced: "0"}, {Fixed: "1.19.6"}, {Introduced: "1.20.0-0"}, {Fixed: "1.20.1"}}},
+		{Type: "GIT", Events: []db.Event{{Introduced: "0"}, {Fixed: "8f3c7a1b"}}},
+	}}
+	for _, tt := range []struct {
+		v    string
+		want []string
+	}{
+		{"1.19.5", []string{"1.19.6", "1.20.1"}},
+		{"1.20.0", []string{"1.20.1"}},
+		{"1.20.1", nil},
+	} {
+		if got := osvFixes(a, tt.v); !slices.Equal(got, tt.want) {
+			t.Errorf("fixes from %s = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+	// 1.5.0 reopens what 1.4.0 fixed: it is no fix.
+	b := db.Affected{Ecosystem: "npm", Name: "x", Ranges: []db.Range{{Type: "SEMVER", Events: []db.Event{
+		{Introduced: "1.0.0"}, {Fixed: "1.4.0"}, {Introduced: "1.4.0"}, {Fixed: "1.6.0"}}}}}
+	if got := osvFixes(b, "1.2.0"); !slices.Equal(got, []string{"1.6.0"}) {
+		t.Errorf("reopened range: fixes %q, want [1.6.0]", got)
 	}
 }

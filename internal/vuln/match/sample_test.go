@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/vuln/sample"
@@ -51,11 +52,11 @@ func TestSampleMatches(t *testing.T) {
 		t.Errorf("unknown = %v, want [noversion]", unknown)
 	}
 	dc := got["kernel CVE-2016-5195"]
-	if dc.KEV == nil || dc.KEV.DateAdded != "2022-03-03" {
+	if dc.KEV == nil || !dc.KEV.DateAdded.Equal(time.Date(2022, 3, 3, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("Dirty COW KEV = %+v, want date added 2022-03-03", dc.KEV)
 	}
-	if dc.MatchedBy != "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:* versionStartIncluding 4.2 versionEndExcluding 4.4.26" {
-		t.Errorf("MatchedBy = %q", dc.MatchedBy)
+	if want := (model.Match{Method: "cpe", Criterion: "cpe:2.3:o:linux:linux_kernel:*:*:*:*:*:*:*:*", Constraint: ">=4.2, <4.4.26"}); dc.MatchedBy != want {
+		t.Errorf("MatchedBy = %+v, want %+v", dc.MatchedBy, want)
 	}
 	o := got["openssl CVE-2022-0778"]
 	if o.Severity != model.High || len(o.CVSS) == 0 || o.CVSS[0].Score != 7.5 || !slices.Contains(o.Fixed, "1.1.1n") || !slices.Contains(o.CWE, "CWE-835") {
