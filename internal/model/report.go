@@ -209,12 +209,12 @@ type Vulnerability struct {
 	// Fixed lists the versions above the installed one at which a
 	// vulnerable range of the advisory ends (NVD versionEndExcluding,
 	// OSV fixed events), lowest first; absent when no fix is known.
-	Fixed []string `json:"fixed,omitempty"`
-	KEV   *KEV     `json:"kev,omitempty"`
-	EPSS  *EPSS    `json:"epss,omitempty"`
-	Component        string `json:"component"`         // components[].ref of the matched component
-	ComponentName    string `json:"component_name"`    // its name, so that a reader needs no join
-	InstalledVersion string `json:"installed_version"` // its version
+	Fixed            []string `json:"fixed,omitempty"`
+	KEV              *KEV     `json:"kev,omitempty"`
+	EPSS             *EPSS    `json:"epss,omitempty"`
+	Component        string   `json:"component"`         // components[].ref of the matched component
+	ComponentName    string   `json:"component_name"`    // its name, so that a reader needs no join
+	InstalledVersion string   `json:"installed_version"` // its version
 	// MatchedBy says which criterion of the advisory the component met.
 	MatchedBy  Match    `json:"matched_by"`
 	References []string `json:"references,omitempty"`
