@@ -47,8 +47,9 @@ func sample() *model.Report {
 		},
 		Vulnerabilities: []model.Vulnerability{
 			{ID: "CVE-2022-48174", Severity: model.Critical, Component: "pkg:opkg/busybox@1.35.0-1", CVSS: []model.CVSS{{Version: "3.1", Score: 9.8}},
-				KEV: &model.KEV{DateAdded: "2024-01-01"}, EPSS: &model.EPSS{Score: 0.01234}, Fixed: []string{"1.36.0"}},
+				KEV: &model.KEV{DateAdded: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}, EPSS: &model.EPSS{Score: 0.01234}, Fixed: []string{"1.36.0"}},
 			{ID: "CVE-2021-0001", Severity: model.Medium, Component: "pkg:unknown/x"},
+			{ID: "GO-2021-0113", Severity: model.Unknown, Component: "pkg:unknown/x", Fixed: []string{"0.3.7"}},
 		},
 		Problems: []model.Problem{{Layer: "L1", Path: "/rootfs.img", Stage: "unpack", Kind: "corrupt", Message: "squashfs: bad inode table at 0x1234"}},
 		Notes:    []string{"vulnerabilities matched against the embedded sample database"},
@@ -171,9 +172,9 @@ func TestRendered(t *testing.T) {
 	if n := strings.Count(h, "<table>"); n != 7 {
 		t.Errorf("%d tables, want 7:\n%s", n, h)
 	}
-	// body rows: 9 summary + 4 findings + 2 vulnerabilities + 2 components + 1 problem
-	if n := strings.Count(h, "<tr>") - strings.Count(h, "<thead>"); n != 18 {
-		t.Errorf("%d body rows, want 18", n)
+	// body rows: 9 summary + 4 findings + 3 vulnerabilities + 2 components + 1 problem
+	if n := strings.Count(h, "<tr>") - strings.Count(h, "<thead>"); n != 19 {
+		t.Errorf("%d body rows, want 19", n)
 	}
 	for _, want := range []string{
 		"<code>root:$1$ab`c|d</code>", // a pipe and a backtick inside evidence

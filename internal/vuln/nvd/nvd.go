@@ -244,7 +244,7 @@ func scores(c *cveJSON) ([]model.CVSS, model.Severity) {
 			if s == "" {
 				s = m.BaseSeverity
 			}
-			if ps, ok := model.ParseSeverity(s); ok && sev == "" && setSev {
+			if ps, ok := model.ParseSeverity(s); ok && ps != model.Unknown && sev == "" && setSev {
 				sev = ps
 			}
 		}

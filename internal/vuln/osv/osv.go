@@ -65,7 +65,7 @@ func Decode(r io.Reader) (Record, error) {
 	}
 	v.Detail.Aliases = o.Aliases
 	v.Detail.CWE = o.DatabaseSpecific.CWEIDs
-	if s, ok := model.ParseSeverity(strings.ReplaceAll(o.DatabaseSpecific.Severity, "MODERATE", "medium")); ok {
+	if s, ok := model.ParseSeverity(strings.ReplaceAll(o.DatabaseSpecific.Severity, "MODERATE", "medium")); ok && s != model.Unknown {
 		v.Severity = s
 	}
 	for _, ref := range o.References {
