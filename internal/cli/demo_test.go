@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
@@ -52,6 +55,7 @@ func TestDemoImage(t *testing.T) {
 	if !vulns["CVE-2022-48174"] {
 		t.Errorf("busybox 1.35.0 should match CVE-2022-48174 from the embedded sample; got %v", vulns)
 	}
+	checkDemoReportFields(t, out.Bytes(), &rep)
 	rules := map[string]string{}
 	for _, f := range rep.Findings {
 		rules[f.RuleID+" "+f.Location.Path] = string(f.Severity)
@@ -101,5 +105,51 @@ func TestUnpackDemo(t *testing.T) {
 	// A second run into the same, now full, directory is refused.
 	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "-o", dir}, &out, &errb); code != ExitUsage {
 		t.Errorf("unpack into a full directory: exit %d", code)
+	}
+}
+
+// checkDemoReportFields checks what CI reads from the demo's JSON report
+// beyond the schema (which Validate checked, times included): each
+// vulnerability names its component, version, match and page; layers and
+// locations carry their chain as steps; empty services are left out; and
+// ReadReport reads the report back as written.
+func checkDemoReportFields(t *testing.T, doc []byte, rep *model.Report) {
+	t.Helper()
+	if rep.Schema != model.SchemaID || rep.SchemaVersion != model.SchemaVersion {
+		t.Errorf("$schema %q, schema_version %q", rep.Schema, rep.SchemaVersion)
+	}
+	if len(rep.Services) == 0 && bytes.Contains(doc, []byte(`"services"`)) {
+		t.Error("empty services written")
+	}
+	for _, v := range rep.Vulnerabilities {
+		if v.ID != "CVE-2022-48174" {
+			continue
+		}
+		want := model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "<=1.36.1"}
+		if v.ComponentName != "busybox" || v.InstalledVersion != "1.35.0" || v.MatchedBy != want ||
+			v.URL != "https://nvd.nist.gov/vuln/detail/CVE-2022-48174" || v.Severity != model.Critical ||
+			v.Published.Format(time.RFC3339) != "2023-08-22T19:16:31Z" {
+			t.Errorf("CVE-2022-48174: %+v", v)
+		}
+	}
+	steps := map[string][]model.ChainStep{}
+	for _, l := range rep.Layers {
+		n := len(l.ChainSteps)
+		if n != l.Depth+1 || l.ChainSteps[n-1].Format != l.Format || l.ChainSteps[n-1].Offset != l.Offset || l.ChainSteps[0].Path != "acme-cam.bin" {
+			t.Errorf("layer %s (%s): steps %+v", l.ID, l.Chain, l.ChainSteps)
+		}
+		steps[l.ID] = l.ChainSteps
+	}
+	for _, f := range rep.Findings {
+		if !slices.Equal(f.Location.ChainSteps, steps[f.Location.Layer]) || len(f.Location.ChainSteps) == 0 {
+			t.Errorf("%s %s: steps %+v", f.RuleID, f.Location.Path, f.Location.ChainSteps)
+		}
+	}
+	back, err := model.DecodeReport(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, rep) {
+		t.Error("ReadReport does not read the report as json.Unmarshal does")
 	}
 }

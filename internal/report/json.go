@@ -20,12 +20,8 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// ReadJSON reads a report written by JSON.
+// ReadJSON reads a report written by JSON, of this schema version or an
+// earlier one (model.ReadReport upgrades it).
 func ReadJSON(r io.Reader) (*model.Report, error) {
-	var rep model.Report
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&rep); err != nil {
-		return nil, err
-	}
-	return &rep, nil
+	return model.ReadReport(r)
 }
