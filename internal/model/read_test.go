@@ -255,7 +255,7 @@ func TestSchemaForwardCompatible(t *testing.T) {
 		t.Error("the schema forbids unknown properties")
 	}
 	var s struct {
-		ID    string `json:"$id"`
+		ID    string                                  `json:"$id"`
 		Defs  map[string]struct{ Description string } `json:"$defs"`
 		Props map[string]struct{ Description string } `json:"properties"`
 	}
