@@ -63,15 +63,15 @@ type StageDuration struct {
 // Layer is one level of unpacking: the target itself (ID "L0"), or a format
 // found inside a file of a parent layer at some offset.
 type Layer struct {
-	ID     string `json:"id"`
-	Parent string `json:"parent,omitempty"`
+	ID     string `json:"id"`               // "L0" for the target, "L1"... in a stable order
+	Parent string `json:"parent,omitempty"` // ID of the layer the layer was found in
 	// Source is the path, inside the parent layer, of the file the layer was
 	// found in.
 	Source      string `json:"source,omitempty"`
-	Format      string `json:"format"`
-	Offset      int64  `json:"offset"`
-	Size        int64  `json:"size"`
-	Description string `json:"description,omitempty"`
+	Format      string `json:"format"`                // squashfs, uimage, ...; file or directory for the target
+	Offset      int64  `json:"offset"`                // where the layer starts in its source file
+	Size        int64  `json:"size"`                  // bytes the layer spans (a directory target: its files' total)
+	Description string `json:"description,omitempty"` // what the format's header says
 	// Chain is the human-readable location of the layer, e.g.
 	// "fw.bin > trx@0x0:/part1 > squashfs@0x0".
 	Chain string `json:"chain"`
@@ -80,9 +80,9 @@ type Layer struct {
 	ChainSteps []ChainStep `json:"chain_steps"`
 	// Extracted is false for identified-but-not-unpacked layers.
 	Extracted bool  `json:"extracted"`
-	Depth     int   `json:"depth"`
-	Files     int   `json:"files"`
-	Bytes     int64 `json:"bytes"`
+	Depth     int   `json:"depth"` // 0 for the target
+	Files     int   `json:"files"` // entries of the layer
+	Bytes     int64 `json:"bytes"` // bytes extracted
 }
 
 // File is one entry of the file inventory.
@@ -192,8 +192,8 @@ type Finding struct {
 
 // Vulnerability is a known vulnerability matched to a component.
 type Vulnerability struct {
-	ID      string   `json:"id"`
-	Aliases []string `json:"aliases,omitempty"`
+	ID      string   `json:"id"`                // CVE, GHSA, GO-, ... as the source names it
+	Aliases []string `json:"aliases,omitempty"` // other IDs of the advisory (its CVE)
 	Summary string   `json:"summary,omitempty"`
 	// URL is the advisory's primary page: NVD's detail page for a CVE,
 	// GitHub's for a GHSA, osv.dev's for any other ID.
@@ -201,8 +201,8 @@ type Vulnerability struct {
 	// Severity is the advisory's (or its CVE alias's) CVSS severity;
 	// unknown when no source scores it, never info.
 	Severity Severity `json:"severity"`
-	CVSS     []CVSS   `json:"cvss,omitempty"`
-	CWE      []string `json:"cwe,omitempty"`
+	CVSS     []CVSS   `json:"cvss,omitempty"` // the scores the sources give
+	CWE      []string `json:"cwe,omitempty"`  // weaknesses, e.g. CWE-787
 	// Published is when the advisory was published (UTC, to the
 	// second); absent when the source does not say.
 	Published time.Time `json:"published,omitzero"`
@@ -210,14 +210,14 @@ type Vulnerability struct {
 	// vulnerable range of the advisory ends (NVD versionEndExcluding,
 	// OSV fixed events), lowest first; absent when no fix is known.
 	Fixed            []string `json:"fixed,omitempty"`
-	KEV              *KEV     `json:"kev,omitempty"`
-	EPSS             *EPSS    `json:"epss,omitempty"`
+	KEV              *KEV     `json:"kev,omitempty"`     // present when CISA lists the advisory as exploited
+	EPSS             *EPSS    `json:"epss,omitempty"`    // present when FIRST scores it
 	Component        string   `json:"component"`         // components[].ref of the matched component
 	ComponentName    string   `json:"component_name"`    // its name, so that a reader needs no join
 	InstalledVersion string   `json:"installed_version"` // its version
 	// MatchedBy says which criterion of the advisory the component met.
 	MatchedBy  Match    `json:"matched_by"`
-	References []string `json:"references,omitempty"`
+	References []string `json:"references,omitempty"` // URLs the advisory cites
 }
 
 // Match says how a vulnerability was matched to its component.
@@ -247,10 +247,10 @@ type Match struct {
 
 // CVSS is one CVSS score.
 type CVSS struct {
-	Version string  `json:"version"`
-	Score   float64 `json:"score"`
-	Vector  string  `json:"vector"`
-	Source  string  `json:"source,omitempty"`
+	Version string  `json:"version"`          // CVSS version: 2.0, 3.0, 3.1, 4.0
+	Score   float64 `json:"score"`            // base score, 0 to 10
+	Vector  string  `json:"vector"`           // the vector string
+	Source  string  `json:"source,omitempty"` // who scored it (nvd@nist.gov, a CNA's ID)
 }
 
 // KEV is the CISA Known Exploited Vulnerabilities entry.
@@ -267,8 +267,8 @@ type KEV struct {
 
 // EPSS is the FIRST exploit prediction score.
 type EPSS struct {
-	Score      float64 `json:"score"`
-	Percentile float64 `json:"percentile"`
+	Score      float64 `json:"score"`      // probability of exploitation in the next 30 days, 0 to 1
+	Percentile float64 `json:"percentile"` // share of scored CVEs with a lower score, 0 to 1
 	// Date is the day of the score (midnight UTC).
 	Date time.Time `json:"date,omitzero"`
 }
