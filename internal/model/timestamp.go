@@ -7,11 +7,11 @@ import (
 
 // timeLayouts are the forms the vulnerability sources write: RFC 3339
 // (OSV, EPSS API), NVD's timestamps without a zone (UTC by NVD's
-// definition), and bare dates (CISA KEV, EPSS).
+// definition), a zone without colon, and bare dates (CISA KEV, EPSS).
 var timeLayouts = []string{
 	time.RFC3339Nano,
 	"2006-01-02T15:04:05.999999999",
-	"2006-01-02T15:04",
+	"2006-01-02T15:04:05.999999999Z0700", // "+0000", as in EPSS file headers
 	"2006-01-02",
 }
 
