@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 )
@@ -303,4 +304,30 @@ func addField(v any) int {
 		}
 	}
 	return n
+}
+
+// TestSchemaRejects: what 2.0.0 changed incompatibly is what the schema
+// rejects: a 1.0.0 report as written (matched_by text, zone-less dates),
+// and a vulnerability of severity info.
+func TestSchemaRejects(t *testing.T) {
+	sch := reporttest.Schema(t)
+	raw, err := os.ReadFile(filepath.Join("testdata", "report-1.0.0-vulns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sch.Validate(inst)
+	if err == nil || !strings.Contains(err.Error(), "/matched_by") || !strings.Contains(err.Error(), "/published") {
+		t.Errorf("1.0.0 report against the 2.0 schema: %v", err)
+	}
+	rep := readTestdata(t, "report-1.0.0-vulns.json")
+	rep.Vulnerabilities[0].Severity = model.Info
+	doc, _ := json.Marshal(rep)
+	inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err := sch.Validate(inst); err == nil || !strings.Contains(err.Error(), "/vulnerabilities/0/severity") {
+		t.Errorf("vulnerability of severity info: %v", err)
+	}
 }

@@ -200,7 +200,7 @@ type Vulnerability struct {
 	URL string `json:"url"`
 	// Severity is the advisory's (or its CVE alias's) CVSS severity;
 	// unknown when no source scores it, never info.
-	Severity Severity `json:"severity"`
+	Severity Severity `json:"severity" schema:"exclude=info"`
 	CVSS     []CVSS   `json:"cvss,omitempty"` // the scores the sources give
 	CWE      []string `json:"cwe,omitempty"`  // weaknesses, e.g. CWE-787
 	// Published is when the advisory was published (UTC, to the

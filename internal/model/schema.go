@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,7 +29,8 @@ const timePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`
 // that a reader validating against this version accepts the reports of
 // later minor versions. The descriptions are the doc comments of the
 // types and fields in the Go source files of srcDir (this package's
-// directory; "" leaves them out).
+// directory; "" leaves them out). A field tagged schema:"exclude=a|b"
+// takes the values of its enum type but a and b.
 func JSONSchema(srcDir string) ([]byte, error) {
 	docs, err := readDocs(srcDir)
 	if err != nil {
@@ -98,6 +100,16 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		p := g.typ(f.Type)
+		if ex, ok := strings.CutPrefix(f.Tag.Get("schema"), "exclude="); ok && p["enum"] != nil {
+			// a field that takes only some values of its enum type
+			var keep []any
+			for _, v := range p["enum"].([]any) {
+				if !slices.Contains(strings.Split(ex, "|"), v.(string)) {
+					keep = append(keep, v)
+				}
+			}
+			p["enum"] = keep
+		}
 		if d := g.docs[t.Name()+"."+f.Name]; d != "" {
 			p["description"] = jsonNamed(d, f.Name, name)
 		}
