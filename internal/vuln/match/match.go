@@ -420,30 +420,28 @@ func constraint(crit cpe.Name, cm db.CPEMatch) string {
 // component's version and that no such criterion covers, lowest first:
 // the versions an upgrade can go to (another branch's fix included).
 func nvdFixes(cfg db.Config, crit cpe.Name, cc compCPE) []string {
-	var same []db.CPEMatch
+	type criterion struct {
+		cm   db.CPEMatch
+		name cpe.Name
+	}
+	var same []criterion
 	for _, n := range cfg.Nodes {
 		for _, cm := range n.Matches {
 			c, err := cpe.Parse(cm.Criteria)
 			if err == nil && cm.Vulnerable && c[cpe.Vendor] == crit[cpe.Vendor] && c[cpe.Product] == crit[cpe.Product] {
-				same = append(same, cm)
+				same = append(same, criterion{cm, c})
 			}
 		}
 	}
 	var fixed []string
-	for _, cm := range same {
-		f := cm.EndExcl
+	for _, s := range same {
+		f := s.cm.EndExcl
 		if f == "" || slices.Contains(fixed, f) || version.CompareGeneric(f, cc.version) <= 0 {
 			continue
 		}
 		at := compCPE{name: cc.name, version: f, bare: f}
 		at.name[cpe.Version], at.name[cpe.Update] = f, cpe.Any
-		covered := false
-		for _, other := range same {
-			if c, err := cpe.Parse(other.Criteria); err == nil && criterionMatches(c, other, at) {
-				covered = true
-				break
-			}
-		}
+		covered := slices.ContainsFunc(same, func(o criterion) bool { return criterionMatches(o.name, o.cm, at) })
 		if !covered {
 			fixed = append(fixed, f)
 		}
