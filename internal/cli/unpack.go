@@ -14,7 +14,7 @@ func newUnpack(g *globals) *cobra.Command {
 	var ff *formatFlag
 	var dir string
 	cmd := &cobra.Command{
-		Use:   "unpack IMAGE -o DIR",
+		Use:   "unpack IMAGE --dir DIR",
 		Short: "Extract every layer of a firmware image into a directory",
 		Long: `unpack carves IMAGE for every embedded format, extracts each one into its own
 directory DIR/L<n> (recursively, within the limits) and prints the layer tree.
@@ -23,12 +23,12 @@ absolute symlinks are rewritten to point inside their layer, device nodes
 and FIFOs are listed but never created.
 
 ` + exitHelp,
-		Example: `  thingsec unpack firmware.bin -o extracted/
-  thingsec unpack --max-depth 3 --format json firmware.bin -o extracted/ > layers.json`,
+		Example: `  thingsec unpack firmware.bin --dir extracted/
+  thingsec unpack --max-depth 3 --format json -o layers.json firmware.bin --dir extracted/`,
 		Args: exactArgs(1, "exactly one IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {
-				return usageError{fmt.Errorf("unpack needs -o DIR (a new or empty directory)")}
+				return usageError{fmt.Errorf("unpack needs --dir DIR (a new or empty directory)")}
 			}
 			enc, err := ff.encoder(g)
 			if err != nil {
@@ -50,9 +50,13 @@ and FIFOs are listed but never created.
 			return g.emit(enc, &report.Doc{Kind: report.Layers, Report: rep, Dir: dir})
 		},
 	}
-	ff = addFormat(cmd, report.Layers, "table", "table")
+	ff = addFormat(cmd, report.Layers, "table")
 	uf.register(cmd.Flags(), false)
-	cmd.Flags().StringVarP(&dir, "output", "o", "", "directory to extract into (created; must be new or empty)")
+	cmd.Flags().StringVar(&dir, "dir", "", "directory to extract into (created; must be new or empty)")
+	// -o was the directory; it names an output file in every other
+	// command, so here it still works but says so
+	cmd.Flags().StringVarP(&dir, "output", "o", "", "directory to extract into (deprecated: use --dir)")
+	_ = cmd.Flags().MarkDeprecated("output", "use --dir DIR (-o names an output file in the other commands)")
 	return cmd
 }
 
@@ -90,8 +94,9 @@ mode, owner, size, type and symlink target.
 			return g.emit(enc, &report.Doc{Kind: report.Files, Report: rep, Long: long})
 		},
 	}
-	ff = addFormat(cmd, report.Files, "table", "table")
+	ff = addFormat(cmd, report.Files, "table")
 	uf.register(cmd.Flags(), false)
 	cmd.Flags().BoolVarP(&long, "long", "l", false, "also show each file's SHA-256")
+	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the listing to FILE instead of standard output")
 	return cmd
 }
