@@ -140,6 +140,8 @@ func Parse(path string, data []byte) (*Doc, error) {
 		n = *n.Content[0]
 	}
 	switch n.Kind {
+	case 0, yaml.DocumentNode: // comments only
+		return d, nil
 	case yaml.MappingNode:
 		d.root = &n
 	case yaml.ScalarNode:

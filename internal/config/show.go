@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode"
 )
 
 // Effective is what `thingsec config` shows: the files looked at and the
@@ -50,22 +53,23 @@ func (e *Effective) WriteTable(w io.Writer) error {
 	}
 	for _, c := range e.Commands {
 		fmt.Fprintf(tw, "\n%s\n", c.Command)
-		fmt.Fprintf(tw, "  FLAG\tVALUE\tSOURCE\t\n")
+		fmt.Fprintf(tw, "  FLAG\tVALUE\tSOURCE\n")
 		for _, s := range c.Settings {
 			src := string(s.Source)
 			if s.Where != "" {
 				src += " " + s.Where
 			}
-			fmt.Fprintf(tw, "  --%s\t%s\t%s\t\n", s.Flag, printable(s.Value), src)
+			fmt.Fprintf(tw, "  --%s\t%s\t%s\n", s.Flag, printable(s.Value), src)
 		}
 	}
 	return tw.Flush()
 }
 
-// printable shows an empty value as "" so that columns stay readable.
+// printable quotes an empty value, so that columns stay readable, and a
+// value with control characters, so that it cannot rewrite the terminal.
 func printable(v string) string {
-	if v == "" {
-		return `""`
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(v)
 	}
 	return v
 }
