@@ -173,6 +173,7 @@ func scanConfig(g *globals, target string, set sets.Set) engine.Config {
 	return engine.Config{
 		Target:     target,
 		Version:    Version(),
+		Log:        g.log,
 		Workers:    g.workers,
 		Unpack:     true,
 		Files:      set.Files,
