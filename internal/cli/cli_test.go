@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/thingsec/thingsec/internal/supervise"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"thingsec": func() { os.Exit(Main(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+		// the program as cmd/thingsec runs it: supervised, with signals
+		"thingsec": func() { supervise.Exit(Run(os.Args)) },
 	})
 }
 

@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
@@ -42,9 +46,14 @@ and FIFOs are listed but never created.
 			cfg.KeepExtracted = dir
 			prog := newProgress(g)
 			cfg.Progress = prog
+			undo := extractionUndo(dir)
 			rep, err := engine.Scan(cmd.Context(), cfg)
 			prog.done()
 			if err != nil {
+				if cmd.Context().Err() != nil {
+					// stopped: a half extraction is not left behind
+					undo()
+				}
 				return err
 			}
 			return g.emit(enc, &report.Doc{Kind: report.Layers, Report: rep, Dir: dir})
@@ -99,4 +108,26 @@ mode, owner, size, type and symlink target.
 	cmd.Flags().BoolVarP(&long, "long", "l", false, "also show each file's SHA-256")
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the listing to FILE instead of standard output")
 	return cmd
+}
+
+// extractionUndo returns what removes an interrupted extraction into dir:
+// dir itself when it does not exist yet, its entries when it is an empty
+// directory, nothing otherwise (the extraction refuses such a dir).
+func extractionUndo(dir string) func() {
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return func() { os.RemoveAll(dir) }
+	case err != nil || !st.IsDir():
+		return func() {}
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) > 0 {
+		return func() {}
+	}
+	return func() {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
