@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
+	"github.com/thingsec/thingsec/internal/config"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/report"
 )
@@ -31,6 +32,10 @@ and FIFOs are listed but never created.
   thingsec unpack --max-depth 3 --format json -o layers.json firmware.bin --dir extracted/`,
 		Args: exactArgs(1, "exactly one IMAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("output") {
+				// on stderr, never in the output (pflag's own deprecation note goes to stdout)
+				fmt.Fprintln(g.stderr, "thingsec: note: unpack -o DIR is deprecated: use --dir DIR (-o names an output file in every other command)")
+			}
 			if dir == "" {
 				return usageError{fmt.Errorf("unpack needs --dir DIR (a new or empty directory)")}
 			}
@@ -65,7 +70,8 @@ and FIFOs are listed but never created.
 	// -o was the directory; it names an output file in every other
 	// command, so here it still works but says so
 	cmd.Flags().StringVarP(&dir, "output", "o", "", "directory to extract into (deprecated: use --dir)")
-	_ = cmd.Flags().MarkDeprecated("output", "use --dir DIR (-o names an output file in the other commands)")
+	cmd.Flags().Lookup("output").Hidden = true
+	config.Skip(cmd.Flags().Lookup("output"))
 	return cmd
 }
 

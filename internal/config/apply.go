@@ -35,7 +35,7 @@ func Apply(cmd *cobra.Command, getenv func(string) (string, bool), docs []*Doc) 
 		switch {
 		case f.Changed:
 			s.Source = Flag
-		case fixed[f.Name] || f.Deprecated != "":
+		case fixed[f.Name] || skipped(f):
 		default:
 			s.Source, s.Where, err = fill(cmd.Flags(), f, path, getenv, docs)
 		}

@@ -55,6 +55,22 @@ var Reserved = []string{"policy"}
 // version are actions, not settings.
 var fixed = map[string]bool{"help": true, "version": true, "config": true}
 
+// skipKey is the annotation of a flag that takes no value from the
+// environment or a file (see Skip).
+const skipKey = "thingsec-config-skip"
+
+// Skip marks f as taking its value from the command line only: a
+// deprecated alias, whose meaning differs from the flag of the same name
+// in other commands.
+func Skip(f *pflag.Flag) {
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[skipKey] = []string{"true"}
+}
+
+func skipped(f *pflag.Flag) bool { return f.Deprecated != "" || f.Annotations[skipKey] != nil }
+
 // ProjectFile is the configuration file looked for in the working directory.
 const ProjectFile = ".thingsec.yaml"
 
@@ -242,7 +258,7 @@ func subcommand(cmd *cobra.Command, name string) *cobra.Command {
 // the flags it inherits.
 func flagIn(cmd *cobra.Command, name string) *pflag.Flag {
 	for _, fs := range []*pflag.FlagSet{cmd.LocalFlags(), cmd.InheritedFlags()} {
-		if f := fs.Lookup(name); f != nil && f.Deprecated == "" {
+		if f := fs.Lookup(name); f != nil && !skipped(f) {
 			return f
 		}
 	}

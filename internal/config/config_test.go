@@ -31,6 +31,8 @@ func tree() (root, scan, status *cobra.Command) {
 	unpack := &cobra.Command{Use: "unpack", Run: func(*cobra.Command, []string) {}}
 	unpack.Flags().String("output", "", "")
 	_ = unpack.Flags().MarkDeprecated("output", "use --dir")
+	unpack.Flags().String("alias", "", "")
+	Skip(unpack.Flags().Lookup("alias"))
 	db.AddCommand(status)
 	root.AddCommand(scan, db, rules, unpack)
 	return root, scan, status
@@ -55,6 +57,7 @@ func TestValidate(t *testing.T) {
 		{"duplicate", "workers: 2\nworkers: 3\n", `f.yaml:2: "workers" appears twice`},
 		{"config in a file", "config: other.yaml\n", `f.yaml:1: "config" cannot be set`},
 		{"deprecated flag", "output: dir\n", `f.yaml:1: unknown key "output"`},
+		{"skipped flag", "unpack:\n  alias: dir\n", `f.yaml:2: unknown key "alias" under unpack`},
 		{"policy not a mapping", "policy: strict\n", "f.yaml:1: policy: want a mapping"},
 		{"mapping for a flag", "workers:\n  a: 1\n", "f.yaml:2: workers: want a value, not a mapping"},
 		{"list for a single flag", "workers: [1, 2]\n", "f.yaml:1: workers: takes one value, not a list"},
