@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/config"
 )
 
@@ -86,14 +85,13 @@ func (g *globals) effective(cmd *cobra.Command, args []string) (*config.Effectiv
 		if err := t.ParseFlags(nil); err != nil {
 			return nil, err
 		}
-		var err error
-		cmd.InheritedFlags().Visit(func(f *pflag.Flag) {
-			if err == nil && t.Flags().Lookup(f.Name) != nil {
-				err = t.Flags().Set(f.Name, f.Value.String())
+		for _, s := range g.settings {
+			if s.Source != config.Flag || cmd.LocalFlags().Lookup(s.Flag) != nil || t.Flags().Lookup(s.Flag) == nil {
+				continue
 			}
-		})
-		if err != nil {
-			return nil, usageError{err}
+			if err := t.Flags().Set(s.Flag, cmd.Flags().Lookup(s.Flag).Value.String()); err != nil {
+				return nil, usageError{err}
+			}
 		}
 		set, err := config.Apply(t, lookupEnv, g.docs)
 		if err != nil {
