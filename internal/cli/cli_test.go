@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -25,7 +26,9 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SHARED", sharedDir())
-			return nil
+			sample, err := filepath.Abs(filepath.Join("..", "vuln", "sample"))
+			e.Setenv("VULNSAMPLE", sample)
+			return err
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -33,6 +36,10 @@ func TestScripts(t *testing.T) {
 				return os.Geteuid() == 0, nil
 			case "shared":
 				_, err := os.Stat(filepath.Join(sharedDir(), "corpus"))
+				return err == nil, nil
+			}
+			if p, ok := strings.CutPrefix(cond, "file:"); ok {
+				_, err := os.Stat(p)
 				return err == nil, nil
 			}
 			if len(cond) > 5 && cond[:5] == "tool:" {
