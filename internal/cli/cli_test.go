@@ -26,6 +26,8 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SHARED", sharedDir())
+			// one process per command; signals.txtar runs supervised
+			e.Setenv(supervise.EnvOff, "1")
 			sample, err := filepath.Abs(filepath.Join("..", "vuln", "sample"))
 			e.Setenv("VULNSAMPLE", sample)
 			return err
