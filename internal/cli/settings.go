@@ -76,9 +76,18 @@ func (g *globals) setLogger() error {
 // that did not come from its default.
 func (g *globals) logSettings(cmd *cobra.Command) {
 	g.log.Debug("command", "path", cmd.CommandPath(), "config_files", strings.Join(docPaths(g.docs), ","))
+	flags := map[string]bool{}
 	for _, s := range g.settings {
+		flags[config.EnvName(s.Flag)] = true
 		if s.Source != config.Default {
 			g.log.Debug("setting", "flag", s.Flag, "value", s.Value, "source", s.Source, "where", s.Where)
+		}
+	}
+	// a misspelt variable does nothing: say so where someone looks
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, config.EnvPrefix) && !flags[k] {
+			g.log.Debug("environment variable names no flag of this command", "name", k)
 		}
 	}
 }
