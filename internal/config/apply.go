@@ -28,7 +28,7 @@ func Apply(cmd *cobra.Command, getenv func(string) (string, bool), docs []*Doc) 
 	var out []Setting
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err != nil || f.Name == "help" {
+		if err != nil || f.Name == "help" || (f.Hidden && !f.Changed) {
 			return
 		}
 		s := Setting{Flag: f.Name, Source: Default}
