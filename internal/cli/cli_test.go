@@ -1,19 +1,21 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/thingsec/thingsec/internal/supervise"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"thingsec": func() { os.Exit(Main(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+		// the program as cmd/thingsec runs it: supervised, with signals
+		"thingsec": func() { supervise.Exit(Run(os.Args)) },
 	})
 }
 
@@ -24,7 +26,11 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SHARED", sharedDir())
-			return nil
+			// one process per command; signals.txtar runs supervised
+			e.Setenv(supervise.EnvOff, "1")
+			sample, err := filepath.Abs(filepath.Join("..", "vuln", "sample"))
+			e.Setenv("VULNSAMPLE", sample)
+			return err
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -32,6 +38,10 @@ func TestScripts(t *testing.T) {
 				return os.Geteuid() == 0, nil
 			case "shared":
 				_, err := os.Stat(filepath.Join(sharedDir(), "corpus"))
+				return err == nil, nil
+			}
+			if p, ok := strings.CutPrefix(cond, "file:"); ok {
+				_, err := os.Stat(p)
 				return err == nil, nil
 			}
 			if len(cond) > 5 && cond[:5] == "tool:" {

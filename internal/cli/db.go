@@ -64,8 +64,8 @@ func openDBForWrite(path string) (*db.DB, error) {
 }
 
 func (g *globals) progressf(format string, args ...any) {
-	if !g.quiet && isTerminal(g.stderr) {
-		fmt.Fprintf(g.stderr, "\r\033[K"+format, args...)
+	if g.progressOn() {
+		g.stderr.status(fmt.Sprintf(format, args...))
 	}
 }
 
@@ -193,8 +193,9 @@ func newDBStatus(g *globals, dbPath *string) *cobra.Command {
 			return g.emit(enc, &report.Doc{Kind: report.DBStatus, DB: &st, Now: now})
 		},
 	}
-	ff = addFormat(cmd, report.DBStatus, "table", "table")
+	ff = addFormat(cmd, report.DBStatus, "table")
 	cmd.Flags().DurationVar(&maxAge, "max-age", 7*24*time.Hour, "warn when the newest import is older than this")
+	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the status to FILE instead of standard output")
 	return cmd
 }
 

@@ -18,7 +18,7 @@ import (
 func runDB(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	g := &globals{stdout: &out, stderr: &errb}
+	g := &globals{stdout: &out, stderr: newErrLine(&errb)}
 	root := newRoot(g)
 	if c, _, err := root.Find([]string{"db"}); err != nil || c == root {
 		root.AddCommand(newDB(g))

@@ -88,7 +88,7 @@ func TestDemoImage(t *testing.T) {
 func TestUnpackDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	var out, errb bytes.Buffer
-	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "-o", dir}, &out, &errb); code != 0 {
+	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "--dir", dir}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	busybox, _ := filepath.Glob(filepath.Join(dir, "L*", "bin", "busybox"))
@@ -103,7 +103,7 @@ func TestUnpackDemo(t *testing.T) {
 		t.Errorf("layer table:\n%s", out.String())
 	}
 	// A second run into the same, now full, directory is refused.
-	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "-o", dir}, &out, &errb); code != ExitUsage {
+	if code := Main(context.Background(), []string{"thingsec", "unpack", "../../testdata/demo/acme-cam.bin", "--dir", dir}, &out, &errb); code != ExitUsage {
 		t.Errorf("unpack into a full directory: exit %d", code)
 	}
 }

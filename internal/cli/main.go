@@ -12,11 +12,12 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
+	"github.com/thingsec/thingsec/internal/buildinfo"
+	"github.com/thingsec/thingsec/internal/config"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/report"
 )
@@ -36,19 +37,9 @@ const exitHelp = `Exit codes:
   3         internal error, a crash included
   130, 143  stopped by SIGINT or SIGTERM (nothing written, work directory removed)`
 
-// version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
-var version = ""
-
-// Version returns the tool version.
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
+// Version returns the tool version (see internal/buildinfo: the -ldflags
+// override of a release, else what the Go toolchain stamped).
+func Version() string { return buildinfo.Version() }
 
 // usageError marks errors that exit with ExitUsage.
 type usageError struct{ err error }
@@ -66,23 +57,34 @@ func (e exitError) Error() string { return e.msg }
 
 // globals are the flags every command shares.
 type globals struct {
-	output   string
-	quiet    bool
-	logLevel string
-	workers  int
-	stdout   io.Writer
-	stderr   io.Writer
-	log      *slog.Logger
+	output     string
+	quiet      bool
+	noProgress bool
+	logLevel   string
+	debug      bool
+	workers    int
+	configPath string
+	stdout     io.Writer
+	// stderr is the terminal's standard error shared by the progress
+	// line, the log and every note (see errLine)
+	stderr *errLine
+	log    *slog.Logger
+	// the configuration files read and where each flag's value came from
+	docs     []*config.Doc
+	looked   []string
+	settings []config.Setting
 }
 
 // Main runs the command line and returns the exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{stdout: stdout, stderr: newErrLine(stderr)}
+	g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := newRoot(g)
 	root.SetArgs(args[1:])
 	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetErr(g.stderr)
 	err := root.ExecuteContext(ctx)
+	g.stderr.clear()
 	if err == nil {
 		return ExitOK
 	}
@@ -99,7 +101,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "thingsec: interrupted; nothing was written")
 		return ExitInternal
 	}
-	fmt.Fprintf(stderr, "thingsec: %s\n", oneLine(err.Error()))
+	msg := oneLine(err.Error())
+	if strings.HasPrefix(err.Error(), "unknown command") {
+		// keep cobra's "Did you mean this?" suggestions
+		msg = strings.TrimRight(err.Error(), "\n")
+	}
+	fmt.Fprintf(stderr, "thingsec: %s\n", msg)
 	var ie *engine.InputError
 	var ue usageError
 	switch {
@@ -151,15 +158,17 @@ every file, and reports what it finds, with evidence, in one pass.
   thingsec scan --format json -o report.json rootfs/
   thingsec ls firmware.bin
   thingsec unpack firmware.bin -o extracted/`,
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+		Version:       Version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			lvl := slog.LevelWarn
-			if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
-				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
+			if err := g.applySettings(cmd); err != nil {
+				return err
 			}
-			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+			if err := g.setLogger(); err != nil {
+				return err
+			}
+			g.logSettings(cmd)
 			if g.workers < 1 {
 				return usageError{fmt.Errorf("--workers must be at least 1, got %d", g.workers)}
 			}
@@ -174,11 +183,15 @@ every file, and reports what it finds, with evidence, in one pass.
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
-	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress line and no notes on stderr")
+	pf.BoolVar(&g.noProgress, "no-progress", false, "no progress line (also off when stderr is not a terminal, TERM=dumb or CI is set)")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
+	pf.BoolVar(&g.debug, "debug", false, "log everything on stderr (--log-level debug): layers, analyzer timings, limits hit")
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
+	pf.StringVar(&g.configPath, "config", "", "configuration file (default ./"+config.ProjectFile+", then <user config dir>/thingsec/config.yaml)")
+	root.SetVersionTemplate(versionLine())
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
-	root.AddCommand(newRules(g))
+	root.AddCommand(newRules(g), newConfig(g))
 	return root
 }
 

@@ -10,36 +10,34 @@ import (
 )
 
 // formatFlag is a command's --format: the kind of document the command
-// writes decides which formats it offers, from the encoder table.
+// writes decides which formats it offers, from the encoder table. The
+// default is the same wherever the output goes (a terminal, a pipe, -o):
+// a script asks for JSON with --format json.
 type formatFlag struct {
-	name      string
-	kind      report.Kind
-	onTTY     string // default on a terminal
-	otherwise string // default when writing to a file or a pipe
+	name string
+	kind report.Kind
 }
 
-// addFormat registers --format on cmd for documents of kind k.
-func addFormat(cmd *cobra.Command, k report.Kind, onTTY, otherwise string) *formatFlag {
-	f := &formatFlag{kind: k, onTTY: onTTY, otherwise: otherwise}
-	def := "default " + onTTY
-	if onTTY != otherwise {
-		def = fmt.Sprintf("default: %s on a terminal, %s otherwise", onTTY, otherwise)
-	}
-	cmd.Flags().StringVar(&f.name, "format", "", fmt.Sprintf("output format: %s (%s)", strings.Join(report.Formats(k), ", "), def))
+// addFormat registers --format on cmd for documents of kind k, with def
+// as the default and the table's formats as shell completions.
+func addFormat(cmd *cobra.Command, k report.Kind, def string) *formatFlag {
+	f := &formatFlag{kind: k}
+	cmd.Flags().StringVar(&f.name, "format", def, fmt.Sprintf("output format: %s", strings.Join(report.Formats(k), ", ")))
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, name := range report.Formats(k) {
+			e, _ := report.Lookup(name, k)
+			out = append(out, cobra.CompletionWithDesc(name, e.ContentType))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
 	return f
 }
 
 // encoder resolves --format; an unknown format is a usage error that
 // lists the formats of this command.
 func (f *formatFlag) encoder(g *globals) (*report.Encoder, error) {
-	name := f.name
-	if name == "" {
-		name = f.otherwise
-		if g.output == "" && isTerminal(g.stdout) {
-			name = f.onTTY
-		}
-	}
-	enc, err := report.Lookup(name, f.kind)
+	enc, err := report.Lookup(f.name, f.kind)
 	return enc, asUsage(err)
 }
 

@@ -40,7 +40,7 @@ and compliance mapping use), markdown (documentation).`,
 			return g.emit(enc, &report.Doc{Kind: report.Rules, Rules: cat.All()})
 		},
 	}
-	ff = addFormat(cmd, report.Rules, "table", "json")
+	ff = addFormat(cmd, report.Rules, "table")
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the list to FILE instead of standard output")
 	cmd.Flags().StringArrayVar(&dirs, "rules", nil, "add the secret rules of the YAML files of DIR (repeatable)")
 	cmd.Flags().StringArrayVar(&gitleaks, "gitleaks-config", nil, "add a gitleaks TOML configuration's rules (repeatable)")

@@ -43,7 +43,7 @@ is SPDX 2.3 JSON, json the thingsec report of the component analyzers).
 			return g.emit(enc, &report.Doc{Kind: report.SBOM, Report: rep})
 		},
 	}
-	ff = addFormat(cmd, report.SBOM, "cyclonedx", "cyclonedx")
+	ff = addFormat(cmd, report.SBOM, "cyclonedx")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the SBOM to FILE instead of standard output")
 	return cmd

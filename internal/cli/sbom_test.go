@@ -16,7 +16,7 @@ import (
 func runSbom(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	g := &globals{stdout: &out, stderr: &errb}
+	g := &globals{stdout: &out, stderr: newErrLine(&errb)}
 	root := newRoot(g)
 	root.SetArgs(append([]string{"sbom"}, args...))
 	root.SetOut(&out)

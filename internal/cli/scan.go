@@ -144,7 +144,7 @@ other thingsec commands.
 			return failOnIncomplete(incompleteGate, rep)
 		},
 	}
-	ff = addFormat(cmd, report.Scan, "table", "json")
+	ff = addFormat(cmd, report.Scan, "table")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())
@@ -173,6 +173,7 @@ func scanConfig(g *globals, target string, set sets.Set) engine.Config {
 	return engine.Config{
 		Target:     target,
 		Version:    Version(),
+		Log:        g.log,
 		Workers:    g.workers,
 		Unpack:     true,
 		Files:      set.Files,

@@ -28,6 +28,7 @@ type secretsFlags struct {
 func newSecrets(g *globals) *cobra.Command {
 	var incompleteGate bool
 	var sf secretsFlags
+	var uf unpackFlags
 	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET",
@@ -66,6 +67,9 @@ Exit codes:
 				if err != nil {
 					return err
 				}
+				if err := uf.apply(&cfg); err != nil {
+					return err
+				}
 				prog := newProgress(g)
 				cfg.Progress = prog
 				rep, err = engine.Scan(cmd.Context(), cfg)
@@ -92,10 +96,11 @@ Exit codes:
 			return nil
 		},
 	}
-	ff = addFormat(cmd, report.Secrets, "table", "json")
+	ff = addFormat(cmd, report.Secrets, "table")
 	f := cmd.Flags()
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
+	uf.register(f, false)
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
 	f.BoolVar(&sf.git, "git", false, "TARGET is a git repository: scan the lines its commits added (git log -p), secret rules only")
 	f.StringVar(&sf.since, "since", "", "with --git: only commits after REV (REV..HEAD)")

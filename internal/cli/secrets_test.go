@@ -23,7 +23,7 @@ import (
 func runSecrets(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	g := &globals{stdout: &stdout, stderr: &stderr}
+	g := &globals{stdout: &stdout, stderr: newErrLine(&stderr)}
 	root := newRoot(g)
 	if c, _, err := root.Find([]string{"secrets"}); err != nil || c == root {
 		root.AddCommand(newSecrets(g))

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -66,6 +67,9 @@ type Config struct {
 	// package memguard): near it, new layers are not extracted and files
 	// are not read into memory, each listed as a problem or a skip.
 	MaxMemory int64
+	// Log receives debug records (stages, layers, analyzer timings) and
+	// the limits hit; nil discards them.
+	Log *slog.Logger
 }
 
 // Enricher adds to a finished report from outside knowledge (a
@@ -130,13 +134,15 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	done(rep, "components", t0)
 
 	t0 = stage(cfg, "detect")
-	detect(ctx, cfg.Trees, w, rep)
+	detect(ctx, cfg.Log, cfg.Trees, w, rep)
 	done(rep, "detect", t0)
 
 	t0 = stage(cfg, "enrich")
-	enrich(ctx, cfg.Enrichers, rep)
+	enrich(ctx, cfg.Log, cfg.Enrichers, rep)
 	done(rep, "enrich", t0)
 	Finish(rep)
+	w.timings.log(cfg.Log)
+	logReport(cfg.Log, rep)
 	return rep, nil
 }
 
@@ -156,6 +162,7 @@ func unpackOnly(ctx context.Context, cfg Config, fi os.FileInfo, sess *unpack.Se
 	}
 	rep.Problems = append(rep.Problems, sess.Problems()...)
 	Finish(rep)
+	logReport(cfg.Log, rep)
 	return rep, nil
 }
 
@@ -171,6 +178,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Progress == nil {
 		cfg.Progress = nopProgress{}
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	return cfg
 }
@@ -192,6 +202,7 @@ func newReport(cfg Config, fi os.FileInfo) *model.Report {
 // stage announces a stage and returns its start time.
 func stage(cfg Config, name string) time.Time {
 	cfg.Progress.Stage(name)
+	cfg.Log.Debug("stage", "name", name)
 	return time.Now()
 }
 
@@ -221,10 +232,13 @@ func openTarget(ctx context.Context, cfg Config, fi os.FileInfo, work string) (*
 }
 
 // detect runs the tree analyzers, each on a read-only view of the report.
-func detect(ctx context.Context, trees []plugin.TreeAnalyzer, t plugin.Tree, rep *model.Report) {
+func detect(ctx context.Context, log *slog.Logger, trees []plugin.TreeAnalyzer, t plugin.Tree, rep *model.Report) {
 	for _, ta := range trees {
 		var out plugin.Results
-		if err := ta.AnalyzeTree(ctx, t, readOnly(rep), &out); err != nil {
+		t0 := time.Now()
+		err := ta.AnalyzeTree(ctx, t, readOnly(rep), &out)
+		log.Debug("tree analyzer", "name", ta.Name(), "seconds", time.Since(t0).Seconds(), "findings", len(out.Findings))
+		if err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", ta.Name(), err)})
 		}
 		rep.Components = append(rep.Components, out.Components...)
@@ -237,9 +251,12 @@ func detect(ctx context.Context, trees []plugin.TreeAnalyzer, t plugin.Tree, rep
 }
 
 // enrich runs the enrichers on the finished report.
-func enrich(ctx context.Context, enrichers []Enricher, rep *model.Report) {
+func enrich(ctx context.Context, log *slog.Logger, enrichers []Enricher, rep *model.Report) {
 	for _, e := range enrichers {
-		if err := e.Enrich(ctx, rep); err != nil {
+		t0 := time.Now()
+		err := e.Enrich(ctx, rep)
+		log.Debug("enricher", "name", e.Name(), "seconds", time.Since(t0).Seconds())
+		if err != nil {
 			rep.Problems = append(rep.Problems, model.Problem{Stage: "enrich", Kind: "enricher", Message: fmt.Sprintf("%s: %v", e.Name(), err)})
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -39,10 +40,12 @@ type walker struct {
 	mu     sync.Mutex
 	nfiles int
 	nbytes int64
+	// timings of the file analyzers, for the debug log (nil: not kept)
+	timings *timings
 }
 
 func newWalker(cfg Config, layers []*unpack.Layer) *walker {
-	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}}
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, timings: newTimings(cfg.Log)}
 	for _, l := range layers {
 		w.byID[l.ID] = l
 	}
@@ -398,6 +401,9 @@ func (w *walker) analyze(ctx context.Context, a plugin.FileAnalyzer, in *plugin.
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
+	if w.timings != nil {
+		defer w.timings.add(a.Name(), time.Now())
+	}
 	return a.Analyze(ctx, in, out)
 }
 

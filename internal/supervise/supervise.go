@@ -77,6 +77,9 @@ func Run(args []string, stderr io.Writer) (code int, ok bool) {
 		return 0, false
 	}
 	cmd := exec.Command(exe, args[1:]...)
+	// the child keeps the name it was called by (a multi-call binary, or
+	// a test binary that dispatches on it, runs the same command)
+	cmd.Args[0] = args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	// TMPDIR too, so that every temporary file of the child (work
 	// directories, downloads) lies in the root this process removes
