@@ -73,6 +73,7 @@ type globals struct {
 	stdout   io.Writer
 	stderr   io.Writer
 	log      *slog.Logger
+	term     termFlags
 }
 
 // Main runs the command line and returns the exit code.
@@ -160,6 +161,9 @@ every file, and reports what it finds, with evidence, in one pass.
 				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
+			if err := g.term.check(cmd); err != nil {
+				return err
+			}
 			if g.workers < 1 {
 				return usageError{fmt.Errorf("--workers must be at least 1, got %d", g.workers)}
 			}
@@ -177,6 +181,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "no progress output")
 	pf.StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
+	g.term.register(root)
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	root.AddCommand(newRules(g))
 	return root

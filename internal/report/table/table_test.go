@@ -50,10 +50,10 @@ func TestGolden(t *testing.T) {
 		file string
 		enc  func(*bytes.Buffer) error
 	}{
-		{"report.txt", func(b *bytes.Buffer) error { return Report(b, sample()) }},
-		{"layers.txt", func(b *bytes.Buffer) error { return Layers(b, sample(), "out") }},
-		{"files.txt", func(b *bytes.Buffer) error { return Files(b, sample(), false) }},
-		{"files-long.txt", func(b *bytes.Buffer) error { return Files(b, sample(), true) }},
+		{"report.txt", func(b *bytes.Buffer) error { return Report(b, sample(), Options{}) }},
+		{"layers.txt", func(b *bytes.Buffer) error { return Layers(b, sample(), "out", Options{}) }},
+		{"files.txt", func(b *bytes.Buffer) error { return Files(b, sample(), false, Options{}) }},
+		{"files-long.txt", func(b *bytes.Buffer) error { return Files(b, sample(), true, Options{}) }},
 		{"dbstatus.txt", func(b *bytes.Buffer) error { return DBStatus(b, st, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }},
 	} {
 		var buf bytes.Buffer
@@ -78,9 +78,9 @@ func TestNamesEscaped(t *testing.T) {
 		Problems: []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
 	}
 	for name, render := range map[string]func(*bytes.Buffer) error{
-		"report": func(b *bytes.Buffer) error { return Report(b, rep) },
-		"files":  func(b *bytes.Buffer) error { return Files(b, rep, false) },
-		"layers": func(b *bytes.Buffer) error { return Layers(b, rep, "out") },
+		"report": func(b *bytes.Buffer) error { return Report(b, rep, Options{}) },
+		"files":  func(b *bytes.Buffer) error { return Files(b, rep, false, Options{}) },
+		"layers": func(b *bytes.Buffer) error { return Layers(b, rep, "out", Options{}) },
 	} {
 		var b bytes.Buffer
 		if err := render(&b); err != nil {
