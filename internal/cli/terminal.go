@@ -78,7 +78,7 @@ func gate(rep *model.Report, incompleteOn, secretsOn bool) *table.Gate {
 	if secretsOn {
 		if n := secretFindings(rep); n > 0 {
 			g.Failed = true
-			reasons = append(reasons, fmt.Sprintf("%d secret findings", n))
+			reasons = append(reasons, plural(n, "secret finding"))
 		} else {
 			reasons = append(reasons, "no secret found")
 		}
@@ -99,6 +99,13 @@ func gate(rep *model.Report, incompleteOn, secretsOn bool) *table.Gate {
 		g.Reason += r
 	}
 	return g
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // secretFindings counts the findings that fail the secrets gate: those

@@ -287,8 +287,11 @@ func wrap(s string, n int) []string {
 	var lines []string
 	for textWidth(s) > n {
 		head := takeFront(s, n)
-		if i := strings.LastIndexByte(head, ' '); i > 0 {
-			head = head[:i]
+		if s[len(head)] != ' ' {
+			// the line ends inside a word: break at the last space
+			if i := strings.LastIndexByte(head, ' '); i > 0 {
+				head = head[:i]
+			}
 		}
 		lines = append(lines, head)
 		s = strings.TrimLeft(s[len(head):], " ")

@@ -45,7 +45,15 @@ func verdict(p *printer, rep *model.Report) {
 	for s, k := range vulnCounts(rep) {
 		n[s] += k
 	}
-	parts := []string{fmt.Sprintf("%s (%s, %s)", p.counts(n), plural(len(rep.Findings), "finding"), plural(len(rep.Vulnerabilities), "vulnerability"))}
+	what := plural(len(rep.Findings), "finding")
+	if len(rep.Components) > 0 || len(rep.Vulnerabilities) > 0 {
+		// components were matched against vulnerability data
+		what += ", " + plural(len(rep.Vulnerabilities), "vulnerability")
+	}
+	parts := []string{what}
+	if len(n) > 0 {
+		parts[0] = fmt.Sprintf("%s (%s)", p.counts(n), what)
+	}
 	if len(rep.Problems) > 0 {
 		parts = append(parts, plural(len(rep.Problems), "problem"))
 	}
