@@ -87,7 +87,7 @@ func gate(rep *model.Report, incompleteOn, secretsOn bool) *table.Gate {
 		files, skipped := incomplete(rep)
 		if files+skipped > 0 {
 			g.Failed = true
-			reasons = append(reasons, fmt.Sprintf("not fully analysed: %d files extracted incompletely, %d skipped", files, skipped))
+			reasons = append(reasons, fmt.Sprintf("not fully analysed: %s extracted incompletely, %d skipped by an analyzer", plural(files, "file"), skipped))
 		} else {
 			reasons = append(reasons, "every file fully analysed")
 		}

@@ -78,7 +78,7 @@ func TestNamesEscaped(t *testing.T) {
 		Services:   []model.Service{{Name: "svc\x1b[2J", Binary: evil, Location: model.Location{Layer: "L1", Path: evil}}},
 		Binaries:   []model.Binary{{Path: evil, Listens: true, Missing: []string{"nx"}}},
 		Components: []model.Component{{Ref: "c", Name: "name\x1b[2J", Version: "1\x1b[2J"}},
-		Problems: []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
+		Problems:   []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
 	}
 	rep.Summary.Hardening = model.SummarizeHardening(rep.Binaries)
 	for name, render := range map[string]func(*bytes.Buffer) error{
