@@ -40,6 +40,10 @@ type column struct {
 	// than the terminal; the others keep theirs.
 	flex bool
 	cut  cut
+	// wrap breaks a cell too long for the column over several lines
+	// instead of cutting it (prose such as a title); with -v every
+	// column wraps.
+	wrap bool
 	// omitEmpty hides the column when no row has a value in it (no
 	// vulnerability in the KEV catalog: no KEV column).
 	omitEmpty bool
@@ -159,19 +163,20 @@ func (g *grid) render(p *printer) {
 	}
 }
 
-// split is the lines a row takes: one, its cells cut to their columns,
-// or with -v as many as its longest cell needs, each cell wrapped in its
-// column.
+// split is the lines a row takes: as many as its longest wrapping cell
+// needs, each such cell wrapped in its column; the others are cut to
+// their columns when the lines are laid out.
 func (g *grid) split(p *printer, w []int, cells []cell) [][]cell {
-	if p.opt.Verbose == 0 {
-		return [][]cell{cells}
-	}
 	var lines [][]cell
 	for i, x := range cells {
 		if i >= len(w) {
 			break
 		}
-		for j, part := range wrap(x.text, max(w[i], 1)) {
+		parts := []string{x.text}
+		if g.cols[i].wrap || p.opt.Verbose > 0 {
+			parts = wrap(x.text, max(w[i], 1))
+		}
+		for j, part := range parts {
 			if j == len(lines) {
 				lines = append(lines, make([]cell, len(cells)))
 			}

@@ -281,7 +281,7 @@ func findings(p *printer, rep *model.Report, loc *locator) {
 		evidence = "evidence unredacted (--show-secrets)"
 	}
 	p.heading("FINDINGS", fmt.Sprintf(" (%d): %s (%s)", len(rep.Findings), p.counts(findingCounts(rep)), evidence))
-	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
+	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true, wrap: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
 	group := model.Severity("")
 	for _, f := range sortedFindings(rep.Findings) {
 		group = groupLine(g, group, f.Severity, rep.Findings, func(x model.Finding) model.Severity { return x.Severity })
