@@ -49,8 +49,13 @@ type column struct {
 	omitEmpty bool
 }
 
-// minFlex is the narrowest a flexible column becomes.
-const minFlex = 16
+// minFlex is the narrowest a flexible column becomes; minWrap the
+// narrowest a wrapping one becomes before the columns that are cut give
+// up any width (wrapping loses nothing, cutting does).
+const (
+	minFlex = 16
+	minWrap = 24
+)
 
 // cell is one cell: its text (escaped when added) and its style (an SGR
 // parameter such as "1;31", or empty).
@@ -89,8 +94,9 @@ func (g *grid) add(cells ...cell) { g.rows = append(g.rows, row{cells: cells}) }
 func (g *grid) addLine(at int, x cell) { g.rows = append(g.rows, row{line: &x, at: at}) }
 
 // widths fits the columns to total: each column is as wide as its widest
-// cell, then the widest flexible column gives up one character at a time
-// until the grid fits or every flexible column is at minFlex.
+// cell, then the widest wrapping column gives up one character at a time
+// down to minWrap, then the widest flexible column down to minFlex, until
+// the grid fits.
 func (g *grid) widths(total int) []int {
 	w := make([]int, len(g.cols))
 	for i, col := range g.cols {
@@ -107,18 +113,24 @@ func (g *grid) widths(total int) []int {
 	for _, n := range w {
 		used += n
 	}
-	for used > total {
-		widest := -1
-		for i, col := range g.cols {
-			if col.flex && w[i] > minFlex && (widest < 0 || w[i] > w[widest]) {
-				widest = i
+	for _, wrapping := range []bool{true, false} {
+		for used > total {
+			widest := -1
+			for i, col := range g.cols {
+				floor := minFlex
+				if wrapping {
+					floor = minWrap
+				}
+				if col.flex && (col.wrap || !wrapping) && w[i] > floor && (widest < 0 || w[i] > w[widest]) {
+					widest = i
+				}
 			}
+			if widest < 0 {
+				break
+			}
+			w[widest]--
+			used--
 		}
-		if widest < 0 {
-			break
-		}
-		w[widest]--
-		used--
 	}
 	return w
 }

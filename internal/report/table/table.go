@@ -276,11 +276,12 @@ func findings(p *printer, rep *model.Report, loc *locator) {
 		p.heading("FINDINGS", ": none")
 		return
 	}
-	evidence := "evidence redacted; --show-secrets shows it"
+	p.heading("FINDINGS", fmt.Sprintf(" (%d): %s", len(rep.Findings), p.counts(findingCounts(rep))))
+	evidence := "evidence under each finding, secrets redacted (--show-secrets shows them)"
 	if p.opt.ShowSecrets {
-		evidence = "evidence unredacted (--show-secrets)"
+		evidence = "evidence under each finding, secrets shown (--show-secrets)"
 	}
-	p.heading("FINDINGS", fmt.Sprintf(" (%d): %s (%s)", len(rep.Findings), p.counts(findingCounts(rep)), evidence))
+	p.raw("  " + p.paint(evidence, styleDim) + "\n")
 	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true, wrap: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
 	group := model.Severity("")
 	for _, f := range sortedFindings(rep.Findings) {
