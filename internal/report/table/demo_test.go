@@ -3,6 +3,7 @@ package table
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -142,5 +143,39 @@ func inOrder(t *testing.T, s string, want ...string) {
 			return
 		}
 		at += i + len(w)
+	}
+}
+
+// TestREADMEExcerpt: the table excerpt in the README is what the demo
+// image gives today: each of its lines, in order, is a line of the
+// rendering ("..." marks lines left out).
+func TestREADMEExcerpt(t *testing.T) {
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "```\nVULNERABILITIES")
+	if i < 0 {
+		t.Fatal("README has no table excerpt starting at VULNERABILITIES")
+	}
+	excerpt := s[i+4:]
+	excerpt = excerpt[:strings.Index(excerpt, "```")]
+	var b bytes.Buffer
+	if err := Report(&b, demoReport(t), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	at := 0
+	for _, want := range strings.Split(strings.TrimSuffix(excerpt, "\n"), "\n") {
+		if strings.TrimSpace(want) == "..." {
+			continue
+		}
+		for at < len(lines) && lines[at] != want {
+			at++
+		}
+		if at == len(lines) {
+			t.Fatalf("README line %q is not in the demo's table (in this order); rerun the demo and update the excerpt", want)
+		}
 	}
 }
