@@ -302,9 +302,16 @@ func takeBack(s string, n int) string {
 // wrap breaks s into lines of at most n columns, at spaces where it can.
 func wrap(s string, n int) []string {
 	var lines []string
-	for textWidth(s) > n {
+	for {
 		head := takeFront(s, n)
-		if s[len(head)] != ' ' {
+		if len(head) == len(s) {
+			break
+		}
+		if head == "" {
+			// a character wider than the column: it gets a line of its own
+			_, size := utf8.DecodeRuneInString(s)
+			head = s[:size]
+		} else if s[len(head)] != ' ' {
 			// the line ends inside a word: break at the last space
 			if i := strings.LastIndexByte(head, ' '); i > 0 {
 				head = head[:i]

@@ -200,3 +200,42 @@ func TestVerdict(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFit: for any text and width, truncate fits the width and keeps a
+// side of the text, and wrap ends, fits the width (but for a character
+// wider than it) and loses nothing but the spaces it breaks at.
+func FuzzFit(f *testing.F) {
+	for _, s := range []string{"", "a b c", "固件镜像 文件名", "squashfs:/etc/shadow:3", "   lead", "x\u0301y"} {
+		f.Add(s, 5)
+	}
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		s = esc(s) // cells are escaped before they are fitted
+		n = 1 + abs(n)%200
+		for _, c := range []cut{cutEnd, cutStart} {
+			got := truncate(s, n, c)
+			if textWidth(got) > n {
+				t.Fatalf("truncate(%q, %d) = %q, %d columns", s, n, got, textWidth(got))
+			}
+			kept := strings.TrimSuffix(strings.TrimPrefix(got, ellipsis), ellipsis)
+			if !strings.HasPrefix(s, kept) && !strings.HasSuffix(s, kept) {
+				t.Fatalf("truncate(%q, %d) = %q keeps neither end", s, n, got)
+			}
+		}
+		lines := wrap(s, n)
+		for _, l := range lines {
+			if textWidth(l) > n && textWidth(l) > 2 {
+				t.Fatalf("wrap(%q, %d): line %q is %d columns", s, n, l, textWidth(l))
+			}
+		}
+		if strings.ReplaceAll(strings.Join(lines, ""), " ", "") != strings.ReplaceAll(s, " ", "") {
+			t.Fatalf("wrap(%q, %d) = %q loses text", s, n, lines)
+		}
+	})
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
