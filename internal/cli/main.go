@@ -161,7 +161,7 @@ every file, and reports what it finds, with evidence, in one pass.
 				return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 			}
 			g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
-			if err := g.term.check(cmd); err != nil {
+			if err := g.term.check(); err != nil {
 				return err
 			}
 			if g.workers < 1 {

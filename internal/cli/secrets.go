@@ -83,7 +83,7 @@ Exit codes:
 				return err
 			}
 			if n := secretFindings(rep); n > 0 {
-				return exitError{code: ExitGate, msg: fmt.Sprintf("%d secret findings", n)}
+				return exitError{code: ExitGate, msg: plural(n, "secret finding")}
 			}
 			return nil
 		},

@@ -25,7 +25,7 @@ func (t *termFlags) register(cmd *cobra.Command) {
 }
 
 // check rejects an unknown --color and a contradiction.
-func (t *termFlags) check(cmd *cobra.Command) error {
+func (t *termFlags) check() error {
 	switch t.color {
 	case "auto", "always", "never":
 	default:
