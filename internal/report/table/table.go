@@ -281,7 +281,9 @@ func findings(p *printer, rep *model.Report, loc *locator) {
 	if p.opt.ShowSecrets {
 		evidence = "evidence under each finding, secrets shown (--show-secrets)"
 	}
-	p.raw("  " + p.paint(evidence, styleDim) + "\n")
+	for _, part := range wrap(evidence, max(p.width()-2, minFlex)) {
+		p.raw("  " + p.paint(part, styleDim) + "\n")
+	}
 	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true, wrap: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
 	group := model.Severity("")
 	for _, f := range sortedFindings(rep.Findings) {
