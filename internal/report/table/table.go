@@ -51,7 +51,7 @@ func header(p *printer, rep *model.Report) {
 		total += d.Seconds
 	}
 	s := rep.Summary
-	p.labelled("Scanned", fmt.Sprintf("%d entries, %s in %d layers in %.2fs", s.Files, human(s.Bytes), s.Layers, total))
+	p.labelled("Scanned", fmt.Sprintf("%s, %s in %s in %.2fs", plural(s.Files, "entry"), human(s.Bytes), plural(s.Layers, "layer"), total))
 	for _, n := range rep.Notes {
 		p.labelled("Note", esc(n))
 	}

@@ -75,6 +75,7 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	if strings.HasSuffix(what, "ry") || strings.HasSuffix(what, "ty") {
+		// binary, entry, vulnerability
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(what, "y"))
 	}
 	return fmt.Sprintf("%d %ss", n, what)
