@@ -2,6 +2,7 @@ package table
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -45,7 +46,11 @@ func (l *locator) of(layer, chain, path string, line int) string {
 func (l *locator) layer(id, chain string) string {
 	x, ok := l.layers[id]
 	if !ok {
-		// not a layer of the tree (a git commit): its chain names it
+		// not a layer of the tree (a git commit): its chain names it,
+		// a commit's hash shortened as git log --oneline does
+		if hash, isCommit := strings.CutPrefix(chain, "git:"); isCommit && !l.verbose && len(hash) > 12 {
+			return "git:" + hash[:12]
+		}
 		if chain != "" {
 			return chain
 		}

@@ -133,6 +133,8 @@ func TestLocations(t *testing.T) {
 		{model.Location{Layer: "L3", Path: "/cfg"}, false, "jffs2[L3]:/cfg"}, // two jffs2 layers
 		{model.Location{Layer: "L0", Path: "/fw.bin"}, false, "/fw.bin"},
 		{model.Location{Layer: "git", Chain: "git:abc123", Path: "src/app.go", Line: 7}, false, "git:abc123:src/app.go:7"},
+		{model.Location{Layer: "git", Chain: "git:0123456789abcdef0123456789abcdef01234567", Path: "a.go"}, false, "git:0123456789ab:a.go"},
+		{model.Location{Layer: "git", Chain: "git:0123456789abcdef0123456789abcdef01234567", Path: "a.go"}, true, "git:0123456789abcdef0123456789abcdef01234567:a.go"},
 	} {
 		if got := newLocator(rep, c.verbose).loc(c.loc); got != c.want {
 			t.Errorf("%+v verbose=%v: %q, want %q", c.loc, c.verbose, got, c.want)
