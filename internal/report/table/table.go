@@ -320,6 +320,9 @@ func problemWhere(loc *locator, pr model.Problem) string {
 		if w := loc.layer(pr.Layer, ""); w != "" {
 			return w
 		}
+		if x, ok := loc.layers[pr.Layer]; ok {
+			return x.Chain // the target itself
+		}
 		return pr.Layer
 	}
 	return loc.of(pr.Layer, "", pr.Path, 0)
