@@ -73,6 +73,7 @@ type globals struct {
 	docs     []*config.Doc
 	looked   []string
 	settings []config.Setting
+	term     termFlags
 }
 
 // Main runs the command line and returns the exit code.
@@ -169,6 +170,9 @@ every file, and reports what it finds, with evidence, in one pass.
 				return err
 			}
 			g.logSettings(cmd)
+			if err := g.term.check(); err != nil {
+				return err
+			}
 			if g.workers < 1 {
 				return usageError{fmt.Errorf("--workers must be at least 1, got %d", g.workers)}
 			}
@@ -190,6 +194,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
 	pf.StringVar(&g.configPath, "config", "", "configuration file (default ./"+config.ProjectFile+", then <user config dir>/thingsec/config.yaml)")
 	root.SetVersionTemplate(versionLine())
+	g.term.register(root)
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	root.AddCommand(newRules(g), newConfig(g))
 	return root

@@ -44,6 +44,7 @@ func (f *formatFlag) encoder(g *globals) (*report.Encoder, error) {
 // emit writes d with enc to -o FILE (through report.WriteFile: a partial
 // report never replaces a good one) or to stdout.
 func (g *globals) emit(enc *report.Encoder, d *report.Doc) error {
+	d.Table = g.tableOptions(d.Table)
 	if g.output == "" || g.output == "-" {
 		return enc.Encode(g.stdout, d)
 	}

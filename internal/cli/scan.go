@@ -12,6 +12,7 @@ import (
 	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
+	"github.com/thingsec/thingsec/internal/report/table"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
@@ -138,7 +139,8 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
-			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
+			d := &report.Doc{Kind: report.Scan, Report: rep, Table: table.Options{ShowSecrets: sf.show, Gate: gate(rep, incompleteGate, false)}}
+			if err := g.emit(enc, d); err != nil {
 				return err
 			}
 			return failOnIncomplete(incompleteGate, rep)

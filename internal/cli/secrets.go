@@ -13,6 +13,7 @@ import (
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
+	"github.com/thingsec/thingsec/internal/report/table"
 )
 
 // secretsFlags are the settings of the secrets command.
@@ -78,20 +79,15 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
+			d := &report.Doc{Kind: report.Secrets, Report: rep, Table: table.Options{ShowSecrets: sf.show, Gate: gate(rep, incompleteGate, true)}}
+			if err := g.emit(enc, d); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			n := 0
-			for _, f := range rep.Findings {
-				if f.Severity.Rank() > model.Info.Rank() {
-					n++
-				}
-			}
-			if n > 0 {
-				return exitError{code: ExitGate, msg: fmt.Sprintf("%d secret findings", n)}
+			if n := secretFindings(rep); n > 0 {
+				return exitError{code: ExitGate, msg: plural(n, "secret finding")}
 			}
 			return nil
 		},

@@ -65,8 +65,12 @@ func (g *globals) setLogger() error {
 	if err := lvl.UnmarshalText([]byte(g.logLevel)); err != nil {
 		return usageError{fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)}
 	}
-	if g.debug {
-		lvl = slog.LevelDebug
+	// -v also tells more on the log: -v info, -vv (or --debug) debug
+	switch {
+	case g.debug || g.term.verbose >= 2:
+		lvl = min(lvl, slog.LevelDebug)
+	case g.term.verbose == 1:
+		lvl = min(lvl, slog.LevelInfo)
 	}
 	g.log = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: lvl}))
 	return nil

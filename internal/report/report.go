@@ -44,6 +44,9 @@ type Doc struct {
 	Long   bool            // Files: show each file's SHA-256
 	Now    time.Time       // DBStatus: the time ages are computed at (zero: now)
 	Rules  []*catalog.Rule // Rules
+	// Table is how the table format renders for a person: colour, width,
+	// verbosity, the gate's result.
+	Table table.Options
 }
 
 // Encoder is one output format.
@@ -133,9 +136,9 @@ func encodeJSON(w io.Writer, d *Doc) error {
 func encodeTable(w io.Writer, d *Doc) error {
 	switch d.Kind {
 	case Layers:
-		return table.Layers(w, d.Report, d.Dir)
+		return table.Layers(w, d.Report, d.Dir, d.Table)
 	case Files:
-		return table.Files(w, d.Report, d.Long)
+		return table.Files(w, d.Report, d.Long, d.Table)
 	case DBStatus:
 		now := d.Now
 		if now.IsZero() {
@@ -145,5 +148,5 @@ func encodeTable(w io.Writer, d *Doc) error {
 	case Rules:
 		return catalog.WriteTable(w, d.Rules)
 	}
-	return table.Report(w, d.Report)
+	return table.Report(w, d.Report, d.Table)
 }

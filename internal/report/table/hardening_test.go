@@ -18,7 +18,7 @@ func TestHardeningTable(t *testing.T) {
 	}
 	rep := &model.Report{Binaries: bins, Summary: model.Summary{Hardening: model.SummarizeHardening(bins)}}
 	var b bytes.Buffer
-	if err := Hardening(&b, rep); err != nil {
+	if err := Hardening(&b, rep, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -41,7 +41,7 @@ func TestHardeningTable(t *testing.T) {
 		t.Errorf("a fully hardened binary is listed:\n%s", out)
 	}
 	b.Reset()
-	if err := Hardening(&b, &model.Report{}); err != nil || b.Len() != 0 {
+	if err := Hardening(&b, &model.Report{}, Options{}); err != nil || b.Len() != 0 {
 		t.Errorf("no binaries: %q, %v", b.String(), err)
 	}
 }

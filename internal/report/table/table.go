@@ -1,7 +1,10 @@
-// Package table writes the text renderings meant for a terminal: the scan
-// summary, the layer tree of unpack, the file listing of ls and the
-// database status. They are registered as the "table" encoder in
-// internal/report.
+// Package table writes the text renderings meant for a person at a
+// terminal: the scan summary, the layer tree of unpack, the file listing
+// of ls and the database status. They are registered as the "table"
+// encoder in internal/report. Every table goes through one renderer
+// (grid): the same column conventions, human-readable sizes, cells fitted
+// to the terminal's width, severity colour when Options.Color is set, and
+// every name from the image escaped (internal/termsafe).
 package table
 
 import (
@@ -9,47 +12,48 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/termsafe"
 )
 
 // Report writes the human summary: target, layer tree, inventory by type,
-// components, vulnerabilities, findings, problems.
-func Report(w io.Writer, rep *model.Report) error {
-	p := &printer{w: w}
-	for _, section := range []func(*printer, *model.Report){header, layers, fileTypes, components, vulnerabilities, hardening, findings, reportProblems} {
-		section(p, rep)
-	}
+// components, vulnerabilities, attack surface, binary hardening, findings,
+// problems, and a one-line verdict.
+func Report(w io.Writer, rep *model.Report, opt Options) error {
+	p := newPrinter(w, opt)
+	loc := newLocator(rep, opt.Verbose > 0)
+	header(p, rep)
+	layers(p, rep)
+	fileTypes(p, rep)
+	components(p, rep)
+	vulnerabilities(p, rep)
+	attackSurface(p, rep, loc)
+	hardening(p, rep)
+	findings(p, rep, loc)
+	reportProblems(p, rep, loc)
+	verdict(p, rep)
 	return p.err
-}
-
-// hardening is the binary-hardening section (Hardening).
-func hardening(p *printer, rep *model.Report) {
-	if p.err == nil {
-		p.err = Hardening(p.w, rep)
-	}
 }
 
 func header(p *printer, rep *model.Report) {
 	t := rep.Target
 	size := ""
 	if t.Kind == "file" {
-		size = fmt.Sprintf(", %s", human(t.Size))
+		size = ", " + human(t.Size)
 	}
-	p.f("Target   %s (%s%s)\n", esc(t.Name), t.Kind, size)
+	p.labelled("Target", fmt.Sprintf("%s (%s%s)", esc(t.Name), t.Kind, size))
 	if t.SHA256 != "" {
-		p.f("SHA-256  %s\n", t.SHA256)
+		p.labelled("SHA-256", t.SHA256)
 	}
 	var total float64
 	for _, d := range rep.Durations {
 		total += d.Seconds
 	}
 	s := rep.Summary
-	p.f("Scanned  %d entries, %s in %d layers in %.2fs\n", s.Files, human(s.Bytes), s.Layers, total)
+	p.labelled("Scanned", fmt.Sprintf("%s, %s in %s in %.2fs", plural(s.Files, "entry"), human(s.Bytes), plural(s.Layers, "layer"), total))
 	for _, n := range rep.Notes {
-		p.f("Note     %s\n", n)
+		p.labelled("Note", esc(n))
 	}
 	if len(s.SkippedFiles) > 0 {
 		var as []string
@@ -57,7 +61,7 @@ func header(p *printer, rep *model.Report) {
 			as = append(as, fmt.Sprintf("%s %d", a, n))
 		}
 		sort.Strings(as)
-		p.f("Skipped  files not fully analysed, by analyzer: %s (the report's skipped list says why)\n", strings.Join(as, ", "))
+		p.labelled("Skipped", fmt.Sprintf("files not fully analysed, by analyzer: %s (the report's skipped list says why)", esc(strings.Join(as, ", "))))
 	}
 }
 
@@ -65,22 +69,21 @@ func layers(p *printer, rep *model.Report) {
 	if len(rep.Layers) <= 1 {
 		return
 	}
-	p.f("\nLAYERS\n")
-	tw := p.table()
-	fmt.Fprintf(tw, "ID\tFORMAT\tOFFSET\tSIZE\tFILES\tWHERE\n")
+	p.heading("LAYERS", "")
+	g := &grid{cols: []column{{head: "ID"}, {head: "FORMAT"}, {head: "OFFSET", align: alignRight}, {head: "SIZE", align: alignRight}, {head: "FILES", align: alignRight}, {head: "WHERE", flex: true, cut: cutStart}}}
 	for _, l := range rep.Layers {
-		status := ""
+		where := l.Chain
 		if !l.Extracted {
-			status = " (identified, not unpacked)"
+			where += " (identified, not unpacked)"
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t0x%x\t%s\t%d\t%s%s\n", strings.Repeat("  ", l.Depth), l.ID, l.Format, l.Offset, human(l.Size), l.Files, esc(l.Chain), status)
+		g.add(c(strings.Repeat("  ", l.Depth)+l.ID), c(l.Format), c(fmt.Sprintf("0x%x", l.Offset)), c(human(l.Size)), c(fmt.Sprint(l.Files)), c(where))
 	}
-	tw.Flush()
+	g.render(p)
 }
 
 func fileTypes(p *printer, rep *model.Report) {
 	s := rep.Summary
-	p.f("\nFILES BY TYPE\n")
+	p.heading("FILES BY TYPE", "")
 	var types []string
 	for k := range s.FileTypes {
 		types = append(types, k)
@@ -91,11 +94,11 @@ func fileTypes(p *printer, rep *model.Report) {
 		}
 		return types[i] < types[j]
 	})
-	tw := p.table()
+	g := &grid{indent: 2, cols: []column{{}, {align: alignRight}}}
 	for _, k := range types {
-		fmt.Fprintf(tw, "  %s\t%d\n", k, s.FileTypes[k])
+		g.add(c(k), c(fmt.Sprint(s.FileTypes[k])))
 	}
-	tw.Flush()
+	g.render(p)
 	archs := map[string]int{}
 	for _, f := range rep.Files {
 		if f.Arch != "" {
@@ -108,7 +111,7 @@ func fileTypes(p *printer, rep *model.Report) {
 			as = append(as, fmt.Sprintf("%s (%d)", a, n))
 		}
 		sort.Strings(as)
-		p.f("  ELF architectures: %s\n", strings.Join(as, ", "))
+		p.f("  ELF architectures: %s\n", esc(strings.Join(as, ", ")))
 	}
 }
 
@@ -116,104 +119,213 @@ func components(p *printer, rep *model.Report) {
 	if len(rep.Components) == 0 {
 		return
 	}
-	p.f("\nCOMPONENTS (%d)\n", len(rep.Components))
-	tw := p.table()
-	fmt.Fprintf(tw, "NAME\tVERSION\tTYPE\tFOUND BY\n")
-	for _, c := range rep.Components {
-		by := ""
-		if len(c.Evidence) > 0 {
-			by = c.Evidence[0].Kind
+	p.heading("COMPONENTS", fmt.Sprintf(" (%d)", len(rep.Components)))
+	worst := map[string]model.Vulnerability{}
+	count := map[string]int{}
+	for _, v := range sortedVulns(rep.Vulnerabilities) {
+		if count[v.Component] == 0 {
+			worst[v.Component] = v
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", esc(c.Name), esc(orDash(c.Version)), c.Type, by)
+		count[v.Component]++
 	}
-	tw.Flush()
+	g := &grid{cols: []column{{head: "NAME", flex: true}, {head: "VERSION", flex: true}, {head: "TYPE"}, {head: "FOUND BY"}, {head: "VULNERABILITIES", omitEmpty: true}}}
+	for _, x := range rep.Components {
+		by := ""
+		if len(x.Evidence) > 0 {
+			by = x.Evidence[0].Kind
+		}
+		vulns := c("")
+		if n := count[x.Ref]; n > 0 {
+			s := worst[x.Ref].Severity
+			vulns = styled(fmt.Sprintf("%d (worst %s)", n, normSeverity(s)), sevStyle(s))
+		}
+		g.add(c(x.Name), c(orDash(x.Version)), c(x.Type), c(by), vulns)
+	}
+	g.render(p)
 }
 
 func vulnerabilities(p *printer, rep *model.Report) {
 	if len(rep.Vulnerabilities) > 0 {
-		p.f("\nVULNERABILITIES (%d)\n", len(rep.Vulnerabilities))
-		tw := p.table()
-		fmt.Fprintf(tw, "SEVERITY\tID\tCOMPONENT\tKEV\tFIXED\n")
+		p.heading("VULNERABILITIES", fmt.Sprintf(" (%d): %s", len(rep.Vulnerabilities), p.counts(vulnCounts(rep))))
 		names := map[string]string{}
-		for _, c := range rep.Components {
-			names[c.Ref] = esc(strings.TrimSpace(c.Name + " " + c.Version))
+		for _, x := range rep.Components {
+			names[x.Ref] = strings.TrimSpace(x.Name + " " + x.Version)
 		}
-		for _, v := range rep.Vulnerabilities {
-			kev := ""
-			if v.KEV != nil {
-				kev = "yes"
-			}
+		g := &grid{indent: 2, cols: []column{{head: "ID"}, {head: "COMPONENT", flex: true}, {head: "CVSS", align: alignRight}, {head: "KEV", omitEmpty: true}, {head: "EPSS", align: alignRight, omitEmpty: true}, {head: "FIXED IN", flex: true, omitEmpty: true}}}
+		group := model.Severity("")
+		for _, v := range sortedVulns(rep.Vulnerabilities) {
+			group = groupLine(g, group, v.Severity, rep.Vulnerabilities, func(x model.Vulnerability) model.Severity { return x.Severity })
 			comp := names[v.Component]
 			if comp == "" {
 				comp = v.Component
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", v.Severity, v.ID, comp, kev, strings.Join(v.Fixed, ","))
+			score := "-"
+			if s := cvss(v); s >= 0 {
+				score = fmt.Sprintf("%.1f", s)
+			}
+			kev := ""
+			if v.KEV != nil {
+				kev = "yes"
+				if v.KEV.Ransomware == "Known" {
+					kev = "yes, ransomware"
+				}
+			}
+			ep := ""
+			if v.EPSS != nil {
+				ep = fmt.Sprintf("%.1f%%", 100*v.EPSS.Score)
+			}
+			g.add(styled(v.ID, sevStyle(v.Severity)), c(comp), c(score), styled(kev, styleFailed), c(ep), c(strings.Join(v.Fixed, ", ")))
+			if p.opt.Verbose > 0 && v.Summary != "" {
+				g.addLine(1, styled(v.Summary, styleDim))
+			}
 		}
-		tw.Flush()
+		g.render(p)
 	}
 	if len(rep.VersionUnknown) > 0 {
-		p.f("\n%d components have no known version and were not matched against vulnerability data: %s\n", len(rep.VersionUnknown), esc(strings.Join(rep.VersionUnknown, ", ")))
+		p.raw("\n")
+		p.labelled("Unmatched", fmt.Sprintf("%d components have no known version and were not matched against vulnerability data: %s", len(rep.VersionUnknown), esc(strings.Join(rep.VersionUnknown, ", "))))
 	}
 }
 
-func findings(p *printer, rep *model.Report) {
-	p.f("\nFINDINGS (%d)", len(rep.Findings))
-	if len(rep.Findings) == 0 {
-		p.f(": none\n")
+// groupLine adds the heading of a severity group to g when sev starts a
+// new group, and returns the group now open.
+func groupLine[T any](g *grid, open, sev model.Severity, all []T, sevOf func(T) model.Severity) model.Severity {
+	sev = normSeverity(sev)
+	if sev == open {
+		return open
+	}
+	n := 0
+	for _, x := range all {
+		if normSeverity(sevOf(x)) == sev {
+			n++
+		}
+	}
+	g.addLine(0, styled(fmt.Sprintf("%s (%d)", strings.ToUpper(string(sev)), n), sevStyle(sev)))
+	return sev
+}
+
+// attackSurface lists what the device exposes: the services the analyzers
+// found, the binaries that accept network input and the set-user-ID ones.
+func attackSurface(p *printer, rep *model.Report, loc *locator) {
+	var listens, setuid []string
+	for _, b := range rep.Binaries {
+		if b.Listens {
+			listens = append(listens, b.Path)
+		}
+		if b.Setuid {
+			setuid = append(setuid, b.Path)
+		}
+	}
+	if len(rep.Services)+len(listens)+len(setuid) == 0 {
 		return
 	}
-	var parts []string
-	for _, sev := range model.Severities {
-		if n := rep.Summary.Findings[string(sev)]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, sev))
+	var counts []string
+	for _, n := range []struct {
+		n    int
+		what string
+	}{{len(rep.Services), "service"}, {len(listens), "network-facing binary"}, {len(setuid), "set-user-ID binary"}} {
+		if n.n > 0 {
+			counts = append(counts, plural(n.n, n.what))
 		}
 	}
-	p.f(": %s\n", strings.Join(parts, ", "))
-	tw := p.table()
-	fmt.Fprintf(tw, "SEVERITY\tRULE\tTITLE\tLOCATION\n")
-	for _, f := range rep.Findings {
-		loc := f.Location.Path
-		if len(rep.Layers) > 1 {
-			loc = f.Location.Layer + ":" + loc
+	p.heading("ATTACK SURFACE", " ("+strings.Join(counts, ", ")+")")
+	if len(rep.Services) > 0 {
+		g := &grid{indent: 2, cols: []column{{head: "SERVICE"}, {head: "PORT", align: alignRight}, {head: "BINARY", flex: true, cut: cutStart}, {head: "STARTED BY", flex: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
+		for _, s := range rep.Services {
+			port := "-"
+			if s.Port > 0 {
+				port = fmt.Sprint(s.Port)
+			}
+			if s.Protocol != "" {
+				port += "/" + s.Protocol
+			}
+			g.add(c(s.Name), c(port), c(orDash(s.Binary)), c(orDash(s.StartedBy)), c(loc.loc(s.Location)))
 		}
-		if f.Location.Line > 0 {
-			loc += fmt.Sprintf(":%d", f.Location.Line)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, esc(f.Title), esc(loc))
+		g.render(p)
 	}
-	tw.Flush()
+	for _, l := range []struct {
+		what  string
+		paths []string
+	}{{"network-facing", listens}, {"set-user-ID", setuid}} {
+		if len(l.paths) > 0 {
+			p.raw("  " + l.what + ": " + esc(p.list(l.paths)) + "\n")
+		}
+	}
 }
 
-// reportProblems lists the first problems; the JSON report has them all.
-func reportProblems(p *printer, rep *model.Report) {
+// list joins paths, at most 10 of them unless verbose.
+func (p *printer) list(paths []string) string {
+	paths = append([]string(nil), paths...)
+	sort.Strings(paths)
+	const shown = 10
+	if p.opt.Verbose == 0 && len(paths) > shown {
+		return strings.Join(paths[:shown], ", ") + fmt.Sprintf(", ... %d more (-v lists them)", len(paths)-shown)
+	}
+	return strings.Join(paths, ", ")
+}
+
+// hardening is the binary-hardening section (Hardening).
+func hardening(p *printer, rep *model.Report) {
+	if p.err == nil {
+		hardeningSection(p, rep)
+	}
+}
+
+func findings(p *printer, rep *model.Report, loc *locator) {
+	if len(rep.Findings) == 0 {
+		p.heading("FINDINGS", ": none")
+		return
+	}
+	p.heading("FINDINGS", fmt.Sprintf(" (%d): %s", len(rep.Findings), p.counts(findingCounts(rep))))
+	evidence := "evidence under each finding, secrets redacted (--show-secrets shows them)"
+	if p.opt.ShowSecrets {
+		evidence = "evidence under each finding, secrets shown (--show-secrets)"
+	}
+	for _, part := range wrap(evidence, max(p.width()-2, minFlex)) {
+		p.raw("  " + p.paint(part, styleDim) + "\n")
+	}
+	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true, wrap: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
+	group := model.Severity("")
+	for _, f := range sortedFindings(rep.Findings) {
+		group = groupLine(g, group, f.Severity, rep.Findings, func(x model.Finding) model.Severity { return x.Severity })
+		g.add(styled(f.RuleID, sevStyle(f.Severity)), c(f.Title), c(loc.loc(f.Location)))
+		if f.Evidence != "" {
+			g.addLine(1, styled(f.Evidence, styleDim))
+		}
+	}
+	g.render(p)
+}
+
+// reportProblems lists the first problems (all of them with -v); the JSON
+// report has them all.
+func reportProblems(p *printer, rep *model.Report, loc *locator) {
 	if len(rep.Problems) == 0 {
 		return
 	}
-	p.f("\nPROBLEMS (%d): parts that could not be fully read; the rest was analysed\n", len(rep.Problems))
+	p.heading("PROBLEMS", fmt.Sprintf(" (%d): parts that could not be fully read; the rest was analysed", len(rep.Problems)))
 	const show = 20
 	for i, pr := range rep.Problems {
-		if i == show {
-			p.f("  ... %d more (see the JSON report)\n", len(rep.Problems)-show)
+		if i == show && p.opt.Verbose == 0 {
+			p.f("  ... %d more (-v or the JSON report lists them)\n", len(rep.Problems)-show)
 			break
 		}
-		p.f("  [%s] %s %s\n", pr.Kind, esc(where(pr)), esc(pr.Message))
+		p.f("  [%s] %s %s\n", esc(pr.Kind), esc(problemWhere(loc, pr)), esc(pr.Message))
 	}
 }
 
-type printer struct {
-	w   io.Writer
-	err error
-}
-
-// table starts an aligned table on the printer's writer.
-func (p *printer) table() *tabwriter.Writer {
-	return tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-}
-
-func (p *printer) f(format string, a ...any) {
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+// problemWhere is a problem's place: its layer, and the path inside it if
+// any.
+func problemWhere(loc *locator, pr model.Problem) string {
+	if pr.Path == "" {
+		if w := loc.layer(pr.Layer, ""); w != "" {
+			return w
+		}
+		if x, ok := loc.layers[pr.Layer]; ok {
+			return x.Chain // the target itself
+		}
+		return pr.Layer
 	}
+	return loc.of(pr.Layer, "", pr.Path, 0)
 }
 
 func orDash(s string) string {
@@ -223,6 +335,7 @@ func orDash(s string) string {
 	return s
 }
 
+// human is a byte count as a person reads it: 384 B, 724.1 KiB, 3.3 MiB.
 func human(n int64) string {
 	const unit = 1024
 	if n < unit {

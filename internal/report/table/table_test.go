@@ -50,10 +50,10 @@ func TestGolden(t *testing.T) {
 		file string
 		enc  func(*bytes.Buffer) error
 	}{
-		{"report.txt", func(b *bytes.Buffer) error { return Report(b, sample()) }},
-		{"layers.txt", func(b *bytes.Buffer) error { return Layers(b, sample(), "out") }},
-		{"files.txt", func(b *bytes.Buffer) error { return Files(b, sample(), false) }},
-		{"files-long.txt", func(b *bytes.Buffer) error { return Files(b, sample(), true) }},
+		{"report.txt", func(b *bytes.Buffer) error { return Report(b, sample(), Options{}) }},
+		{"layers.txt", func(b *bytes.Buffer) error { return Layers(b, sample(), "out", Options{}) }},
+		{"files.txt", func(b *bytes.Buffer) error { return Files(b, sample(), false, Options{}) }},
+		{"files-long.txt", func(b *bytes.Buffer) error { return Files(b, sample(), true, Options{}) }},
 		{"dbstatus.txt", func(b *bytes.Buffer) error { return DBStatus(b, st, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }},
 	} {
 		var buf bytes.Buffer
@@ -74,13 +74,20 @@ func TestNamesEscaped(t *testing.T) {
 		Layers: []model.Layer{{ID: "L0", Format: "file", Chain: "fw\x1b[31m.bin"}, {ID: "L1", Parent: "L0", Format: "squashfs", Depth: 1, Chain: "fw > squashfs@0x0", Description: "vol \x1b[H"}},
 		Files:  []model.File{{Layer: "L1", Path: evil, Type: "symlink", LinkTarget: "/\x1b[8m"}},
 		Findings: []model.Finding{{RuleID: "TS-X-001", Title: "t\x1b[1m", Severity: model.High,
-			Location: model.Location{Layer: "L1", Path: evil}}},
-		Problems: []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
+			Location: model.Location{Layer: "L1", Path: evil}, Evidence: "pw=\x1b]0;owned\x07"}},
+		Services:   []model.Service{{Name: "svc\x1b[2J", Binary: evil, Location: model.Location{Layer: "L1", Path: evil}}},
+		Binaries:   []model.Binary{{Path: evil, Listens: true, Missing: []string{"nx"}}},
+		Components: []model.Component{{Ref: "c", Name: "name\x1b[2J", Version: "1\x1b[2J"}},
+		Problems:   []model.Problem{{Layer: "L1", Path: evil, Stage: "unpack", Kind: "corrupt", Message: "bad \x1b[0m name"}},
 	}
+	rep.Summary.Hardening = model.SummarizeHardening(rep.Binaries)
 	for name, render := range map[string]func(*bytes.Buffer) error{
-		"report": func(b *bytes.Buffer) error { return Report(b, rep) },
-		"files":  func(b *bytes.Buffer) error { return Files(b, rep, false) },
-		"layers": func(b *bytes.Buffer) error { return Layers(b, rep, "out") },
+		"report": func(b *bytes.Buffer) error { return Report(b, rep, Options{}) },
+		"report -v": func(b *bytes.Buffer) error {
+			return Report(b, rep, Options{Verbose: 1, Gate: &Gate{Failed: true, Reason: "r\x1b[2J"}})
+		},
+		"files":  func(b *bytes.Buffer) error { return Files(b, rep, false, Options{}) },
+		"layers": func(b *bytes.Buffer) error { return Layers(b, rep, "out", Options{}) },
 	} {
 		var b bytes.Buffer
 		if err := render(&b); err != nil {
