@@ -54,7 +54,9 @@ const (
 
 // schemaFile is the file name of a report type's schema in GitLab's
 // schema repository.
-func (k Kind) schemaFile() string { return strings.ReplaceAll(string(k), "_", "-") + "-report-format.json" }
+func (k Kind) schemaFile() string {
+	return strings.ReplaceAll(string(k), "_", "-") + "-report-format.json"
+}
 
 // Options are the settings of a report.
 type Options struct {
@@ -83,10 +85,10 @@ func CheckVersion(v string) error {
 
 // Report is a GitLab security report.
 type Report struct {
-	Version         string           `json:"version"`
-	Schema          string           `json:"schema"`
-	Scan            Scan             `json:"scan"`
-	Vulnerabilities []Vulnerability  `json:"vulnerabilities"`
+	Version         string            `json:"version"`
+	Schema          string            `json:"schema"`
+	Scan            Scan              `json:"scan"`
+	Vulnerabilities []Vulnerability   `json:"vulnerabilities"`
 	DependencyFiles *[]DependencyFile `json:"dependency_files,omitempty"` // dependency scanning only
 }
 
@@ -333,8 +335,8 @@ func finding(rep *model.Report, f *model.Finding, r *catalog.Rule, k Kind, commi
 		Solution:    clip(first(f.Remediation, r.Remediation), 7000),
 		Identifiers: append([]Identifier{{Type: "thingsec_rule_id", Name: "thingsec " + f.RuleID, Value: f.RuleID}}, cweIdentifiers(first2(f.CWE, r.CWE))...),
 		Details: map[string]Detail{
-			"location":    {Name: "Location", Type: "text", Value: ci.Display(f.Location)},
-			"category":    {Name: "Category", Type: "text", Value: f.Category},
+			"location": {Name: "Location", Type: "text", Value: ci.Display(f.Location)},
+			"category": {Name: "Category", Type: "text", Value: f.Category},
 		},
 		Location: Location{File: ci.File(rep.Target, f.Location), StartLine: f.Location.Line},
 	}
