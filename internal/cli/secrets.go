@@ -28,7 +28,7 @@ type secretsFlags struct {
 func newSecrets(g *globals) *cobra.Command {
 	var incompleteGate bool
 	var sf secretsFlags
-	var ff *formatFlag
+	var ff *outputsFlag
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET",
 		Short: "Find hard-coded secrets, credentials and keys (pre-commit friendly)",
@@ -53,7 +53,7 @@ Exit codes:
   thingsec secrets --git --since v1.2.0 .`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc, err := ff.encoder(g)
+			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
@@ -74,17 +74,26 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
-				return err
-			}
-			if err := failOnIncomplete(incompleteGate, rep); err != nil {
-				return err
-			}
 			n := 0
 			for _, f := range rep.Findings {
 				if f.Severity.Rank() > model.Info.Rank() {
 					n++
 				}
+			}
+			ran := sets.Families(sets.Secrets)
+			if sf.git {
+				ran = []string{"secrets"} // --git runs the token and password rules only
+			}
+			d := &report.Doc{Kind: report.Secrets, Report: rep, Rules: ranRules(ran)}
+			if incompleteGate {
+				d.Gates = append(d.Gates, incompleteGateOf(rep))
+			}
+			d.Gates = append(d.Gates, secretsGate(n))
+			if err := ff.emit(g, outs, d); err != nil {
+				return err
+			}
+			if err := failOnIncomplete(incompleteGate, rep); err != nil {
+				return err
 			}
 			if n > 0 {
 				return exitError{code: ExitGate, msg: fmt.Sprintf("%d secret findings", n)}
@@ -92,7 +101,7 @@ Exit codes:
 			return nil
 		},
 	}
-	ff = addFormat(cmd, report.Secrets, "table", "json")
+	ff = addOutputs(cmd, report.Secrets, "table", "json")
 	f := cmd.Flags()
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
