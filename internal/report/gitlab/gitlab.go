@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -314,7 +315,7 @@ func uuid(fp string) string {
 func cweIdentifiers(cwes []string) []Identifier {
 	var ids []Identifier
 	for _, c := range cwes {
-		if n, ok := strings.CutPrefix(c, "CWE-"); ok {
+		if n, ok := strings.CutPrefix(c, "CWE-"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
 			ids = append(ids, Identifier{Type: "cwe", Name: c, Value: n, URL: "https://cwe.mitre.org/data/definitions/" + n + ".html"})
 		}
 	}
@@ -333,7 +334,7 @@ func finding(rep *model.Report, f *model.Finding, r *catalog.Rule, k Kind, commi
 		Description: clip(desc, 1<<20),
 		Severity:    Severity(f.Severity),
 		Solution:    clip(first(f.Remediation, r.Remediation), 7000),
-		Identifiers: append([]Identifier{{Type: "thingsec_rule_id", Name: "thingsec " + f.RuleID, Value: f.RuleID}}, cweIdentifiers(first2(f.CWE, r.CWE))...),
+		Identifiers: append([]Identifier{{Type: "thingsec_rule_id", Name: "thingsec " + first(f.RuleID, "unknown"), Value: first(f.RuleID, "unknown")}}, cweIdentifiers(first2(f.CWE, r.CWE))...),
 		Details: map[string]Detail{
 			"location": {Name: "Location", Type: "text", Value: ci.Display(f.Location)},
 			"category": {Name: "Category", Type: "text", Value: f.Category},
@@ -364,9 +365,11 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 			file = ci.File(rep.Target, c.Locations[0])
 		}
 	}
-	ids := []Identifier{identifier(v.ID)}
+	ids := []Identifier{identifier(first(v.ID, "unknown"))}
 	for _, a := range v.Aliases {
-		ids = append(ids, identifier(a))
+		if a != "" {
+			ids = append(ids, identifier(a))
+		}
 	}
 	ids = append(ids, cweIdentifiers(v.CWE)...)
 	out := Vulnerability{
@@ -419,23 +422,37 @@ var linkRe = regexp.MustCompile(`^(https?|ftp)://.+`)
 
 // identifier names a vulnerability id by its kind (cve, ghsa, osv).
 func identifier(id string) Identifier {
+	esc := url.PathEscape(id)
 	switch {
 	case strings.HasPrefix(id, "CVE-"):
-		return Identifier{Type: "cve", Name: id, Value: id, URL: "https://nvd.nist.gov/vuln/detail/" + id}
+		return Identifier{Type: "cve", Name: id, Value: id, URL: "https://nvd.nist.gov/vuln/detail/" + esc}
 	case strings.HasPrefix(id, "GHSA-"):
-		return Identifier{Type: "ghsa", Name: id, Value: id, URL: "https://github.com/advisories/" + id}
+		return Identifier{Type: "ghsa", Name: id, Value: id, URL: "https://github.com/advisories/" + esc}
 	}
-	return Identifier{Type: "osv", Name: id, Value: id, URL: "https://osv.dev/vulnerability/" + id}
+	return Identifier{Type: "osv", Name: id, Value: id, URL: "https://osv.dev/vulnerability/" + esc}
 }
 
-// gitlabVector returns the vectors GitLab's schema accepts: CVSS v2
-// (without prefix) and v3.0/v3.1.
+// CVSS vector syntax (the metrics and values of CVSS v2 and v3.x), as
+// GitLab's schema checks it.
+var (
+	v2Metric = `(?:AV:[NAL]|AC:[LMH]|Au:[MSN]|[CIA]:[NPC]|E:(?:U|POC|F|H|ND)|RL:(?:OF|TF|W|U|ND)|RC:(?:UC|UR|C|ND)|CDP:(?:N|L|LM|MH|H|ND)|TD:(?:N|L|M|H|ND)|[CIA]R:(?:L|M|H|ND))`
+	v3Metric = `(?:AV:[NALP]|AC:[LH]|PR:[NLH]|UI:[NR]|S:[UC]|[CIA]:[NLH]|E:[XUPFH]|RL:[XOTWU]|RC:[XURC]|[CIA]R:[XLMH]|MAV:[XNALP]|MAC:[XLH]|MPR:[XNLH]|MUI:[XNR]|MS:[XUC]|M[CIA]:[XNLH])`
+	v2Re     = regexp.MustCompile(`^(?:` + v2Metric + `/)*` + v2Metric + `$`)
+	v3Re     = regexp.MustCompile(`^CVSS:3[.][01]/(?:` + v3Metric + `/)*` + v3Metric + `$`)
+)
+
+// gitlabVector returns the vectors GitLab's schema accepts: well-formed
+// CVSS v2 (without prefix) and v3.0/v3.1 vectors; v4 and malformed
+// vectors stay in the details only.
 func gitlabVector(c model.CVSS) (string, bool) {
+	v := c.Vector
 	switch {
-	case strings.HasPrefix(c.Vector, "CVSS:3.0/"), strings.HasPrefix(c.Vector, "CVSS:3.1/"):
-		return c.Vector, len(c.Vector) >= 32 && len(c.Vector) <= 128
-	case c.Version == "2.0" && strings.HasPrefix(c.Vector, "AV:"):
-		return c.Vector, len(c.Vector) >= 16 && len(c.Vector) <= 128
+	case len(v) > 128:
+		return "", false
+	case v3Re.MatchString(v):
+		return v, len(v) >= 32
+	case v2Re.MatchString(v):
+		return v, len(v) >= 16
 	}
 	return "", false
 }

@@ -3,6 +3,7 @@ package reporttest
 import (
 	"bytes"
 	"os"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -21,21 +22,7 @@ func ValidateAgainst(t testing.TB, schemaPath string, doc []byte) {
 // CheckAgainst is ValidateAgainst returning the error, for tests that
 // expect a document to be rejected.
 func CheckAgainst(schemaPath string, doc []byte) error {
-	raw, err := os.ReadFile(schemaPath)
-	if err != nil {
-		return err
-	}
-	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return err
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	const id = "file:///vendored-schema.json"
-	if err := c.AddResource(id, sch); err != nil {
-		return err
-	}
-	s, err := c.Compile(id)
+	s, err := compiled(schemaPath)
 	if err != nil {
 		return err
 	}
@@ -44,4 +31,34 @@ func CheckAgainst(schemaPath string, doc []byte) error {
 		return err
 	}
 	return s.Validate(inst)
+}
+
+var schemas sync.Map // path -> *jsonschema.Schema
+
+// compiled compiles the schema file once per test binary (fuzz targets
+// validate thousands of documents).
+func compiled(schemaPath string) (*jsonschema.Schema, error) {
+	if s, ok := schemas.Load(schemaPath); ok {
+		return s.(*jsonschema.Schema), nil
+	}
+	raw, err := os.ReadFile(schemaPath)
+	if err != nil {
+		return nil, err
+	}
+	sch, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const id = "file:///vendored-schema.json"
+	if err := c.AddResource(id, sch); err != nil {
+		return nil, err
+	}
+	s, err := c.Compile(id)
+	if err != nil {
+		return nil, err
+	}
+	schemas.Store(schemaPath, s)
+	return s, nil
 }

@@ -27,6 +27,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -336,15 +337,20 @@ func vulnDescriptor(v *model.Vulnerability) ReportingDescriptor {
 }
 
 // helpURI is the vulnerability's public record: NVD for a CVE, OSV for
-// the other ids OSV assigns, else its first reference.
+// the other ids OSV assigns, else its first reference that is an
+// absolute http(s) URL (database text is not trusted to be one).
 func helpURI(v *model.Vulnerability) string {
+	id := url.PathEscape(v.ID)
 	switch {
 	case strings.HasPrefix(v.ID, "CVE-"):
-		return "https://nvd.nist.gov/vuln/detail/" + v.ID
+		return "https://nvd.nist.gov/vuln/detail/" + id
 	case strings.HasPrefix(v.ID, "GHSA-"), strings.HasPrefix(v.ID, "GO-"), strings.HasPrefix(v.ID, "OSV-"), strings.HasPrefix(v.ID, "PYSEC-"):
-		return "https://osv.dev/vulnerability/" + v.ID
-	case len(v.References) > 0:
-		return v.References[0]
+		return "https://osv.dev/vulnerability/" + id
+	}
+	for _, r := range v.References {
+		if u, err := url.Parse(r); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+			return r
+		}
 	}
 	return ""
 }
