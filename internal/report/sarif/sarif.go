@@ -44,6 +44,10 @@ const SchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sc
 // FingerprintKey is the partialFingerprints key of our fingerprints.
 const FingerprintKey = "thingsec/v1"
 
+// maxRelated is the number of related locations GitHub keeps per result;
+// a component found in more places lists the first ones.
+const maxRelated = 100
+
 // InformationURI is the tool's home.
 const InformationURI = "https://github.com/thingsec/thingsec"
 
@@ -252,6 +256,9 @@ func (b *builder) vuln(v *model.Vulnerability) Result {
 	if c != nil && len(c.Locations) > 0 {
 		loc = c.Locations[0]
 		for _, l := range c.Locations[1:] {
+			if len(res.RelatedLocations) == maxRelated {
+				break
+			}
 			res.RelatedLocations = append(res.RelatedLocations, b.related(len(res.RelatedLocations)+1, l))
 		}
 	}
