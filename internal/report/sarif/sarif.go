@@ -10,17 +10,19 @@
 // as partialFingerprints, so an alert keeps its identity across builds.
 //
 // Where GitHub shows a result: GitHub resolves a result's physical
-// location against the repository. A finding in a directory target is at
-// its relative path (and line). A finding inside a firmware image is
-// shown on the image file, the artifact the repository or the build has
-// (uriBaseId %SRCROOT%, the image's name): the in-image path and the
-// chain of layers are in the message, in a logical location (kind
-// "resource", fully qualified name "fw.bin > squashfs@0x0:/etc/shadow"),
-// and in a code flow whose steps are the unpacking steps from the image
-// to the file, which GitHub shows as the alert's path. A line number
-// inside an unpacked file is not a line of the image, so it goes in the
-// logical location's name and the message, never in a region of the
-// image.
+// location against the repository, and requires a region with a start
+// line. A finding in a directory target is at its relative path and line.
+// A finding inside a firmware image is shown on the image file, the
+// artifact the repository or the build has (uriBaseId %SRCROOT%, the
+// image's name), at line 1, which only anchors the alert to the file (an
+// image has no lines; GitHub shows "preview unavailable" for a binary):
+// the in-image path and the chain of layers are in the message, in a
+// logical location (kind "resource", fully qualified name
+// "fw.bin > squashfs@0x0:/etc/shadow line 3"), and in a code flow whose
+// steps are the unpacking steps from the image to the file, which GitHub
+// shows as the alert's path. A line inside an unpacked file is not a line
+// of the image, so it stays in those texts; an offset in the target's own
+// bytes is a logical location too.
 package sarif
 
 import (
@@ -367,20 +369,27 @@ func (b *builder) location(loc model.Location, what string) Location {
 	t := b.rep.Target
 	l := Location{PhysicalLocation: &PhysicalLocation{ArtifactLocation: ArtifactLocation{URI: uriPath(ci.Artifact(t, loc)), URIBaseID: "%SRCROOT%"}}}
 	nested := ci.Nested(t, loc)
-	switch {
-	case (!nested || loc.Layer == "L0") && loc.Line > 0:
-		l.PhysicalLocation.Region = &Region{StartLine: loc.Line}
-	case loc.Layer == "L0" && loc.Offset > 0:
-		// an offset in the target file itself is a region of the artifact
-		l.PhysicalLocation.Region = &Region{ByteOffset: loc.Offset, ByteLength: 1}
+	// GitHub requires region.startLine: a line of a repository file where
+	// there is one, else line 1 of the artifact, which only anchors the
+	// alert to the file (see the package comment)
+	l.PhysicalLocation.Region = &Region{StartLine: 1}
+	if (!nested || loc.Layer == "L0") && loc.Line > 0 {
+		l.PhysicalLocation.Region.StartLine = loc.Line
 	}
-	if nested && loc.Layer != "L0" {
+	switch {
+	case nested && loc.Layer != "L0":
 		name := loc.Path
 		if loc.Line > 0 {
 			name += ":" + strconv.Itoa(loc.Line)
 		}
 		l.LogicalLocations = []LogicalLocation{{Name: name, FullyQualifiedName: ci.Display(loc), Kind: "resource"}}
 		l.Message = &Message{Text: what + " in " + ci.Display(loc)}
+	case loc.Offset > 0 && loc.Line == 0:
+		// a position in the target's bytes: no line to show, so the
+		// offset is a logical location and in the message
+		at := fmt.Sprintf("offset %#x", loc.Offset)
+		l.LogicalLocations = []LogicalLocation{{Name: at, FullyQualifiedName: ci.Display(loc), Kind: "resource"}}
+		l.Message = &Message{Text: what + " at " + at + " of " + ci.Artifact(t, loc)}
 	}
 	return l
 }

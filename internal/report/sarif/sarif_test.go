@@ -92,7 +92,7 @@ func TestContent(t *testing.T) {
 	// a code flow of the three layers and the file
 	cred := byRule["TS-CRED-001"]
 	loc := cred.Locations[0]
-	if loc.PhysicalLocation.ArtifactLocation.URI != "acme-cam.bin" || loc.PhysicalLocation.Region != nil {
+	if loc.PhysicalLocation.ArtifactLocation.URI != "acme-cam.bin" || loc.PhysicalLocation.Region == nil || loc.PhysicalLocation.Region.StartLine != 1 {
 		t.Errorf("nested finding location %+v", loc.PhysicalLocation)
 	}
 	if len(loc.LogicalLocations) != 1 || loc.LogicalLocations[0].FullyQualifiedName != "acme-cam.bin > uimage@0x0:/rootfs > squashfs@0x0:/etc/shadow line 1" {
@@ -104,9 +104,17 @@ func TestContent(t *testing.T) {
 	if len(cred.CodeFlows) != 1 || len(cred.CodeFlows[0].ThreadFlows[0].Locations) != 4 {
 		t.Fatalf("code flow %+v", cred.CodeFlows)
 	}
-	// a secret on the image itself at an offset: a byte region of the image
-	if r := byRule["TS-SECRET-002"].Locations[0].PhysicalLocation.Region; r == nil || r.ByteOffset != 0xbff00 || len(byRule["TS-SECRET-002"].CodeFlows) != 0 {
-		t.Errorf("offset finding region %+v", r)
+	// a secret in the image's own bytes: the offset is a logical location
+	if l := byRule["TS-SECRET-002"].Locations[0]; len(l.LogicalLocations) != 1 || l.LogicalLocations[0].Name != "offset 0xbff00" || len(byRule["TS-SECRET-002"].CodeFlows) != 0 {
+		t.Errorf("offset finding location %+v", l)
+	}
+	// every location has the start line GitHub requires
+	for _, res := range run.Results {
+		for _, l := range append(res.Locations, res.RelatedLocations...) {
+			if l.PhysicalLocation.Region == nil || l.PhysicalLocation.Region.StartLine < 1 {
+				t.Errorf("%s: location without a start line: %+v", res.RuleID, l.PhysicalLocation)
+			}
+		}
 	}
 	// the finding's severity (raised to high) decides the level
 	if byRule["TS-HARD-001"].Level != "error" || byRule["TS-KEY-021"].Level != "note" {

@@ -100,11 +100,9 @@ type ArtifactLocation struct {
 	Description *Message `json:"description,omitempty"`
 }
 
-// Region is a line or a byte range.
+// Region is a line.
 type Region struct {
-	StartLine  int   `json:"startLine,omitempty"`
-	ByteOffset int64 `json:"byteOffset,omitempty"`
-	ByteLength int64 `json:"byteLength,omitempty"`
+	StartLine int `json:"startLine"`
 }
 
 // LogicalLocation names a location that is not a repository file.
