@@ -207,3 +207,54 @@ func TestSecretsOutputs(t *testing.T) {
 		t.Errorf("sbom outputs: %.300s", b)
 	}
 }
+
+// TestGitSecretsOutputs: a secret of a repository's history is reported
+// at its repository path and line, and GitLab gets the commit that added
+// it.
+func TestGitSecretsOutputs(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(repo, "conf"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "conf", "app.env"), []byte("x=1\nAWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"-c", "user.name=t", "-c", "user.email=t@example.net", "commit", "-q", "-m", "leak"}} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v %s", args, err, out)
+		}
+	}
+	head, err := exec.Command("git", "-C", repo, "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sarifPath := filepath.Join(t.TempDir(), "git.sarif")
+	var out, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"thingsec", "secrets", "-q", "--git", "--format", "sarif=" + sarifPath + ",gitlab-secret-detection=-", repo}, &out, &errb); code != ExitGate {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	reporttest.ValidateAgainst(t, "../report/gitlab/testdata/secret-detection-report-format-15.0.7.json", out.Bytes())
+	var r gitlab.Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil || len(r.Vulnerabilities) != 1 {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	loc := r.Vulnerabilities[0].Location
+	if loc.File != "conf/app.env" || loc.StartLine != 2 || loc.Commit == nil || loc.Commit.SHA != strings.TrimSpace(string(head)) {
+		t.Errorf("GitLab location %+v %+v", loc, loc.Commit)
+	}
+	b, err := os.ReadFile(sarifPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log sarif.Log
+	if err := json.Unmarshal(b, &log); err != nil {
+		t.Fatal(err)
+	}
+	pl := log.Runs[0].Results[0].Locations[0].PhysicalLocation
+	if pl.ArtifactLocation.URI != "conf/app.env" || pl.Region.StartLine != 2 {
+		t.Errorf("SARIF location %+v %+v", pl.ArtifactLocation, pl.Region)
+	}
+}

@@ -23,10 +23,23 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 )
 
+// GitLayer is the layer of findings in a repository's history (secrets
+// --git): their path is a repository path, their chain "git:<commit>".
+const GitLayer = "git"
+
 // Nested says whether loc is inside an unpacked layer of a file target,
 // i.e. not a file of the repository itself.
 func Nested(t model.Target, loc model.Location) bool {
+	if loc.Layer == GitLayer {
+		return false
+	}
 	return !(t.Kind == "directory" && (loc.Layer == "L0" || loc.Layer == ""))
+}
+
+// Commit is the commit a finding of a repository's history was added in.
+func Commit(loc model.Location) (string, bool) {
+	sha, ok := strings.CutPrefix(loc.Chain, "git:")
+	return sha, ok && loc.Layer == GitLayer && sha != ""
 }
 
 // Artifact is the repository-relative file loc belongs to: the path of a
@@ -57,7 +70,7 @@ func File(t model.Target, loc model.Location) string {
 // with the line or the offset when known.
 func Display(loc model.Location) string {
 	s := loc.Path
-	if loc.Chain != "" && loc.Layer != "L0" {
+	if loc.Chain != "" && loc.Layer != "L0" && loc.Layer != "" {
 		s = loc.Chain + ":" + loc.Path
 	}
 	switch {

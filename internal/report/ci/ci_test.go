@@ -22,6 +22,7 @@ func TestLocations(t *testing.T) {
 		{img, self, true, "fw.bin", "fw.bin", "/fw.bin at offset 0x40"},
 		{dir, plain, false, "app/.env", "app/.env", "/app/.env line 7"},
 		{dir, model.Location{Layer: "L1", Chain: "src > zip@0x0:/a.zip", Path: "/k.pem"}, true, "src", "src!/k.pem", "src > zip@0x0:/a.zip:/k.pem"},
+		{model.Target{Name: ".", Kind: "directory"}, model.Location{Layer: "git", Chain: "git:ab12", Path: "/conf/app.env", Line: 2}, false, "conf/app.env", "conf/app.env", "git:ab12:/conf/app.env line 2"},
 	} {
 		if got := Nested(c.t, c.loc); got != c.nested {
 			t.Errorf("Nested(%v) = %v", c.loc, got)
@@ -34,6 +35,17 @@ func TestLocations(t *testing.T) {
 		}
 		if got := Display(c.loc); got != c.display {
 			t.Errorf("Display(%v) = %q, want %q", c.loc, got, c.display)
+		}
+	}
+}
+
+func TestCommit(t *testing.T) {
+	if sha, ok := Commit(model.Location{Layer: "git", Chain: "git:ab12"}); !ok || sha != "ab12" {
+		t.Errorf("Commit = %q, %v", sha, ok)
+	}
+	for _, l := range []model.Location{{Layer: "L0", Chain: "git:ab12"}, {Layer: "git", Chain: "git:"}, {Layer: "git"}} {
+		if _, ok := Commit(l); ok {
+			t.Errorf("Commit(%+v) is a commit", l)
 		}
 	}
 }

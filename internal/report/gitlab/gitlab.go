@@ -351,6 +351,9 @@ func finding(rep *model.Report, f *model.Finding, r *catalog.Rule, k Kind, commi
 		v.Details["standards"] = Detail{Name: "Standards", Type: "text", Value: strings.Join(f.Standards, ", ")}
 	}
 	if k == SecretDetection {
+		if sha, ok := ci.Commit(f.Location); ok {
+			commit = sha // a secret of the history: the commit that added it
+		}
 		v.Location.Commit = &Commit{SHA: commit}
 	}
 	return v
