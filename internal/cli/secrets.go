@@ -50,7 +50,8 @@ Exit codes:
   thingsec secrets --format json -o secrets.json rootfs/
   thingsec secrets --rules ./my-rules --gitleaks-config .gitleaks.toml src/
   thingsec secrets --show-secrets firmware.bin
-  thingsec secrets --git --since v1.2.0 .`,
+  thingsec secrets --git --since v1.2.0 .
+  thingsec secrets --format sarif=secrets.sarif,gitlab-secret-detection=gl-secret-detection-report.json .`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := ff.resolve(g)
