@@ -35,8 +35,12 @@ import (
 )
 
 // DefaultSchemaVersion is the schema version reports declare by default:
-// the newest release whose schema files this package is tested against
-// (15.x; GitLab accepts every 15.x version).
+// the one every GitLab release since 15.x ingests. GitLab validates a
+// report against the schema of the version it declares and refuses
+// versions it does not vendor: 15.1.x came with GitLab 17.0 and 15.2.x
+// later still (GitLab 17.2 refuses 15.2.1), while 15.0.7 is accepted
+// from GitLab 15 to today's releases, whose supported range starts at
+// 15.0.0. It is also the version this package's schema files are.
 const DefaultSchemaVersion = "15.0.7"
 
 // DefaultCommit is the commit a secret is reported in when the caller
