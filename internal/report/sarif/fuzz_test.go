@@ -2,6 +2,8 @@ package sarif
 
 import (
 	"bytes"
+	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/model"
@@ -37,6 +39,20 @@ func FuzzEncode(f *testing.F) {
 			}
 			if err := reporttest.CheckAgainst(schema, buf.Bytes()); err != nil {
 				t.Fatalf("%s target: %v\n%s", kind, err, buf.Bytes())
+			}
+			// what GitHub requires beyond the schema: a relative, non-empty
+			// URI and a start line in every location
+			var log Log
+			if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+				t.Fatal(err)
+			}
+			for _, res := range log.Runs[0].Results {
+				for _, l := range append(res.Locations, res.RelatedLocations...) {
+					pl := l.PhysicalLocation
+					if u, err := url.Parse(pl.ArtifactLocation.URI); pl.ArtifactLocation.URI == "" || err != nil || u.IsAbs() || pl.Region == nil || pl.Region.StartLine < 1 {
+						t.Fatalf("%s target: location %+v %+v", kind, pl.ArtifactLocation, pl.Region)
+					}
+				}
 			}
 		}
 	})

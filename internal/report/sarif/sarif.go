@@ -367,7 +367,9 @@ func helpURI(v *model.Vulnerability) string {
 // location is where GitHub shows a result (see the package comment).
 func (b *builder) location(loc model.Location, what string) Location {
 	t := b.rep.Target
-	l := Location{PhysicalLocation: &PhysicalLocation{ArtifactLocation: ArtifactLocation{URI: uriPath(ci.Artifact(t, loc)), URIBaseID: "%SRCROOT%"}}}
+	// GitHub requires a non-empty relative URI
+	uri := uriPath(first(ci.Artifact(t, loc), t.Name, "."))
+	l := Location{PhysicalLocation: &PhysicalLocation{ArtifactLocation: ArtifactLocation{URI: uri, URIBaseID: "%SRCROOT%"}}}
 	nested := ci.Nested(t, loc)
 	// GitHub requires region.startLine: a line of a repository file where
 	// there is one, else line 1 of the artifact, which only anchors the
@@ -414,7 +416,7 @@ func (b *builder) codeFlow(loc model.Location) *CodeFlow {
 	if len(steps) < 2 {
 		return nil
 	}
-	uri := uriPath(b.rep.Target.Name)
+	uri := uriPath(first(b.rep.Target.Name, "."))
 	var tfl []ThreadFlowLocation
 	for i, s := range steps {
 		var text string
