@@ -53,11 +53,12 @@ const maxRelated = 100
 // InformationURI is the tool's home.
 const InformationURI = "https://github.com/thingsec/thingsec"
 
-// Encode writes rep as a SARIF log. rules are the catalog entries the
-// command ran (nil: the embedded catalog).
+// Encode writes rep as a SARIF log, compact: a log is read by tools, and
+// code flows make it large (indentation would double a log of thousands
+// of results). rules are the catalog entries the command ran (nil: the
+// embedded catalog).
 func Encode(w io.Writer, rep *model.Report, rules []*catalog.Rule) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(Build(rep, rules))
 }

@@ -30,7 +30,12 @@ func encode(t *testing.T, rep *model.Report) []byte {
 func TestGolden(t *testing.T) {
 	got := encode(t, reporttest.Rich())
 	reporttest.ValidateAgainst(t, schema, got)
-	reporttest.Golden(t, "testdata/rich.sarif", got, *update)
+	// the golden file is indented to be reviewable; the log is compact
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Golden(t, "testdata/rich.sarif", pretty.Bytes(), *update)
 }
 
 // TestSchemaRejects: the vendored schema is strict enough to catch a
@@ -165,7 +170,7 @@ func TestDirectory(t *testing.T) {
 func TestEmpty(t *testing.T) {
 	out := encode(t, &model.Report{Target: model.Target{Name: "x", Kind: "file"}})
 	reporttest.ValidateAgainst(t, schema, out)
-	if !bytes.Contains(out, []byte(`"results": []`)) {
+	if !bytes.Contains(out, []byte(`"results":[]`)) {
 		t.Errorf("an empty scan must have an empty results array (GitHub closes fixed alerts then):\n%s", out)
 	}
 }
