@@ -129,7 +129,7 @@ func TestOutputs(t *testing.T) {
 		{[]string{"--gitlab-schema-version", "15", "--format", "gitlab-sast"}, ExitUsage, "not MAJOR.MINOR.PATCH", nil, ""},
 		{[]string{"--format", "sarif", "-o", p("bare.sarif")}, 0, "", []string{"bare.sarif"}, ""},
 		{[]string{"--format", "sarif=" + p("two.sarif") + ",junit", "-o", p("two.xml")}, 0, "", []string{"two.sarif", "two.xml"}, ""},
-		{[]string{"--format", "gitlab-codequality=" + p("cq.json") + ",sarif"}, 0, "", []string{"cq.json"}, "{\n  \"$schema\""},
+		{[]string{"--format", "gitlab-codequality=" + p("cq.json") + ",sarif"}, 0, "", []string{"cq.json"}, `{"$schema"`},
 	} {
 		var out, errb bytes.Buffer
 		args := append([]string{"thingsec", "scan", "-q", "--no-vuln", "--no-unpack"}, c.args...)
