@@ -112,12 +112,14 @@ func Level(s model.Severity) string {
 
 func score(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
-func (b *builder) ruleIndex(id string, make func() ReportingDescriptor) int {
+// ruleIndex is the index of rule id in the driver's rules, described by
+// describe the first time it is used.
+func (b *builder) ruleIndex(id string, describe func() ReportingDescriptor) int {
 	if i, ok := b.index[id]; ok {
 		return i
 	}
 	b.index[id] = len(b.descriptors)
-	b.descriptors = append(b.descriptors, make())
+	b.descriptors = append(b.descriptors, describe())
 	return b.index[id]
 }
 
