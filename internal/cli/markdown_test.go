@@ -43,7 +43,7 @@ func TestDemoMarkdown(t *testing.T) {
 	}
 	// sbom does not write Markdown, and says which formats it writes.
 	if code := Main(context.Background(), []string{"thingsec", "sbom", "--format", "markdown", "../../testdata/demo/acme-cam.bin"}, &out, &errb); code != ExitUsage ||
-		!strings.Contains(errb.String(), `--format "markdown": this command writes [json cyclonedx spdx]`) {
+		!strings.Contains(errb.String(), `--format "markdown": this command writes [json cyclonedx spdx`) {
 		t.Errorf("sbom --format markdown: exit %d, %s", code, errb.String())
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 func newSbom(g *globals) *cobra.Command {
 	var uf unpackFlags
-	var ff *formatFlag
+	var ff *outputsFlag
 	cmd := &cobra.Command{
 		Use:   "sbom TARGET",
 		Short: "Write the software bill of materials of a firmware image or a directory tree",
@@ -28,7 +28,7 @@ is SPDX 2.3 JSON, json the thingsec report of the component analyzers).
   thingsec sbom ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc, err := ff.encoder(g)
+			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
@@ -40,10 +40,10 @@ is SPDX 2.3 JSON, json the thingsec report of the component analyzers).
 			if err != nil {
 				return err
 			}
-			return g.emit(enc, &report.Doc{Kind: report.SBOM, Report: rep})
+			return ff.emit(g, outs, &report.Doc{Kind: report.SBOM, Report: rep})
 		},
 	}
-	ff = addFormat(cmd, report.SBOM, "cyclonedx")
+	ff = addOutputs(cmd, report.SBOM, "cyclonedx")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the SBOM to FILE instead of standard output")
 	return cmd

@@ -103,7 +103,7 @@ func newScan(g *globals) *cobra.Command {
 	var uf unpackFlags
 	var vf vulnFlags
 	var sf secretsFlags
-	var ff *formatFlag
+	var ff *outputsFlag
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -121,11 +121,12 @@ other thingsec commands.
   thingsec scan --format json -o report.json firmware.bin
   thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
   thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
+  thingsec scan --format sarif=thingsec.sarif,junit=thingsec.junit.xml,json=- firmware.bin
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc, err := ff.encoder(g)
+			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
@@ -139,14 +140,17 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
-			d := &report.Doc{Kind: report.Scan, Report: rep, Table: table.Options{ShowSecrets: sf.show, Gate: gate(rep, incompleteGate, false)}}
-			if err := g.emit(enc, d); err != nil {
+			d := &report.Doc{Kind: report.Scan, Report: rep, Rules: ranRules(sets.Families(sets.Default)), Table: table.Options{ShowSecrets: sf.show}}
+			if incompleteGate {
+				d.Gates = append(d.Gates, incompleteGateOf(rep))
+			}
+			if err := ff.emit(g, outs, d); err != nil {
 				return err
 			}
 			return failOnIncomplete(incompleteGate, rep)
 		},
 	}
-	ff = addFormat(cmd, report.Scan, "table")
+	ff = addOutputs(cmd, report.Scan, "table")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())

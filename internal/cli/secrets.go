@@ -30,7 +30,7 @@ func newSecrets(g *globals) *cobra.Command {
 	var incompleteGate bool
 	var sf secretsFlags
 	var uf unpackFlags
-	var ff *formatFlag
+	var ff *outputsFlag
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET",
 		Short: "Find hard-coded secrets, credentials and keys (pre-commit friendly)",
@@ -52,10 +52,11 @@ Exit codes:
   thingsec secrets --format json -o secrets.json rootfs/
   thingsec secrets --rules ./my-rules --gitleaks-config .gitleaks.toml src/
   thingsec secrets --show-secrets firmware.bin
-  thingsec secrets --git --since v1.2.0 .`,
+  thingsec secrets --git --since v1.2.0 .
+  thingsec secrets --format sarif=secrets.sarif,gitlab-secret-detection=gl-secret-detection-report.json .`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc, err := ff.encoder(g)
+			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
@@ -79,20 +80,29 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			d := &report.Doc{Kind: report.Secrets, Report: rep, Table: table.Options{ShowSecrets: sf.show, Gate: gate(rep, incompleteGate, true)}}
-			if err := g.emit(enc, d); err != nil {
+			n := secretFindings(rep)
+			ran := sets.Families(sets.Secrets)
+			if sf.git {
+				ran = []string{"secrets"} // --git runs the token and password rules only
+			}
+			d := &report.Doc{Kind: report.Secrets, Report: rep, Rules: ranRules(ran), Table: table.Options{ShowSecrets: sf.show}}
+			if incompleteGate {
+				d.Gates = append(d.Gates, incompleteGateOf(rep))
+			}
+			d.Gates = append(d.Gates, secretsGate(n))
+			if err := ff.emit(g, outs, d); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			if n := secretFindings(rep); n > 0 {
+			if n > 0 {
 				return exitError{code: ExitGate, msg: plural(n, "secret finding")}
 			}
 			return nil
 		},
 	}
-	ff = addFormat(cmd, report.Secrets, "table")
+	ff = addOutputs(cmd, report.Secrets, "table")
 	f := cmd.Flags()
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")

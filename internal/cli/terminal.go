@@ -67,36 +67,36 @@ func (g *globals) tableOptions(opt table.Options) table.Options {
 	return opt
 }
 
-// gate is the verdict a command's gates give a report, for the table's
-// last line: nil when the command runs no gate.
-func gate(rep *model.Report, incompleteOn, secretsOn bool) *table.Gate {
-	if !incompleteOn && !secretsOn {
+// gatePassed says in the verdict line what a gate that passed checked.
+var gatePassed = map[string]string{
+	"no-secrets":         "no secret found",
+	"fail-on-incomplete": "every file fully analysed",
+}
+
+// tableGate sums up the command's gates for the table's verdict line: failed
+// when any failed, with the failures; passed otherwise, with what was checked.
+func tableGate(gates []model.Gate) *table.Gate {
+	if len(gates) == 0 {
 		return nil
 	}
 	g := &table.Gate{}
-	var reasons []string
-	if secretsOn {
-		if n := secretFindings(rep); n > 0 {
-			g.Failed = true
-			reasons = append(reasons, plural(n, "secret finding"))
-		} else {
-			reasons = append(reasons, "no secret found")
+	var failed, passed []string
+	for _, gt := range gates {
+		if gt.Failure != "" {
+			failed = append(failed, gt.Failure)
+			continue
 		}
+		p, ok := gatePassed[gt.Name]
+		if !ok {
+			p = gt.Name + " passed"
+		}
+		passed = append(passed, p)
 	}
-	if incompleteOn {
-		files, skipped := incomplete(rep)
-		if files+skipped > 0 {
-			g.Failed = true
-			reasons = append(reasons, fmt.Sprintf("not fully analysed: %s extracted incompletely, %d skipped by an analyzer", plural(files, "file"), skipped))
-		} else {
-			reasons = append(reasons, "every file fully analysed")
-		}
-	}
-	for i, r := range reasons {
-		if i > 0 {
-			g.Reason += "; "
-		}
-		g.Reason += r
+	g.Failed = len(failed) > 0
+	if g.Failed {
+		g.Reason = strings.Join(failed, "; ")
+	} else {
+		g.Reason = strings.Join(passed, "; ")
 	}
 	return g
 }

@@ -14,8 +14,12 @@ import (
 
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report/codequality"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
+	"github.com/thingsec/thingsec/internal/report/gitlab"
+	"github.com/thingsec/thingsec/internal/report/junit"
 	"github.com/thingsec/thingsec/internal/report/markdown"
+	"github.com/thingsec/thingsec/internal/report/sarif"
 	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/report/table"
 	"github.com/thingsec/thingsec/internal/vuln/db"
@@ -43,10 +47,16 @@ type Doc struct {
 	Dir    string          // Layers: the directory the layers were extracted into
 	Long   bool            // Files: show each file's SHA-256
 	Now    time.Time       // DBStatus: the time ages are computed at (zero: now)
-	Rules  []*catalog.Rule // Rules
+	Rules  []*catalog.Rule // Rules; Scan and Secrets: the rules that ran (nil: unknown)
 	// Table is how the table format renders for a person: colour, width,
 	// verbosity, the gate's result.
 	Table table.Options
+	// Gates are the outcomes of the command's gates (Scan, Secrets).
+	Gates []model.Gate
+	// GitLab settings: the report schema version (empty: the default)
+	// and the commit secrets are reported in (empty: unknown).
+	GitLabSchemaVersion string
+	Commit              string
 }
 
 // Encoder is one output format.
@@ -68,6 +78,12 @@ var Encoders = []Encoder{
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
+	{Name: "sarif", ContentType: "application/sarif+json", Ext: ".sarif", Kinds: []Kind{Scan, Secrets}, Encode: encodeSARIF},
+	{Name: "gitlab-sast", ContentType: "application/json", Ext: ".gl-sast-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SAST)},
+	{Name: "gitlab-secret-detection", ContentType: "application/json", Ext: ".gl-secret-detection-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SecretDetection)},
+	{Name: "gitlab-dependency-scanning", ContentType: "application/json", Ext: ".gl-dependency-scanning-report.json", Kinds: []Kind{Scan, SBOM}, Encode: encodeGitLab(gitlab.DependencyScanning)},
+	{Name: "gitlab-codequality", ContentType: "application/json", Ext: ".codequality.json", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(codequality.Encode)},
+	{Name: "junit", ContentType: "application/xml", Ext: ".junit.xml", Kinds: []Kind{Scan, Secrets}, Encode: encodeJUnit},
 }
 
 // Formats lists the names of the encoders that accept kind k, in table
@@ -114,6 +130,18 @@ func Encode(w io.Writer, name string, d *Doc) error {
 // reportOnly adapts an encoder of scan reports to the table.
 func reportOnly(enc func(io.Writer, *model.Report) error) func(io.Writer, *Doc) error {
 	return func(w io.Writer, d *Doc) error { return enc(w, d.Report) }
+}
+
+func encodeSARIF(w io.Writer, d *Doc) error { return sarif.Encode(w, d.Report, d.Rules) }
+
+func encodeJUnit(w io.Writer, d *Doc) error {
+	return junit.Encode(w, d.Report, junit.Options{Rules: d.Rules, Gates: d.Gates})
+}
+
+func encodeGitLab(k gitlab.Kind) func(io.Writer, *Doc) error {
+	return func(w io.Writer, d *Doc) error {
+		return gitlab.Encode(w, k, d.Report, gitlab.Options{SchemaVersion: d.GitLabSchemaVersion, Commit: d.Commit, Rules: d.Rules})
+	}
 }
 
 func encodeMarkdown(w io.Writer, d *Doc) error {

@@ -47,8 +47,9 @@ func TestTable(t *testing.T) {
 
 func TestFormats(t *testing.T) {
 	for k, want := range map[Kind][]string{
-		Scan:     {"table", "json", "cyclonedx", "spdx"},
-		SBOM:     {"json", "cyclonedx", "spdx"},
+		Scan:     {"table", "json", "cyclonedx", "spdx", "sarif", "gitlab-sast", "gitlab-secret-detection", "gitlab-dependency-scanning", "gitlab-codequality", "junit"},
+		Secrets:  {"table", "json", "sarif", "gitlab-sast", "gitlab-secret-detection", "gitlab-codequality", "junit"},
+		SBOM:     {"json", "cyclonedx", "spdx", "gitlab-dependency-scanning"},
 		Layers:   {"table", "json"},
 		DBStatus: {"table", "json"},
 	} {

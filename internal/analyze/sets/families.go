@@ -1,0 +1,15 @@
+package sets
+
+// families are the catalog rule families (rules/findings/<family>.yaml,
+// rules/secrets) whose rules the analyzers of each set run: what a report
+// that lists the rules that ran (JUnit) lists. Keep it beside the set
+// lists: an analyzer that reports a new family adds it here too.
+var families = map[string][]string{
+	Components: nil,
+	Secrets:    {"credentials", "keys", "secrets"},
+	Hardening:  {"hardening"},
+	Default:    {"credentials", "hardening", "keys", "secrets"},
+}
+
+// Families lists the catalog rule families the set called name runs.
+func Families(name string) []string { return families[name] }
