@@ -290,6 +290,7 @@ func evalConfig(r db.ConfigRow, byProduct map[[2]string][]compCPE) []hit {
 		hits []hit
 	}
 	results := make([]nodeResult, len(cfg.Nodes))
+	var vulnerable []criterion // parsed at the first hit, for nvdFixes
 	for i, n := range cfg.Nodes {
 		and := strings.EqualFold(n.Operator, "AND")
 		ok := and
@@ -309,9 +310,12 @@ func evalConfig(r db.ConfigRow, byProduct map[[2]string][]compCPE) []hit {
 				}
 				matched = true
 				if cm.Vulnerable {
+					if vulnerable == nil {
+						vulnerable = vulnerableCriteria(cfg)
+					}
 					hits = append(hits, hit{comp: cc.comp, id: r.CVE, source: db.SourceNVD,
 						match:  model.Match{Method: "cpe", Criterion: cm.Criteria, Constraint: constraint(crit, cm)},
-						fixed:  nvdFixes(cfg, crit, cc),
+						fixed:  nvdFixes(vulnerable, crit, cc),
 						scheme: version.Generic})
 				}
 			}
@@ -415,33 +419,51 @@ func constraint(crit cpe.Name, cm db.CPEMatch) string {
 	return model.Bounds{StartIncl: cm.StartIncl, StartExcl: cm.StartExcl, EndIncl: cm.EndIncl, EndExcl: cm.EndExcl}.Constraint(v)
 }
 
-// nvdFixes lists the versionEndExcluding bounds of the configuration's
-// vulnerable criteria for the product of crit that are above the
-// component's version and that no such criterion covers, lowest first:
-// the versions an upgrade can go to (another branch's fix included).
-func nvdFixes(cfg db.Config, crit cpe.Name, cc compCPE) []string {
-	type criterion struct {
-		cm   db.CPEMatch
-		name cpe.Name
-	}
-	var same []criterion
-	for _, n := range cfg.Nodes {
-		for _, cm := range n.Matches {
-			c, err := cpe.Parse(cm.Criteria)
-			if err == nil && cm.Vulnerable && c[cpe.Vendor] == crit[cpe.Vendor] && c[cpe.Product] == crit[cpe.Product] {
-				same = append(same, criterion{cm, c})
+// criterion is a CPE match criterion with its parsed CPE.
+type criterion struct {
+	cm   db.CPEMatch
+	name cpe.Name
+}
+
+// vulnerableCriteria parses the vulnerable criteria of a configuration.
+func vulnerableCriteria(cfg db.Config) []criterion {
+	out := []criterion{}
+	for _, nd := range cfg.Nodes {
+		for _, cm := range nd.Matches {
+			if !cm.Vulnerable {
+				continue
+			}
+			if c, err := cpe.Parse(cm.Criteria); err == nil {
+				out = append(out, criterion{cm, c})
 			}
 		}
 	}
+	return out
+}
+
+// nvdFixes lists the versionEndExcluding bounds of a configuration's
+// vulnerable criteria for the product of crit that are above the
+// component's version and that no such criterion covers, lowest first:
+// the versions an upgrade can go to (another branch's fix included).
+func nvdFixes(vulnerable []criterion, crit cpe.Name, cc compCPE) []string {
+	product := func(c *criterion) bool {
+		return c.name[cpe.Vendor] == crit[cpe.Vendor] && c.name[cpe.Product] == crit[cpe.Product]
+	}
 	var fixed []string
-	for _, s := range same {
-		f := s.cm.EndExcl
-		if f == "" || slices.Contains(fixed, f) || version.CompareGeneric(f, cc.version) <= 0 {
+	for i := range vulnerable {
+		f := vulnerable[i].cm.EndExcl
+		if f == "" || !product(&vulnerable[i]) || slices.Contains(fixed, f) || version.CompareGeneric(f, cc.version) <= 0 {
 			continue
 		}
 		at := compCPE{name: cc.name, version: f, bare: f}
 		at.name[cpe.Version], at.name[cpe.Update] = f, cpe.Any
-		covered := slices.ContainsFunc(same, func(o criterion) bool { return criterionMatches(o.name, o.cm, at) })
+		covered := false
+		for j := range vulnerable {
+			if o := &vulnerable[j]; product(o) && criterionMatches(o.name, o.cm, at) {
+				covered = true
+				break
+			}
+		}
 		if !covered {
 			fixed = append(fixed, f)
 		}
@@ -502,7 +524,7 @@ func (m *Matcher) enrich(ctx context.Context, comps []model.Component, hits []hi
 			}
 		}
 	}
-	var out []model.Vulnerability
+	out := make([]model.Vulnerability, 0, len(order))
 	for _, k := range order {
 		if k.source == db.SourceNVD && osvAliases[[2]string{comps[k.comp].Ref, k.id}] {
 			continue
