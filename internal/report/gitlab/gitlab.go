@@ -387,7 +387,7 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 		Identifiers: ids,
 		Details: map[string]Detail{
 			"component":  {Name: "Component", Type: "text", Value: v.Component},
-			"matched_by": {Name: "Matched by", Type: "text", Value: v.MatchedBy},
+			"matched_by": {Name: "Matched by", Type: "text", Value: v.MatchedBy.String()},
 		},
 		Location: Location{File: file, Dependency: &Dependency{Package: Package{Name: name}, Version: first(version, "unknown")}},
 	}
@@ -401,9 +401,9 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 		out.Details["cvss_"+c.Version] = Detail{Name: "CVSS " + c.Version, Type: "text", Value: fmt.Sprintf("%.1f %s", c.Score, c.Vector)}
 	}
 	if v.KEV != nil {
-		kev := []string{"added " + v.KEV.DateAdded}
-		if v.KEV.DueDate != "" {
-			kev = append(kev, "due "+v.KEV.DueDate)
+		kev := []string{"added " + v.KEV.DateAdded.Format(time.DateOnly)}
+		if !v.KEV.DueDate.IsZero() {
+			kev = append(kev, "due "+v.KEV.DueDate.Format(time.DateOnly))
 		}
 		if v.KEV.Ransomware != "" {
 			kev = append(kev, "ransomware use: "+v.KEV.Ransomware)

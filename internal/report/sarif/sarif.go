@@ -234,7 +234,7 @@ func (b *builder) vuln(v *model.Vulnerability) Result {
 		msg += " Fixed in " + strings.Join(v.Fixed, ", ") + "."
 	}
 	if v.KEV != nil {
-		msg += " Known to be exploited (CISA KEV, added " + v.KEV.DateAdded + ")."
+		msg += " Known to be exploited (CISA KEV, added " + v.KEV.DateAdded.Format(time.DateOnly) + ")."
 	}
 	props := map[string]any{"severity": v.Severity, "component": v.Component, "matched_by": v.MatchedBy}
 	if len(v.CVSS) > 0 {
@@ -303,9 +303,9 @@ func vulnDescriptor(v *model.Vulnerability) ReportingDescriptor {
 		}
 	}
 	if v.KEV != nil {
-		fmt.Fprintf(&md, "\n**Known exploited** (CISA KEV): added %s", v.KEV.DateAdded)
-		if v.KEV.DueDate != "" {
-			fmt.Fprintf(&md, ", due %s", v.KEV.DueDate)
+		fmt.Fprintf(&md, "\n**Known exploited** (CISA KEV): added %s", v.KEV.DateAdded.Format(time.DateOnly))
+		if !v.KEV.DueDate.IsZero() {
+			fmt.Fprintf(&md, ", due %s", v.KEV.DueDate.Format(time.DateOnly))
 		}
 		if v.KEV.Ransomware != "" {
 			fmt.Fprintf(&md, ", ransomware use: %s", v.KEV.Ransomware)
