@@ -16,7 +16,7 @@ func sample(typ string) (set, shown string) {
 	switch typ {
 	case "bool":
 		return "true", "true"
-	case "int", "int64":
+	case "int", "int64", "count":
 		return "7", "7"
 	case "float64":
 		return "3.5", "3.5"
