@@ -65,6 +65,7 @@ func TestValidate(t *testing.T) {
 		{"command as a value", "scan: true\n", "f.yaml:1: scan: a command's settings are a mapping"},
 		{"not a mapping", "- workers\n", "f.yaml:1: want a mapping"},
 		{"bad yaml", "workers: [1\n", "f.yaml: line 1"},
+		{"alias", "max-depth: &d 4\nscan:\n  max-depth: *d\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
