@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,10 +10,15 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/pflag"
+	"github.com/thingsec/thingsec/internal/config"
 	"github.com/thingsec/thingsec/internal/supervise"
 )
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) != "thingsec" {
+		hermetic()
+	}
 	testscript.Main(m, map[string]func(){
 		// the program as cmd/thingsec runs it: supervised, with signals
 		"thingsec": func() { supervise.Exit(Run(os.Args)) },
@@ -74,4 +80,15 @@ func sharedDir() string {
 	}
 	d, _ := filepath.Abs("../../../shared")
 	return d
+}
+
+// hermetic keeps the user's settings out of the tests that run Main in
+// this process: no user configuration file, no THINGSEC_<FLAG> variable.
+func hermetic() {
+	os.Setenv("XDG_CONFIG_HOME", "/nonexistent/thingsec-test-config")
+	for _, path := range commandPaths() {
+		c, _, _ := newRoot(&globals{stdout: io.Discard, stderr: newErrLine(io.Discard)}).Find(path)
+		_ = c.ParseFlags(nil)
+		c.Flags().VisitAll(func(f *pflag.Flag) { os.Unsetenv(config.EnvName(f.Name)) })
+	}
 }

@@ -158,7 +158,8 @@ every file, and reports what it finds, with evidence, in one pass.
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json rootfs/
   thingsec ls firmware.bin
-  thingsec unpack firmware.bin -o extracted/`,
+  thingsec unpack firmware.bin --dir extracted/
+  thingsec config`,
 		Version:       Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -195,6 +196,8 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.StringVar(&g.configPath, "config", "", "configuration file (default ./"+config.ProjectFile+", then <user config dir>/thingsec/config.yaml)")
 	root.SetVersionTemplate(versionLine())
 	g.term.register(root)
+	// --version without cobra's -v shorthand: -v is left to --verbose
+	root.Flags().Bool("version", false, "print the version and exit (thingsec version --format json says more)")
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	root.AddCommand(newRules(g), newConfig(g))
 	return root

@@ -28,7 +28,7 @@ func Apply(cmd *cobra.Command, getenv func(string) (string, bool), docs []*Doc) 
 	var out []Setting
 	var err error
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err != nil || f.Name == "help" || (f.Hidden && !f.Changed) {
+		if err != nil || f.Name == "help" {
 			return
 		}
 		s := Setting{Flag: f.Name, Source: Default}
@@ -42,6 +42,9 @@ func Apply(cmd *cobra.Command, getenv func(string) (string, bool), docs []*Doc) 
 		s.Value = f.Value.String()
 		if sensitive(f.Name) && s.Value != "" {
 			s.Value = "(set, not shown)"
+		}
+		if f.Hidden && s.Source == Default {
+			return // an alias nobody used is no setting
 		}
 		out = append(out, s)
 	})

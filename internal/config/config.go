@@ -184,7 +184,7 @@ func (d *Doc) Validate(root *cobra.Command) error {
 func (d *Doc) validate(m *yaml.Node, cmd *cobra.Command, top bool) error {
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
+		k, v := m.Content[i], deref(m.Content[i+1])
 		name := k.Value
 		if seen[name] {
 			return &Error{d.Path, k.Line, fmt.Sprintf("%q appears twice", name)}
@@ -295,10 +295,18 @@ func (d *Doc) lookup(path []string, name string) (k, v *yaml.Node) {
 func get(m *yaml.Node, key string) (k, v *yaml.Node) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i], m.Content[i+1]
+			return m.Content[i], deref(m.Content[i+1])
 		}
 	}
 	return nil, nil
+}
+
+// deref follows a YAML alias (*name) to the node it names.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 8; i++ {
+		n = n.Alias
+	}
+	return n
 }
 
 // Section returns the reserved top-level section name of the first file

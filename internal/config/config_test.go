@@ -65,6 +65,7 @@ func TestValidate(t *testing.T) {
 		{"command as a value", "scan: true\n", "f.yaml:1: scan: a command's settings are a mapping"},
 		{"not a mapping", "- workers\n", "f.yaml:1: want a mapping"},
 		{"bad yaml", "workers: [1\n", "f.yaml: line 1"},
+		{"alias", "max-depth: &d 4\nscan:\n  max-depth: *d\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,5 +230,26 @@ func lookup(env map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
+	}
+}
+
+// TestPolicySection: the reserved section is read from the first file
+// that has one, for the gate that will use it.
+func TestPolicySection(t *testing.T) {
+	a, _ := Parse("a.yaml", []byte("workers: 2\n"))
+	b, _ := Parse("b.yaml", []byte("policy:\n  fail-on: [critical]\n"))
+	c, _ := Parse("c.yaml", []byte("policy:\n  fail-on: [low]\n"))
+	n, from := Section([]*Doc{a, b, c}, "policy")
+	if n == nil || from != "b.yaml" || n.Line != 2 {
+		t.Fatalf("policy from %q: %+v", from, n)
+	}
+	var p struct {
+		FailOn []string `yaml:"fail-on"`
+	}
+	if err := n.Decode(&p); err != nil || len(p.FailOn) != 1 || p.FailOn[0] != "critical" {
+		t.Fatalf("decoded %+v, %v", p, err)
+	}
+	if n, _ := Section([]*Doc{a}, "policy"); n != nil {
+		t.Errorf("no policy: %+v", n)
 	}
 }
