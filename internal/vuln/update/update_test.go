@@ -1,11 +1,11 @@
 package update
 
 import (
-	"errors"
 	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +17,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 func sharedData(t *testing.T) string {
