@@ -73,28 +73,58 @@ func (u *unpackFlags) apply(cfg *engine.Config) error {
 	return nil
 }
 
-// vulnFlags select the vulnerability database a scan matches against.
+// vulnFlags select the vulnerability database a scan matches against,
+// and what data it accepts. The settings live in an enrich.Policy: a
+// configuration file fills it before the flags are registered (register
+// takes its values as the defaults), so a flag given overrides the file.
 type vulnFlags struct {
 	off    bool
-	path   string
-	maxAge time.Duration
+	policy enrich.Policy
 }
 
 func (v *vulnFlags) register(fs *pflag.FlagSet) {
+	if v.policy.MaxAge == 0 {
+		v.policy.MaxAge = enrich.DefaultMaxAge
+	}
 	fs.BoolVar(&v.off, "no-vuln", false, "do not match components against the vulnerability database")
-	fs.StringVar(&v.path, "db-path", "", "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
-	fs.DurationVar(&v.maxAge, "db-max-age", 7*24*time.Hour, "warn when the vulnerability database is older than this")
+	fs.StringVar(&v.policy.Path, "db-path", v.policy.Path, "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
+	fs.DurationVar(&v.policy.MaxAge, "db-max-age", v.policy.MaxAge, "warn (on stderr, even with -q) when the vulnerability database is older than this")
+	fs.BoolVar(&v.policy.RequireDB, "require-db", v.policy.RequireDB, "exit 2, before scanning, when there is no vulnerability database (only the embedded sample) or it is older than --db-max-age, never updated or empty (for CI)")
+}
+
+// check refuses, before any work, data that --require-db does not accept.
+func (v *vulnFlags) check(ctx context.Context) error {
+	if v.off || !v.policy.RequireDB {
+		return nil
+	}
+	d, _, _, err := enrich.Open(ctx, v.policy, time.Now())
+	if err != nil {
+		return usageError{err}
+	}
+	return d.Close()
 }
 
 func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 	if v.off {
 		return nil
 	}
-	return []engine.Enricher{&enrich.Vulns{Path: v.path, MaxAge: v.maxAge, Warn: func(msg string) {
-		if !g.quiet {
-			fmt.Fprintf(g.stderr, "thingsec: note: %s\n", msg)
-		}
+	return []engine.Enricher{&enrich.Vulns{Path: v.policy.Path, MaxAge: v.policy.MaxAge, RequireDB: v.policy.RequireDB, Warn: func(msg string) {
+		// not progress: the results are incomplete, so -q does not hide it
+		fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", msg)
 	}}}
+}
+
+// settle records the data the report was matched against when there was
+// none, and holds --require-db to the data actually used.
+func (v *vulnFlags) settle(rep *model.Report) error {
+	if rep.Database == nil {
+		// --no-vuln, or the database could not be opened (a problem says why)
+		rep.Database = &model.Database{Kind: model.DatabaseNone}
+	}
+	if v.off || !v.policy.RequireDB || rep.Database.Kind == model.DatabaseFull {
+		return nil
+	}
+	return usageError{fmt.Errorf("no vulnerability data was used (the report's problems say why) (--require-db)")}
 }
 
 func newScan(g *globals) *cobra.Command {
@@ -132,14 +162,21 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
+			if err := vf.check(cmd.Context()); err != nil {
+				return err
+			}
 			cfg := scanConfig(g, args[0], set)
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
+			dataErr := vf.settle(rep)
 			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
 				return err
+			}
+			if dataErr != nil {
+				return dataErr
 			}
 			return failOnIncomplete(incompleteGate, rep)
 		},
