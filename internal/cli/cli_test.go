@@ -4,16 +4,36 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/thingsec/thingsec/internal/vuln/feedtest"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"thingsec": func() { os.Exit(Main(context.Background(), os.Args, os.Stdout, os.Stderr)) },
+		"thingsec": func() {
+			// as cmd/thingsec: a signal cancels the work, and the exit
+			// code says which
+			sigs := make(chan os.Signal, 1)
+			signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+			ctx, cancel := context.WithCancel(context.Background())
+			var got atomic.Int32
+			go func() {
+				s := <-sigs
+				got.Store(int32(s.(syscall.Signal)))
+				cancel()
+			}()
+			code := Main(ctx, os.Args, os.Stdout, os.Stderr)
+			if s := got.Load(); s != 0 {
+				code = 128 + int(s)
+			}
+			os.Exit(code)
+		},
 	})
 }
 
@@ -24,6 +44,9 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("SHARED", sharedDir())
+			e.Values[feedKey{}] = new(*feedtest.Server)
+			sample, _ := filepath.Abs(filepath.Join("..", "vuln", "sample"))
+			e.Setenv("VULNSAMPLE", sample)
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -47,6 +70,11 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("mkfifo: %v", err)
 				}
 			},
+			"feedserver": cmdFeedServer,
+			"feedfault":  cmdFeedFault,
+			"feedwait":   cmdFeedWait,
+			"dbbackdate": cmdDBBackdate,
+			"status":     cmdStatus,
 			// chmod000 NAME removes all permissions.
 			"chmod000": func(ts *testscript.TestScript, neg bool, args []string) {
 				if err := os.Chmod(ts.MkAbs(args[0]), 0); err != nil {

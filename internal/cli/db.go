@@ -161,8 +161,8 @@ attempts. A source that still fails is exit code 2, with its URL.`,
 					return usageError{fmt.Errorf("--sources: unknown source %q: want nvd, osv, kev, epss", s)}
 				}
 			}
-			if cfg.Retry.Attempts < 1 {
-				return usageError{fmt.Errorf("--retries must be at least 1, got %d", cfg.Retry.Attempts)}
+			if cfg.Retry.Attempts < 1 || cfg.NVDPageSize < 1 || cfg.NVDDelay < 0 || cfg.Retry.BaseDelay <= 0 {
+				return usageError{fmt.Errorf("--retries and --nvd-page-size must be at least 1, --retry-wait positive, --nvd-delay not negative")}
 			}
 			if cfg.NVDAPIKey == "" {
 				cfg.NVDAPIKey = os.Getenv(update.EnvNVDAPIKey)
@@ -205,6 +205,8 @@ attempts. A source that still fails is exit code 2, with its URL.`,
 	f.StringSliceVar(&cfg.OSVEcosystems, "osv-ecosystems", update.DefaultOSVEcosystems, "OSV ecosystems to download")
 	f.StringVar(&cfg.KEVURL, "kev-url", update.DefaultKEVURL, "CISA KEV catalog URL")
 	f.StringVar(&cfg.EPSSURL, "epss-url", update.DefaultEPSSURL, "FIRST EPSS scores URL (CSV, gzip or not)")
+	f.IntVar(&cfg.NVDPageSize, "nvd-page-size", 2000, "NVD records per request (the API's maximum is 2000)")
+	f.DurationVar(&cfg.NVDDelay, "nvd-delay", 0, "wait between NVD requests (default 6s, 600ms with an API key: the API's published rate limits)")
 	f.IntVar(&cfg.Retry.Attempts, "retries", 6, "attempts per request (the first included) before a source fails")
 	f.DurationVar(&cfg.Retry.BaseDelay, "retry-wait", 2*time.Second, "wait before the first retry, doubled for each next one (at most 2m, with jitter)")
 	return cmd
@@ -216,7 +218,11 @@ attempts. A source that still fails is exit code 2, with its URL.`,
 func updateError(g *globals, path string, out update.Outcome, err error) error {
 	if errors.Is(err, context.Canceled) {
 		if out.Work != "" {
-			fmt.Fprintf(g.stderr, "thingsec: db update interrupted: %s is unchanged; %s keeps the progress (%d NVD pages): run 'thingsec db update' again to continue\n", path, out.Work, out.NVDPages)
+			state := path + " is unchanged"
+			if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+				state = "no database created at " + path
+			}
+			fmt.Fprintf(g.stderr, "thingsec: db update interrupted: %s; %s keeps the progress (%d NVD pages): run 'thingsec db update' again to continue\n", state, out.Work, out.NVDPages)
 		}
 		return err
 	}
@@ -224,7 +230,11 @@ func updateError(g *globals, path string, out update.Outcome, err error) error {
 	if out.Work != "" {
 		kept = fmt.Sprintf("; %s keeps the progress for the next run", out.Work)
 	}
-	wrapped := fmt.Errorf("update failed, %s unchanged%s: %w", path, kept, err)
+	state := path + " unchanged"
+	if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+		state = "no database created at " + path
+	}
+	wrapped := fmt.Errorf("update failed, %s%s: %w", state, kept, err)
 	var se *update.SourceError
 	var be *update.BusyError
 	var pe *fs.PathError
