@@ -136,7 +136,8 @@ fails or the update is interrupted (Ctrl-C, SIGTERM, a crash), the database
 stays exactly as it was, and so does the work copy: each NVD page is committed
 to it with the paging state, so running 'thingsec db update' again continues
 the download where it stopped (the first full NVD download is about 160
-pages). The work copy is discarded when the database changed in between.
+pages); continued more than an hour later, it also fetches what changed
+meanwhile. The work copy is discarded when the database changed in between.
 One update runs at a time (lock file <db>` + update.WorkSuffix + `.lock).
 
 Each request is retried with exponential back-off and jitter on connection

@@ -45,6 +45,9 @@ type Outcome struct {
 // discarded and the update starts afresh.
 func Install(ctx context.Context, path string, cfg Config) (Outcome, error) {
 	cfg.defaults()
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real // replace the file, not the link to it
+	}
 	out := Outcome{Work: WorkPath(path)}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return out, fmt.Errorf("vulnerability database %s: %w", path, err)

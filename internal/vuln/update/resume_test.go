@@ -251,3 +251,43 @@ func TestEmptyMirrorIsRefused(t *testing.T) {
 		t.Errorf("left behind: %v", left)
 	}
 }
+
+// TestOldInterruptionCatchesUp: an update resumed two days after it was
+// interrupted also fetches what NVD changed in between and the other
+// sources again, so the installed data is as fresh as the run.
+func TestOldInterruptionCatchesUp(t *testing.T) {
+	fs, cfg := sampleFeed(t)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	cfg.Sources = []string{"kev", "nvd"}
+	fs.AddFault(mustFault(t, "/nvd@50=404"))
+	path := filepath.Join(t.TempDir(), "vuln.db")
+	if _, err := Install(context.Background(), path, cfg); err == nil {
+		t.Fatal("no error")
+	}
+	fs.ClearFaults()
+	now = now.Add(48 * time.Hour)
+	n := len(fs.Requests())
+	out, err := Install(context.Background(), path, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := strings.Join(fs.Requests()[n:], " ")
+	for _, want := range []string{"/kev.json", "startIndex=50", "startIndex=70", "lastModEndDate=2026-12-03T00%3A00%3A00.000Z&lastModStartDate=2026-12-01T00%3A00%3A00.000Z"} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("resumed run's requests %s lack %s", reqs, want)
+		}
+	}
+	if strings.Contains(reqs, "startIndex=40") {
+		t.Errorf("a page imported before was fetched again: %s", reqs)
+	}
+	if s := source(t, path, "nvd"); s.Cursor != "2026-12-03T00:00:00.000Z" || s.UpdatedAt != "2026-12-03T00:00:00Z" {
+		t.Errorf("nvd source %+v", s)
+	}
+	if s := source(t, path, "kev"); s.UpdatedAt != "2026-12-03T00:00:00Z" {
+		t.Errorf("kev source %+v", s)
+	}
+	if !out.Resumed || out.Sources[0].Unchanged || out.Sources[0].Records != 4 {
+		t.Errorf("outcome %+v", out)
+	}
+}

@@ -161,8 +161,7 @@ type progress struct {
 	// Base identifies the database the work copy was made from (see
 	// fingerprint); a work copy of another base is not resumed.
 	Base string `json:"base"`
-	// Started is when the update began: the NVD cursor of the next update,
-	// so that nothing modified while pages were fetched is missed.
+	// Started is when the update began.
 	Started time.Time `json:"started"`
 	// Done lists the sources fully imported, Records what each brought.
 	Done      map[string]bool `json:"done"`
@@ -181,7 +180,16 @@ type nvdProgress struct {
 	Next    int      `json:"next"`    // its next startIndex
 	Total   int      `json:"total"`   // its totalResults, as last seen
 	Pages   int      `json:"pages"`   // pages imported so far
+	// Until is the end of the lastMod range the windows cover: when the
+	// paging began, so that nothing modified while pages were fetched is
+	// missed. It becomes the cursor of the next update.
+	Until time.Time `json:"until"`
 }
+
+// staleAfter is how old the data of an interrupted run may be and still
+// be installed as it is: older, a resumed run fetches the other sources
+// again (conditionally) and adds an NVD window up to now.
+const staleAfter = time.Hour
 
 type window struct {
 	From string `json:"from,omitempty"`
@@ -293,12 +301,16 @@ func update(ctx context.Context, d *db.DB, cfg *Config, p *progress) ([]SourceRe
 // fetchFile downloads one file conditionally and imports it, with its
 // source state and the progress, in one transaction.
 func fetchFile(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progress, name, kind, u string) error {
-	if p.Done[name] {
-		return nil
-	}
 	old, _, err := d.SourceByName(ctx, name)
 	if err != nil {
 		return err
+	}
+	if p.Done[name] {
+		// done by an interrupted run: keep it unless it is old by now
+		t, err := time.Parse(time.RFC3339, old.UpdatedAt)
+		if err == nil && cfg.Now().Sub(t) <= staleAfter {
+			return nil
+		}
 	}
 	state := db.Source{Name: name, Kind: kind, Location: u, ETag: old.ETag, LastModified: old.LastModified, Cursor: old.Cursor, Records: old.Records}
 	h := http.Header{}
@@ -335,7 +347,10 @@ func fetchFile(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progre
 		if err := tx.PutSource(state); err != nil {
 			return err
 		}
-		p.Done[name], p.Unchanged[name] = true, unchanged
+		if !(p.Done[name] && unchanged) { // a 304 to a rerun keeps what the first run brought
+			p.Unchanged[name] = unchanged
+		}
+		p.Done[name] = true
 		if !unchanged {
 			p.Records[name] = state.Records
 		}
@@ -371,14 +386,26 @@ func fetchNVD(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progres
 		if err != nil {
 			return err
 		}
-		windows, err := nvdWindows(old.Cursor, p.Started)
+		now := cfg.Now().UTC()
+		windows, err := nvdWindows(old.Cursor, now)
 		if err != nil {
 			return err
 		}
-		p.NVD = &nvdProgress{URL: cfg.NVDURL, Windows: windows}
+		p.NVD = &nvdProgress{URL: cfg.NVDURL, Windows: windows, Until: now}
 		p.Records[name] = 0
-	} else if p.NVD.Pages > 0 {
-		cfg.Progress(fmt.Sprintf("nvd: resuming an interrupted download after %d pages", p.NVD.Pages))
+	} else {
+		if p.NVD.Pages > 0 {
+			cfg.Progress(fmt.Sprintf("nvd: resuming an interrupted download after %d pages", p.NVD.Pages))
+		}
+		// an old interruption: also fetch what changed since it began
+		if now := cfg.Now().UTC(); now.Sub(p.NVD.Until) > staleAfter {
+			more, err := nvdWindows(p.NVD.Until.Format(nvdTime), now)
+			if err != nil {
+				return err
+			}
+			p.NVD.Windows = append(p.NVD.Windows, more...)
+			p.NVD.Until = now
+		}
 	}
 	n := p.NVD
 	// the NVD API answers 403 when its rate limit is exceeded
@@ -440,8 +467,8 @@ func fetchNVD(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progres
 		return err
 	}
 	return d.Import(ctx, func(tx *db.Tx) error {
-		at := p.Started.Format(time.RFC3339)
-		st := db.Source{Name: name, Kind: feed.KindNVD, Location: cfg.NVDURL, UpdatedAt: at, Records: c.NVD, Cursor: p.Started.Format(nvdTime)}
+		at := n.Until.Format(time.RFC3339)
+		st := db.Source{Name: name, Kind: feed.KindNVD, Location: cfg.NVDURL, UpdatedAt: at, Records: c.NVD, Cursor: n.Until.Format(nvdTime)}
 		if err := tx.PutSource(st); err != nil {
 			return err
 		}
