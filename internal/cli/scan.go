@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -115,16 +116,31 @@ func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 }
 
 // settle records the data the report was matched against when there was
-// none, and holds --require-db to the data actually used.
-func (v *vulnFlags) settle(rep *model.Report) error {
-	if rep.Database == nil {
-		// --no-vuln, or the database could not be opened (a problem says why)
-		rep.Database = &model.Database{Kind: model.DatabaseNone}
-	}
-	if v.off || !v.policy.RequireDB || rep.Database.Kind == model.DatabaseFull {
+// none, warns when matching failed, and holds --require-db to the data
+// actually used.
+func (v *vulnFlags) settle(g *globals, rep *model.Report) error {
+	if rep.Database != nil && rep.Database.Kind == model.DatabaseFull || v.off {
+		if rep.Database == nil {
+			rep.Database = &model.Database{Kind: model.DatabaseNone}
+		}
 		return nil
 	}
-	return usageError{fmt.Errorf("no vulnerability data was used (the report's problems say why) (--require-db)")}
+	if rep.Database == nil {
+		// the database could not be opened or read: a problem says why
+		rep.Database = &model.Database{Kind: model.DatabaseNone}
+		why := "vulnerabilities were not matched: see the report's problems"
+		prefix := (&enrich.Vulns{}).Name() + ": "
+		for _, p := range rep.Problems {
+			if p.Stage == "enrich" && strings.HasPrefix(p.Message, prefix) {
+				why = strings.TrimPrefix(p.Message, prefix)
+			}
+		}
+		fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", why)
+	}
+	if !v.policy.RequireDB {
+		return nil
+	}
+	return usageError{fmt.Errorf("the scan matched against %s data, not a vulnerability database (--require-db)", rep.Database.Kind)}
 }
 
 func newScan(g *globals) *cobra.Command {
@@ -171,7 +187,7 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
-			dataErr := vf.settle(rep)
+			dataErr := vf.settle(g, rep)
 			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
 				return err
 			}
