@@ -170,7 +170,8 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// failure is one failed attempt; wait >= 0 is the server's Retry-After.
+// failure is one failed attempt. try returns it with the server's
+// Retry-After, or -1 when there is none.
 type failure struct {
 	err    error
 	status int

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -223,4 +224,20 @@ func TestCancelStopsWaiting(t *testing.T) {
 	if errors.As(err, &de) {
 		t.Errorf("an interruption reported as a download error: %v", err)
 	}
+}
+
+// FuzzRetryAfter: any header value gives no wait (-1) or a wait, never a
+// negative one or a panic; delay-seconds are capped at a year.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"0", "120", "-5", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "Sun Nov  6 08:49:37 1994", "soon", ""} {
+		f.Add(s)
+	}
+	c := &Client{Now: func() time.Time { return fixedNow }}
+	f.Fuzz(func(t *testing.T, v string) {
+		d := c.retryAfter(v)
+		_, numErr := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if d < -1 || numErr == nil && d > 365*24*time.Hour {
+			t.Errorf("retryAfter(%q) = %v", v, d)
+		}
+	})
 }
