@@ -30,11 +30,12 @@ against: one SQLite file, by default in the user cache directory
 (` + "`thingsec/vuln.db`" + `), moved with --db-path or $` + db.EnvPath + `.
 
   update          download from the public sources (NVD API 2.0, OSV exports,
-                  CISA KEV, FIRST EPSS), incrementally and conditionally
+                  CISA KEV, FIRST EPSS), incrementally and conditionally,
+                  retried, resumable, never changing the database in place
   import          import local files: NVD CVE API 2.0 JSON (records, feeds,
                   API pages; .json or .json.gz), OSV JSON (files, directories,
                   all.zip), the CISA KEV catalog, EPSS CSV
-  status          sources, record counts and age
+  status          sources, record counts and age (or the embedded sample's)
   export-bundle   write the database as one file for an air-gapped network
   import-bundle   install such a file
 
@@ -129,15 +130,15 @@ KEV catalog and the FIRST EPSS scores, with conditional requests. An NVD API
 key ($` + update.EnvNVDAPIKey + `) raises the NVD rate limit from 5 to 50
 requests per 30 seconds.
 
-The database is never changed in place. The data goes into a work copy beside
-it (<db>` + update.WorkSuffix + `), which replaces the database (a rename) only
-when every source is in and the copy passes an integrity check. If a source
-fails or the update is interrupted (Ctrl-C, SIGTERM, a crash), the database
-stays exactly as it was, and so does the work copy: each NVD page is committed
-to it with the paging state, so running 'thingsec db update' again continues
-the download where it stopped (the first full NVD download is about 160
-pages); continued more than an hour later, it also fetches what changed
-meanwhile. The work copy is discarded when the database changed in between.
+The database is never changed in place. The data goes into a work copy
+beside it (<db>` + update.WorkSuffix + `), which replaces the database (a rename) only when
+every source is in and the copy passes an integrity check. If a source fails
+or the update is interrupted (Ctrl-C, SIGTERM, a crash), the database stays
+exactly as it was, and so does the work copy: each NVD page is committed to it
+with the paging state, so running 'thingsec db update' again continues the
+download where it stopped (the first full NVD download is about 160 pages);
+continued more than an hour later, it also fetches what changed meanwhile.
+The work copy is discarded when the database changed in between.
 One update runs at a time (lock file <db>` + update.WorkSuffix + `.lock).
 
 Each request is retried with exponential back-off and jitter on connection
