@@ -239,8 +239,9 @@ func updateError(g *globals, path string, out update.Outcome, err error) error {
 	wrapped := fmt.Errorf("update failed, %s%s: %w", state, kept, err)
 	var se *update.SourceError
 	var be *update.BusyError
+	var ce *update.ChangedError
 	var pe *fs.PathError
-	if errors.As(err, &se) || errors.As(err, &be) || errors.As(err, &pe) {
+	if errors.As(err, &se) || errors.As(err, &be) || errors.As(err, &ce) || errors.As(err, &pe) {
 		return usageError{wrapped}
 	}
 	return wrapped

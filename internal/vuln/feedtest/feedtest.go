@@ -34,7 +34,20 @@ type Server struct {
 	faults   []*Fault
 	requests []string
 	seen     chan struct{}
+	held     chan struct{}
 }
+
+func (s *Server) holdChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == nil {
+		s.held = make(chan struct{})
+	}
+	return s.held
+}
+
+// Release lets the requests a "hold" fault holds (and will hold) go on.
+func (s *Server) Release() { close(s.holdChan()) }
 
 // Fault makes matching requests fail.
 type Fault struct {
@@ -45,7 +58,8 @@ type Fault struct {
 	Times int
 	// Kind: an HTTP status ("503"), "drop" (a body cut off with the
 	// connection), "truncate" (a complete response whose JSON stops
-	// halfway) or "hang" (no answer until the client goes away).
+	// halfway), "hang" (no answer until the client goes away) or "hold"
+	// (the answer waits for Release).
 	Kind string
 	// RetryAfter is sent with a status ("5", or an HTTP date).
 	RetryAfter string
@@ -228,6 +242,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = -2
 			<-r.Context().Done()
 			return
+		case "hold":
+			select {
+			case <-s.holdChan():
+			case <-r.Context().Done():
+				status = -2
+				return
+			}
 		default:
 			code, err := strconv.Atoi(fault.Kind)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -79,6 +80,16 @@ func Install(ctx context.Context, path string, cfg Config) (Outcome, error) {
 		err = fmt.Errorf("vulnerability database %s: %w", out.Work, cerr)
 	}
 	if err != nil {
+		return out, err
+	}
+	// another writer (an import, a bundle) changed the database meanwhile:
+	// replacing it would lose that
+	if now, err := fingerprint(path); err != nil || now != p.Base {
+		removeDB(out.Work)
+		out.Work = ""
+		if err == nil {
+			err = &ChangedError{Path: path}
+		}
 		return out, err
 	}
 	if err := replace(out.Work, path); err != nil {
@@ -196,20 +207,29 @@ func verify(ctx context.Context, w *db.DB, cfg *Config) error {
 }
 
 // fingerprint identifies the database file's content well enough to tell
-// whether it changed since a work copy was made: size and modification
-// time ("" when there is no database).
+// whether it changed since a work copy was made: size, modification time
+// and SQLite's file change counter (header bytes 24-27, incremented by
+// every commit in rollback-journal mode, so a change within the clock's
+// resolution is seen too). "" when there is no database.
 func fingerprint(path string) (string, error) {
-	st, err := os.Stat(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("vulnerability database %s: %w", path, err)
 	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("vulnerability database %s: %w", path, err)
+	}
 	if !st.Mode().IsRegular() {
 		return "", fmt.Errorf("vulnerability database %s: not a regular file", path)
 	}
-	return fmt.Sprintf("%d:%d", st.Size(), st.ModTime().UnixNano()), nil
+	var hdr [28]byte
+	n, _ := io.ReadFull(f, hdr[:])
+	return fmt.Sprintf("%d:%d:%x", st.Size(), st.ModTime().UnixNano(), hdr[24:max(n, 24)]), nil
 }
 
 // replace renames the finished work copy over the database, durably.
@@ -244,4 +264,12 @@ type BusyError struct{ Lock string }
 
 func (e *BusyError) Error() string {
 	return fmt.Sprintf("another 'thingsec db update' of this database is running (lock %s)", e.Lock)
+}
+
+// ChangedError is an update not installed because the database changed
+// while it ran.
+type ChangedError struct{ Path string }
+
+func (e *ChangedError) Error() string {
+	return fmt.Sprintf("%s changed while the update ran (an import?); not replaced: run 'thingsec db update' again", e.Path)
 }

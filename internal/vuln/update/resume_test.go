@@ -291,3 +291,46 @@ func TestOldInterruptionCatchesUp(t *testing.T) {
 		t.Errorf("outcome %+v", out)
 	}
 }
+
+// TestConcurrentChangeIsKept: a database changed while the update ran
+// (an import) is not replaced by the update's copy.
+func TestConcurrentChangeIsKept(t *testing.T) {
+	fs, cfg := sampleFeed(t)
+	path := filepath.Join(t.TempDir(), "vuln.db")
+	cfg.Sources = []string{"kev"}
+	if _, err := Install(context.Background(), path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sources = []string{"nvd"}
+	fs.AddFault(mustFault(t, "/nvd@70=hold"))
+	done := make(chan error, 1)
+	go func() {
+		_, err := Install(context.Background(), path, cfg)
+		done <- err
+	}()
+	if !fs.WaitFor("startIndex=70", time.Minute) {
+		t.Fatal("page 70 never asked for")
+	}
+	d, err := db.Open(path) // an import meanwhile
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Import(context.Background(), func(tx *db.Tx) error {
+		return tx.PutSource(db.Source{Name: "mine", Kind: "kev", UpdatedAt: "2026-12-01T00:00:00Z"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	changed := fileSum(t, path)
+	fs.Release()
+	var ce *ChangedError
+	if err := <-done; !errors.As(err, &ce) {
+		t.Fatalf("error %v, want *ChangedError", err)
+	}
+	if fileSum(t, path) != changed {
+		t.Error("the database changed meanwhile was replaced")
+	}
+	if _, err := os.Stat(WorkPath(path)); err == nil {
+		t.Error("the work copy of an outdated base is kept")
+	}
+}
