@@ -119,25 +119,21 @@ func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 // none, warns when matching failed, and holds --require-db to the data
 // actually used.
 func (v *vulnFlags) settle(g *globals, rep *model.Report) error {
-	if rep.Database != nil && rep.Database.Kind == model.DatabaseFull || v.off {
-		if rep.Database == nil {
-			rep.Database = &model.Database{Kind: model.DatabaseNone}
-		}
-		return nil
-	}
 	if rep.Database == nil {
-		// the database could not be opened or read: a problem says why
+		// --no-vuln, or the database could not be opened or read
 		rep.Database = &model.Database{Kind: model.DatabaseNone}
-		why := "vulnerabilities were not matched: see the report's problems"
-		prefix := (&enrich.Vulns{}).Name() + ": "
-		for _, p := range rep.Problems {
-			if p.Stage == "enrich" && strings.HasPrefix(p.Message, prefix) {
-				why = strings.TrimPrefix(p.Message, prefix)
+		if !v.off {
+			why := "vulnerabilities were not matched: see the report's problems"
+			prefix := (&enrich.Vulns{}).Name() + ": "
+			for _, p := range rep.Problems {
+				if p.Stage == "enrich" && strings.HasPrefix(p.Message, prefix) {
+					why = strings.TrimPrefix(p.Message, prefix)
+				}
 			}
+			fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", why)
 		}
-		fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", why)
 	}
-	if !v.policy.RequireDB {
+	if v.off || !v.policy.RequireDB || rep.Database.Kind == model.DatabaseFull {
 		return nil
 	}
 	return usageError{fmt.Errorf("the scan matched against %s data, not a vulnerability database (--require-db)", rep.Database.Kind)}
