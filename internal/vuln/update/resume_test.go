@@ -334,3 +334,29 @@ func TestConcurrentChangeIsKept(t *testing.T) {
 		t.Error("the work copy of an outdated base is kept")
 	}
 }
+
+// TestOldDoneNVDCatchesUp: NVD completed by a run that then failed on
+// another source is brought up to date when the rerun comes days later.
+func TestOldDoneNVDCatchesUp(t *testing.T) {
+	fs, cfg := sampleFeed(t)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	cfg.Now = func() time.Time { return now }
+	fs.AddFault(mustFault(t, "/kev.json=404"))
+	path := filepath.Join(t.TempDir(), "vuln.db")
+	if _, err := Install(context.Background(), path, cfg); err == nil {
+		t.Fatal("no error")
+	}
+	fs.ClearFaults()
+	now = now.Add(72 * time.Hour)
+	n := len(fs.Requests())
+	if _, err := Install(context.Background(), path, cfg); err != nil {
+		t.Fatal(err)
+	}
+	reqs := strings.Join(fs.Requests()[n:], " ")
+	if !strings.Contains(reqs, "lastModStartDate=2026-12-01T00%3A00%3A00.000Z") || strings.Contains(reqs, "startIndex=10") {
+		t.Errorf("rerun's requests: %s", reqs)
+	}
+	if s := source(t, path, "nvd"); s.Cursor != "2026-12-04T00:00:00.000Z" {
+		t.Errorf("nvd source %+v", s)
+	}
+}

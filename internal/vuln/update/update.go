@@ -321,10 +321,11 @@ func fetchFile(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progre
 		h.Set("If-Modified-Since", old.LastModified)
 	}
 	cfg.Progress("downloading " + name + " from " + u)
-	path := filepath.Join(tmp, fmt.Sprintf("%s-%s", strings.ReplaceAll(name, " ", "-"), filepath.Base(u)))
+	base := filepath.Base(u)
 	if pu, err := url.Parse(u); err == nil {
-		path = filepath.Join(tmp, fmt.Sprintf("%s-%s", strings.ReplaceAll(name, " ", "-"), filepath.Base(pu.Path)))
+		base = filepath.Base(pu.Path) // keeps .gz and .zip, which the import goes by
 	}
+	path := filepath.Join(tmp, strings.ReplaceAll(name, " ", "-")+"-"+base)
 	res, err := cfg.downloader().Get(ctx, download.Request{URL: u, Header: h, Path: path})
 	if err != nil {
 		return sourceErr(name, u, err)
@@ -379,7 +380,11 @@ const maxNVDWindow = 120 * 24 * time.Hour
 func fetchNVD(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progress) error {
 	const name = "nvd"
 	if p.Done[name] {
-		return nil
+		// done by an interrupted run: keep it unless it is old by now
+		if p.NVD == nil || cfg.Now().Sub(p.NVD.Until) <= staleAfter {
+			return nil
+		}
+		p.Done[name] = false
 	}
 	if p.NVD == nil || p.NVD.URL != cfg.NVDURL {
 		old, _, err := d.SourceByName(ctx, name)
