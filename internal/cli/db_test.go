@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/vuln/db"
+	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
 // runDB runs "thingsec db ..." through a root command that has the db
@@ -132,5 +135,20 @@ func TestFailedFirstImportLeavesNoFile(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(dbPath + "*"); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// TestVulnFlagsFromConfig: configuration settings apply where no flag was
+// given, and a flag given wins.
+func TestVulnFlagsFromConfig(t *testing.T) {
+	var v vulnFlags
+	fs := pflag.NewFlagSet("scan", pflag.ContinueOnError)
+	v.register(fs)
+	if err := fs.Parse([]string{"--db-max-age", "24h"}); err != nil {
+		t.Fatal(err)
+	}
+	v.fromConfig(fs, enrich.Policy{Path: "/srv/vuln.db", MaxAge: 72 * time.Hour, RequireDB: true})
+	if v.policy.Path != "/srv/vuln.db" || v.policy.MaxAge != 24*time.Hour || !v.policy.RequireDB {
+		t.Errorf("policy %+v", v.policy)
 	}
 }

@@ -75,9 +75,8 @@ func (u *unpackFlags) apply(cfg *engine.Config) error {
 }
 
 // vulnFlags select the vulnerability database a scan matches against,
-// and what data it accepts. The settings live in an enrich.Policy: a
-// configuration file fills it before the flags are registered (register
-// takes its values as the defaults), so a flag given overrides the file.
+// and what data it accepts, as an enrich.Policy. A configuration file
+// feeds it through fromConfig, so that a flag given overrides the file.
 type vulnFlags struct {
 	off    bool
 	policy enrich.Policy
@@ -91,6 +90,20 @@ func (v *vulnFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&v.policy.Path, "db-path", v.policy.Path, "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
 	fs.DurationVar(&v.policy.MaxAge, "db-max-age", v.policy.MaxAge, "warn (on stderr, even with -q) when the vulnerability database is older than this")
 	fs.BoolVar(&v.policy.RequireDB, "require-db", v.policy.RequireDB, "exit 2, before scanning, when there is no vulnerability database (only the embedded sample) or it is older than --db-max-age, never updated or empty (for CI)")
+}
+
+// fromConfig is the hook for a configuration file (or environment): its
+// settings apply where the flag was not given on the command line.
+func (v *vulnFlags) fromConfig(fs *pflag.FlagSet, c enrich.Policy) {
+	if c.Path != "" && !fs.Changed("db-path") {
+		v.policy.Path = c.Path
+	}
+	if c.MaxAge > 0 && !fs.Changed("db-max-age") {
+		v.policy.MaxAge = c.MaxAge
+	}
+	if c.RequireDB && !fs.Changed("require-db") {
+		v.policy.RequireDB = true
+	}
 }
 
 // check refuses, before any work, data that --require-db does not accept.
