@@ -1,6 +1,9 @@
 package update
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -98,7 +101,7 @@ func startIndexes(reqs []string) []string {
 // database.
 func TestTransientFaultsAreRetried(t *testing.T) {
 	fs, cfg := sampleFeed(t)
-	for _, f := range []string{"/nvd@0=503x2", "/nvd@10=429x1,retry-after=3", "/nvd@20=dropx1", "/nvd@30=truncatex1", "/kev.json=502x1"} {
+	for _, f := range []string{"/nvd@0=503x2", "/nvd@10=429x1,retry-after=3", "/nvd@20=dropx1", "/nvd@30=truncatex1", "/kev.json=502x1", "/kev.json=truncatex1"} {
 		fs.AddFault(mustFault(t, f))
 	}
 	var waits []string
@@ -122,6 +125,41 @@ func TestTransientFaultsAreRetried(t *testing.T) {
 	}
 	if _, err := os.Stat(WorkPath(path)); err == nil {
 		t.Error("the work copy is left after a complete update")
+	}
+	if n := strings.Count(strings.Join(fs.Requests(), " "), "/kev.json"); n != 3 {
+		t.Errorf("%d KEV requests, want 3 (502, cut-short JSON, whole)", n)
+	}
+}
+
+// TestCheckComplete: files cut short are caught whatever their kind;
+// whole ones pass.
+func TestCheckComplete(t *testing.T) {
+	dir := t.TempDir()
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("GO-2022-0001.json")
+	w.Write(bytes.Repeat([]byte(`{"id":"GO-2022-0001"}`), 100))
+	zw.Close()
+	var gb bytes.Buffer
+	gw := gzip.NewWriter(&gb)
+	gw.Write(bytes.Repeat([]byte("cve,epss,percentile\nCVE-2022-0847,0.9,0.9\n"), 200))
+	gw.Close()
+	kev, err := os.ReadFile(filepath.Join("..", "sample", "kev.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, whole := range map[string][]byte{"all.zip": zb.Bytes(), "epss.csv.gz": gb.Bytes(), "kev.json": kev} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, whole, 0o644)
+		if err := checkComplete(p); err != nil {
+			t.Errorf("%s whole: %v", name, err)
+		}
+		for _, cut := range []int{len(whole) / 2, len(bytes.TrimSpace(whole)) - 1} {
+			os.WriteFile(p, whole[:cut], 0o644)
+			if err := checkComplete(p); err == nil {
+				t.Errorf("%s cut at %d of %d: no error", name, cut, len(whole))
+			}
+		}
 	}
 }
 

@@ -13,10 +13,14 @@
 package update
 
 import (
+	"archive/zip"
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/thingsec/thingsec/internal/vuln/db"
 	"github.com/thingsec/thingsec/internal/vuln/download"
 	"github.com/thingsec/thingsec/internal/vuln/feed"
@@ -326,7 +331,7 @@ func fetchFile(ctx context.Context, d *db.DB, cfg *Config, tmp string, p *progre
 		base = filepath.Base(pu.Path) // keeps .gz and .zip, which the import goes by
 	}
 	path := filepath.Join(tmp, strings.ReplaceAll(name, " ", "-")+"-"+base)
-	res, err := cfg.downloader().Get(ctx, download.Request{URL: u, Header: h, Path: path})
+	res, err := cfg.downloader().Get(ctx, download.Request{URL: u, Header: h, Path: path, Verify: checkComplete})
 	if err != nil {
 		return sourceErr(name, u, err)
 	}
@@ -522,4 +527,54 @@ func checkPage(path string, start int) (nvd.Page, error) {
 		return page, fmt.Errorf("page holds %d records, says %d", n, page.ResultsPerPage)
 	}
 	return page, nil
+}
+
+// checkComplete catches a download cut short that HTTP did not (a server
+// that closes without a length): a zip must have its central directory, a
+// gzip stream its trailer, a JSON document its end. Other files (CSV) are
+// left to the import.
+func checkComplete(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	head, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		_, err = zip.NewReader(f, st.Size())
+		return err
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, zr)
+		return err
+	case len(head) > 0 && (head[0] == '{' || head[0] == '['):
+		dec := json.NewDecoder(br)
+		depth := 0
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				return fmt.Errorf("JSON ends early: %w", err)
+			}
+			if d, ok := tok.(json.Delim); ok {
+				if d == '{' || d == '[' {
+					depth++
+				} else {
+					depth--
+				}
+			}
+			if depth == 0 {
+				return nil
+			}
+		}
+	}
+	return nil
 }
