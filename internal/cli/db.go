@@ -14,6 +14,7 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/vuln/db"
+	"github.com/thingsec/thingsec/internal/vuln/download"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 	"github.com/thingsec/thingsec/internal/vuln/feed"
 	"github.com/thingsec/thingsec/internal/vuln/update"
@@ -170,6 +171,9 @@ attempts. A source that still fails is exit code 2, with its URL.`,
 				cfg.NVDAPIKey = os.Getenv(update.EnvNVDAPIKey)
 			}
 			cfg.Progress = func(msg string) { g.progressf("%s", msg) }
+			cfg.Retried = func(r download.Retry) {
+				g.log.Info("retrying", "url", r.URL, "attempt", r.Attempt, "wait", r.Wait.Round(time.Millisecond), "reason", r.Reason, "retry_after", r.RetryAfter)
+			}
 			p, err := db.DefaultPath(*dbPath)
 			if err != nil {
 				return usageError{err}

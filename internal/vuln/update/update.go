@@ -69,6 +69,8 @@ type Config struct {
 	Sleep    func(ctx context.Context, d time.Duration) error
 	Now      func() time.Time
 	Progress func(msg string) // optional
+	// Retried is told about every retry (optional; Progress is too).
+	Retried func(download.Retry)
 }
 
 func (c *Config) defaults() {
@@ -114,6 +116,9 @@ func (c *Config) downloader(extraRetry ...int) *download.Client {
 		HTTP: c.Client, Policy: pol, Sleep: c.Sleep, Now: c.Now,
 		OnRetry: func(r download.Retry) {
 			c.Progress(fmt.Sprintf("retrying %s in %s (attempt %d failed: %s)", r.URL, r.Wait.Round(time.Second), r.Attempt, r.Reason))
+			if c.Retried != nil {
+				c.Retried(r)
+			}
 		},
 	}
 }
