@@ -288,6 +288,11 @@ updated, or without NVD or OSV records: a check for CI before scanning.`,
 			} else if st.Stale == "" && problem != "" {
 				st.Stale = problem
 			}
+			if p, err := db.DefaultPath(*dbPath); err == nil {
+				if _, err := os.Stat(update.WorkPath(p)); err == nil {
+					st.Note = strings.TrimPrefix(st.Note+"; ", "; ") + "an unfinished update is kept in " + update.WorkPath(p) + ": 'thingsec db update' continues it"
+				}
+			}
 			if err := g.emit(enc, &report.Doc{Kind: report.DBStatus, DB: &st, Now: now}); err != nil {
 				return err
 			}
