@@ -15,10 +15,7 @@ import (
 // takes a while to unpack, stops it with SIGINT or SIGTERM while it
 // extracts, and checks the exit code and that nothing is left behind.
 func TestSignalsRemoveWorkDirectory(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "thingsec")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	// 2 GiB of zeros, gzip'd by the system's gzip (fast, and outside the
 	// race detector): seconds to unpack and walk
 	target := filepath.Join(t.TempDir(), "zeros.gz")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/config"
 	"github.com/thingsec/thingsec/internal/supervise"
+	"github.com/thingsec/thingsec/internal/vuln/feedtest"
 )
 
 func TestMain(m *testing.M) {
@@ -36,6 +37,7 @@ func TestScripts(t *testing.T) {
 			e.Setenv(supervise.EnvOff, "1")
 			sample, err := filepath.Abs(filepath.Join("..", "vuln", "sample"))
 			e.Setenv("VULNSAMPLE", sample)
+			e.Values[feedKey{}] = new(*feedtest.Server)
 			return err
 		},
 		Condition: func(cond string) (bool, error) {
@@ -63,6 +65,11 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("mkfifo: %v", err)
 				}
 			},
+			"feedserver": cmdFeedServer,
+			"feedfault":  cmdFeedFault,
+			"feedwait":   cmdFeedWait,
+			"dbbackdate": cmdDBBackdate,
+			"status":     cmdStatus,
 			// chmod000 NAME removes all permissions.
 			"chmod000": func(ts *testscript.TestScript, neg bool, args []string) {
 				if err := os.Chmod(ts.MkAbs(args[0]), 0); err != nil {

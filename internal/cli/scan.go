@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,28 +75,82 @@ func (u *unpackFlags) apply(cfg *engine.Config) error {
 	return nil
 }
 
-// vulnFlags select the vulnerability database a scan matches against.
+// vulnFlags select the vulnerability database a scan matches against,
+// and what data it accepts, as an enrich.Policy. A configuration file
+// feeds it through fromConfig, so that a flag given overrides the file.
 type vulnFlags struct {
 	off    bool
-	path   string
-	maxAge time.Duration
+	policy enrich.Policy
 }
 
 func (v *vulnFlags) register(fs *pflag.FlagSet) {
+	if v.policy.MaxAge == 0 {
+		v.policy.MaxAge = enrich.DefaultMaxAge
+	}
 	fs.BoolVar(&v.off, "no-vuln", false, "do not match components against the vulnerability database")
-	fs.StringVar(&v.path, "db-path", "", "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
-	fs.DurationVar(&v.maxAge, "db-max-age", 7*24*time.Hour, "warn when the vulnerability database is older than this")
+	fs.StringVar(&v.policy.Path, "db-path", v.policy.Path, "vulnerability database (default $THINGSEC_DB or <user cache dir>/thingsec/vuln.db; the embedded sample when absent)")
+	fs.DurationVar(&v.policy.MaxAge, "db-max-age", v.policy.MaxAge, "warn (on stderr, even with -q) when the vulnerability database is older than this")
+	fs.BoolVar(&v.policy.RequireDB, "require-db", v.policy.RequireDB, "exit 2, before scanning, when there is no vulnerability database (only the embedded sample) or it is older than --db-max-age, never updated or empty (for CI)")
+}
+
+// fromConfig is the hook for a configuration file (or environment): its
+// settings apply where the flag was not given on the command line.
+func (v *vulnFlags) fromConfig(fs *pflag.FlagSet, c enrich.Policy) {
+	if c.Path != "" && !fs.Changed("db-path") {
+		v.policy.Path = c.Path
+	}
+	if c.MaxAge > 0 && !fs.Changed("db-max-age") {
+		v.policy.MaxAge = c.MaxAge
+	}
+	if c.RequireDB && !fs.Changed("require-db") {
+		v.policy.RequireDB = true
+	}
+}
+
+// check refuses, before any work, data that --require-db does not accept.
+func (v *vulnFlags) check(ctx context.Context) error {
+	if v.off || !v.policy.RequireDB {
+		return nil
+	}
+	d, _, _, err := enrich.Open(ctx, v.policy, time.Now())
+	if err != nil {
+		return usageError{err}
+	}
+	return d.Close()
 }
 
 func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 	if v.off {
 		return nil
 	}
-	return []engine.Enricher{&enrich.Vulns{Path: v.path, MaxAge: v.maxAge, Warn: func(msg string) {
-		if !g.quiet {
-			fmt.Fprintf(g.stderr, "thingsec: note: %s\n", msg)
-		}
+	return []engine.Enricher{&enrich.Vulns{Path: v.policy.Path, MaxAge: v.policy.MaxAge, RequireDB: v.policy.RequireDB, Warn: func(msg string) {
+		// not progress: the results are incomplete, so -q does not hide it
+		fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", msg)
 	}}}
+}
+
+// settle records the data the report was matched against when there was
+// none, warns when matching failed, and holds --require-db to the data
+// actually used.
+func (v *vulnFlags) settle(g *globals, rep *model.Report) error {
+	if rep.Database == nil {
+		// --no-vuln, or the database could not be opened or read
+		rep.Database = &model.Database{Kind: model.DatabaseNone}
+		if !v.off {
+			why := "vulnerabilities were not matched: see the report's problems"
+			prefix := (&enrich.Vulns{}).Name() + ": "
+			for _, p := range rep.Problems {
+				if p.Stage == "enrich" && strings.HasPrefix(p.Message, prefix) {
+					why = strings.TrimPrefix(p.Message, prefix)
+				}
+			}
+			fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", why)
+		}
+	}
+	if v.off || !v.policy.RequireDB || rep.Database.Kind == model.DatabaseFull {
+		return nil
+	}
+	return usageError{fmt.Errorf("the scan matched against %s data, not a vulnerability database (--require-db)", rep.Database.Kind)}
 }
 
 func newScan(g *globals) *cobra.Command {
@@ -134,18 +189,25 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
+			if err := vf.check(cmd.Context()); err != nil {
+				return err
+			}
 			cfg := scanConfig(g, args[0], set)
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
+			dataErr := vf.settle(g, rep)
 			d := &report.Doc{Kind: report.Scan, Report: rep, Rules: ranRules(sets.Families(sets.Default)), Table: table.Options{ShowSecrets: sf.show}}
 			if incompleteGate {
 				d.Gates = append(d.Gates, incompleteGateOf(rep))
 			}
 			if err := ff.emit(g, outs, d); err != nil {
 				return err
+			}
+			if dataErr != nil {
+				return dataErr
 			}
 			return failOnIncomplete(incompleteGate, rep)
 		},

@@ -36,8 +36,11 @@ type Report struct {
 	VersionUnknown []string `json:"version_unknown,omitempty"`
 	// Notes say how the report was made where it matters to read it (e.g.
 	// "vulnerabilities matched against the embedded sample database").
-	Notes   []string `json:"notes,omitempty"`
-	Summary Summary  `json:"summary"`
+	Notes []string `json:"notes,omitempty"`
+	// Database is the vulnerability data the components were matched
+	// against (absent only in reports that match nothing, like secrets).
+	Database *Database `json:"database,omitempty"`
+	Summary  Summary   `json:"summary"`
 }
 
 // Tool names the program that made the report.

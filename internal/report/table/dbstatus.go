@@ -14,7 +14,14 @@ import (
 func DBStatus(w io.Writer, st *db.Status, now time.Time) error {
 	p := &printer{w: w}
 	c := st.Counts
-	p.f("database   %s (schema %d)\n", st.Path, st.SchemaVersion)
+	if st.Kind == "sample" {
+		p.f("database   the embedded sample (schema %d)\n", st.SchemaVersion)
+	} else {
+		p.f("database   %s (schema %d)\n", st.Path, st.SchemaVersion)
+	}
+	if st.Note != "" {
+		p.f("note       %s\n", st.Note)
+	}
 	p.f("records    %d NVD CVEs (%d CPE index entries), %d OSV advisories (%d packages), %d KEV, %d EPSS\n",
 		c.NVD, c.Configs, c.OSV, c.OSVPackages, c.KEV, c.EPSS)
 	if st.Stale != "" {

@@ -4,23 +4,25 @@ package enrich
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/vuln/match"
-	"github.com/thingsec/thingsec/internal/vuln/sample"
 )
 
-// Vulns is the engine.Enricher for vulnerabilities.
+// Vulns is the engine.Enricher for vulnerabilities. It records which data
+// was used in the report's database block, and warns (and notes in the
+// report) when that data is the embedded sample or stale.
 type Vulns struct {
 	// Path of the database ("" = $THINGSEC_DB or the user cache default).
 	// When there is none, the embedded sample is used and the report says
 	// so.
 	Path string
-	// MaxAge after which a database is reported as stale.
+	// MaxAge after which a database is reported as stale (0: DefaultMaxAge).
 	MaxAge time.Duration
-	// Warn receives one-line notices for the user (stderr in the CLI).
+	// RequireDB makes the sample or stale data an error (*NoDataError).
+	RequireDB bool
+	// Warn receives one-line warnings for the user (stderr in the CLI).
 	Warn func(string)
 	Now  func() time.Time
 }
@@ -36,20 +38,15 @@ func (v *Vulns) Enrich(ctx context.Context, rep *model.Report) error {
 	if v.Now != nil {
 		now = v.Now
 	}
-	d, usingSample, err := sample.OpenDefaultOrSample(ctx, v.Path)
+	d, info, problem, err := Open(ctx, Policy{Path: v.Path, MaxAge: v.MaxAge, RequireDB: v.RequireDB}, now())
 	if err != nil {
-		return fmt.Errorf("no vulnerability matching: %w", err)
+		return err
 	}
 	defer d.Close()
-	if usingSample {
-		note := "no vulnerability database found: vulnerabilities were matched against the small embedded sample (NVD records and CISA KEV entries for common device components); run `thingsec db update` or `thingsec db import-bundle FILE` for full data"
-		rep.Notes = append(rep.Notes, note)
-		warn(note)
-	} else if v.MaxAge > 0 {
-		if w, err := d.StaleWarning(ctx, v.MaxAge, now()); err == nil && w != "" {
-			rep.Notes = append(rep.Notes, w)
-			warn(w)
-		}
+	rep.Database = &info
+	if problem != "" {
+		rep.Notes = append(rep.Notes, problem)
+		warn(problem)
 	}
 	vulns, unknown, err := match.New(d).Match(ctx, rep.Components)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +17,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/thingsec/thingsec/internal/vuln/db"
 )
 
 func sharedData(t *testing.T) string {
@@ -149,26 +148,23 @@ func TestUpdateFromFakeSources(t *testing.T) {
 	fake := newFake(t, dir)
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
-	d, err := db.Open(filepath.Join(t.TempDir(), "vuln.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	path := filepath.Join(t.TempDir(), "vuln.db")
 	ctx := context.Background()
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	cfg := Config{
 		NVDURL: srv.URL + "/nvd", NVDPageSize: 50, NVDDelay: time.Millisecond,
 		OSVURL: srv.URL + "/osv", OSVEcosystems: []string{"Go"},
 		KEVURL: srv.URL + "/kev.json", EPSSURL: srv.URL + "/epss.csv",
-		Now: func() time.Time { return now },
+		Now:   func() time.Time { return now },
+		Sleep: noSleep,
 	}
-	res, err := Update(ctx, d, cfg)
+	out, err := Install(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, _ := d.Counts(ctx)
+	c := counts(t, path)
 	if c.NVD != 131 || c.OSV != 96 || c.KEV != 1404 || c.EPSS != 1 {
-		t.Fatalf("counts %+v (results %+v)", c, res)
+		t.Fatalf("counts %+v (results %+v)", c, out)
 	}
 	if len(fake.queries) != 3 { // 131 records in pages of 50
 		t.Errorf("NVD queries %v", fake.queries)
@@ -177,7 +173,7 @@ func TestUpdateFromFakeSources(t *testing.T) {
 	// second run: conditional requests and an incremental NVD query
 	fake.queries = nil
 	now = now.Add(24 * time.Hour)
-	res, err = Update(ctx, d, cfg)
+	out, err = Install(ctx, path, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,34 +183,41 @@ func TestUpdateFromFakeSources(t *testing.T) {
 	if len(fake.queries) != 1 || !strings.Contains(fake.queries[0], "lastModStartDate=2026-11-24T00%3A00%3A00.000Z") {
 		t.Errorf("incremental NVD query: %v", fake.queries)
 	}
-	for _, r := range res {
+	for _, r := range out.Sources {
 		if r.Name == "kev" && (!r.Unchanged || r.Records != 0) {
 			t.Errorf("kev result %+v", r)
 		}
 	}
-	if after, _ := d.Counts(ctx); after != c {
+	if after := counts(t, path); after != c {
 		t.Errorf("counts changed on a no-op update: %+v -> %+v", c, after)
 	}
-	kev, _, _ := d.SourceByName(ctx, "kev")
+	kev := source(t, path, "kev")
 	if kev.Records != 1404 || kev.UpdatedAt != "2026-11-25T00:00:00Z" {
 		t.Errorf("kev source after 304: %+v", kev)
+	}
+	if nvd := source(t, path, "nvd"); nvd.Records != 131 {
+		t.Errorf("nvd source after an incremental update: %+v, want all 131 records counted", nvd)
 	}
 
 	// a source that is down: a clear error naming it, nothing changes
 	fake.down["/kev"] = true
-	nvdBefore, _, _ := d.SourceByName(ctx, "nvd")
+	before := fileSum(t, path)
+	nvdBefore := source(t, path, "nvd")
 	now = now.Add(24 * time.Hour)
-	_, err = Update(ctx, d, cfg)
-	if err == nil || !strings.Contains(err.Error(), "source kev") || !strings.Contains(err.Error(), "503") {
+	_, err = Install(ctx, path, cfg)
+	var se *SourceError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "source kev") || !strings.Contains(err.Error(), "503") || !strings.Contains(err.Error(), srv.URL+"/kev.json") {
 		t.Fatalf("down source: %v", err)
 	}
-	nvdAfter, _, _ := d.SourceByName(ctx, "nvd")
-	if nvdAfter != nvdBefore {
+	if fileSum(t, path) != before {
+		t.Error("a failed update changed the database file")
+	}
+	if nvdAfter := source(t, path, "nvd"); nvdAfter != nvdBefore {
 		t.Errorf("failed update moved the NVD cursor: %+v -> %+v", nvdBefore, nvdAfter)
 	}
 	srv.Close()
-	_, err = Update(ctx, d, Config{Sources: []string{"epss"}, EPSSURL: srv.URL + "/epss.csv"})
-	if err == nil || !strings.Contains(err.Error(), "source epss") || !strings.Contains(err.Error(), "cannot be reached") {
+	_, err = Install(ctx, path, Config{Sources: []string{"epss"}, EPSSURL: srv.URL + "/epss.csv", Sleep: noSleep})
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "source epss") || !strings.Contains(err.Error(), "cannot be reached") || !strings.Contains(err.Error(), srv.URL+"/epss.csv") {
 		t.Fatalf("unreachable source: %v", err)
 	}
 }
