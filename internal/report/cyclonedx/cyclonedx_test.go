@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"flag"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -59,7 +56,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	reporttest.Golden(t, filepath.Join("testdata", "sample.cdx.json"), buf.Bytes(), *update)
-	validate(t, buf.Bytes())
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 	// the official library reads it back
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(buf.Bytes()), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
@@ -75,47 +72,5 @@ func TestEmptyReport(t *testing.T) {
 	if err := Encode(&buf, &model.Report{Target: model.Target{Name: "rootfs", Kind: "directory"}}); err != nil {
 		t.Fatal(err)
 	}
-	validate(t, buf.Bytes())
-}
-
-// validate checks doc against the official CycloneDX 1.6 JSON schema that
-// the cyclonedx-go module ships (schema/ in its module source).
-func validate(t *testing.T, doc []byte) {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
-	if err != nil {
-		t.Fatalf("locating the cyclonedx-go module: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "schema")
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	for name, id := range map[string]string{
-		"bom-1.6.schema.json":   "http://cyclonedx.org/schema/bom-1.6.schema.json",
-		"spdx.schema.json":      "http://cyclonedx.org/schema/spdx.schema.json",
-		"jsf-0.82.schemax.json": "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-	} {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.AddResource(id, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sch, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("not valid CycloneDX 1.6: %v", err)
-	}
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 }
