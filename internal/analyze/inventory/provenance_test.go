@@ -45,3 +45,16 @@ func TestDep5System(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDep5(f *testing.F) {
+	f.Add([]byte("Format: x\n\nFiles: *\nLicense: GPL-2+\n\nLicense: GPL-2+\n text\n"))
+	f.Add([]byte("Format: x\r\n\r\nFiles: *\r\nLicense: MIT or (Apache-2.0\r\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		names, _ := Dep5Licences(b)
+		if len(names) > 0 {
+			if l := license.Declared(Dep5Expression(names), "/c"); !license.Valid(l.Expression) {
+				t.Fatalf("%q -> %q", names, l.Expression)
+			}
+		}
+	})
+}

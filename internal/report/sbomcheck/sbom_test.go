@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -234,5 +235,68 @@ func TestCorpusImages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDebianCopyright scans a tree made of this machine's own dpkg records
+// (dpkg-query's status stanzas) and Debian's copyright files of the same
+// packages: their licences come from the DEP-5 files, and a package whose
+// copyright file is missing says so.
+func TestDebianCopyright(t *testing.T) {
+	root := t.TempDir()
+	var status bytes.Buffer
+	for _, pkg := range []string{"squashfs-tools", "cpio", "xz-utils"} {
+		out, err := exec.Command("dpkg-query", "-s", pkg).Output()
+		if err != nil {
+			t.Skipf("dpkg-query -s %s: %v (.ci/run installs it)", pkg, err)
+		}
+		status.Write(bytes.TrimSpace(out))
+		status.WriteString("\n\n")
+		if pkg == "xz-utils" {
+			continue // no copyright file in the image
+		}
+		data, err := os.ReadFile("/usr/share/doc/" + pkg + "/copyright")
+		if err != nil {
+			t.Skip(err)
+		}
+		dir := filepath.Join(root, "usr", "share", "doc", pkg)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "copyright"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "var", "lib", "dpkg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "var", "lib", "dpkg", "status"), status.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := sbomReport(t, root)
+	checkAll(t, rep)
+	want := map[string]string{
+		"squashfs-tools": "GPL-2.0-or-later",
+		"cpio":           "(GPL-3.0-or-later) AND (LGPL-3.0-or-later)",
+		"xz-utils":       model.NoAssertion,
+	}
+	for _, c := range rep.Components {
+		w, ok := want[c.Name]
+		if !ok {
+			continue
+		}
+		delete(want, c.Name)
+		if c.License.Expression != w {
+			t.Errorf("%s: licence %+v, want %s", c.Name, c.License, w)
+		}
+		if w == model.NoAssertion && !strings.Contains(c.License.Reason, "/usr/share/doc/xz-utils/copyright") {
+			t.Errorf("%s: reason %q", c.Name, c.License.Reason)
+		}
+		if c.Supplier == "" {
+			t.Errorf("%s: no supplier (Maintainer)", c.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not found: %v", want)
 	}
 }
