@@ -329,7 +329,9 @@ func pyMetadata(_ string, data []byte) []found {
 	}
 	lic := expr
 	if lic == "" && len(classifiers) > 0 {
-		lic = strings.Join(classifiers, " OR ") // several classifiers: the user may pick
+		// Several classifiers do not say whether they are a choice: read
+		// them as all applying, which never understates an obligation.
+		lic = strings.Join(classifiers, " AND ")
 	}
 	if lic == "" && len(text) <= 64 {
 		lic = text

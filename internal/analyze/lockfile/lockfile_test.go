@@ -87,7 +87,7 @@ func TestLicences(t *testing.T) {
 		{"/usr/lib/node_modules/none/package.json", `{"name":"none","version":"1.0.0"}`, "NOASSERTION", true},
 		{"/app/package-lock.json", `{"lockfileVersion":3,"packages":{"node_modules/express":{"version":"4.18.2","license":"MIT"}}}`, "MIT", false},
 		{"/usr/lib/python3/dist-packages/a-1.dist-info/METADATA", "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\n\n", "MIT OR Apache-2.0", false},
-		{"/usr/lib/python3/dist-packages/b-1.dist-info/METADATA", "Metadata-Version: 2.1\nName: b\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\nClassifier: License :: OSI Approved :: MIT License\n\n", "LicenseRef-BSD-License OR MIT", false},
+		{"/usr/lib/python3/dist-packages/b-1.dist-info/METADATA", "Metadata-Version: 2.1\nName: b\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\nClassifier: License :: OSI Approved :: MIT License\n\n", "LicenseRef-BSD-License AND MIT", false},
 		{"/usr/lib/python3/dist-packages/c-1.dist-info/METADATA", "Metadata-Version: 2.1\nName: c\nVersion: 1\nLicense: GPLv2+\n\n", "GPL-2.0-or-later", false},
 		{"/openwrt/package/utils/busybox/Makefile", "PKG_NAME:=busybox\nPKG_VERSION:=1.36.1\nPKG_LICENSE:=GPL-2.0-only\n", "GPL-2.0-only", false},
 		{"/buildroot/package/busybox/busybox.mk", "BUSYBOX_VERSION = 1.36.1\nBUSYBOX_LICENSE = GPL-2.0, bzip2-1.0.4\n", "GPL-2.0 AND LicenseRef-bzip2-1.0.4", false},

@@ -163,8 +163,8 @@ func licenceComment(l *model.License) string {
 }
 
 // supplier is the SPDX supplier of a maintainer field: "Name <email>"
-// becomes "Person: Name (email)", or "Organization: ..." for a team or
-// company.
+// becomes "Person: Name (email)", or "Organization: ..." for a team, a
+// company or a vendor.
 func supplier(s string) *common.Supplier {
 	name, email := sbomid.SupplierContact(s)
 	if name == "" {
@@ -175,9 +175,11 @@ func supplier(s string) *common.Supplier {
 	if email != "" {
 		name += " (" + email + ")"
 	}
-	t := "Person"
-	if sbomid.Organization(name) {
-		t = "Organization"
+	// A maintainer with an address is a person unless the name says team
+	// or company; a vendor or manufacturer named alone is an organisation.
+	t := "Organization"
+	if email != "" && !sbomid.Organization(name) {
+		t = "Person"
 	}
 	return &common.Supplier{SupplierType: t, Supplier: name}
 }
