@@ -17,9 +17,20 @@ func (b *build) debianLicences() {
 		return
 	}
 	have := map[string]bool{}
+	links := map[string]string{} // /usr/share/doc/<pkg> -> the directory it links to
 	for _, f := range b.files {
-		if strings.HasPrefix(f.Path, "/usr/share/doc/") && path.Base(f.Path) == "copyright" {
+		if !strings.HasPrefix(f.Path, "/usr/share/doc/") {
+			continue
+		}
+		if path.Base(f.Path) == "copyright" && f.Type != "symlink" && f.Type != "dir" {
 			have[f.Layer+":"+f.Path] = true
+		}
+		if f.Type == "symlink" && path.Dir(f.Path) == "/usr/share/doc" {
+			tgt := f.LinkTarget
+			if !strings.HasPrefix(tgt, "/") {
+				tgt = path.Join("/usr/share/doc", tgt)
+			}
+			links[f.Layer+":"+f.Path] = path.Clean(tgt)
 		}
 	}
 	for _, c := range b.comps {
@@ -28,11 +39,17 @@ func (b *build) debianLicences() {
 		}
 		layer := c.Locations[0].Layer
 		p := "/usr/share/doc/" + c.Name + "/copyright"
-		if !have[layer+":"+p] {
+		// Debian lets a package's doc directory be a link to that of
+		// another package of the same source.
+		rp := p
+		if tgt, ok := links[layer+":/usr/share/doc/"+c.Name]; ok {
+			rp = tgt + "/copyright"
+		}
+		if !have[layer+":"+rp] {
 			c.License = license.Unknown("the dpkg database has no licence field and the image has no " + p)
 			continue
 		}
-		data, err := b.t.ReadFile(layer, p, 4<<20)
+		data, err := b.t.ReadFile(layer, rp, 4<<20)
 		if err != nil {
 			c.License = license.Unknown(p + " could not be read: " + err.Error())
 			continue
@@ -44,7 +61,7 @@ func (b *build) debianLicences() {
 		case len(names) == 0:
 			c.License = license.Unknown(p + " names no licence")
 		default:
-			c.License = license.Declared(Dep5Expression(names), p)
+			c.License = license.Declared(Dep5Expression(names), rp)
 		}
 	}
 }

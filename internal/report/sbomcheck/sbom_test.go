@@ -267,6 +267,41 @@ func TestDebianCopyright(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A doc directory that links to another package's (same source), as
+	// Debian allows: the first such package this machine has.
+	linked, linkTarget := "", ""
+	ents, _ := os.ReadDir("/usr/share/doc")
+	for _, e := range ents {
+		if e.Type()&os.ModeSymlink == 0 {
+			continue
+		}
+		tgt, err := os.Readlink(filepath.Join("/usr/share/doc", e.Name()))
+		if err != nil || strings.Contains(tgt, "/") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/usr/share/doc", tgt, "copyright"))
+		if err != nil || !bytes.HasPrefix(data, []byte("Format:")) {
+			continue
+		}
+		out, err := exec.Command("dpkg-query", "-s", e.Name()).Output()
+		if err != nil {
+			continue
+		}
+		status.Write(bytes.TrimSpace(out))
+		status.WriteString("\n\n")
+		dir := filepath.Join(root, "usr", "share", "doc", tgt)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "copyright"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(tgt, filepath.Join(root, "usr", "share", "doc", e.Name())); err != nil {
+			t.Fatal(err)
+		}
+		linked, linkTarget = e.Name(), tgt
+		break
+	}
 	if err := os.MkdirAll(filepath.Join(root, "var", "lib", "dpkg"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -298,5 +333,14 @@ func TestDebianCopyright(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("not found: %v", want)
+	}
+	if linked == "" {
+		t.Log("no linked doc directory on this machine")
+		return
+	}
+	for _, c := range rep.Components {
+		if c.Name == linked && (c.License.Expression == model.NoAssertion || c.License.Source != "/usr/share/doc/"+linkTarget+"/copyright") {
+			t.Errorf("%s (doc directory linked to %s): licence %+v", linked, linkTarget, c.License)
+		}
 	}
 }
