@@ -21,6 +21,7 @@ import (
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 	"github.com/thingsec/thingsec/internal/report/spdx"
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
 // sbomReport runs `thingsec sbom --format json` on target.
@@ -195,7 +196,13 @@ func rootfsSums(t *testing.T, path string) map[string]string {
 
 func TestCorpusImages(t *testing.T) {
 	dir := corpus(t)
-	for _, ver := range []string{"1.0.0", "1.1.0"} {
+	versions := []string{"1.0.0", "1.1.0"}
+	if formattest.Race {
+		// Under the race detector one release is enough: the encoders and
+		// checks are the same, the scan is what costs.
+		versions = versions[:1]
+	}
+	for _, ver := range versions {
 		t.Run(ver, func(t *testing.T) {
 			rep := sbomReport(t, filepath.Join(dir, "acme-hg100-"+ver+".bin"))
 			checkAll(t, rep)
