@@ -7,6 +7,7 @@ require (
 	github.com/CycloneDX/cyclonedx-go v0.12.0
 	github.com/anchore/go-lzo v0.1.1
 	github.com/bodgit/sevenzip v1.6.5
+	github.com/github/go-spdx/v2 v2.8.0
 	github.com/google/uuid v1.6.0
 	github.com/klauspost/compress v1.20.4
 	github.com/package-url/packageurl-go v0.1.7

@@ -43,7 +43,7 @@ func TestDemoImage(t *testing.T) {
 	for _, c := range rep.Components {
 		comps[c.Name] = c.Version
 	}
-	for name, v := range map[string]string{"busybox": "1.35.0", "dnsmasq": "2.90", "dropbear": "2022.83"} {
+	for name, v := range map[string]string{"busybox": "1.35.0-1", "dnsmasq": "2.90-1", "dropbear": "2022.83-1"} {
 		if comps[name] != v {
 			t.Errorf("component %s = %q, want %s", name, comps[name], v)
 		}

@@ -88,9 +88,9 @@ func TestSbomCycloneDXDefault(t *testing.T) {
 		got[c.Name] = c.Version + " " + c.CPE
 	}
 	for name, want := range map[string]string{
-		"busybox": "1.35.0 cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*",
-		"dnsmasq": "2.90 cpe:2.3:a:thekelleys:dnsmasq:2.90:*:*:*:*:*:*:*",
-		"libc":    "2.36 cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*",
+		"busybox": "1.35.0-1 cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*",
+		"dnsmasq": "2.90-1 cpe:2.3:a:thekelleys:dnsmasq:2.90:*:*:*:*:*:*:*",
+		"libc":    "2.36-1 cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*",
 		"AcmeOS":  "1.0.0 ",
 	} {
 		if got[name] != want {

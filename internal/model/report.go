@@ -157,6 +157,39 @@ type Component struct {
 	Locations    []Location `json:"locations"`
 	Evidence     []Evidence `json:"evidence,omitempty"`
 	Dependencies []string   `json:"dependencies,omitempty"`
+	// License is what the component's own metadata says of its licence,
+	// or NOASSERTION with the reason none could be said.
+	License *License `json:"license,omitempty"`
+	// Supplier is who ships the component: the package maintainer
+	// ("Name <email>"), the OS vendor or the product's vendor.
+	Supplier string `json:"supplier,omitempty"`
+	// Hashes are the digests of the files that identified the component.
+	Hashes []Hash `json:"hashes,omitempty"`
+}
+
+// NoAssertion is the License expression of a component whose licence is
+// not known; License.Reason says why.
+const NoAssertion = "NOASSERTION"
+
+// License is a component's licence as an SPDX licence expression.
+type License struct {
+	// Expression is a valid SPDX licence expression (names that are not
+	// on the SPDX list become LicenseRef-...), or NOASSERTION.
+	Expression string `json:"expression"`
+	// Declared is the licence as the source states it, before
+	// normalisation.
+	Declared string `json:"declared,omitempty"`
+	// Source is the path of the file the licence was read from.
+	Source string `json:"source,omitempty"`
+	// Reason says why the expression is NOASSERTION.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Hash is the digest of one file that identified a component.
+type Hash struct {
+	Algorithm string `json:"algorithm"` // "SHA-256"
+	Value     string `json:"value"`
+	Path      string `json:"path"`
 }
 
 // Evidence tells how a component was identified.

@@ -21,6 +21,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/rules"
 )
@@ -327,6 +328,12 @@ func cpeEscape(s string) string {
 	return b.String()
 }
 
+// Vendor is the product's vendor as the NVD names it (the CPE vendor).
+func (r *Rule) Vendor() string {
+	v, _, _ := strings.Cut(r.CPE, ":")
+	return v
+}
+
 // Component turns a match in a file into a component.
 func (m Match) Component(loc model.Location) model.Component {
 	r := m.Rule
@@ -336,6 +343,8 @@ func (m Match) Component(loc model.Location) model.Component {
 		Type:      r.Type,
 		Locations: []model.Location{loc},
 		Evidence:  []model.Evidence{{Kind: Kind, Path: loc.Path, Match: m.Text}},
+		License:   license.Unknown("identified from a version string in " + loc.Path + ", which states no licence"),
+		Supplier:  r.Vendor(),
 	}
 	if r.PURL != "" {
 		c.PURL = r.PURL + "@" + m.Version

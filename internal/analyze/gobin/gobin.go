@@ -16,6 +16,7 @@ import (
 	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -74,6 +75,10 @@ func Go(r io.ReaderAt, loc model.Location) []model.Component {
 	ev := func(s string) []model.Evidence {
 		return []model.Evidence{{Kind: KindBuildInfo, Path: loc.Path, Match: s}}
 	}
+	// Go build info records module paths and versions, never licences.
+	lic := func() *model.License {
+		return license.Unknown("Go build info records no licence")
+	}
 	var out []model.Component
 	var deps []string
 	for _, d := range bi.Deps {
@@ -87,16 +92,21 @@ func Go(r io.ReaderAt, loc model.Location) []model.Component {
 		out = append(out, model.Component{
 			Name: m.Path, Version: m.Version, Type: "library", PURL: goPURL(m.Path, m.Version),
 			Locations: []model.Location{loc}, Evidence: ev("dep " + m.Path + " " + m.Version),
+			License: lic(),
 		})
 		deps = append(deps, goPURL(m.Path, m.Version))
 	}
 	if v := strings.TrimSpace(bi.GoVersion); v != "" {
 		gv, _, _ := strings.Cut(v, " ") // "go1.22.1 X:boringcrypto"
+		// The toolchain "go1.22.1" is the module version "v1.22.1" in the
+		// component and its purl alike.
+		mv := "v" + strings.TrimPrefix(gv, "go")
 		out = append(out, model.Component{
-			Name: "stdlib", Version: gv, Type: "library",
-			PURL:      packageurl.NewPackageURL("golang", "", "stdlib", "v"+strings.TrimPrefix(gv, "go"), nil, "").ToString(),
+			Name: "stdlib", Version: mv, Type: "library",
+			PURL:      packageurl.NewPackageURL("golang", "", "stdlib", mv, nil, "").ToString(),
 			CPEs:      []string{"cpe:2.3:a:golang:go:" + strings.TrimPrefix(gv, "go") + ":*:*:*:*:*:*:*"},
 			Locations: []model.Location{loc}, Evidence: ev("go " + v),
+			License: license.Unknown("Go build info records no licence (the Go toolchain is BSD-3-Clause, but a binary may be built with a modified one)"),
 		})
 		deps = append(deps, out[len(out)-1].PURL)
 	}
@@ -109,6 +119,7 @@ func Go(r io.ReaderAt, loc model.Location) []model.Component {
 			Name: p, Version: v, Type: "application", PURL: goPURL(p, v),
 			Locations: []model.Location{loc}, Evidence: ev("mod " + p + " " + bi.Main.Version),
 			Dependencies: deps,
+			License:      lic(),
 		}
 		out = append(out, c)
 	}
@@ -151,6 +162,7 @@ func Cargo(r io.Reader, loc model.Location) []model.Component {
 			Name: p.Name, Version: p.Version, Type: "library", PURL: purls[i],
 			Locations: []model.Location{loc},
 			Evidence:  []model.Evidence{{Kind: KindCargo, Path: loc.Path, Match: p.Name + " " + p.Version}},
+			License:   license.Unknown("cargo-auditable records no licence"),
 		}
 		if p.Root {
 			c.Type = "application"

@@ -33,8 +33,11 @@ func TestOwnTestBinary(t *testing.T) {
 	}
 	var std, pkgurl bool // pkgurl: the main module depends on stdlib
 	for _, c := range out.Components {
-		if c.Name == "stdlib" && strings.HasPrefix(c.Version, "go1.") && strings.HasPrefix(c.PURL, "pkg:golang/stdlib@v1.") {
+		if c.Name == "stdlib" && strings.HasPrefix(c.Version, "v1.") && c.PURL == "pkg:golang/stdlib@"+c.Version {
 			std = true
+		}
+		if c.License == nil || c.License.Expression != model.NoAssertion || c.License.Reason == "" {
+			t.Errorf("%s: licence %+v, want NOASSERTION with the reason", c.Name, c.License)
 		}
 		// test binaries record the main module but not the dependencies
 		if c.Name == "github.com/thingsec/thingsec" && c.Type == "application" && len(c.Dependencies) == 1 {

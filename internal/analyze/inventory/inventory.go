@@ -79,6 +79,7 @@ func Build(ctx context.Context, t plugin.Tree, cat *binver.Catalog, comps []mode
 	b.absorbFingerprints()
 	b.assignRefs()
 	b.resolveDependencies()
+	b.provenance()
 	if t != nil {
 		linkNeeded(ctx, t, b.files, b.comps, b.owner)
 	}
@@ -281,6 +282,14 @@ func absorb(c, o *model.Component) {
 		c.CPEs = append(c.CPEs, o.CPEs...)
 	}
 	c.Dependencies = append(c.Dependencies, o.Dependencies...)
+	// What a package database states wins over a fingerprint's NOASSERTION
+	// and vendor.
+	if c.License == nil || c.License.Expression == model.NoAssertion && o.License != nil && o.License.Expression != model.NoAssertion {
+		c.License = o.License
+	}
+	if c.Supplier == "" {
+		c.Supplier = o.Supplier
+	}
 }
 
 func containsLoc(ls []model.Location, l model.Location) bool {

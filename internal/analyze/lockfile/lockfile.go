@@ -16,6 +16,7 @@ import (
 	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -28,6 +29,10 @@ type found struct {
 	typ, ns, name, version, match string
 	line                          int
 	application                   bool
+	// license is the licence the manifest states; hasLicense says the
+	// manifest has a licence field at all (lock files and go.mod do not).
+	license    string
+	hasLicense bool
 }
 
 // parserFor picks a parser from the path alone.
@@ -122,10 +127,15 @@ func Parse(p string, data []byte, loc model.Location) []model.Component {
 		if f.application {
 			typ = "application"
 		}
+		lic := license.Unknown(path.Base(p) + " records no licence")
+		if f.hasLicense {
+			lic = license.Declared(f.license, loc.Path)
+		}
 		out = append(out, model.Component{
 			Name: name, Version: f.version, Type: typ, PURL: pu,
 			Locations: []model.Location{l},
 			Evidence:  []model.Evidence{{Kind: Kind, Path: loc.Path, Match: f.match}},
+			License:   lic,
 		})
 	}
 	return out
@@ -196,8 +206,9 @@ func splitNpm(full string) (ns, name string) {
 func npmLock(_ string, data []byte) []found {
 	var doc struct {
 		Packages map[string]struct {
-			Version string `json:"version"`
-			Name    string `json:"name"`
+			Version string          `json:"version"`
+			Name    string          `json:"name"`
+			License json.RawMessage `json:"license"`
 		} `json:"packages"`
 		Dependencies map[string]struct {
 			Version string `json:"version"`
@@ -216,7 +227,7 @@ func npmLock(_ string, data []byte) []found {
 			name = k[i+len("node_modules/"):]
 		}
 		ns, n := splitNpm(name)
-		out = append(out, found{typ: "npm", ns: ns, name: n, version: p.Version, match: name + "@" + p.Version})
+		out = append(out, found{typ: "npm", ns: ns, name: n, version: p.Version, match: name + "@" + p.Version, license: npmLicense(p.License, nil), hasLicense: true})
 	}
 	if len(doc.Packages) == 0 {
 		for k, d := range doc.Dependencies {
@@ -230,14 +241,48 @@ func npmLock(_ string, data []byte) []found {
 
 func npmPackage(_ string, data []byte) []found {
 	var doc struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
+		Name     string            `json:"name"`
+		Version  string            `json:"version"`
+		License  json.RawMessage   `json:"license"`
+		Licenses []json.RawMessage `json:"licenses"`
 	}
 	if json.Unmarshal(data, &doc) != nil {
 		return nil
 	}
 	ns, n := splitNpm(doc.Name)
-	return []found{{typ: "npm", ns: ns, name: n, version: doc.Version, match: doc.Name + "@" + doc.Version}}
+	return []found{{typ: "npm", ns: ns, name: n, version: doc.Version, match: doc.Name + "@" + doc.Version, license: npmLicense(doc.License, doc.Licenses), hasLicense: true}}
+}
+
+// npmLicense reads package.json's "license" (an SPDX expression, or the
+// deprecated {"type": ...} object) or the deprecated "licenses" list,
+// whose entries all apply.
+func npmLicense(one json.RawMessage, many []json.RawMessage) string {
+	name := func(raw json.RawMessage) string {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+		var o struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(raw, &o) == nil {
+			return o.Type
+		}
+		return ""
+	}
+	if s := name(one); s != "" {
+		return s
+	}
+	var all []string
+	for _, raw := range many {
+		if s := name(raw); s != "" {
+			all = append(all, "("+s+")")
+		}
+	}
+	if len(all) == 1 {
+		return strings.Trim(all[0], "()")
+	}
+	return strings.Join(all, " AND ")
 }
 
 var reqLine = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([A-Za-z0-9.+!_-]+)`)
@@ -256,8 +301,13 @@ func requirements(_ string, data []byte) []found {
 	return out
 }
 
+// pyMetadata reads a Python core-metadata file. The licence is
+// License-Expression (metadata 2.4), else a "License ::" classifier, else
+// the free-text License field when it is one line (a whole licence text
+// is not a name).
 func pyMetadata(_ string, data []byte) []found {
-	var name, ver string
+	var name, ver, expr, text string
+	var classifiers []string
 	for _, l := range lines(data) {
 		if l == "" {
 			break // the headers end at the first blank line
@@ -266,9 +316,27 @@ func pyMetadata(_ string, data []byte) []found {
 			name = strings.TrimSpace(v)
 		} else if v, ok := strings.CutPrefix(l, "Version: "); ok {
 			ver = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(l, "License-Expression: "); ok {
+			expr = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(l, "License: "); ok {
+			text = strings.TrimSpace(v)
+		} else if v, ok := strings.CutPrefix(l, "Classifier: License :: "); ok {
+			parts := strings.Split(v, " :: ")
+			if c := strings.TrimSpace(parts[len(parts)-1]); c != "OSI Approved" {
+				classifiers = append(classifiers, c)
+			}
 		}
 	}
-	return []found{{typ: "pypi", name: pyName(name), version: ver, match: "Name: " + name + " Version: " + ver}}
+	lic := expr
+	if lic == "" && len(classifiers) > 0 {
+		// Several classifiers do not say whether they are a choice: read
+		// them as all applying, which never understates an obligation.
+		lic = strings.Join(classifiers, " AND ")
+	}
+	if lic == "" && len(text) <= 64 {
+		lic = text
+	}
+	return []found{{typ: "pypi", name: pyName(name), version: ver, match: "Name: " + name + " Version: " + ver, license: lic, hasLicense: true}}
 }
 
 func cargoLock(_ string, data []byte) []found {
@@ -385,7 +453,7 @@ func openwrtMakefile(_ string, data []byte) []found {
 	if n == "" || v == "" || strings.Contains(n+v, "$") {
 		return nil
 	}
-	return []found{{typ: "generic", name: n, version: v, match: "PKG_NAME:=" + n + " PKG_VERSION:=" + v, line: at["PKG_VERSION"]}}
+	return []found{{typ: "generic", name: n, version: v, match: "PKG_NAME:=" + n + " PKG_VERSION:=" + v, line: at["PKG_VERSION"], license: vars["PKG_LICENSE"], hasLicense: true}}
 }
 
 func buildrootMk(p string, data []byte) []found {
@@ -396,10 +464,14 @@ func buildrootMk(p string, data []byte) []found {
 	if v == "" || strings.Contains(v, "$") {
 		return nil
 	}
-	return []found{{typ: "generic", name: pkg, version: v, match: key + " = " + v, line: at[key]}}
+	lic := strings.TrimSuffix(key, "_VERSION") + "_LICENSE"
+	return []found{{typ: "generic", name: pkg, version: v, match: key + " = " + v, line: at[key], license: vars[lic], hasLicense: true}}
 }
 
 var pvLine = regexp.MustCompile(`^PV\s*[?:]?=\s*"([^"$]+)"`)
+
+// licLine is a recipe's LICENSE ("GPL-2.0-only & MIT", "|" for a choice).
+var licLine = regexp.MustCompile(`^LICENSE\s*[?:]?=\s*"([^"$]*)"`)
 
 var bbName = regexp.MustCompile(`^([A-Za-z0-9+.-]+?)_([0-9][A-Za-z0-9.+~-]*)\.bb$`)
 
@@ -409,18 +481,20 @@ func yoctoRecipe(p string, data []byte) []found {
 	if m := bbName.FindStringSubmatch(base); m != nil {
 		name, ver = m[1], m[2]
 	}
-	line := 0
+	line, lic := 0, ""
 	for i, l := range lines(data) {
 		l = strings.TrimSpace(l)
-		if m := pvLine.FindStringSubmatch(l); m != nil {
+		if m := pvLine.FindStringSubmatch(l); m != nil && line == 0 {
 			ver, line = m[1], i+1
-			break
+		}
+		if m := licLine.FindStringSubmatch(l); m != nil && lic == "" {
+			lic = m[1]
 		}
 	}
 	if ver == "" || ver == "git" {
 		return nil
 	}
-	return []found{{typ: "generic", name: name, version: ver, match: base + " PV=" + ver, line: line}}
+	return []found{{typ: "generic", name: name, version: ver, match: base + " PV=" + ver, line: line, license: lic, hasLicense: true}}
 }
 
 func sortFound(f []found) {

@@ -74,3 +74,34 @@ func FuzzParse(f *testing.F) {
 		Parse(p, b, model.Location{})
 	})
 }
+
+func TestLicences(t *testing.T) {
+	for _, tt := range []struct {
+		path, doc string
+		want      string // the expression of the one component
+		reason    bool   // NOASSERTION with a reason
+	}{
+		{"/usr/lib/node_modules/semver/package.json", `{"name":"semver","version":"7.5.4","license":"ISC"}`, "ISC", false},
+		{"/usr/lib/node_modules/old/package.json", `{"name":"old","version":"1.0.0","license":{"type":"MIT","url":"x"}}`, "MIT", false},
+		{"/usr/lib/node_modules/older/package.json", `{"name":"older","version":"1.0.0","licenses":[{"type":"MIT"},{"type":"Apache-2.0"}]}`, "(MIT) AND (Apache-2.0)", false},
+		{"/usr/lib/node_modules/none/package.json", `{"name":"none","version":"1.0.0"}`, "NOASSERTION", true},
+		{"/app/package-lock.json", `{"lockfileVersion":3,"packages":{"node_modules/express":{"version":"4.18.2","license":"MIT"}}}`, "MIT", false},
+		{"/usr/lib/python3/dist-packages/a-1.dist-info/METADATA", "Metadata-Version: 2.4\nName: a\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\n\n", "MIT OR Apache-2.0", false},
+		{"/usr/lib/python3/dist-packages/b-1.dist-info/METADATA", "Metadata-Version: 2.1\nName: b\nVersion: 1\nClassifier: License :: OSI Approved :: BSD License\nClassifier: License :: OSI Approved :: MIT License\n\n", "LicenseRef-BSD-License AND MIT", false},
+		{"/usr/lib/python3/dist-packages/c-1.dist-info/METADATA", "Metadata-Version: 2.1\nName: c\nVersion: 1\nLicense: GPLv2+\n\n", "GPL-2.0-or-later", false},
+		{"/openwrt/package/utils/busybox/Makefile", "PKG_NAME:=busybox\nPKG_VERSION:=1.36.1\nPKG_LICENSE:=GPL-2.0-only\n", "GPL-2.0-only", false},
+		{"/buildroot/package/busybox/busybox.mk", "BUSYBOX_VERSION = 1.36.1\nBUSYBOX_LICENSE = GPL-2.0, bzip2-1.0.4\n", "GPL-2.0 AND LicenseRef-bzip2-1.0.4", false},
+		{"/poky/meta/recipes-core/zlib/zlib_1.3.bb", "LICENSE = \"Zlib\"\n", "Zlib", false},
+		{"/src/Cargo.lock", "[[package]]\nname = \"serde\"\nversion = \"1.0.188\"\n", "NOASSERTION", true},
+	} {
+		cs := Parse(tt.path, []byte(tt.doc), model.Location{Path: tt.path})
+		if len(cs) != 1 {
+			t.Errorf("%s: %d components", tt.path, len(cs))
+			continue
+		}
+		l := cs[0].License
+		if l == nil || l.Expression != tt.want || (l.Reason != "") != tt.reason {
+			t.Errorf("%s: licence %+v, want %s", tt.path, l, tt.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -185,9 +186,10 @@ func requires(reqs []plugin.Requirement, c *model.Component, db string, names []
 }
 
 // Opkg parses an opkg status file or an info/<pkg>.control file. OpenWrt
-// versions are PKG_VERSION-PKG_RELEASE; the component version is the
-// upstream PKG_VERSION (what advisories name), the purl keeps both. The
-// requirements are the packages each one depends on.
+// versions are PKG_VERSION-PKG_RELEASE; the component version is the whole
+// package version, as in the purl (the CPE carries the upstream
+// PKG_VERSION that advisories name). The requirements are the packages
+// each one depends on.
 func Opkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirement) {
 	var out []model.Component
 	var reqs []plugin.Requirement
@@ -196,17 +198,15 @@ func Opkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirem
 		if name == "" || !installed(s["Status"]) {
 			continue
 		}
-		up := ver
-		if i := strings.LastIndexByte(ver, '-'); i > 0 && isDigits(ver[i+1:]) {
-			up = ver[:i]
-		}
 		c := model.Component{
 			Name:      name,
-			Version:   up,
+			Version:   ver,
 			Type:      "application",
 			PURL:      purl("opkg", "", name, ver, map[string]string{"arch": s["Architecture"]}),
 			Locations: []model.Location{loc},
 			Evidence:  []model.Evidence{{Kind: KindPackageDB, Path: loc.Path, Match: "Package: " + name + " Version: " + ver}},
+			License:   license.Declared(s["License"], loc.Path),
+			Supplier:  s["Maintainer"],
 		}
 		reqs = requires(reqs, &c, "opkg", depNames(s["Depends"]))
 		out = append(out, c)
@@ -238,6 +238,10 @@ func Dpkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirem
 			PURL:      purl("deb", "debian", name, ver, q),
 			Locations: []model.Location{loc},
 			Evidence:  []model.Evidence{{Kind: KindPackageDB, Path: loc.Path, Match: "Package: " + name + " Version: " + ver}},
+			// The dpkg database has no licence field: the licence is read
+			// from the package's copyright file when the image has it.
+			License:  license.Unknown("the dpkg database has no licence field and /usr/share/doc/" + name + "/copyright was not read"),
+			Supplier: s["Maintainer"],
 		}
 		deps := depNames(s["Depends"])
 		deps = append(deps, depNames(s["Pre-Depends"])...)
@@ -251,7 +255,7 @@ func Dpkg(data []byte, loc model.Location) ([]model.Component, []plugin.Requirem
 func Apk(data []byte, loc model.Location) ([]model.Component, []plugin.Requirement) {
 	var out []model.Component
 	var reqs []plugin.Requirement
-	var name, ver, arch, deps string
+	var name, ver, arch, deps, lic, maint string
 	flush := func() {
 		if name != "" && ver != "" {
 			c := model.Component{
@@ -259,6 +263,8 @@ func Apk(data []byte, loc model.Location) ([]model.Component, []plugin.Requireme
 				PURL:      purl("apk", "alpine", name, ver, map[string]string{"arch": arch}),
 				Locations: []model.Location{loc},
 				Evidence:  []model.Evidence{{Kind: KindPackageDB, Path: loc.Path, Match: "P:" + name + " V:" + ver}},
+				License:   license.Declared(lic, loc.Path),
+				Supplier:  maint,
 			}
 			var names []string
 			for _, d := range strings.Fields(deps) {
@@ -273,7 +279,7 @@ func Apk(data []byte, loc model.Location) ([]model.Component, []plugin.Requireme
 			reqs = requires(reqs, &c, "apk", names)
 			out = append(out, c)
 		}
-		name, ver, arch, deps = "", "", "", ""
+		name, ver, arch, deps, lic, maint = "", "", "", "", "", ""
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimRight(line, "\r")
@@ -294,22 +300,14 @@ func Apk(data []byte, loc model.Location) ([]model.Component, []plugin.Requireme
 			arch = v
 		case 'D':
 			deps = v
+		case 'L':
+			lic = v
+		case 'm':
+			maint = v
 		}
 	}
 	flush()
 	return out, reqs
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // keyValues parses shell-style KEY=value lines with optional quotes.
@@ -352,6 +350,9 @@ func OSRelease(data []byte, loc model.Location) (model.Component, bool) {
 		PURL:      purl("generic", "", url.PathEscape(strings.ToLower(strings.ReplaceAll(id, " ", "-"))), ver, nil),
 		Locations: []model.Location{loc},
 		Evidence:  []model.Evidence{{Kind: KindOSRelease, Path: loc.Path, Match: match}},
+		License:   license.Unknown("an OS release file (" + loc.Path + ") names no licence"),
+		// systemd's VENDOR_NAME, OpenWrt's device manufacturer
+		Supplier: first(kv, "VENDOR_NAME", "OPENWRT_DEVICE_MANUFACTURER", "DISTRIB_VENDOR"),
 	}
 	return c, true
 }
@@ -370,11 +371,13 @@ func versionMarker(p string, data []byte, loc model.Location) (model.Component, 
 	if strings.Contains(p, "buildroot") {
 		name = "buildroot"
 	}
+	ver := strings.TrimPrefix(strings.TrimPrefix(line, "v"), "V")
 	return model.Component{
-		Name: name, Version: strings.TrimPrefix(strings.TrimPrefix(line, "v"), "V"), Type: "operating-system",
-		PURL:      purl("generic", "", name, line, nil),
+		Name: name, Version: ver, Type: "operating-system",
+		PURL:      purl("generic", "", name, ver, nil),
 		Locations: []model.Location{loc},
 		Evidence:  []model.Evidence{{Kind: KindOSRelease, Path: loc.Path, Match: line}},
+		License:   license.Unknown("a version file (" + loc.Path + ") names no licence"),
 	}, true
 }
 

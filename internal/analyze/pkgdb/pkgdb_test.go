@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -69,21 +71,27 @@ func check(t *testing.T, got []model.Component, ws []want) {
 		if len(c.Evidence) == 0 || c.Evidence[0].Path == "" {
 			t.Errorf("%s: no evidence", w.name)
 		}
+		if p, err := packageurl.FromString(c.PURL); err != nil || p.Version != c.Version {
+			t.Errorf("%s: version %q, purl version %q (%v)", w.name, c.Version, p.Version, err)
+		}
+		if c.License == nil || !license.Valid(c.License.Expression) || c.License.Expression == model.NoAssertion && c.License.Reason == "" {
+			t.Errorf("%s: licence %+v", w.name, c.License)
+		}
 	}
 }
 
 func TestPackageDatabases(t *testing.T) {
 	t.Run("opkg status", func(t *testing.T) {
 		check(t, run(t, "/usr/lib/opkg/status", "opkg-status"), []want{
-			{"busybox", "1.35.0", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
-			{"kernel", "6.1.176", "pkg:opkg/kernel@6.1.176-1?arch=mipsel_24kc"},
-			{"libc", "2.36", "pkg:opkg/libc@2.36-1?arch=mipsel_24kc"},
-			{"openssh-server", "9.2p1", "pkg:opkg/openssh-server@9.2p1-1?arch=mipsel_24kc"},
+			{"busybox", "1.35.0-1", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
+			{"kernel", "6.1.176-1", "pkg:opkg/kernel@6.1.176-1?arch=mipsel_24kc"},
+			{"libc", "2.36-1", "pkg:opkg/libc@2.36-1?arch=mipsel_24kc"},
+			{"openssh-server", "9.2p1-1", "pkg:opkg/openssh-server@9.2p1-1?arch=mipsel_24kc"},
 		})
 	})
 	t.Run("opkg control", func(t *testing.T) {
 		check(t, run(t, "/usr/lib/opkg/info/busybox.control", "busybox.control"), []want{
-			{"busybox", "1.35.0", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
+			{"busybox", "1.35.0-1", "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"},
 		})
 	})
 	t.Run("dpkg status", func(t *testing.T) {
@@ -111,12 +119,18 @@ func TestPackageDatabases(t *testing.T) {
 // TestApk uses a hand-written record in the documented apk "installed"
 // format (no Alpine tooling is reachable from the build machines).
 func TestApk(t *testing.T) {
-	db := "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library\n\nC:Q1def=\nP:busybox\nV:1.36.1-r5\nA:x86_64\nD:so:libc.musl-x86_64.so.1 musl>=1.2\n\n"
+	db := "C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nT:the musl c library\nL:MIT\nm:Natanael Copa <ncopa@alpinelinux.org>\n\nC:Q1def=\nP:busybox\nV:1.36.1-r5\nA:x86_64\nL:GPL-2.0-only\nD:so:libc.musl-x86_64.so.1 musl>=1.2\n\n"
 	got, reqs := Apk([]byte(db), model.Location{Path: "/lib/apk/db/installed"})
 	check(t, got, []want{
 		{"musl", "1.2.4-r2", "pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64"},
 		{"busybox", "1.36.1-r5", "pkg:apk/alpine/busybox@1.36.1-r5?arch=x86_64"},
 	})
+	if l := got[0].License; l.Expression != "MIT" || got[0].Supplier != "Natanael Copa <ncopa@alpinelinux.org>" {
+		t.Errorf("musl licence %+v supplier %q", l, got[0].Supplier)
+	}
+	if l := got[1].License; l.Expression != "GPL-2.0-only" || l.Source != "/lib/apk/db/installed" {
+		t.Errorf("busybox licence %+v", l)
+	}
 	if d := requirements(reqs, got[1]); len(d) != 1 || d[0] != "apk:musl" {
 		t.Errorf("busybox deps %v", d)
 	}
@@ -156,5 +170,34 @@ func TestLongLine(t *testing.T) {
 	}
 	if !names["blob"] || !names["base-files"] || !names["dpkg"] {
 		t.Fatalf("packages around a 2 MiB line: %v", names)
+	}
+}
+
+// TestOpkgLicence reads OpenWrt control fields (a hand-written status in
+// the format opkg writes: OpenWrt packages carry License and Maintainer).
+func TestOpkgLicence(t *testing.T) {
+	got := run(t, "/usr/lib/opkg/status", "openwrt-status")
+	check(t, got, []want{
+		{"busybox", "1.36.1-r1", "pkg:opkg/busybox@1.36.1-r1?arch=mipsel_24kc"},
+		{"dnsmasq", "2.90-2", "pkg:opkg/dnsmasq@2.90-2?arch=mipsel_24kc"},
+		{"libubox20240329", "2024.03.29~eb9bcb64-r1", "pkg:opkg/libubox20240329@2024.03.29~eb9bcb64-r1?arch=mipsel_24kc"},
+		{"vendor-blob", "1.0-1", "pkg:opkg/vendor-blob@1.0-1?arch=mipsel_24kc"},
+		{"ca-bundle", "20240203-r1", "pkg:opkg/ca-bundle@20240203-r1?arch=mipsel_24kc"},
+	})
+	for _, tc := range []struct{ name, expr, declared, supplier string }{
+		{"busybox", "GPL-2.0-only", "GPL-2.0-only", "Felix Fietkau <nbd@nbd.name>"},
+		{"dnsmasq", "GPL-2.0-or-later", "GPL-2.0+", "Kevin Darbyshire-Bryant <ldir@darbyshire-bryant.me.uk>"},
+		{"libubox20240329", "ISC", "ISC", "Felix Fietkau <nbd@nbd.name>"},
+		{"vendor-blob", "LicenseRef-Acme-Proprietary", "Acme Proprietary", "Acme Home Networks firmware team"},
+		{"ca-bundle", "NOASSERTION", "", ""},
+	} {
+		for _, c := range got {
+			if c.Name != tc.name {
+				continue
+			}
+			if c.License.Expression != tc.expr || c.License.Declared != tc.declared || c.Supplier != tc.supplier {
+				t.Errorf("%s: licence %+v supplier %q, want %s (%q) %q", c.Name, c.License, c.Supplier, tc.expr, tc.declared, tc.supplier)
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/uuid"
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report/sbomid"
 )
 
 // namespace makes serial numbers deterministic: the same report always
@@ -33,6 +34,19 @@ func BOM(rep *model.Report) *cdx.BOM {
 	}
 	if rep.Target.SHA256 != "" {
 		target.Hashes = &[]cdx.Hash{{Algorithm: cdx.HashAlgoSHA256, Value: rep.Target.SHA256}}
+	}
+	// The firmware's own name, version and manufacturer, when the image
+	// says them; the scanned file's name stays a property.
+	if fw := sbomid.Identify(rep); fw.Name != "" {
+		target.Name, target.Version = fw.Name, fw.Version
+		if fw.Manufacturer != "" {
+			target.Manufacturer = &cdx.OrganizationalEntity{Name: fw.Manufacturer}
+			target.Supplier = &cdx.OrganizationalEntity{Name: fw.Manufacturer}
+		}
+		target.Properties = &[]cdx.Property{
+			{Name: "thingsec:target", Value: rep.Target.Name},
+			{Name: "thingsec:identified-from", Value: fw.Source},
+		}
 	}
 	tools := []cdx.Component{{Type: cdx.ComponentTypeApplication, Name: rep.Tool.Name, Version: rep.Tool.Version}}
 	bom.Metadata = &cdx.Metadata{
@@ -74,6 +88,26 @@ func component(c model.Component) cdx.Component {
 	if len(c.CPEs) > 0 {
 		out.CPE = c.CPEs[0]
 	}
+	if name, email := sbomid.SupplierContact(c.Supplier); name != "" {
+		out.Supplier = &cdx.OrganizationalEntity{Name: name}
+		if email != "" {
+			out.Supplier.Contact = &[]cdx.OrganizationalContact{{Email: email}}
+		}
+	}
+	var hashes []cdx.Hash
+	seen := map[string]bool{}
+	for _, h := range c.Hashes {
+		if h.Algorithm == "SHA-256" && !seen[h.Value] {
+			seen[h.Value] = true
+			hashes = append(hashes, cdx.Hash{Algorithm: cdx.HashAlgoSHA256, Value: h.Value})
+		}
+	}
+	if len(hashes) > 0 {
+		out.Hashes = &hashes
+	}
+	if l := c.License; l != nil && l.Expression != model.NoAssertion {
+		out.Licenses = &cdx.Licenses{{Expression: l.Expression}}
+	}
 	var occ []cdx.EvidenceOccurrence
 	for _, l := range c.Locations {
 		o := cdx.EvidenceOccurrence{Location: location(l)}
@@ -105,6 +139,18 @@ func component(c model.Component) cdx.Component {
 	}
 	for _, e := range c.Evidence {
 		props = append(props, cdx.Property{Name: "thingsec:evidence:" + e.Kind, Value: e.Path})
+	}
+	// CycloneDX has no NOASSERTION: a component without licences says
+	// why in a property, and a declared one says where it was read.
+	if l := c.License; l != nil {
+		if l.Expression == model.NoAssertion {
+			props = append(props, cdx.Property{Name: "thingsec:license:noassertion", Value: l.Reason})
+		} else {
+			props = append(props, cdx.Property{Name: "thingsec:license:declared", Value: l.Declared + " (" + l.Source + ")"})
+		}
+	}
+	for _, h := range c.Hashes {
+		props = append(props, cdx.Property{Name: "thingsec:sha256:" + h.Path, Value: h.Value})
 	}
 	if len(props) > 0 {
 		out.Properties = &props

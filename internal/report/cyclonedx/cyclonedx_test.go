@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"flag"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -31,16 +28,21 @@ func sample() *model.Report {
 		Target:        model.Target{Name: "fw.bin", Kind: "file", Size: 1024, SHA256: strings.Repeat("ab", 32)},
 		StartedAt:     time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC),
 		Components: []model.Component{
-			{Ref: "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc", Name: "busybox", Version: "1.35.0", Type: "application",
-				PURL: "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
+			{Ref: "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc", Name: "busybox", Version: "1.35.0-1", Type: "application",
+				License:  &model.License{Expression: "GPL-2.0-or-later", Declared: "GPLv2+", Source: "/usr/lib/opkg/status"},
+				Supplier: "Felix Fietkau <nbd@nbd.name>",
+				Hashes:   []model.Hash{{Algorithm: "SHA-256", Value: strings.Repeat("01", 32), Path: "/usr/lib/opkg/status"}, {Algorithm: "SHA-256", Value: strings.Repeat("02", 32), Path: "/bin/busybox"}},
+				PURL:     "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc", CPEs: []string{"cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
 				Locations:    []model.Location{loc("/usr/lib/opkg/status"), loc("/bin/busybox")},
 				Evidence:     []model.Evidence{{Kind: "package-db", Path: "/usr/lib/opkg/status", Match: "Package: busybox Version: 1.35.0-1"}, {Kind: "binary-fingerprint", Path: "/bin/busybox", Match: "BusyBox v1.35.0"}},
 				Dependencies: []string{"pkg:opkg/libc@2.36-1?arch=mipsel_24kc"}},
-			{Ref: "pkg:opkg/libc@2.36-1?arch=mipsel_24kc", Name: "libc", Version: "2.36", Type: "library",
-				PURL: "pkg:opkg/libc@2.36-1?arch=mipsel_24kc", CPEs: []string{"cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*", "cpe:2.3:a:gnu:libc:2.36:*:*:*:*:*:*:*"},
+			{Ref: "pkg:opkg/libc@2.36-1?arch=mipsel_24kc", Name: "libc", Version: "2.36-1", Type: "library",
+				License: &model.License{Expression: "LGPL-2.1-or-later AND LicenseRef-Acme-Proprietary", Declared: "LGPLv2.1+ & Acme Proprietary", Source: "/usr/lib/opkg/status"},
+				PURL:    "pkg:opkg/libc@2.36-1?arch=mipsel_24kc", CPEs: []string{"cpe:2.3:a:gnu:glibc:2.36:*:*:*:*:*:*:*", "cpe:2.3:a:gnu:libc:2.36:*:*:*:*:*:*:*"},
 				Locations: []model.Location{loc("/usr/lib/opkg/status")},
 				Evidence:  []model.Evidence{{Kind: "package-db", Path: "/usr/lib/opkg/status", Match: "Package: libc Version: 2.36-1"}}},
 			{Ref: "pkg:generic/acmeos@1.0.0", Name: "AcmeOS", Version: "1.0.0", Type: "operating-system", PURL: "pkg:generic/acmeos@1.0.0",
+				Supplier: "Acme Home Networks", License: &model.License{Expression: model.NoAssertion, Reason: "an OS release file (/etc/os-release) names no licence"},
 				Locations: []model.Location{loc("/etc/os-release")},
 				Evidence:  []model.Evidence{{Kind: "os-release", Path: "/etc/os-release", Match: "NAME=AcmeOS VERSION_ID=1.0.0"}}},
 			{Ref: "pkg:golang/golang.org/x/crypto@v0.0.0-20210921155107-089bfa567519", Name: "golang.org/x/crypto", Version: "v0.0.0-20210921155107-089bfa567519", Type: "library",
@@ -59,7 +61,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	reporttest.Golden(t, filepath.Join("testdata", "sample.cdx.json"), buf.Bytes(), *update)
-	validate(t, buf.Bytes())
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 	// the official library reads it back
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(buf.Bytes()), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
@@ -75,47 +77,5 @@ func TestEmptyReport(t *testing.T) {
 	if err := Encode(&buf, &model.Report{Target: model.Target{Name: "rootfs", Kind: "directory"}}); err != nil {
 		t.Fatal(err)
 	}
-	validate(t, buf.Bytes())
-}
-
-// validate checks doc against the official CycloneDX 1.6 JSON schema that
-// the cyclonedx-go module ships (schema/ in its module source).
-func validate(t *testing.T, doc []byte) {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/CycloneDX/cyclonedx-go").Output()
-	if err != nil {
-		t.Fatalf("locating the cyclonedx-go module: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "schema")
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	for name, id := range map[string]string{
-		"bom-1.6.schema.json":   "http://cyclonedx.org/schema/bom-1.6.schema.json",
-		"spdx.schema.json":      "http://cyclonedx.org/schema/spdx.schema.json",
-		"jsf-0.82.schemax.json": "http://cyclonedx.org/schema/jsf-0.82.schema.json",
-	} {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := jsonschema.UnmarshalJSON(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.AddResource(id, s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sch, err := c.Compile("http://cyclonedx.org/schema/bom-1.6.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("not valid CycloneDX 1.6: %v", err)
-	}
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 }

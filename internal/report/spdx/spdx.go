@@ -15,6 +15,7 @@ import (
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report/sbomid"
 )
 
 var namespace = uuid.MustParse("0f3b8f6e-8a5c-4d47-b0a4-6f1f3e9b2c71")
@@ -52,6 +53,17 @@ func Document(rep *model.Report) *spdx.Document {
 	if rep.Target.Kind == "directory" {
 		root.PrimaryPackagePurpose = "FILE"
 	}
+	// The firmware's own name, version and manufacturer, when the image
+	// says them; the scanned file stays the package file name.
+	if fw := sbomid.Identify(rep); fw.Name != "" {
+		root.PackageName = fw.Name
+		root.PackageVersion = fw.Version
+		root.PackageFileName = rep.Target.Name
+		root.PackageComment = "identified from " + fw.Source
+		if fw.Manufacturer != "" {
+			root.PackageSupplier = &common.Supplier{SupplierType: "Organization", Supplier: fw.Manufacturer}
+		}
+	}
 	doc.Packages = append(doc.Packages, root)
 	doc.Relationships = append(doc.Relationships, &spdx.Relationship{
 		RefA: common.MakeDocElementID("", "DOCUMENT"), RefB: common.MakeDocElementID("", string(rootID)), Relationship: "DESCRIBES",
@@ -67,6 +79,7 @@ func Document(rep *model.Report) *spdx.Document {
 		used[id] = true
 		ids[c.Ref] = id
 	}
+	refs := map[string]string{} // LicenseRef- id -> how it was stated
 	for _, c := range rep.Components {
 		id := ids[c.Ref]
 		p := &spdx.Package{
@@ -79,6 +92,23 @@ func Document(rep *model.Report) *spdx.Document {
 			PackageCopyrightText:    "NOASSERTION",
 			PrimaryPackagePurpose:   purpose(c.Type),
 			PackageSourceInfo:       sourceInfo(c),
+			PackageSupplier:         supplier(c.Supplier),
+		}
+		if l := c.License; l != nil {
+			p.PackageLicenseDeclared = l.Expression
+			p.PackageLicenseComments = licenceComment(l)
+			for _, r := range licenseRefs.FindAllString(l.Expression, -1) {
+				if _, ok := refs[r]; !ok {
+					refs[r] = "stated as \"" + l.Declared + "\" in " + l.Source
+				}
+			}
+		}
+		seen := map[string]bool{}
+		for _, h := range c.Hashes {
+			if h.Algorithm == "SHA-256" && !seen[h.Value] {
+				seen[h.Value] = true
+				p.PackageChecksums = append(p.PackageChecksums, common.Checksum{Algorithm: common.SHA256, Value: h.Value})
+			}
 		}
 		for _, cpe := range c.CPEs {
 			p.PackageExternalReferences = append(p.PackageExternalReferences, &spdx.PackageExternalReference{Category: "SECURITY", RefType: "cpe23Type", Locator: cpe})
@@ -100,7 +130,58 @@ func Document(rep *model.Report) *spdx.Document {
 			}
 		}
 	}
+	names := make([]string, 0, len(refs))
+	for r := range refs {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	for _, r := range names {
+		// A LicenseRef names a licence that is not on the SPDX list; its
+		// text was not read, so the extracted text says how it was stated.
+		doc.OtherLicenses = append(doc.OtherLicenses, &spdx.OtherLicense{
+			LicenseIdentifier: r,
+			LicenseName:       strings.TrimPrefix(r, "LicenseRef-"),
+			ExtractedText:     "Licence " + refs[r] + "; the licence text was not read.",
+		})
+	}
 	return doc
+}
+
+// licenseRefs finds the LicenseRef- identifiers of an expression.
+var licenseRefs = regexp.MustCompile(`LicenseRef-[A-Za-z0-9.-]+`)
+
+// licenceComment says where a declared licence was read, or why there is
+// none.
+func licenceComment(l *model.License) string {
+	if l.Expression == model.NoAssertion {
+		return "NOASSERTION: " + l.Reason
+	}
+	if l.Declared != "" && l.Declared != l.Expression {
+		return "declared as \"" + l.Declared + "\" in " + l.Source
+	}
+	return "declared in " + l.Source
+}
+
+// supplier is the SPDX supplier of a maintainer field: "Name <email>"
+// becomes "Person: Name (email)", or "Organization: ..." for a team, a
+// company or a vendor.
+func supplier(s string) *common.Supplier {
+	name, email := sbomid.SupplierContact(s)
+	if name == "" {
+		return nil
+	}
+	// The agent syntax uses parentheses for the address.
+	name = strings.NewReplacer("(", "", ")", "").Replace(name)
+	if email != "" {
+		name += " (" + email + ")"
+	}
+	// A maintainer with an address is a person unless the name says team
+	// or company; a vendor or manufacturer named alone is an organisation.
+	t := "Organization"
+	if email != "" && !sbomid.Organization(name) {
+		t = "Person"
+	}
+	return &common.Supplier{SupplierType: t, Supplier: name}
 }
 
 func purpose(t string) string {
@@ -108,7 +189,7 @@ func purpose(t string) string {
 	case "application":
 		return "APPLICATION"
 	case "operating-system":
-		return "OPERATING-SYSTEM"
+		return "OPERATING_SYSTEM" // the JSON schema's spelling
 	case "firmware":
 		return "FIRMWARE"
 	case "file", "data":
