@@ -89,7 +89,7 @@ func TestProgressOnTerminal(t *testing.T) {
 			}
 			if tt.progress {
 				// every message starts on a cleared line
-				i := strings.Index(errs, "thingsec: note:")
+				i := strings.Index(errs, "thingsec: warning:")
 				if i < 0 {
 					t.Fatalf("no note: %q", errs)
 				}
