@@ -1,0 +1,91 @@
+package diff
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// ReportError is a file that is a thingsec report but cannot be used.
+type ReportError struct {
+	Path   string
+	Reason string
+}
+
+func (e *ReportError) Error() string { return e.Path + ": " + e.Reason }
+
+// sniffBytes is how much of a file is read to tell a report from other
+// input: a report's first key is schema_version.
+const sniffBytes = 4096
+
+// LoadReport reads path when it is a saved JSON report (thingsec scan
+// --format json); ok is false, with no error, when it is something else
+// (a firmware image, any other file, a directory), which the caller
+// scans instead. It is the one place that reads saved reports: reports of
+// every schema version with major version 1 are accepted, fields this
+// version does not know are ignored and fields it misses stay empty.
+func LoadReport(path string) (rep *model.Report, ok bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, false, err
+	}
+	br := bufio.NewReaderSize(f, sniffBytes)
+	head, _ := br.Peek(sniffBytes)
+	if !looksLikeReport(head) {
+		return nil, false, nil
+	}
+	rep, err = readReport(br)
+	if err != nil {
+		return nil, true, &ReportError{Path: path, Reason: err.Error()}
+	}
+	return rep, true, nil
+}
+
+// looksLikeReport says whether head starts a JSON object whose keys
+// include schema_version.
+func looksLikeReport(head []byte) bool {
+	head = bytes.TrimLeft(head, " \t\r\n\ufeff")
+	return bytes.HasPrefix(head, []byte("{")) && bytes.Contains(head, []byte(`"schema_version"`))
+}
+
+// readReport decodes a report and checks its schema version.
+func readReport(r io.Reader) (*model.Report, error) {
+	var doc struct {
+		model.Report
+		Kind string `json:"kind"`
+	}
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("not a readable thingsec report: %v", err)
+	}
+	if doc.Kind == DocumentKind {
+		return nil, fmt.Errorf("a diff document, not a scan report")
+	}
+	major, err := majorOf(doc.SchemaVersion)
+	if err != nil {
+		return nil, err
+	}
+	if want, _ := majorOf(model.SchemaVersion); major > want {
+		return nil, fmt.Errorf("report schema version %s is newer than this thingsec reads (%s); use a newer thingsec", doc.SchemaVersion, model.SchemaVersion)
+	}
+	return &doc.Report, nil
+}
+
+func majorOf(v string) (int, error) {
+	m, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(m)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("report schema version %q is not a version", v)
+	}
+	return n, nil
+}
