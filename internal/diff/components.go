@@ -143,7 +143,9 @@ func compareComponents(old, new []model.Component) Components {
 	byRef := func(a, b ComponentRef) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Identity, b.Identity), cmp.Compare(a.Version, b.Version))
 	}
-	byChange := func(a, b ComponentChange) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Identity, b.Identity)) }
+	byChange := func(a, b ComponentChange) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Identity, b.Identity))
+	}
 	slices.SortFunc(out.Added, byRef)
 	slices.SortFunc(out.Removed, byRef)
 	slices.SortFunc(out.Upgraded, byChange)

@@ -124,7 +124,9 @@ func compareHardening(old, new *model.Report, ko, kn map[string]string) Hardenin
 				out.Improvements = append(out.Improvements, c)
 			}
 		})
-	order := func(a, b HardeningChange) int { return cmp.Or(cmp.Compare(a.Layer, b.Layer), cmp.Compare(a.Path, b.Path)) }
+	order := func(a, b HardeningChange) int {
+		return cmp.Or(cmp.Compare(a.Layer, b.Layer), cmp.Compare(a.Path, b.Path))
+	}
 	slices.SortFunc(out.Regressions, order)
 	slices.SortFunc(out.Improvements, order)
 	return out
