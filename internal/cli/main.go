@@ -179,6 +179,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	pf.IntVar(&g.workers, "workers", runtime.NumCPU(), "parallel workers")
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	root.AddCommand(newRules(g))
+	root.AddCommand(newDiff(g))
 	return root
 }
 

@@ -27,18 +27,18 @@ const sniffBytes = 4096
 
 // LoadReport reads path when it is a saved JSON report (thingsec scan
 // --format json); ok is false, with no error, when it is something else
-// (a firmware image, any other file, a directory), which the caller
-// scans instead. It is the one place that reads saved reports: reports of
+// (a firmware image, any other file, a directory) or cannot be read,
+// which the caller scans instead (and the scan says what is wrong). It is the one place that reads saved reports: reports of
 // every schema version with major version 1 are accepted, fields this
 // version does not know are ignored and fields it misses stay empty.
 func LoadReport(path string) (rep *model.Report, ok bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, err
+		return nil, false, nil // not readable: the scan says why
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, false, err
+		return nil, false, nil
 	}
 	br := bufio.NewReaderSize(f, sniffBytes)
 	head, _ := br.Peek(sniffBytes)

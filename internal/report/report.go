@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/diff"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/markdown"
@@ -33,6 +34,7 @@ const (
 	Files    Kind = "files"     // the layer tree and file inventory (thingsec ls)
 	DBStatus Kind = "db-status" // the vulnerability database status (thingsec db status)
 	Rules    Kind = "rules"     // the rule catalog (thingsec rules)
+	Diff     Kind = "diff"      // the delta between two reports (thingsec diff)
 )
 
 // Doc is one document to encode.
@@ -44,6 +46,7 @@ type Doc struct {
 	Long   bool            // Files: show each file's SHA-256
 	Now    time.Time       // DBStatus: the time ages are computed at (zero: now)
 	Rules  []*catalog.Rule // Rules
+	Delta  *diff.Diff      // Diff
 }
 
 // Encoder is one output format.
@@ -60,11 +63,11 @@ func (e *Encoder) Accepts(k Kind) bool { return slices.Contains(e.Kinds, k) }
 
 // Encoders is the encoder table, in the order formats are listed.
 var Encoders = []Encoder{
-	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeTable},
-	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeJSON},
+	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus, Rules, Diff}, Encode: encodeTable},
+	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules, Diff}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
-	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
+	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules, Diff}, Encode: encodeMarkdown},
 }
 
 // Formats lists the names of the encoders that accept kind k, in table
@@ -114,8 +117,11 @@ func reportOnly(enc func(io.Writer, *model.Report) error) func(io.Writer, *Doc) 
 }
 
 func encodeMarkdown(w io.Writer, d *Doc) error {
-	if d.Kind == Rules {
+	switch d.Kind {
+	case Rules:
 		return catalog.WriteMarkdown(w, d.Rules)
+	case Diff:
+		return markdown.EncodeDiff(w, d.Delta)
 	}
 	return markdown.Encode(w, d.Report)
 }
@@ -126,6 +132,8 @@ func encodeJSON(w io.Writer, d *Doc) error {
 		return writeJSON(w, d.DB)
 	case Rules:
 		return catalog.WriteJSON(w, d.Rules)
+	case Diff:
+		return writeJSON(w, d.Delta)
 	}
 	return JSON(w, d.Report)
 }
@@ -144,6 +152,8 @@ func encodeTable(w io.Writer, d *Doc) error {
 		return table.DBStatus(w, d.DB, now)
 	case Rules:
 		return catalog.WriteTable(w, d.Rules)
+	case Diff:
+		return table.Diff(w, d.Delta)
 	}
 	return table.Report(w, d.Report)
 }
