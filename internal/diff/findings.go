@@ -49,16 +49,22 @@ func compareFindings(old, new *model.Report, ko, kn map[string]string) Findings 
 				cmp.Compare(a.Location.Line, b.Location.Line), cmp.Compare(a.Location.Offset, b.Location.Offset))
 		}
 	}
-	// a fingerprint repeated on one side (the same finding in two
-	// layers) pairs up in layer-key order
-	fp := func(f *model.Finding) string { return f.Fingerprint }
-	gone, added := pairUp(old.Findings, new.Findings, fp, fp, order(ko), order(kn), func(o, n *model.Finding) {
+	both := func(o, n *model.Finding) {
 		if c := findingChanges(o, n); len(c) > 0 {
 			out.Changed = append(out.Changed, FindingChange{Fingerprint: o.Fingerprint, Changes: c, Old: *o, New: *n})
 			return
 		}
 		out.Unchanged = append(out.Unchanged, FindingRef{Fingerprint: n.Fingerprint, RuleID: n.RuleID, Severity: n.Severity, LayerKey: kn[n.Location.Layer], Path: n.Location.Path})
-	})
+	}
+	// A fingerprint names the finding, not the layer: the same finding
+	// in two layers (A/B root file systems) has one fingerprint. Pair in
+	// the same layer first, then across layers (a layer that moved).
+	inLayer := func(keys map[string]string) func(f *model.Finding) string {
+		return func(f *model.Finding) string { return f.Fingerprint + "\x00" + keys[f.Location.Layer] }
+	}
+	gone, added := pairUp(old.Findings, new.Findings, inLayer(ko), inLayer(kn), order(ko), order(kn), both)
+	fp := func(f *model.Finding) string { return f.Fingerprint }
+	gone, added = pairUp(deref(gone), deref(added), fp, fp, order(ko), order(kn), both)
 	for _, f := range gone {
 		out.Fixed = append(out.Fixed, Finding{LayerKey: ko[f.Location.Layer], Finding: *f})
 	}
