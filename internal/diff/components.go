@@ -46,10 +46,10 @@ type ComponentChange struct {
 // package URL without the version (type, namespace, name, qualifiers
 // such as arch), or its type and name when it has no package URL.
 func Identity(c *model.Component) string {
-	if c.PURL == "" || !strings.HasPrefix(c.PURL, "pkg:") {
+	p := purlOf(c)
+	if p == "" {
 		return "name:" + c.Type + "/" + c.Name
 	}
-	p := c.PURL
 	var tail string
 	if i := strings.IndexAny(p, "?#"); i >= 0 {
 		p, tail = p[:i], p[i:]
@@ -58,6 +58,16 @@ func Identity(c *model.Component) string {
 		p = p[:i]
 	}
 	return p + tail
+}
+
+// purlOf is the component's package URL: PURL, or a Ref written as one.
+func purlOf(c *model.Component) string {
+	for _, p := range []string{c.PURL, c.Ref} {
+		if strings.HasPrefix(p, "pkg:") {
+			return p
+		}
+	}
+	return ""
 }
 
 // purlVersion is the version of a package URL (revision included), or "".
@@ -79,7 +89,7 @@ func purlVersion(p string) string {
 // Scheme is the version ordering of a component, from its package URL
 // type.
 func Scheme(c *model.Component) version.Scheme {
-	typ, _, _ := strings.Cut(strings.TrimPrefix(c.PURL, "pkg:"), "/")
+	typ, _, _ := strings.Cut(strings.TrimPrefix(purlOf(c), "pkg:"), "/")
 	switch strings.ToLower(typ) {
 	case "deb":
 		return version.Debian
@@ -100,7 +110,7 @@ func Scheme(c *model.Component) version.Scheme {
 // fullVersion is the version compared: the package URL's, which keeps a
 // package revision ("1.0.0-2") that Version may leave out.
 func fullVersion(c *model.Component) string {
-	if v := purlVersion(c.PURL); v != "" {
+	if v := purlVersion(purlOf(c)); v != "" {
 		return v
 	}
 	return c.Version

@@ -75,7 +75,7 @@ func (d *doc) diffSummary(df *diff.Diff) {
 			yield(string(v.Severity))
 		}
 	}), s.VulnerabilitiesFixed))
-	d.add(fmt.Sprintf("| Hardening | %s | %s | |\n", count(s.HardeningRegressions, "regression"), count(s.HardeningImprovements, "improvement")))
+	d.add(fmt.Sprintf("| Hardening | %s | %s | |\n", diffCount(s.HardeningRegressions, "regression"), diffCount(s.HardeningImprovements, "improvement")))
 	d.add(fmt.Sprintf("| Components | %d added | %d removed | %d upgraded, %d downgraded, %d other |\n",
 		s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded, s.ComponentsDowngraded, s.ComponentsChanged))
 	d.add(fmt.Sprintf("| Services | %d | %d | %d |\n", s.ServicesAdded, s.ServicesRemoved, s.ServicesChanged))
@@ -166,7 +166,7 @@ func (d *doc) diffComponents(c *diff.Components) {
 	if n == 0 {
 		return
 	}
-	if !d.section(fmt.Sprintf("<b>Components (%s)</b>", count(n, "change")), n, "Change", "Name", "Old", "New", "Type") {
+	if !d.section(fmt.Sprintf("<b>Components (%s)</b>", diffCount(n, "change")), n, "Change", "Name", "Old", "New", "Type") {
 		return
 	}
 	for _, x := range c.Upgraded {
@@ -192,7 +192,7 @@ func (d *doc) diffServices(s *diff.Services) {
 	if n == 0 {
 		return
 	}
-	if !d.section(fmt.Sprintf("<b>Services (%s)</b>", count(n, "change")), n, "Change", "Name", "Protocol", "Port", "Binary", "Started by") {
+	if !d.section(fmt.Sprintf("<b>Services (%s)</b>", diffCount(n, "change")), n, "Change", "Name", "Protocol", "Port", "Binary", "Started by") {
 		return
 	}
 	for _, x := range s.Added {
@@ -245,7 +245,7 @@ func (d *doc) diffLayers(l *diff.Layers) {
 	if n == 0 {
 		return
 	}
-	if !d.section(fmt.Sprintf("<b>Layers (%s)</b>", count(n, "change")), n, "Change", "Layer", "Size", "Files") {
+	if !d.section(fmt.Sprintf("<b>Layers (%s)</b>", diffCount(n, "change")), n, "Change", "Layer", "Size", "Files") {
 		return
 	}
 	for _, x := range l.Changed {
@@ -269,8 +269,8 @@ func (d *doc) diffLayers(l *diff.Layers) {
 	d.end()
 }
 
-// count is "1 change" or "2 changes".
-func count(n int, noun string) string {
+// diffCount is "1 change" or "2 changes".
+func diffCount(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

@@ -27,7 +27,7 @@ func Diff(w io.Writer, df *diff.Diff) error {
 	p("New\t%s\t%s\n", e(df.New.Target.Name), df.New.Target.SHA256)
 	p("Findings\t%d new, %d fixed, %d changed, %d unchanged\n", s.FindingsNew, s.FindingsFixed, s.FindingsChanged, s.FindingsUnchanged)
 	p("Vulnerabilities\t%d introduced, %d fixed\n", s.VulnerabilitiesIntroduce, s.VulnerabilitiesFixed)
-	p("Hardening\t%d regressions, %d improvements\n", s.HardeningRegressions, s.HardeningImprovements)
+	p("Hardening\t%s, %s\n", diffCount(s.HardeningRegressions, "regression"), diffCount(s.HardeningImprovements, "improvement"))
 	p("Components\t%d added, %d removed, %d upgraded, %d downgraded, %d other\n", s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded, s.ComponentsDowngraded, s.ComponentsChanged)
 	p("Services\t%d added, %d removed, %d changed\n", s.ServicesAdded, s.ServicesRemoved, s.ServicesChanged)
 	p("Files\t%d added, %d removed, %d changed\n", s.FilesAdded, s.FilesRemoved, s.FilesChanged)
@@ -126,4 +126,12 @@ func Diff(w io.Writer, df *diff.Diff) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// diffCount is "1 regression" or "2 regressions".
+func diffCount(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
