@@ -187,7 +187,7 @@ func (b *baselineFlags) gate(g *globals, rep *model.Report) error {
 	if !g.quiet {
 		s := d.Summary
 		fmt.Fprintf(g.stderr, "thingsec: relative to the baseline %s: %d new findings, %d fixed; %d vulnerabilities introduced, %d fixed\n",
-			b.path, s.FindingsNew, s.FindingsFixed, s.VulnerabilitiesIntroduce, s.VulnerabilitiesFixed)
+			b.path, s.FindingsNew, s.FindingsFixed, s.VulnerabilitiesIntroduced, s.VulnerabilitiesFixed)
 	}
 	return failOnNew(b.min, d, b.path)
 }

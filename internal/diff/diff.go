@@ -50,28 +50,28 @@ type Side struct {
 
 // Summary counts every list of the diff.
 type Summary struct {
-	ComponentsAdded          int `json:"components_added"`
-	ComponentsRemoved        int `json:"components_removed"`
-	ComponentsUpgraded       int `json:"components_upgraded"`
-	ComponentsDowngraded     int `json:"components_downgraded"`
-	ComponentsChanged        int `json:"components_changed"`
-	FindingsNew              int `json:"findings_new"`
-	FindingsFixed            int `json:"findings_fixed"`
-	FindingsChanged          int `json:"findings_changed"`
-	FindingsUnchanged        int `json:"findings_unchanged"`
-	VulnerabilitiesIntroduce int `json:"vulnerabilities_introduced"`
-	VulnerabilitiesFixed     int `json:"vulnerabilities_fixed"`
-	HardeningRegressions     int `json:"hardening_regressions"`
-	HardeningImprovements    int `json:"hardening_improvements"`
-	FilesAdded               int `json:"files_added"`
-	FilesRemoved             int `json:"files_removed"`
-	FilesChanged             int `json:"files_changed"`
-	ServicesAdded            int `json:"services_added"`
-	ServicesRemoved          int `json:"services_removed"`
-	ServicesChanged          int `json:"services_changed"`
-	LayersAdded              int `json:"layers_added"`
-	LayersRemoved            int `json:"layers_removed"`
-	LayersChanged            int `json:"layers_changed"`
+	ComponentsAdded           int `json:"components_added"`
+	ComponentsRemoved         int `json:"components_removed"`
+	ComponentsUpgraded        int `json:"components_upgraded"`
+	ComponentsDowngraded      int `json:"components_downgraded"`
+	ComponentsChanged         int `json:"components_changed"`
+	FindingsNew               int `json:"findings_new"`
+	FindingsFixed             int `json:"findings_fixed"`
+	FindingsChanged           int `json:"findings_changed"`
+	FindingsUnchanged         int `json:"findings_unchanged"`
+	VulnerabilitiesIntroduced int `json:"vulnerabilities_introduced"`
+	VulnerabilitiesFixed      int `json:"vulnerabilities_fixed"`
+	HardeningRegressions      int `json:"hardening_regressions"`
+	HardeningImprovements     int `json:"hardening_improvements"`
+	FilesAdded                int `json:"files_added"`
+	FilesRemoved              int `json:"files_removed"`
+	FilesChanged              int `json:"files_changed"`
+	ServicesAdded             int `json:"services_added"`
+	ServicesRemoved           int `json:"services_removed"`
+	ServicesChanged           int `json:"services_changed"`
+	LayersAdded               int `json:"layers_added"`
+	LayersRemoved             int `json:"layers_removed"`
+	LayersChanged             int `json:"layers_changed"`
 }
 
 // Compare computes the delta from old to new. Neither report is
@@ -128,28 +128,28 @@ func side(r *model.Report) Side {
 
 func summarize(d *Diff) Summary {
 	return Summary{
-		ComponentsAdded:          len(d.Components.Added),
-		ComponentsRemoved:        len(d.Components.Removed),
-		ComponentsUpgraded:       len(d.Components.Upgraded),
-		ComponentsDowngraded:     len(d.Components.Downgraded),
-		ComponentsChanged:        len(d.Components.Changed),
-		FindingsNew:              len(d.Findings.New),
-		FindingsFixed:            len(d.Findings.Fixed),
-		FindingsChanged:          len(d.Findings.Changed),
-		FindingsUnchanged:        len(d.Findings.Unchanged),
-		VulnerabilitiesIntroduce: len(d.Vulnerabilities.Introduced),
-		VulnerabilitiesFixed:     len(d.Vulnerabilities.Fixed),
-		HardeningRegressions:     len(d.Hardening.Regressions),
-		HardeningImprovements:    len(d.Hardening.Improvements),
-		FilesAdded:               len(d.Files.Added),
-		FilesRemoved:             len(d.Files.Removed),
-		FilesChanged:             len(d.Files.Changed),
-		ServicesAdded:            len(d.Services.Added),
-		ServicesRemoved:          len(d.Services.Removed),
-		ServicesChanged:          len(d.Services.Changed),
-		LayersAdded:              len(d.Layers.Added),
-		LayersRemoved:            len(d.Layers.Removed),
-		LayersChanged:            len(d.Layers.Changed),
+		ComponentsAdded:           len(d.Components.Added),
+		ComponentsRemoved:         len(d.Components.Removed),
+		ComponentsUpgraded:        len(d.Components.Upgraded),
+		ComponentsDowngraded:      len(d.Components.Downgraded),
+		ComponentsChanged:         len(d.Components.Changed),
+		FindingsNew:               len(d.Findings.New),
+		FindingsFixed:             len(d.Findings.Fixed),
+		FindingsChanged:           len(d.Findings.Changed),
+		FindingsUnchanged:         len(d.Findings.Unchanged),
+		VulnerabilitiesIntroduced: len(d.Vulnerabilities.Introduced),
+		VulnerabilitiesFixed:      len(d.Vulnerabilities.Fixed),
+		HardeningRegressions:      len(d.Hardening.Regressions),
+		HardeningImprovements:     len(d.Hardening.Improvements),
+		FilesAdded:                len(d.Files.Added),
+		FilesRemoved:              len(d.Files.Removed),
+		FilesChanged:              len(d.Files.Changed),
+		ServicesAdded:             len(d.Services.Added),
+		ServicesRemoved:           len(d.Services.Removed),
+		ServicesChanged:           len(d.Services.Changed),
+		LayersAdded:               len(d.Layers.Added),
+		LayersRemoved:             len(d.Layers.Removed),
+		LayersChanged:             len(d.Layers.Changed),
 	}
 }
 

@@ -255,6 +255,12 @@ func TestRelease(t *testing.T) {
 		t.Errorf("layers added %+v, removed %+v", d.Layers.Added, d.Layers.Removed)
 	}
 
+	doc, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff.Validate(t, doc)
+
 	// The same delta from the saved JSON reports.
 	var saved [2]*model.Report
 	for i, rep := range reps {

@@ -26,7 +26,7 @@ func Diff(w io.Writer, df *diff.Diff) error {
 	p("Old\t%s\t%s\n", e(df.Old.Target.Name), df.Old.Target.SHA256)
 	p("New\t%s\t%s\n", e(df.New.Target.Name), df.New.Target.SHA256)
 	p("Findings\t%d new, %d fixed, %d changed, %d unchanged\n", s.FindingsNew, s.FindingsFixed, s.FindingsChanged, s.FindingsUnchanged)
-	p("Vulnerabilities\t%d introduced, %d fixed\n", s.VulnerabilitiesIntroduce, s.VulnerabilitiesFixed)
+	p("Vulnerabilities\t%d introduced, %d fixed\n", s.VulnerabilitiesIntroduced, s.VulnerabilitiesFixed)
 	p("Hardening\t%s, %s\n", diffCount(s.HardeningRegressions, "regression"), diffCount(s.HardeningImprovements, "improvement"))
 	p("Components\t%d added, %d removed, %d upgraded, %d downgraded, %d other\n", s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded, s.ComponentsDowngraded, s.ComponentsChanged)
 	p("Services\t%d added, %d removed, %d changed\n", s.ServicesAdded, s.ServicesRemoved, s.ServicesChanged)
