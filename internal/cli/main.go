@@ -31,7 +31,7 @@ const (
 
 const exitHelp = `Exit codes:
   0         success
-  1         the gate failed (secrets found, --fail-on-incomplete)
+  1         the gate failed (secrets found, --fail-on-incomplete, --fail-on-new)
   2         bad usage or unusable input (missing, unreadable, empty, not a file)
   3         internal error, a crash included
   130, 143  stopped by SIGINT or SIGTERM (nothing written, work directory removed)`
