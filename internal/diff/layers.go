@@ -31,14 +31,19 @@ func LayerKeys(r *model.Report) map[string]string {
 		children[l.Parent] = append(children[l.Parent], l)
 	}
 	keys := map[string]string{}
+	seen := map[*model.Layer]bool{} // a saved report may have cycles
 	var walk func(l *model.Layer, key string)
 	walk = func(l *model.Layer, key string) {
+		if seen[l] {
+			return
+		}
+		seen[l] = true
 		keys[l.ID] = key
 		kids := children[l.ID]
 		slices.SortStableFunc(kids, func(a, b *model.Layer) int {
 			return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Format, b.Format), cmp.Compare(a.Offset, b.Offset))
 		})
-		seen := map[string]int{}
+		n := map[string]int{}
 		for _, c := range kids {
 			k := c.Format
 			if src := sourceOf(r, l, c); src != "" {
@@ -49,9 +54,9 @@ func LayerKeys(r *model.Report) map[string]string {
 			} else if key != "" {
 				k = key + " > " + c.Format
 			}
-			seen[k]++
-			if n := seen[k]; n > 1 {
-				k += "#" + strconv.Itoa(n)
+			n[k]++
+			if n[k] > 1 {
+				k += "#" + strconv.Itoa(n[k])
 			}
 			walk(c, k)
 		}
