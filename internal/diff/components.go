@@ -190,6 +190,12 @@ type VulnRef struct {
 	ComponentName    string         `json:"component_name"`
 	ComponentVersion string         `json:"component_version,omitempty"`
 	Fixed            []string       `json:"fixed,omitempty"`
+	// Cause says why it appears or goes: the component was added or
+	// removed ("component-added", "component-removed"), changed version
+	// ("component-changed"), or is the same on both sides
+	// ("same-component": the vulnerability data or the matching
+	// changed, not the release).
+	Cause string `json:"cause"`
 }
 
 func compareVulns(old, new *model.Report) Vulnerabilities {
@@ -221,11 +227,38 @@ func compareVulns(old, new *model.Report) Vulnerabilities {
 		func(v *model.Vulnerability) string { return v.ID + "\x00" + ident(co, v.Component) },
 		func(v *model.Vulnerability) string { return v.ID + "\x00" + ident(cn, v.Component) },
 		noOrder[model.Vulnerability], noOrder[model.Vulnerability], func(o, n *model.Vulnerability) {})
+	versions := func(r *model.Report) map[string][]string {
+		m := map[string][]string{}
+		for i := range r.Components {
+			c := &r.Components[i]
+			m[Identity(c)] = append(m[Identity(c)], fullVersion(c))
+		}
+		return m
+	}
+	vo, vn := versions(old), versions(new)
+	cause := func(m map[string]*model.Component, other map[string][]string, v *model.Vulnerability, missing string) string {
+		c := m[v.Component]
+		if c == nil {
+			return "same-component"
+		}
+		vs, ok := other[Identity(c)]
+		switch {
+		case !ok:
+			return missing
+		case slices.Contains(vs, fullVersion(c)):
+			return "same-component"
+		}
+		return "component-changed"
+	}
 	for _, v := range gone {
-		out.Fixed = append(out.Fixed, ref(co, v))
+		r := ref(co, v)
+		r.Cause = cause(co, vn, v, "component-removed")
+		out.Fixed = append(out.Fixed, r)
 	}
 	for _, v := range added {
-		out.Introduced = append(out.Introduced, ref(cn, v))
+		r := ref(cn, v)
+		r.Cause = cause(cn, vo, v, "component-added")
+		out.Introduced = append(out.Introduced, r)
 	}
 	order := func(a, b VulnRef) int {
 		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Component, b.Component))

@@ -160,11 +160,24 @@ func TestVulnerabilities(t *testing.T) {
 		Vulnerabilities: []model.Vulnerability{{ID: "CVE-1", Component: "pkg:opkg/busybox@1.36.0-1", Severity: model.High}, {ID: "CVE-3", Component: "pkg:opkg/zlib@1.3-1", Severity: model.Medium}},
 	}
 	v := compareVulns(old, new)
-	if len(v.Fixed) != 1 || v.Fixed[0].ID != "CVE-2" || v.Fixed[0].ComponentVersion != "1.2.11" {
+	if len(v.Fixed) != 1 || v.Fixed[0].ID != "CVE-2" || v.Fixed[0].ComponentVersion != "1.2.11" || v.Fixed[0].Cause != "component-changed" {
 		t.Errorf("fixed %+v", v.Fixed)
 	}
-	if len(v.Introduced) != 1 || v.Introduced[0].ID != "CVE-3" || v.Introduced[0].ComponentName != "zlib" {
+	if len(v.Introduced) != 1 || v.Introduced[0].ID != "CVE-3" || v.Introduced[0].ComponentName != "zlib" || v.Introduced[0].Cause != "component-changed" {
 		t.Errorf("introduced %+v", v.Introduced)
+	}
+	// newer vulnerability data on an unchanged release, and a new package
+	again := &model.Report{
+		Components: append(slices.Clone(new.Components), comp("pkg:opkg/curl@8.0-1", "curl", "8.0")),
+		Vulnerabilities: append(slices.Clone(new.Vulnerabilities), model.Vulnerability{ID: "CVE-4", Component: "pkg:opkg/busybox@1.36.0-1", Severity: model.Low},
+			model.Vulnerability{ID: "CVE-5", Component: "pkg:opkg/curl@8.0-1", Severity: model.Low}),
+	}
+	var causes []string
+	for _, x := range compareVulns(new, again).Introduced {
+		causes = append(causes, x.ID+" "+x.Cause)
+	}
+	if !slices.Equal(causes, []string{"CVE-4 same-component", "CVE-5 component-added"}) {
+		t.Errorf("causes %q", causes)
 	}
 	d := &Diff{Vulnerabilities: v}
 	if g := NewAtOrAbove(d, model.High); g.Failed() {

@@ -61,7 +61,11 @@ func (g *Gate) Reason() string {
 	if n := len(g.Vulns); n > 0 {
 		var ids []string
 		for _, v := range g.Vulns {
-			ids = append(ids, v.ID+" in "+strings.TrimSpace(v.ComponentName+" "+v.ComponentVersion))
+			id := v.ID + " in " + strings.TrimSpace(v.ComponentName+" "+v.ComponentVersion)
+			if v.Cause == "same-component" {
+				id += " (unchanged component: newer vulnerability data)"
+			}
+			ids = append(ids, id)
 		}
 		const show = 10
 		more := ""

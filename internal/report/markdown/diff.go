@@ -135,7 +135,7 @@ func (d *doc) diffVulns(title string, open bool, vs []diff.VulnRef) {
 	if len(vs) == 0 {
 		return
 	}
-	if !d.diffSection(fmt.Sprintf("<b>%s (%d)</b>", title, len(vs)), open, len(vs), "Severity", "ID", "Component", "KEV", "Fixed in") {
+	if !d.diffSection(fmt.Sprintf("<b>%s (%d)</b>", title, len(vs)), open, len(vs), "Severity", "ID", "Component", "KEV", "Fixed in", "Cause") {
 		return
 	}
 	for _, v := range vs {
@@ -143,7 +143,7 @@ func (d *doc) diffVulns(title string, open bool, vs []diff.VulnRef) {
 		if v.KEV {
 			kev = "yes"
 		}
-		d.row(string(v.Severity), esc(v.ID), esc(strings.TrimSpace(v.ComponentName+" "+v.ComponentVersion)), kev, esc(strings.Join(v.Fixed, ", ")))
+		d.row(string(v.Severity), esc(v.ID), esc(strings.TrimSpace(v.ComponentName+" "+v.ComponentVersion)), kev, esc(strings.Join(v.Fixed, ", ")), esc(v.Cause))
 	}
 	d.end()
 }

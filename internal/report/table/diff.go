@@ -49,7 +49,7 @@ func Diff(w io.Writer, df *diff.Diff) error {
 	vulns := func(title string, vs []diff.VulnRef) {
 		if head(title, len(vs)) {
 			for _, v := range vs {
-				p("  %s\t%s\t%s %s\n", v.Severity, e(v.ID), e(v.ComponentName), e(v.ComponentVersion))
+				p("  %s\t%s\t%s %s\t%s\n", v.Severity, e(v.ID), e(v.ComponentName), e(v.ComponentVersion), e(v.Cause))
 			}
 		}
 	}
