@@ -14,6 +14,7 @@ import (
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
@@ -86,6 +87,12 @@ var notDetected = map[string]string{
 // changed in the root file system, and the partitions that changed.
 func TestCorpusRelease(t *testing.T) {
 	dir := filepath.Join(sharedDir(t), "corpus/firmware")
+	if formattest.Race {
+		// two full scans of 24 MB images: minutes under the detector,
+		// while the diff has no concurrency of its own and the
+		// engine's races are covered by its own tests
+		t.Skip("skipped under -race; run go test ./internal/diff")
+	}
 	raw, err := os.ReadFile(filepath.Join(dir, "answers.json"))
 	if err != nil {
 		t.Fatal(err)
