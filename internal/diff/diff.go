@@ -46,6 +46,10 @@ type Side struct {
 	Target        model.Target `json:"target"`
 	Tool          model.Tool   `json:"tool"`
 	SchemaVersion string       `json:"schema_version"`
+	// Notes are the report's notes (which vulnerability data it was
+	// matched against, for one): when they differ, some of the delta
+	// may come from how the reports were made, not from the releases.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Summary counts every list of the diff.
@@ -123,7 +127,7 @@ func nn[T any](s []T) []T {
 }
 
 func side(r *model.Report) Side {
-	return Side{Target: r.Target, Tool: r.Tool, SchemaVersion: r.SchemaVersion}
+	return Side{Target: r.Target, Tool: r.Tool, SchemaVersion: r.SchemaVersion, Notes: r.Notes}
 }
 
 func summarize(d *Diff) Summary {

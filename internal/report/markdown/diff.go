@@ -3,6 +3,7 @@ package markdown
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/diff"
@@ -64,6 +65,15 @@ func (d *doc) diffSummary(df *diff.Diff) {
 	}
 	d.add("| Report | thingsec " + esc(df.Old.Tool.Version) + ", schema " + esc(df.Old.SchemaVersion) +
 		" | thingsec " + esc(df.New.Tool.Version) + ", schema " + esc(df.New.SchemaVersion) + " |\n\n")
+	if !slices.Equal(df.Old.Notes, df.New.Notes) {
+		for i, side := range []diff.Side{df.Old, df.New} {
+			for _, n := range side.Notes {
+				if s := "> " + []string{"old", "new"}[i] + ": " + esc(n) + "\n\n"; d.fits(s) {
+					d.add(s)
+				}
+			}
+		}
+	}
 	d.add("| | new | fixed / removed | changed |\n|---|---|---|---|\n")
 	d.add(fmt.Sprintf("| Findings | %s | %d | %d (%d unchanged) |\n", sevCounts(len(df.Findings.New), func(yield func(string)) {
 		for _, f := range df.Findings.New {
