@@ -119,20 +119,17 @@ func fullVersion(c *model.Component) string {
 func compareComponents(old, new []model.Component) Components {
 	var out Components
 	id := func(c *model.Component) string { return Identity(c) }
-	// equal versions pair first, so that a package shipped in two
-	// versions on both sides is no change
-	byVersion := func(a, b *model.Component) int { return cmp.Compare(fullVersion(a), fullVersion(b)) }
-	var rest [2][]*model.Component
-	gone, added := pairUp(old, new, func(c *model.Component) string { return id(c) + "\x00" + fullVersion(c) },
-		func(c *model.Component) string { return id(c) + "\x00" + fullVersion(c) }, byVersion, byVersion, func(o, n *model.Component) {})
-	rest[0], rest[1] = gone, added
-	o2, n2 := deref(rest[0]), deref(rest[1])
-	scheme := func(c *model.Component) version.Scheme { return Scheme(c) }
-	ordered := func(a, b *model.Component) int { return version.Compare(scheme(a), fullVersion(a), fullVersion(b)) }
-	gone, added = pairUp(o2, n2, id, id, ordered, ordered, func(o, n *model.Component) {
-		ch := ComponentChange{Identity: id(n), Name: n.Name, Type: n.Type, Scheme: string(scheme(n)),
+	withVersion := func(c *model.Component) string { return Identity(c) + "\x00" + fullVersion(c) }
+	ordered := func(a, b *model.Component) int { return version.Compare(Scheme(a), fullVersion(a), fullVersion(b)) }
+	// Equal versions pair first, so that a package shipped in two
+	// versions on both sides is no change; what is left pairs by
+	// identity in version order (oldest with oldest).
+	gone, added := pairUp(old, new, withVersion, withVersion, noOrder[model.Component], noOrder[model.Component], func(o, n *model.Component) {})
+	gone, added = pairUp(deref(gone), deref(added), id, id, ordered, ordered, func(o, n *model.Component) {
+		s := Scheme(n)
+		ch := ComponentChange{Identity: id(n), Name: n.Name, Type: n.Type, Scheme: string(s),
 			OldVersion: o.Version, NewVersion: n.Version, OldPURL: o.PURL, NewPURL: n.PURL}
-		switch version.Compare(scheme(n), fullVersion(o), fullVersion(n)) {
+		switch version.Compare(s, fullVersion(o), fullVersion(n)) {
 		case -1:
 			out.Upgraded = append(out.Upgraded, ch)
 		case 1:
