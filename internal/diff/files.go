@@ -42,10 +42,11 @@ type FileChange struct {
 
 func compareFiles(old, new *model.Report, ko, kn map[string]string) Files {
 	var out Files
-	keep := func(r *model.Report, keys map[string]string) []model.File {
+	keep := func(r *model.Report) []model.File {
+		target := targetFiles(r)
 		var fs []model.File
 		for _, f := range r.Files {
-			if !targetFile(r, keys, &f) {
+			if !target(&f) {
 				fs = append(fs, f)
 			}
 		}
@@ -54,7 +55,7 @@ func compareFiles(old, new *model.Report, ko, kn map[string]string) Files {
 	ref := func(f *model.File, keys map[string]string) FileRef {
 		return FileRef{Layer: keys[f.Layer], Path: f.Path, Type: f.Type, Size: f.Size, SHA256: f.SHA256}
 	}
-	gone, added := pairUp(keep(old, ko), keep(new, kn),
+	gone, added := pairUp(keep(old), keep(new),
 		func(f *model.File) string { return ko[f.Layer] + "\x00" + f.Path },
 		func(f *model.File) string { return kn[f.Layer] + "\x00" + f.Path },
 		noOrder[model.File], noOrder[model.File],

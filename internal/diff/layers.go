@@ -80,11 +80,18 @@ func sourceOf(r *model.Report, parent, c *model.Layer) string {
 	return c.Source
 }
 
-// targetFile says whether f is the target file itself, as the root layer
-// of a file target lists it: its name changes between releases and the
-// report's target already says whether its content did.
-func targetFile(r *model.Report, keys map[string]string, f *model.File) bool {
-	return keys[f.Layer] == "" && r.Target.Kind != "directory"
+// targetFiles returns a test for the target file itself, as the root
+// layer of a file target lists it: its name changes between releases and
+// the diff's sides already say whether its content did.
+func targetFiles(r *model.Report) func(f *model.File) bool {
+	roots := map[string]bool{}
+	for _, l := range r.Layers {
+		if l.Parent == "" {
+			roots[l.ID] = true
+		}
+	}
+	file := r.Target.Kind != "directory"
+	return func(f *model.File) bool { return file && roots[f.Layer] }
 }
 
 // Layers is the layer tree's delta.
