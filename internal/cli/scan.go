@@ -159,6 +159,7 @@ func newScan(g *globals) *cobra.Command {
 	var vf vulnFlags
 	var sf secretsFlags
 	var ff *outputsFlag
+	var bf baselineFlags
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -177,12 +178,16 @@ other thingsec commands.
   thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
   thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
   thingsec scan --format sarif=thingsec.sarif,junit=thingsec.junit.xml,json=- firmware.bin
+  thingsec scan --baseline last-release.json --fail-on-new high firmware.bin
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := ff.resolve(g)
 			if err != nil {
+				return err
+			}
+			if err := bf.load(); err != nil {
 				return err
 			}
 			set, err := buildSet(sets.Default, sf.options())
@@ -209,6 +214,9 @@ other thingsec commands.
 			if dataErr != nil {
 				return dataErr
 			}
+			if err := bf.gate(g, rep); err != nil {
+				return err
+			}
 			return failOnIncomplete(incompleteGate, rep)
 		},
 	}
@@ -217,6 +225,7 @@ other thingsec commands.
 	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())
 	sf.registerRuleFlags(cmd.Flags())
+	bf.register(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
 	"strings"
 )
 
@@ -45,14 +46,28 @@ func ParseSeverity(s string) (Severity, bool) {
 }
 
 // Fingerprint makes the stable identity of a finding from its rule, its
-// in-filesystem path and a rule-specific key (a user name, a key hash, a
-// normalised config line). Offsets and line numbers never go in.
+// in-filesystem path (FingerprintPath) and a rule-specific key (a user
+// name, a key hash, a normalised config line). Offsets, line numbers,
+// layer ids and file hashes never go in.
 func Fingerprint(ruleID, path, key string) string {
 	h := sha256.New()
 	h.Write([]byte(ruleID))
 	h.Write([]byte{0})
-	h.Write([]byte(path))
+	h.Write([]byte(FingerprintPath(path)))
 	h.Write([]byte{0})
 	h.Write([]byte(key))
 	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// versionRun is a dotted version with optional revision parts: "1.2.3",
+// "30.34.3", "6.1.0-50", "2.36-9".
+var versionRun = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)+(?:[-_+~][0-9]+)*`)
+
+// FingerprintPath is the path as a fingerprint sees it: every dotted
+// version in it becomes "#", so that a release which upgrades a library
+// (libgnutls.so.30.34.3), the kernel (/lib/modules/6.1.0-50-4kc/) or
+// renames a versioned target file (fw-1.0.0.bin) keeps the fingerprints
+// of the findings in it.
+func FingerprintPath(p string) string {
+	return versionRun.ReplaceAllString(p, "#")
 }

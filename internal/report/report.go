@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/diff"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/codequality"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
@@ -37,6 +38,7 @@ const (
 	Files    Kind = "files"     // the layer tree and file inventory (thingsec ls)
 	DBStatus Kind = "db-status" // the vulnerability database status (thingsec db status)
 	Rules    Kind = "rules"     // the rule catalog (thingsec rules)
+	Diff     Kind = "diff"      // the delta between two reports (thingsec diff)
 )
 
 // Doc is one document to encode.
@@ -57,6 +59,7 @@ type Doc struct {
 	// and the commit secrets are reported in (empty: unknown).
 	GitLabSchemaVersion string
 	Commit              string
+	Delta  *diff.Diff // Diff
 }
 
 // Encoder is one output format.
@@ -73,11 +76,11 @@ func (e *Encoder) Accepts(k Kind) bool { return slices.Contains(e.Kinds, k) }
 
 // Encoders is the encoder table, in the order formats are listed.
 var Encoders = []Encoder{
-	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeTable},
-	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeJSON},
+	{Name: "table", ContentType: "text/plain; charset=utf-8", Ext: ".txt", Kinds: []Kind{Scan, Secrets, Layers, Files, DBStatus, Rules, Diff}, Encode: encodeTable},
+	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules, Diff}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
-	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
+	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules, Diff}, Encode: encodeMarkdown},
 	{Name: "sarif", ContentType: "application/sarif+json", Ext: ".sarif", Kinds: []Kind{Scan, Secrets}, Encode: encodeSARIF},
 	{Name: "gitlab-sast", ContentType: "application/json", Ext: ".gl-sast-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SAST)},
 	{Name: "gitlab-secret-detection", ContentType: "application/json", Ext: ".gl-secret-detection-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SecretDetection)},
@@ -145,8 +148,11 @@ func encodeGitLab(k gitlab.Kind) func(io.Writer, *Doc) error {
 }
 
 func encodeMarkdown(w io.Writer, d *Doc) error {
-	if d.Kind == Rules {
+	switch d.Kind {
+	case Rules:
 		return catalog.WriteMarkdown(w, d.Rules)
+	case Diff:
+		return markdown.EncodeDiff(w, d.Delta)
 	}
 	return markdown.Encode(w, d.Report)
 }
@@ -157,6 +163,8 @@ func encodeJSON(w io.Writer, d *Doc) error {
 		return writeJSON(w, d.DB)
 	case Rules:
 		return catalog.WriteJSON(w, d.Rules)
+	case Diff:
+		return writeJSON(w, d.Delta)
 	}
 	return JSON(w, d.Report)
 }
@@ -175,6 +183,8 @@ func encodeTable(w io.Writer, d *Doc) error {
 		return table.DBStatus(w, d.DB, now)
 	case Rules:
 		return catalog.WriteTable(w, d.Rules)
+	case Diff:
+		return table.Diff(w, d.Delta)
 	}
 	return table.Report(w, d.Report, d.Table)
 }

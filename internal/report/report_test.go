@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thingsec/thingsec/internal/diff"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/vuln/db"
 )
@@ -24,7 +25,8 @@ func doc(k Kind) *Doc {
 		Components:    []model.Component{{Ref: "pkg:generic/a@1", Name: "a", Version: "1", Type: "library", PURL: "pkg:generic/a@1"}},
 		Problems:      []model.Problem{{Layer: "L0", Path: "/b", Kind: "io", Message: "cannot open"}},
 	}
-	return &Doc{Kind: k, Report: rep, DB: &db.Status{Path: "/x/vuln.db"}, Dir: "out", Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	return &Doc{Kind: k, Report: rep, DB: &db.Status{Path: "/x/vuln.db"}, Dir: "out", Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Delta: diff.Compare(rep, rep)}
 }
 
 // TestTable: names are unique, every entry is complete, every encoder
@@ -52,6 +54,7 @@ func TestFormats(t *testing.T) {
 		SBOM:     {"json", "cyclonedx", "spdx", "gitlab-dependency-scanning"},
 		Layers:   {"table", "json"},
 		DBStatus: {"table", "json"},
+		Diff:     {"table", "json", "markdown"},
 	} {
 		got := Formats(k)
 		for _, f := range want {
