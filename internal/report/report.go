@@ -59,7 +59,7 @@ type Doc struct {
 	// and the commit secrets are reported in (empty: unknown).
 	GitLabSchemaVersion string
 	Commit              string
-	Delta  *diff.Diff // Diff
+	Delta               *diff.Diff // Diff
 }
 
 // Encoder is one output format.
