@@ -16,6 +16,7 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/markdown"
+	"github.com/thingsec/thingsec/internal/report/openvex"
 	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/report/table"
 	"github.com/thingsec/thingsec/internal/vuln/db"
@@ -64,6 +65,7 @@ var Encoders = []Encoder{
 	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
+	{Name: "openvex", ContentType: "application/json", Ext: ".openvex.json", Kinds: []Kind{Scan}, Encode: reportOnly(openvex.Encode)},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
 }
 
