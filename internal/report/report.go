@@ -15,6 +15,7 @@ import (
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
+	"github.com/thingsec/thingsec/internal/report/html"
 	"github.com/thingsec/thingsec/internal/report/markdown"
 	"github.com/thingsec/thingsec/internal/report/openvex"
 	"github.com/thingsec/thingsec/internal/report/spdx"
@@ -66,6 +67,7 @@ var Encoders = []Encoder{
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
 	{Name: "openvex", ContentType: "application/json", Ext: ".openvex.json", Kinds: []Kind{Scan}, Encode: reportOnly(openvex.Encode)},
+	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(html.Encode)},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
 }
 
