@@ -141,7 +141,13 @@ func build(rep *model.Report) *view {
 		v.Vulns = append(v.Vulns, vv)
 		vulns[x.Component] = append(vulns[x.Component], vv)
 	}
-	sort.SliceStable(v.Vulns, func(i, j int) bool { return v.Vulns[i].V.Severity.Rank() > v.Vulns[j].V.Severity.Rank() })
+	bySeverity := func(vs []vulnView) {
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].V.Severity.Rank() > vs[j].V.Severity.Rank() })
+	}
+	bySeverity(v.Vulns)
+	for _, vs := range vulns {
+		bySeverity(vs)
+	}
 	unknown := make(map[string]bool)
 	for _, r := range rep.VersionUnknown {
 		unknown[r] = true
