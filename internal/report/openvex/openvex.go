@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,8 +156,11 @@ func Build(rep *model.Report, o Options) *Document {
 
 func statement(v model.Vulnerability, c *model.Component) Statement {
 	s := Statement{
-		Vulnerability: Vulnerability{ID: v.URL, Name: v.ID, Description: v.Summary, Aliases: v.Aliases},
+		Vulnerability: Vulnerability{Name: v.ID, Description: v.Summary, Aliases: aliases(v)},
 		Status:        Affected,
+	}
+	if iri(v.URL) {
+		s.Vulnerability.ID = v.URL
 	}
 	if p, ok := product(v, c); ok {
 		s.Products = []Product{p}
@@ -209,6 +214,9 @@ func action(v model.Vulnerability) string {
 	if name == "" {
 		name = v.Component
 	}
+	if name == "" {
+		name = "the component"
+	}
 	if len(v.Fixed) > 0 {
 		return fmt.Sprintf("Update %s to %s or later.", name, v.Fixed[0])
 	}
@@ -222,24 +230,46 @@ func product(v model.Vulnerability, c *model.Component) (Product, bool) {
 	var p Product
 	ids := map[string]string{}
 	if c != nil {
-		if c.PURL != "" {
+		if c.PURL != "" && iri(c.PURL) {
 			ids["purl"] = c.PURL
 			p.ID = c.PURL
 		}
 		if len(c.CPEs) > 0 {
 			ids["cpe23"] = c.CPEs[0]
 		}
-	} else if strings.HasPrefix(v.Component, "pkg:") {
+	} else if strings.HasPrefix(v.Component, "pkg:") && iri(v.Component) {
 		ids["purl"] = v.Component
 		p.ID = v.Component
 	}
 	if len(ids) > 0 {
 		p.Identifiers = ids
 	}
-	if p.ID == "" && v.Component != "" && strings.Contains(v.Component, ":") {
+	if p.ID == "" && iri(v.Component) {
 		p.ID = v.Component
 	}
 	return p, p.ID != "" || len(ids) > 0
+}
+
+// iri says whether s can be an @id: an absolute IRI (a URL, a purl, a
+// urn:) without spaces or control characters.
+func iri(s string) bool {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || strings.ContainsRune("<>\"{}|\\^`", r) }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != ""
+}
+
+// aliases are the advisory's other IDs, once each (OpenVEX wants them
+// unique), without its own ID.
+func aliases(v model.Vulnerability) []string {
+	var out []string
+	for _, a := range v.Aliases {
+		if a != v.ID && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Status maps an analysis state (OpenVEX's, or CycloneDX's own) and
