@@ -99,3 +99,47 @@ func TestDemoOpenVEXAndHTML(t *testing.T) {
 		t.Error("html: no doctype or CSP")
 	}
 }
+
+// TestDemoCycloneDXVulnerabilities: scan --format cyclonedx carries the
+// scan's vulnerabilities, each affecting a component of the BOM; the
+// sbom command's BOM has none.
+func TestDemoCycloneDXVulnerabilities(t *testing.T) {
+	var bom struct {
+		Components []struct {
+			BOMRef string `json:"bom-ref"`
+		}
+		Vulnerabilities []struct {
+			ID      string
+			Affects []struct{ Ref string }
+		}
+	}
+	if err := json.Unmarshal(demoScan(t, "cyclonedx"), &bom); err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]bool{}
+	for _, c := range bom.Components {
+		refs[c.BOMRef] = true
+	}
+	if len(bom.Vulnerabilities) == 0 {
+		t.Fatal("scan --format cyclonedx has no vulnerabilities")
+	}
+	for _, v := range bom.Vulnerabilities {
+		if len(v.Affects) != 1 || !refs[v.Affects[0].Ref] {
+			t.Errorf("%s affects %v, not a component of the BOM", v.ID, v.Affects)
+		}
+	}
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "sbom.cdx.json")
+	var stdout, errb bytes.Buffer
+	if code := Main(context.Background(), []string{"thingsec", "sbom", "-q", "-o", out, "../../testdata/demo/acme-cam.bin"}, &stdout, &errb); code != 0 {
+		t.Fatalf("sbom: exit %d: %s", code, errb.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte(`"vulnerabilities"`)) {
+		t.Error("the sbom command's BOM lists vulnerabilities")
+	}
+}
