@@ -67,7 +67,7 @@ var Encoders = []Encoder{
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
 	{Name: "openvex", ContentType: "application/json", Ext: ".openvex.json", Kinds: []Kind{Scan}, Encode: reportOnly(openvex.Encode)},
-	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(html.Encode)},
+	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets}, Encode: encodeHTML},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules}, Encode: encodeMarkdown},
 }
 
@@ -122,6 +122,13 @@ func encodeMarkdown(w io.Writer, d *Doc) error {
 		return catalog.WriteMarkdown(w, d.Rules)
 	}
 	return markdown.Encode(w, d.Report)
+}
+
+func encodeHTML(w io.Writer, d *Doc) error {
+	if d.Kind == Secrets {
+		return html.EncodeSecrets(w, d.Report)
+	}
+	return html.Encode(w, d.Report)
 }
 
 func encodeJSON(w io.Writer, d *Doc) error {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,7 +69,22 @@ const OpenLimit = 50
 
 // Encode writes rep as a self-contained HTML page.
 func Encode(w io.Writer, rep *model.Report) error {
-	if err := tmpl.Execute(w, build(rep)); err != nil {
+	return encode(w, build(rep))
+}
+
+// EncodeSecrets writes a report of the secret analyzers (thingsec
+// secrets): its findings, layers and problems, without the component,
+// vulnerability and hardening sections such a report never fills.
+func EncodeSecrets(w io.Writer, rep *model.Report) error {
+	v := build(rep)
+	v.Secrets = true
+	v.Charts = v.Charts[:1]
+	v.Cards = slices.DeleteFunc(v.Cards, func(c card) bool { return c.Label == "Components" || c.Label == "Vulnerabilities" })
+	return encode(w, v)
+}
+
+func encode(w io.Writer, v *view) error {
+	if err := tmpl.Execute(w, v); err != nil {
 		return fmt.Errorf("html: %w", err)
 	}
 	return nil
@@ -88,6 +104,7 @@ type view struct {
 	Vulns   []vulnView
 	Finds   []findView
 	Open    map[string]bool
+	Secrets bool // a secrets report: findings, layers and problems only
 }
 
 type card struct {

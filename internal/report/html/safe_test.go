@@ -158,3 +158,26 @@ func TestEmpty(t *testing.T) {
 		t.Error(bad)
 	}
 }
+
+// A secrets report shows its findings, layers and problems, and no
+// section it never fills.
+func TestSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	if err := EncodeSecrets(&buf, reporttest.RichVEX()); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, id := range []string{"summary", "layers", "findings", "problems", "chart-findings"} {
+		if !strings.Contains(page, `id="`+id+`"`) {
+			t.Errorf("no %s", id)
+		}
+	}
+	for _, id := range []string{"components", "vulnerabilities", "hardening", "chart-hardening"} {
+		if strings.Contains(page, `id="`+id+`"`) || strings.Contains(page, `href="#`+id+`"`) {
+			t.Errorf("a secrets page has %s", id)
+		}
+	}
+	if bad := external(buf.Bytes()); len(bad) > 0 {
+		t.Error(bad)
+	}
+}
