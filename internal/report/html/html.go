@@ -284,10 +284,11 @@ func ancestor(nodes map[string]*layerNode, from, id string) bool {
 
 func vulnerability(x model.Vulnerability) vulnView {
 	vv := vulnView{V: x}
-	best := -1.0
+	best, version := -1.0, ""
 	for _, c := range x.CVSS {
-		if c.Score > best || (c.Score == best && c.Version > vv.Score) {
-			best = c.Score
+		// the highest score; of equal ones, the newest CVSS version's
+		if c.Score > best || (c.Score == best && c.Version > version) {
+			best, version = c.Score, c.Version
 			vv.Score = strconv.FormatFloat(c.Score, 'f', 1, 64) + " (CVSS " + c.Version + ")"
 			vv.Vector = c.Vector
 		}

@@ -181,3 +181,14 @@ func TestSecrets(t *testing.T) {
 		t.Error(bad)
 	}
 }
+
+func TestBestScore(t *testing.T) {
+	v := vulnerability(model.Vulnerability{CVSS: []model.CVSS{
+		{Version: "2.0", Score: 7.5, Vector: "AV:N/AC:L/Au:N/C:P/I:P/A:P"},
+		{Version: "3.1", Score: 7.5, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"},
+		{Version: "3.0", Score: 5.3, Vector: "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"},
+	}})
+	if v.Score != "7.5 (CVSS 3.1)" || v.Vector != "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H" {
+		t.Errorf("best score %q %q", v.Score, v.Vector)
+	}
+}
