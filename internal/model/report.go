@@ -254,6 +254,9 @@ type Vulnerability struct {
 	// MatchedBy says which criterion of the advisory the component met.
 	MatchedBy  Match    `json:"matched_by"`
 	References []string `json:"references,omitempty"` // URLs the advisory cites
+	// Analysis is what a VEX document or a suppression says of the
+	// vulnerability in this target; absent when nothing does.
+	Analysis *VulnAnalysis `json:"analysis,omitempty"`
 }
 
 // Match says how a vulnerability was matched to its component.

@@ -18,8 +18,10 @@ import (
 	"github.com/thingsec/thingsec/internal/report/codequality"
 	"github.com/thingsec/thingsec/internal/report/cyclonedx"
 	"github.com/thingsec/thingsec/internal/report/gitlab"
+	"github.com/thingsec/thingsec/internal/report/html"
 	"github.com/thingsec/thingsec/internal/report/junit"
 	"github.com/thingsec/thingsec/internal/report/markdown"
+	"github.com/thingsec/thingsec/internal/report/openvex"
 	"github.com/thingsec/thingsec/internal/report/sarif"
 	"github.com/thingsec/thingsec/internal/report/spdx"
 	"github.com/thingsec/thingsec/internal/report/table"
@@ -80,6 +82,8 @@ var Encoders = []Encoder{
 	{Name: "json", ContentType: "application/json", Ext: ".json", Kinds: []Kind{Scan, SBOM, Secrets, Layers, Files, DBStatus, Rules, Diff}, Encode: encodeJSON},
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
+	{Name: "openvex", ContentType: "application/json", Ext: ".openvex.json", Kinds: []Kind{Scan}, Encode: reportOnly(openvex.Encode)},
+	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets}, Encode: encodeHTML},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules, Diff}, Encode: encodeMarkdown},
 	{Name: "sarif", ContentType: "application/sarif+json", Ext: ".sarif", Kinds: []Kind{Scan, Secrets}, Encode: encodeSARIF},
 	{Name: "gitlab-sast", ContentType: "application/json", Ext: ".gl-sast-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SAST)},
@@ -155,6 +159,13 @@ func encodeMarkdown(w io.Writer, d *Doc) error {
 		return markdown.EncodeDiff(w, d.Delta)
 	}
 	return markdown.Encode(w, d.Report)
+}
+
+func encodeHTML(w io.Writer, d *Doc) error {
+	if d.Kind == Secrets {
+		return html.EncodeSecrets(w, d.Report)
+	}
+	return html.Encode(w, d.Report)
 }
 
 func encodeJSON(w io.Writer, d *Doc) error {

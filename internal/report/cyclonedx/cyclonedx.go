@@ -74,6 +74,7 @@ func BOM(rep *model.Report) *cdx.BOM {
 	deps = append([]cdx.Dependency{{Ref: target.BOMRef, Dependencies: &top}}, deps...)
 	bom.Components = &comps
 	bom.Dependencies = &deps
+	bom.Vulnerabilities = vulnerabilities(rep)
 	return bom
 }
 

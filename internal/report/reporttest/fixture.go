@@ -122,9 +122,9 @@ func Rich() *model.Report {
 					{Version: "3.1", Score: 9.8, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Source: "nvd@nist.gov"},
 					{Version: "2.0", Score: 7.5, Vector: "AV:N/AC:L/Au:N/C:P/I:P/A:P", Source: "nvd@nist.gov"},
 				},
-				CWE: []string{"CWE-787"}, Published: day("2023-08-22T19:16:31Z"), Fixed: []string{"1.36.0"},
-				KEV:       &model.KEV{DateAdded: day("2024-05-01T00:00:00Z"), DueDate: day("2024-05-22T00:00:00Z"), Ransomware: "Unknown"},
-				EPSS:      &model.EPSS{Score: 0.01234, Percentile: 0.845, Date: day("2026-03-09T00:00:00Z")},
+				CWE: []string{"CWE-787"}, Published: rfc3339("2023-08-22T19:16:31Z"), Fixed: []string{"1.36.0"},
+				KEV:       &model.KEV{DateAdded: rfc3339("2024-05-01T00:00:00Z"), DueDate: rfc3339("2024-05-22T00:00:00Z"), Ransomware: "Unknown"},
+				EPSS:      &model.EPSS{Score: 0.01234, Percentile: 0.845, Date: rfc3339("2026-03-09T00:00:00Z")},
 				Component: busybox, ComponentName: "busybox", InstalledVersion: "1.35.0", URL: "https://nvd.nist.gov/vuln/detail/CVE-2022-48174",
 				MatchedBy:  model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "<= 1.36.1"},
 				References: []string{"https://bugs.busybox.net/show_bug.cgi?id=15216"}},
@@ -133,7 +133,7 @@ func Rich() *model.Report {
 				CWE:  []string{"CWE-843"}, Fixed: []string{"3.0.8"}, Component: openssl, ComponentName: "libopenssl3", InstalledVersion: "3.0.7", URL: "https://nvd.nist.gov/vuln/detail/CVE-2023-0286",
 				MatchedBy: model.Match{Method: "purl", Criterion: "pkg:opkg/libopenssl3", Constraint: "< 3.0.8"},
 				EPSS:      &model.EPSS{Score: 0.0042, Percentile: 0.71},
-				Published: day("2023-02-08T20:15:24Z")},
+				Published: rfc3339("2023-02-08T20:15:24Z")},
 			{ID: "GO-2024-0001", Severity: model.Medium, Summary: "Request smuggling in the agent's HTTP parser.",
 				Component: agent, ComponentName: "github.com/acme/agent", InstalledVersion: "v1.4.2", URL: "https://osv.dev/vulnerability/GO-2024-0001",
 				MatchedBy: model.Match{Method: "osv", Criterion: "GO-2024-0001"}},
@@ -152,8 +152,8 @@ func Rich() *model.Report {
 	}
 }
 
-// day parses an RFC 3339 time of the fixture.
-func day(s string) time.Time {
+// rfc3339 parses an RFC 3339 time of the fixture.
+func rfc3339(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)

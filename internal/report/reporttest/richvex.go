@@ -1,0 +1,188 @@
+package reporttest
+
+import (
+	"strings"
+	"time"
+
+	"github.com/thingsec/thingsec/internal/model"
+)
+
+// RichVEX is a fixed report that exercises every field an encoder may write:
+// a firmware image with nested layers (uImage, a squashfs root file system
+// inside it, a JFFS2 partition), findings of every category (secret tokens
+// with redacted evidence, default credentials, private keys, certificates,
+// binary hardening raised above its rule's default, an info finding, a
+// finding of a user rule pack outside the catalog, one on the image
+// itself at an offset), vulnerabilities with several CVSS scores, KEV and
+// EPSS, one without any score, VEX analyses of every state, components with
+// CPEs, evidence and several locations, one of unknown version, hardening
+// records, problems and skipped content. The golden files of the html,
+// openvex and cyclonedx encoders are made from it, so a change here
+// changes them all.
+func RichVEX() *model.Report {
+	const (
+		root  = "acme-cam.bin"
+		chain = "acme-cam.bin > uimage@0x0:/rootfs > squashfs@0x0"
+		jffs2 = "acme-cam.bin > jffs2@0xc0000"
+	)
+	rootfs := func(p string, line int) model.Location {
+		return model.Location{Layer: "L2", Chain: chain, Path: p, Line: line}
+	}
+	cfg := func(p string, line int) model.Location {
+		return model.Location{Layer: "L3", Chain: jffs2, Path: p, Line: line}
+	}
+	sha := func(c string) string { return strings.Repeat(c, 64) }
+	busybox := "pkg:opkg/busybox@1.35.0-1?arch=mipsel_24kc"
+	openssl := "pkg:opkg/libopenssl3@3.0.7-1?arch=mipsel_24kc"
+	agent := "pkg:golang/github.com/acme/agent@v1.4.2"
+	rep := &model.Report{
+		SchemaVersion: model.SchemaVersion,
+		Tool:          model.Tool{Name: "thingsec", Version: "v1.2.3"},
+		Target:        model.Target{Name: root, Kind: "file", Size: 851968, SHA256: sha("5")},
+		StartedAt:     time.Date(2026, 3, 10, 8, 30, 15, 0, time.UTC),
+		Durations: []model.StageDuration{
+			{Stage: "unpack", Seconds: 1.25},
+			{Stage: "walk", Seconds: 2.5},
+			{Stage: "enrich", Seconds: 0.5},
+		},
+		Layers: []model.Layer{
+			{ID: "L0", Format: "file", Chain: root, Size: 851968, Extracted: true, Files: 1, Bytes: 851968},
+			{ID: "L1", Parent: "L0", Source: "/" + root, Format: "uimage", Offset: 0, Size: 786432, Description: "uImage multi-file, MIPS Linux", Chain: "acme-cam.bin > uimage@0x0", Extracted: true, Depth: 1, Files: 2, Bytes: 786368},
+			{ID: "L2", Parent: "L1", Source: "/rootfs", Format: "squashfs", Offset: 0, Size: 655360, Description: "squashfs 4.0, xz", Chain: chain, Extracted: true, Depth: 2, Files: 6, Bytes: 1900544},
+			{ID: "L3", Parent: "L0", Source: "/" + root, Format: "jffs2", Offset: 0xc0000, Size: 65536, Chain: jffs2, Extracted: true, Depth: 1, Files: 2, Bytes: 4096},
+		},
+		Files: []model.File{
+			{Layer: "L2", Path: "/bin/busybox", Size: 612345, Mode: "-rwsr-xr-x", SHA256: sha("b"), Type: "elf", Arch: "mips-le-32"},
+			{Layer: "L2", Path: "/etc/shadow", Size: 120, Mode: "-rw-------", SHA256: sha("c"), Type: "text"},
+			{Layer: "L2", Path: "/usr/sbin/acme-agent", Size: 2048000, Mode: "-rwxr-xr-x", SHA256: sha("d"), Type: "elf", Arch: "mips-le-32"},
+			{Layer: "L3", Path: "/config/cloud.env", Size: 200, Mode: "-rw-r--r--", SHA256: sha("e"), Type: "text"},
+		},
+		Components: []model.Component{
+			{Ref: busybox, Name: "busybox", Version: "1.35.0", Type: "application", PURL: busybox,
+				CPEs:      []string{"cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*"},
+				Locations: []model.Location{rootfs("/usr/lib/opkg/status", 0), rootfs("/bin/busybox", 0)},
+				Evidence: []model.Evidence{
+					{Kind: "package-db", Path: "/usr/lib/opkg/status", Match: "Package: busybox Version: 1.35.0-1"},
+					{Kind: "binary-fingerprint", Path: "/bin/busybox", Match: "BusyBox v1.35.0"},
+				}},
+			{Ref: openssl, Name: "libopenssl3", Version: "3.0.7", Type: "library", PURL: openssl,
+				CPEs:      []string{"cpe:2.3:a:openssl:openssl:3.0.7:*:*:*:*:*:*:*"},
+				Locations: []model.Location{rootfs("/usr/lib/opkg/status", 0)},
+				Evidence:  []model.Evidence{{Kind: "package-db", Path: "/usr/lib/opkg/status", Match: "Package: libopenssl3 Version: 3.0.7-1"}}},
+			{Ref: agent, Name: "github.com/acme/agent", Version: "v1.4.2", Type: "application", PURL: agent,
+				Locations:    []model.Location{rootfs("/usr/sbin/acme-agent", 0)},
+				Evidence:     []model.Evidence{{Kind: "buildinfo", Path: "/usr/sbin/acme-agent", Match: "mod github.com/acme/agent v1.4.2"}},
+				Dependencies: []string{openssl}},
+			{Ref: "component:acme_tool", Name: "acme_tool", Type: "application",
+				Locations: []model.Location{rootfs("/usr/bin/acme_tool", 0)},
+				Evidence:  []model.Evidence{{Kind: "binary-fingerprint", Path: "/usr/bin/acme_tool", Match: "acme_tool (c) Acme"}}},
+		},
+		Services: []model.Service{
+			{Name: "telnetd", Protocol: "tcp", Port: 23, Binary: "/bin/busybox", StartedBy: "/etc/init.d/rcS", Location: rootfs("/etc/init.d/rcS", 4)},
+		},
+		Findings: []model.Finding{
+			{RuleID: "TS-CRED-001", Title: "Password is a known default", Severity: model.Critical, Category: "credential",
+				CWE: []string{"CWE-1392", "CWE-798"}, Standards: []string{"etsi-en-303-645@2.1.1:5.1-1"},
+				Location: rootfs("/etc/shadow", 1), Evidence: "root:$1$x7Qm2Lp0$**** is a known default password",
+				Description: "The account's password is in a list of default passwords.", Remediation: "Remove default passwords.",
+				Fingerprint: model.Fingerprint("TS-CRED-001", "/etc/shadow", "root")},
+			{RuleID: "TS-KEY-020", Title: "Private key of a CA certificate shipped in the image", Severity: model.Critical, Category: "private-key",
+				CWE: []string{"CWE-321"}, Location: rootfs("/etc/ssl/private/device.key", 0),
+				Evidence:    "PKCS#8 PEM RSA 1024 bits, unencrypted, public key SHA-256 780388c02e2a4359",
+				Fingerprint: model.Fingerprint("TS-KEY-020", "/etc/ssl/private/device.key", "780388c02e2a4359")},
+			{RuleID: "TS-SECRET-001", Title: "AWS access key ID", Severity: model.High, Category: "secret-token",
+				CWE: []string{"CWE-798"}, Location: cfg("/config/cloud.env", 2), Evidence: "AWS_ACCESS_KEY_ID=AKIA****",
+				Fingerprint: model.Fingerprint("TS-SECRET-001", "/config/cloud.env", "5d41402abc4b2a76")},
+			{RuleID: "TS-HARD-001", Title: "Binary built without exploit mitigations", Severity: model.High, Category: "binary-hardening",
+				CWE: []string{"CWE-693"}, Location: rootfs("/bin/busybox", 0),
+				Evidence:    "set-user-ID; no canary, no PIE, partial RELRO",
+				Fingerprint: model.Fingerprint("TS-HARD-001", "/bin/busybox", "canary,pie,full-relro")},
+			{RuleID: "ACME-TOKEN", Title: "Acme device token", Severity: model.Medium, Category: "secret-token",
+				CWE: []string{"CWE-798"}, Location: cfg("/config/cloud.env", 5), Evidence: "ACME_TOKEN=acm_****",
+				Description: "An Acme cloud token (from a user rule pack).",
+				Fingerprint: model.Fingerprint("ACME-TOKEN", "/config/cloud.env", "acm_1")},
+			{RuleID: "TS-KEY-010", Title: "Expired certificate", Severity: model.Medium, Category: "weak-crypto/cert",
+				CWE: []string{"CWE-298"}, Location: rootfs("/etc/ssl/certs/cloud.pem", 0),
+				Evidence:    `subject "CN=cloud.acme.example", expired 2024-01-01`,
+				Fingerprint: model.Fingerprint("TS-KEY-010", "/etc/ssl/certs/cloud.pem", "cafe")},
+			{RuleID: "TS-SECRET-002", Title: "AWS secret access key", Severity: model.Low, Category: "secret-token",
+				CWE: []string{"CWE-798"}, Location: model.Location{Layer: "L0", Chain: root, Path: "/" + root, Offset: 0xbff00},
+				Evidence:    "aws_secret_access_key = wJal****",
+				Fingerprint: model.Fingerprint("TS-SECRET-002", "/"+root, "9f86d081884c7d65")},
+			{RuleID: "TS-KEY-021", Title: "Private key of a certificate shipped in the image", Severity: model.Info, Category: "private-key",
+				CWE: []string{"CWE-321"}, Location: rootfs("/etc/ssl/private/web.key", 0), Evidence: "EC P-256, unencrypted",
+				Fingerprint: model.Fingerprint("TS-KEY-021", "/etc/ssl/private/web.key", "beef")},
+		},
+		Binaries: []model.Binary{
+			{Layer: "L2", Path: "/bin/busybox", Kind: "executable", Arch: "mips-le-32", Machine: "MIPS", Bits: 32, Endian: "little", ABI: "sysv o32",
+				Interpreter: "/lib/ld-musl-mipsel-sf.so.1", Stripped: true, Setuid: true, NX: false, ExecStack: true, PIE: "no", RELRO: "partial",
+				Dangerous: []model.DangerousCall{{Name: "strcpy", Count: 12}, {Name: "system", Count: 2}}, Network: []string{"socket", "bind", "accept"},
+				Listens: true, RunsCommands: true, Missing: []string{"canary", "pie", "full-relro"}},
+			{Layer: "L2", Path: "/usr/sbin/acme-agent", Kind: "executable", Arch: "mips-le-32", Machine: "MIPS", Bits: 32, Endian: "little", Static: true,
+				Toolchain: "go", BuildID: "ab12", NX: true, PIE: "no", RELRO: "none", Fortify: false},
+		},
+		Vulnerabilities: []model.Vulnerability{
+			{ID: "CVE-2022-48174", Severity: model.Critical, Summary: "Stack overflow in ash.c of BusyBox before 1.35 leads to arbitrary code execution.",
+				URL: model.AdvisoryURL("CVE-2022-48174"),
+				CVSS: []model.CVSS{
+					{Version: "3.1", Score: 9.8, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", Source: "nvd@nist.gov"},
+					{Version: "2.0", Score: 7.5, Vector: "AV:N/AC:L/Au:N/C:P/I:P/A:P", Source: "nvd@nist.gov"},
+				},
+				CWE: []string{"CWE-787"}, Published: time.Date(2023, 8, 22, 19, 16, 31, 0, time.UTC), Fixed: []string{"1.36.0"},
+				KEV:       &model.KEV{DateAdded: day(2024, 5, 1), DueDate: day(2024, 5, 22), Ransomware: "Unknown"},
+				EPSS:      &model.EPSS{Score: 0.01234, Percentile: 0.845, Date: day(2026, 3, 9)},
+				Component: busybox, ComponentName: "busybox", InstalledVersion: "1.35.0",
+				MatchedBy:  model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "<=1.36.1"},
+				References: []string{"https://bugs.busybox.net/show_bug.cgi?id=15216"},
+				Analysis:   &model.VulnAnalysis{State: "affected", Detail: "Update busybox to 1.36.0 or later.", Source: "acme-cam.vex.json"}},
+			{ID: "CVE-2023-0286", Aliases: []string{"GHSA-x4qr-2fvf-3mr5"}, Severity: model.High, Summary: "X.400 address type confusion in X.509 GeneralName.",
+				URL:  model.AdvisoryURL("CVE-2023-0286"),
+				CVSS: []model.CVSS{{Version: "3.1", Score: 7.4, Vector: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:H", Source: "nvd@nist.gov"}},
+				CWE:  []string{"CWE-843"}, Fixed: []string{"3.0.8"},
+				Component: openssl, ComponentName: "libopenssl3", InstalledVersion: "3.0.7",
+				MatchedBy: model.Match{Method: "purl", Criterion: "pkg:opkg/libopenssl3", Ecosystem: "OpenWrt", Constraint: "<3.0.8"},
+				EPSS:      &model.EPSS{Score: 0.0042, Percentile: 0.71},
+				Published: time.Date(2023, 2, 8, 20, 15, 24, 0, time.UTC),
+				Analysis: &model.VulnAnalysis{State: "not_affected", Justification: "vulnerable_code_not_in_execute_path",
+					Detail: "The firmware never parses X.400 addresses: CRL checking is off.", Source: "acme-cam.vex.json"}},
+			{ID: "GO-2024-0001", Severity: model.Medium, Summary: "Request smuggling in the agent's HTTP parser.",
+				URL:       model.AdvisoryURL("GO-2024-0001"),
+				CVSS:      []model.CVSS{{Version: "4.0", Score: 6.3, Vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N"}},
+				Component: agent, ComponentName: "github.com/acme/agent", InstalledVersion: "v1.4.2",
+				MatchedBy: model.Match{Method: "purl", Criterion: "pkg:golang/github.com/acme/agent", Ecosystem: "Go", Constraint: ">=1.0.0, <1.5.0"},
+				Fixed:     []string{"1.5.0"},
+				Analysis:  &model.VulnAnalysis{State: "under_investigation", Source: ".thingsec-ignore.yaml"}},
+			{ID: "CVE-2021-42386", Severity: model.Unknown, Summary: "A use-after-free in BusyBox's awk applet <script>alert(1)</script>.",
+				URL:       model.AdvisoryURL("CVE-2021-42386"),
+				Component: busybox, ComponentName: "busybox", InstalledVersion: "1.35.0",
+				MatchedBy: model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "*"},
+				Analysis:  &model.VulnAnalysis{State: "fixed", Detail: "Patched in the vendor's busybox build 1.35.0-1.", Source: "acme-cam.vex.json"}},
+			{ID: "CVE-2022-28391", Severity: model.High, Summary: "BusyBox netstat prints unescaped DNS names.",
+				URL:       model.AdvisoryURL("CVE-2022-28391"),
+				CVSS:      []model.CVSS{{Version: "3.1", Score: 8.8, Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", Source: "nvd@nist.gov"}},
+				CWE:       []string{"CWE-79"},
+				Component: busybox, ComponentName: "busybox", InstalledVersion: "1.35.0",
+				MatchedBy: model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:1.35.0:*:*:*:*:*:*:*", Constraint: "=1.35.0"},
+				Published: time.Date(2022, 4, 3, 21, 15, 8, 0, time.UTC)},
+		},
+		Problems: []model.Problem{
+			{Layer: "L1", Path: "/kernel", Stage: "unpack", Kind: "unsupported", Message: "lzma-compressed kernel with an unknown filter"},
+		},
+		Skipped: []model.Skip{
+			{Analyzer: "secrets", Layer: "L2", Path: "/usr/share/firmware.blob", Size: 40 << 20, Reason: "unclaimed region over 16 MiB"},
+		},
+		VersionUnknown: []string{"component:acme_tool"},
+		Notes:          []string{"vulnerabilities matched against the embedded sample database"},
+		Summary: model.Summary{Layers: 4, Files: 4, Bytes: 2662889, FileTypes: map[string]int{"elf": 2, "text": 2}, Components: 4,
+			Findings: map[string]int{"critical": 2, "high": 2, "medium": 2, "low": 1, "info": 1}, Vulnerabilities: 5, Problems: 1,
+			SkippedFiles:              map[string]int{"secrets": 1},
+			Hardening:                 model.SummarizeHardening(nil),
+			VulnerabilitiesBySeverity: map[string]int{"critical": 1, "high": 2, "medium": 1, "low": 0, "unknown": 1}},
+	}
+	rep.Summary.Hardening = model.SummarizeHardening(rep.Binaries)
+	rep.LinkChains()
+	return rep
+}
+
+// day is midnight UTC of a date.
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
