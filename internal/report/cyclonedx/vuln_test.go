@@ -20,7 +20,7 @@ func TestRichVulnerabilities(t *testing.T) {
 		t.Fatal(err)
 	}
 	reporttest.Golden(t, filepath.Join("testdata", "rich.cdx.json"), buf.Bytes(), *update)
-	validate(t, buf.Bytes())
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(buf.Bytes()), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
@@ -78,7 +78,7 @@ func TestSBOMHasNoVulnerabilities(t *testing.T) {
 	if _, ok := m["vulnerabilities"]; ok {
 		t.Error("an SBOM without vulnerabilities has a vulnerabilities key")
 	}
-	validate(t, buf.Bytes())
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
 }
 
 func TestAnalysisMapping(t *testing.T) {
