@@ -138,6 +138,12 @@ func scanGitHistory(cmd *cobra.Command, g *globals, repo string, sf secretsFlags
 	return rep, nil
 }
 
+// sourceSkips are left out of directory targets by scan and secrets: a
+// .git directory (a file in linked work trees and submodules) is the
+// repository's history and metadata, not its tree; secrets --git scans
+// the history.
+var sourceSkips = map[string]string{".git": "git history and metadata (thingsec secrets --git scans the history)"}
+
 // secretsConfig builds the engine configuration of the secrets command:
 // the common scan settings with the secrets analyzer set.
 func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, error) {
@@ -146,6 +152,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 		return engine.Config{}, err
 	}
 	cfg := scanConfig(g, target, set)
+	cfg.SkipDirs = sourceSkips
 	switch sf.unpack {
 	case "auto":
 		st, err := os.Stat(target)
