@@ -1,8 +1,22 @@
 package secrets
 
+// A repository's history and staged changes are read through the git
+// command (git log -p, git diff --cached), not a Go implementation of
+// git: git is on every machine that has a repository to scan (a
+// developer's, a CI runner's, a pre-commit hook's), it reads every
+// repository git can (packs, SHA-256 object format, partial clones,
+// linked work trees, alternates, replace refs, grafts) exactly as the
+// user's git sees it, and a Go git library would be a large dependency
+// that follows git's formats from behind. The parser below reads only the
+// stable parts of the patch output, with prefixes, colour, rename
+// detection, quoting and external diff tools fixed by flags so that no
+// user configuration changes what it reads.
+
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -14,100 +28,325 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-// ScanGitHistory runs the analyzer over the lines each commit of repo
-// added (git log -p, oldest changes included), from since (exclusive;
-// "" = the whole history) to HEAD. A finding's location is the file
-// path, its line in that commit, and the chain "git:<commit>".
-func (a *Analyzer) ScanGitHistory(ctx context.Context, repo, since string) ([]model.Finding, error) {
-	args := []string{"-C", repo, "log", "-p", "--no-color", "--no-ext-diff", "--no-renames", "-U0", "--format=commit %H"}
-	if since != "" {
-		args = append(args, since+"..HEAD")
+// ErrNoGit is returned when the git command is not installed.
+var ErrNoGit = errors.New("the git command is not installed or not on PATH")
+
+// GitScan says which changes of a repository ScanGit reads.
+type GitScan struct {
+	Repo string
+	// Refs are the branches (any revisions) whose history is read; none
+	// means every ref (git log --all).
+	Refs []string
+	// Since leaves out the commits reachable from this revision: only
+	// what came after it is read.
+	Since string
+	// Staged reads the changes staged for the next commit (git diff
+	// --cached) instead of the history.
+	Staged bool
+}
+
+// patchFlags fix every setting of the user's configuration that would
+// change the patch text.
+var patchFlags = []string{"-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--src-prefix=a/", "--dst-prefix=b/"}
+
+// commitMark starts a commit's header line in git log output (a NUL
+// cannot start a patch line).
+const commitMark = "\x00commit "
+
+// ScanGit runs the analyzer over the lines that commits added (history)
+// or that the index adds (staged). A history finding is located by the
+// commit that first introduced it (author, date, file, line in that
+// commit's file) and reported once however many commits carry it; one
+// that no scanned branch holds any more says so (Commit.HistoryOnly). A
+// staged finding's line is its line in the staged file.
+func (a *Analyzer) ScanGit(ctx context.Context, gs GitScan) ([]model.Finding, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, ErrNoGit
 	}
-	cmd := exec.CommandContext(ctx, "git", args...)
+	var args []string
+	if gs.Staged {
+		args = append([]string{"diff", "--cached"}, patchFlags...)
+	} else {
+		args = append([]string{"log", "--reverse", "--format=%x00commit %H%x00%an%x00%ae%x00%aI"}, patchFlags...)
+		if len(gs.Refs) == 0 {
+			args = append(args, "--all")
+		}
+		args = append(args, "--end-of-options")
+		args = append(args, gs.Refs...)
+		if gs.Since != "" {
+			args = append(args, "^"+gs.Since)
+		}
+		args = append(args, "--")
+	}
+	var findings []model.Finding
+	seen := map[string]bool{}
+	err := runGit(ctx, gs.Repo, args, func(out io.Reader) error {
+		return ParseGitPatch(out, func(p GitPatch) {
+			for _, f := range a.scanPatch(ctx, p) {
+				if !seen[f.Fingerprint] {
+					seen[f.Fingerprint] = true
+					findings = append(findings, f)
+				}
+			}
+		})
+	})
+	if err != nil || gs.Staged || len(findings) == 0 {
+		return findings, err
+	}
+	return findings, a.markHistoryOnly(ctx, gs, findings)
+}
+
+// runGit runs git in repo and hands its standard output to read.
+func runGit(ctx context.Context, repo string, args []string, read func(io.Reader) error) error {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", repo, "-c", "core.quotePath=true"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("git: %w", err)
+		return fmt.Errorf("git: %w", err)
 	}
-	var findings []model.Finding
-	perr := ParseGitLog(out, func(p GitPatch) {
-		findings = append(findings, a.scanPatch(ctx, p)...)
-	})
+	rerr := read(out)
+	io.Copy(io.Discard, out)
 	if err := cmd.Wait(); err != nil {
-		return nil, fmt.Errorf("git log: %v: %s", err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("git %s: %s", args[0], firstLine(stderr.String(), err))
 	}
-	return findings, perr
+	return rerr
 }
 
-// GitPatch is the lines one commit added to one file.
+func firstLine(s string, err error) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return err.Error()
+	}
+	if i := strings.IndexByte(s, '\n'); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimPrefix(s, "fatal: ")
+}
+
+// GitPatch is the lines one commit (or the index) added to one file.
 type GitPatch struct {
-	Commit string
-	Path   string
+	Commit *model.Commit // nil for staged changes
+	Path   string        // "/dir/file"
 	Lines  []string
-	LineNo []int // line numbers in the new file
+	LineNo []int // each line's number in the new file
 }
 
-// ParseGitLog reads "git log -p -U0 --format='commit %H'" output.
-func ParseGitLog(r io.Reader, fn func(GitPatch)) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
+// ParseGitPatch reads the patch text of git log -p -U0 (commits headed
+// by commitMark lines) or git diff -p -U0, and calls fn with each file's
+// added lines.
+func ParseGitPatch(r io.Reader, fn func(GitPatch)) error {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var commit *model.Commit
 	var cur GitPatch
+	inHunk := false
 	next := 0
 	flush := func() {
 		if cur.Path != "" && len(cur.Lines) > 0 {
 			fn(cur)
 		}
-		cur = GitPatch{Commit: cur.Commit}
+		cur = GitPatch{Commit: commit}
+		inHunk = false
 	}
-	for sc.Scan() {
-		l := sc.Text()
+	for {
+		b, err := br.ReadBytes('\n')
+		if len(b) == 0 && err != nil {
+			if err == io.EOF {
+				flush()
+				return nil
+			}
+			return err
+		}
+		l := string(bytes.TrimSuffix(b, []byte{'\n'}))
 		switch {
-		case strings.HasPrefix(l, "commit ") && len(l) >= 47:
+		case strings.HasPrefix(l, commitMark):
 			flush()
-			cur.Commit = l[7:]
+			f := strings.Split(l[len(commitMark):], "\x00")
+			for len(f) < 4 {
+				f = append(f, "")
+			}
+			commit = &model.Commit{ID: f[0], Author: f[1], Email: f[2], Date: f[3]}
+			cur.Commit = commit
 		case strings.HasPrefix(l, "diff --git "):
 			flush()
-		case strings.HasPrefix(l, "+++ "):
-			p := strings.TrimPrefix(l[4:], "b/")
-			if l[4:] == "/dev/null" {
-				p = ""
-			}
-			cur.Path = "/" + p
 		case strings.HasPrefix(l, "@@ "):
-			// @@ -a,b +c,d @@
+			// @@ -a,b +c,d @@: c is the first new line of the hunk
+			inHunk = true
 			if i := strings.Index(l, " +"); i > 0 {
 				f := strings.FieldsFunc(l[i+2:], func(r rune) bool { return r == ',' || r == ' ' })
 				if len(f) > 0 {
 					next, _ = strconv.Atoi(f[0])
 				}
 			}
-		case strings.HasPrefix(l, "+") && cur.Path != "":
-			cur.Lines = append(cur.Lines, l[1:])
-			cur.LineNo = append(cur.LineNo, next)
-			next++
+		case inHunk:
+			if strings.HasPrefix(l, "+") && cur.Path != "" {
+				cur.Lines = append(cur.Lines, l[1:])
+				cur.LineNo = append(cur.LineNo, next)
+				next++
+			}
+		case strings.HasPrefix(l, "+++ "):
+			cur.Path = patchPath(l[4:])
 		}
 	}
-	flush()
-	return sc.Err()
 }
 
+// patchPath is the in-repository path of a "+++ " header: "" for
+// /dev/null (a deleted file), C-quoted names unquoted, the b/ prefix and
+// the tab git adds after names with spaces removed.
+func patchPath(s string) string {
+	if s == "/dev/null" {
+		return ""
+	}
+	s = strings.TrimSuffix(s, "\t")
+	if strings.HasPrefix(s, `"`) {
+		if u, err := strconv.Unquote(s); err == nil {
+			s = u
+		}
+	}
+	return "/" + strings.TrimPrefix(s, "b/")
+}
+
+// scanPatch scans the added lines of p as one text and puts each finding
+// at its line in the new file.
 func (a *Analyzer) scanPatch(ctx context.Context, p GitPatch) []model.Finding {
 	data := []byte(strings.Join(p.Lines, "\n") + "\n")
+	loc := model.Location{Layer: "git", Chain: "staged", Path: p.Path}
+	if p.Commit != nil {
+		c := *p.Commit
+		loc.Chain, loc.Commit = "git:"+c.ID, &c
+	}
+	out := a.scanText(ctx, p.Path, data, loc)
+	for i := range out {
+		if l := out[i].Location.Line; l >= 1 && l <= len(p.LineNo) {
+			out[i].Location.Line = p.LineNo[l-1]
+		}
+	}
+	return out
+}
+
+// scanText runs the analyzer on a text file of the repository.
+func (a *Analyzer) scanText(ctx context.Context, path string, data []byte, loc model.Location) []model.Finding {
 	in := &plugin.Input{
-		FileInfo: plugin.FileInfo{Path: p.Path, Size: int64(len(data)), Type: filetype.Result{Type: filetype.Text}},
+		FileInfo: plugin.FileInfo{Path: path, Size: int64(len(data)), Type: filetype.Result{Type: filetype.Text}},
 		Data:     data,
-		Loc:      model.Location{Layer: "git", Chain: "git:" + p.Commit, Path: p.Path},
+		R:        bytes.NewReader(data),
+		Loc:      loc,
 	}
 	var out plugin.Results
 	a.Analyze(ctx, in, &out)
-	for i := range out.Findings {
-		if l := out.Findings[i].Location.Line; l >= 1 && l <= len(p.LineNo) {
-			out.Findings[i].Location.Line = p.LineNo[l-1]
+	return out.Findings
+}
+
+// markHistoryOnly marks the findings that no scanned branch tip holds
+// any more: the tips (gs.Refs, or every local branch and HEAD) are read
+// with git cat-file, and a finding is still there when the tip's file
+// gives a finding of the same fingerprint.
+func (a *Analyzer) markHistoryOnly(ctx context.Context, gs GitScan, fs []model.Finding) error {
+	tips, err := gitTips(ctx, gs)
+	if err != nil {
+		return err
+	}
+	var paths []string
+	want := map[string]bool{}
+	for _, f := range fs {
+		if !want[f.Location.Path] {
+			want[f.Location.Path] = true
+			paths = append(paths, f.Location.Path)
 		}
 	}
-	return out.Findings
+	var spec strings.Builder
+	for _, t := range tips {
+		for _, p := range paths {
+			fmt.Fprintf(&spec, "%s:%s\n", t, strings.TrimPrefix(p, "/"))
+		}
+	}
+	present := map[string]bool{}
+	cmd := exec.CommandContext(ctx, "git", "-C", gs.Repo, "cat-file", "--batch")
+	cmd.Stdin = strings.NewReader(spec.String())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("git: %w", err)
+	}
+	br := bufio.NewReader(out)
+	for _, t := range tips {
+		for _, p := range paths {
+			data, err := readBatchObject(br)
+			if err != nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+				return fmt.Errorf("git cat-file %s:%s: %w", t, p, err)
+			}
+			for _, f := range a.scanText(ctx, p, data, model.Location{Path: p}) {
+				present[f.Fingerprint] = true
+			}
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git cat-file: %w", err)
+	}
+	for i := range fs {
+		if c := fs[i].Location.Commit; c != nil && !present[fs[i].Fingerprint] {
+			c.HistoryOnly = true
+			fs[i].Title += " (only in the history)"
+			fs[i].Description = "Only in the history: no scanned branch holds it any more, but every clone of the repository still does; revoke it, since removing it from the history does not unpublish it. " + fs[i].Description
+		}
+	}
+	return nil
+}
+
+// readBatchObject reads one answer of git cat-file --batch: the object's
+// content, or nil for a missing one (a file the tip does not have) or
+// one that is not a blob.
+func readBatchObject(br *bufio.Reader) ([]byte, error) {
+	head, err := br.ReadString('\n')
+	if err != nil {
+		return nil, err
+	}
+	f := strings.Fields(head)
+	if len(f) != 3 {
+		return nil, nil // "<spec> missing", "<spec> ambiguous"
+	}
+	n, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("bad object header %q", head)
+	}
+	data := make([]byte, n+1) // the content and its trailing newline
+	if _, err := io.ReadFull(br, data); err != nil {
+		return nil, err
+	}
+	if f[1] != "blob" {
+		return nil, nil
+	}
+	return data[:n], nil
+}
+
+// gitTips are the commits whose trees count as the repository now: the
+// given refs, or every local branch and HEAD.
+func gitTips(ctx context.Context, gs GitScan) ([]string, error) {
+	var tips []string
+	add := func(r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			// a range's excluded end (^rev) is no tip
+			if t := strings.TrimSpace(sc.Text()); t != "" && !strings.HasPrefix(t, "^") {
+				tips = append(tips, t)
+			}
+		}
+		return sc.Err()
+	}
+	if len(gs.Refs) > 0 {
+		return tips, runGit(ctx, gs.Repo, append([]string{"rev-parse", "--revs-only", "--end-of-options"}, gs.Refs...), add)
+	}
+	if err := runGit(ctx, gs.Repo, []string{"for-each-ref", "--format=%(objectname)", "refs/heads"}, add); err != nil {
+		return nil, err
+	}
+	// HEAD too (detached); it fails only when there is no commit yet
+	_ = runGit(ctx, gs.Repo, []string{"rev-parse", "-q", "--verify", "HEAD"}, add)
+	return tips, nil
 }
