@@ -192,8 +192,12 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 			Title:    fmt.Sprintf("Password of %q is stored with a weak hash scheme (%s)", e.User, scheme.Name),
 			Evidence: fmt.Sprintf("%s:%s (%s)", e.User, redactHash(hash), scheme.Name)}, e.User+"/"+scheme.Name))
 	}
-	if scheme.Cost == 0 {
-		return // yescrypt and other schemes we cannot compute
+	if scheme.Cost == 0 || rounds(scheme, hash) == 0 {
+		// a scheme (GOST yescrypt) or parameters (a yescrypt hash past
+		// its memory or work bound) that are not computed: said, not
+		// dropped
+		out.Skip("accounts", in, fmt.Sprintf("password hash of %q (%s) not checked against the default credentials: scheme or cost parameters not supported", e.User, scheme.Name))
+		return
 	}
 	if pw, ok := a.crack(e.User, scheme, hash, verify); ok {
 		ev := fmt.Sprintf("%s:%s is a known default password", e.User, redactHash(hash))
@@ -221,6 +225,8 @@ func rounds(scheme Scheme, h string) int {
 			fmt.Sscanf(h[4:6], "%d", &c)
 		}
 		return (1 << min(c, 31)) * 30
+	case SchemeYescrypt:
+		return yescryptCost(h)
 	case SchemeMosq7:
 		var it int
 		fmt.Sscanf(strings.TrimPrefix(h, "$7$"), "%d", &it)
