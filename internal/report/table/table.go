@@ -179,6 +179,9 @@ func findings(p *printer, rep *model.Report) {
 		if f.Location.Line > 0 {
 			loc += fmt.Sprintf(":%d", f.Location.Line)
 		}
+		if c := f.Location.Commit; c != nil && len(c.ID) >= 12 {
+			loc = c.ID[:12] + ":" + loc // a finding of a repository's history
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, esc(f.Title), esc(loc))
 	}
 	tw.Flush()
