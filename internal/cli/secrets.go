@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/gitsrc"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 )
@@ -127,7 +127,7 @@ Exit codes:
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
-	f.BoolVar(&sf.git, "git", false, "scan the history of the git repository REPO: the lines every commit added (git log -p --all), secret rules only")
+	f.BoolVar(&sf.git, "git", false, "scan the history of the git repository REPO: the lines every commit added (git log -p --all)")
 	f.StringArrayVar(&sf.branches, "branch", nil, "with --git: only the history of REF (repeatable; default: every ref)")
 	f.StringVar(&sf.since, "since", "", "with --git: only the commits after REV (REV itself and its ancestors are left out)")
 	f.BoolVar(&sf.staged, "staged", false, "scan only the changes staged for the next commit in REPO (git diff --cached): the pre-commit hook")
@@ -135,8 +135,8 @@ Exit codes:
 	return cmd
 }
 
-// scanGit is secrets --git and --staged: the token and password rules
-// over the lines the repository's history, or its index, adds.
+// scanGit is secrets --git and --staged: the secret analyzers over the
+// lines the repository's history, or its index, adds.
 func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, error) {
 	switch {
 	case sf.git && sf.staged:
@@ -156,16 +156,7 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 	if err != nil {
 		return nil, err
 	}
-	var sa *secrets.Analyzer
-	for _, a := range set.Files {
-		if s, ok := a.(*secrets.Analyzer); ok {
-			sa = s
-		}
-	}
-	if sa == nil {
-		return nil, fmt.Errorf("the %s analyzer set has no secrets analyzer", sets.Secrets)
-	}
-	fs, err := sa.ScanGit(cmd.Context(), secrets.GitScan{Repo: repo, Refs: sf.branches, Since: sf.since, Staged: sf.staged})
+	fs, err := gitsrc.Scan(cmd.Context(), gitsrc.GitScan{Repo: repo, Refs: sf.branches, Since: sf.since, Staged: sf.staged}, set.Files)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s %s: %w", what, repo, err)}
 	}

@@ -13,6 +13,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -49,6 +50,15 @@ type Options struct {
 type Analyzer struct {
 	opt Options
 	cat *catalog.Catalog
+	// cracked remembers each (user, hash) tried: the same hash recurs
+	// across the layers of an image and the commits of a history, and a
+	// slow one costs seconds.
+	cracked sync.Map // user + "\x00" + hash -> crackResult
+}
+
+type crackResult struct {
+	pw string
+	ok bool
 }
 
 // New builds the analyzer.
@@ -236,13 +246,20 @@ func rounds(scheme Scheme, h string) int {
 }
 
 func (a *Analyzer) crack(user string, scheme Scheme, hash string, verify func(string) bool) (string, bool) {
+	key := user + "\x00" + scheme.Name + "\x00" + hash
+	if r, ok := a.cracked.Load(key); ok {
+		return r.(crackResult).pw, r.(crackResult).ok
+	}
+	res := crackResult{}
 	limit := max(a.opt.Budget/max(rounds(scheme, hash), 1), 8)
 	for _, pw := range a.opt.Defaults.Candidates(user, limit) {
 		if verify(pw) {
-			return pw, true
+			res = crackResult{pw, true}
+			break
 		}
 	}
-	return "", false
+	a.cracked.Store(key, res)
+	return res.pw, res.ok
 }
 
 func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {

@@ -1,6 +1,7 @@
-package secrets
+package gitsrc
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -9,8 +10,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/model"
 )
+
+// secretSet is the analyzers of thingsec secrets.
+func secretSet(t *testing.T, show bool) []plugin.FileAnalyzer {
+	t.Helper()
+	s, err := sets.Build(sets.Secrets, sets.Options{ShowSecrets: show})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Files
+}
 
 // Live-looking tokens of two rules (TS-SECRET-064: Stripe live key).
 const (
@@ -95,14 +108,11 @@ func TestScanGitHistory(t *testing.T) {
 	feat := r.commit("feature")
 	r.git("checkout", "-q", "main")
 
-	a, err := New(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := secretSet(t, false)
 	scan := func(gs GitScan) []model.Finding {
 		t.Helper()
 		gs.Repo = r.dir
-		fs, err := a.ScanGit(context.Background(), gs)
+		fs, err := Scan(context.Background(), gs, files)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,10 +162,10 @@ func TestScanGitHistory(t *testing.T) {
 			t.Errorf("--branch main: %s history-only %v", f.Location.Path, f.Location.Commit.HistoryOnly)
 		}
 	}
-	if _, err := a.ScanGit(context.Background(), GitScan{Repo: r.dir, Refs: []string{"no-such-branch"}}); err == nil {
+	if _, err := Scan(context.Background(), GitScan{Repo: r.dir, Refs: []string{"no-such-branch"}}, files); err == nil {
 		t.Error("an unknown branch is no error")
 	}
-	if _, err := a.ScanGit(context.Background(), GitScan{Repo: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "not a git repository") {
+	if _, err := Scan(context.Background(), GitScan{Repo: t.TempDir()}, files); err == nil || !strings.Contains(err.Error(), "not a git repository") {
 		t.Errorf("not a repository: %v", err)
 	}
 }
@@ -164,13 +174,10 @@ func TestScanGitHistory(t *testing.T) {
 // in the staged file; unstaged edits and committed secrets do not.
 func TestScanGitStaged(t *testing.T) {
 	r := newTestRepo(t)
-	a, err := New(Options{ShowSecrets: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := secretSet(t, true)
 	staged := func() []model.Finding {
 		t.Helper()
-		fs, err := a.ScanGit(context.Background(), GitScan{Repo: r.dir, Staged: true})
+		fs, err := Scan(context.Background(), GitScan{Repo: r.dir, Staged: true}, files)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,5 +221,61 @@ func TestParseGitPatch(t *testing.T) {
 		got[1].Path != "/é t" || got[1].Lines[0] != "ten" || got[1].LineNo[0] != 10 ||
 		got[2].Path != "/s p" {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// FuzzParseGitPatch reads arbitrary text as git patch output: every
+// patch has a path and one line number per added line, numbers rising.
+func FuzzParseGitPatch(f *testing.F) {
+	f.Add([]byte("\x00commit abc\x00A\x00a@x\x002024-01-01T00:00:00Z\n\ndiff --git a/x b/x\n--- /dev/null\n+++ b/x\n@@ -0,0 +1,2 @@\n+one\n+++ two\n"))
+	f.Add([]byte("diff --git \"a/\\303\\251\" \"b/\\303\\251\"\n+++ \"b/\\303\\251\"\t\n@@ -3 +3,0 @@\n-gone\n@@ -9,0 +10 @@\n+ten\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ParseGitPatch(bytes.NewReader(b), func(p GitPatch) {
+			if p.Path == "" || len(p.Lines) == 0 || len(p.Lines) != len(p.LineNo) {
+				t.Fatalf("bad patch %+v", p)
+			}
+		})
+	})
+}
+
+// TestScanGitEveryAnalyzer: the history is read by every secret
+// analyzer, not only the token rules: a private key (openssl) and a
+// shadow file with a default password (mkpasswd) committed and deleted
+// later are found at their commit, marked history-only.
+func TestScanGitEveryAnalyzer(t *testing.T) {
+	for _, tool := range []string{"openssl", "mkpasswd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	r := newTestRepo(t)
+	if err := os.MkdirAll(filepath.Join(r.dir, "keys"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("openssl", "genpkey", "-algorithm", "ed25519", "-out", filepath.Join(r.dir, "keys/device.key")).CombinedOutput(); err != nil {
+		t.Fatalf("openssl: %v %s", err, out)
+	}
+	h, err := exec.Command("mkpasswd", "-m", "md5crypt", "admin").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.write("rootfs/etc/shadow", "admin:"+strings.TrimSpace(string(h))+":20157:0:99999:7:::\n")
+	leak := r.commit("provisioning files")
+	r.git("rm", "-q", "-r", "keys", "rootfs")
+	r.commit("remove them")
+
+	fs, err := Scan(context.Background(), GitScan{Repo: r.dir}, secretSet(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]model.Finding{}
+	for _, f := range fs {
+		got[f.RuleID] = f
+	}
+	for rule, path := range map[string]string{"TS-KEY-001": "/keys/device.key", "TS-CRED-001": "/rootfs/etc/shadow"} {
+		f, ok := got[rule]
+		if !ok || f.Location.Path != path || f.Location.Commit == nil || f.Location.Commit.ID != leak || !f.Location.Commit.HistoryOnly {
+			t.Errorf("%s: %+v (all: %+v)", rule, f, fs)
+		}
 	}
 }

@@ -1,4 +1,8 @@
-package secrets
+// Package gitsrc reads a git repository's history (every line each
+// commit added) and its staged changes as analyzer input: each file's
+// added lines are one input, offered to every file analyzer that wants
+// it, as a directory scan offers its files.
+package gitsrc
 
 // A repository's history and staged changes are read through the git
 // command (git log -p, git diff --cached), not a Go implementation of
@@ -53,13 +57,13 @@ var patchFlags = []string{"-p", "-U0", "--no-color", "--no-ext-diff", "--no-text
 // cannot start a patch line).
 const commitMark = "\x00commit "
 
-// ScanGit runs the analyzer over the lines that commits added (history)
-// or that the index adds (staged). A history finding is located by the
+// Scan runs the file analyzers over the lines that commits added
+// (history) or that the index adds (staged). A history finding is located by the
 // commit that first introduced it (author, date, file, line in that
 // commit's file) and reported once however many commits carry it; one
 // that no scanned branch holds any more says so (Commit.HistoryOnly). A
 // staged finding's line is its line in the staged file.
-func (a *Analyzer) ScanGit(ctx context.Context, gs GitScan) ([]model.Finding, error) {
+func Scan(ctx context.Context, gs GitScan, files []plugin.FileAnalyzer) ([]model.Finding, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, ErrNoGit
 	}
@@ -82,7 +86,7 @@ func (a *Analyzer) ScanGit(ctx context.Context, gs GitScan) ([]model.Finding, er
 	seen := map[string]bool{}
 	err := runGit(ctx, gs.Repo, args, func(out io.Reader) error {
 		return ParseGitPatch(out, func(p GitPatch) {
-			for _, f := range a.scanPatch(ctx, p) {
+			for _, f := range scanPatch(ctx, files, p) {
 				if !seen[f.Fingerprint] {
 					seen[f.Fingerprint] = true
 					findings = append(findings, f)
@@ -93,7 +97,7 @@ func (a *Analyzer) ScanGit(ctx context.Context, gs GitScan) ([]model.Finding, er
 	if err != nil || gs.Staged || len(findings) == 0 {
 		return findings, err
 	}
-	return findings, a.markHistoryOnly(ctx, gs, findings)
+	return findings, markHistoryOnly(ctx, gs, files, findings)
 }
 
 // runGit runs git in repo and hands its standard output to read.
@@ -209,16 +213,16 @@ func patchPath(s string) string {
 	return "/" + strings.TrimPrefix(s, "b/")
 }
 
-// scanPatch scans the added lines of p as one text and puts each finding
-// at its line in the new file.
-func (a *Analyzer) scanPatch(ctx context.Context, p GitPatch) []model.Finding {
+// scanPatch analyses the added lines of p as one file and puts each
+// finding at its line in the new file.
+func scanPatch(ctx context.Context, files []plugin.FileAnalyzer, p GitPatch) []model.Finding {
 	data := []byte(strings.Join(p.Lines, "\n") + "\n")
 	loc := model.Location{Layer: "git", Chain: "staged", Path: p.Path}
 	if p.Commit != nil {
 		c := *p.Commit
 		loc.Chain, loc.Commit = "git:"+c.ID, &c
 	}
-	out := a.scanText(ctx, p.Path, data, loc)
+	out := analyze(ctx, files, p.Path, data, loc)
 	for i := range out {
 		if l := out[i].Location.Line; l >= 1 && l <= len(p.LineNo) {
 			out[i].Location.Line = p.LineNo[l-1]
@@ -227,24 +231,31 @@ func (a *Analyzer) scanPatch(ctx context.Context, p GitPatch) []model.Finding {
 	return out
 }
 
-// scanText runs the analyzer on a text file of the repository.
-func (a *Analyzer) scanText(ctx context.Context, path string, data []byte, loc model.Location) []model.Finding {
-	in := &plugin.Input{
-		FileInfo: plugin.FileInfo{Path: path, Size: int64(len(data)), Type: filetype.Result{Type: filetype.Text}},
-		Data:     data,
-		R:        bytes.NewReader(data),
-		Loc:      loc,
-	}
+// analyze offers a file of the repository to every analyzer that wants
+// it, as the engine offers a directory's files.
+func analyze(ctx context.Context, files []plugin.FileAnalyzer, path string, data []byte, loc model.Location) []model.Finding {
+	head := data[:min(len(data), filetype.HeadSize)]
+	size := int64(len(data))
+	fi := plugin.FileInfo{Layer: loc.Layer, Path: path, Mode: 0o644, Size: size, Type: filetype.Detect(path, head, size), Head: head}
 	var out plugin.Results
-	a.Analyze(ctx, in, &out)
+	for _, a := range files {
+		if !a.FileRequired(&fi) {
+			continue
+		}
+		in := &plugin.Input{FileInfo: fi, Data: data, R: bytes.NewReader(data), Loc: loc}
+		if err := a.Analyze(ctx, in, &out); err != nil {
+			continue // an analyzer that cannot read a part of history misses only that part
+		}
+	}
 	return out.Findings
 }
 
 // markHistoryOnly marks the findings that no scanned branch tip holds
 // any more: the tips (gs.Refs, or every local branch and HEAD) are read
 // with git cat-file, and a finding is still there when the tip's file
-// gives a finding of the same fingerprint.
-func (a *Analyzer) markHistoryOnly(ctx context.Context, gs GitScan, fs []model.Finding) error {
+// gives a finding of the same fingerprint (fingerprints depend on the
+// rule, the path and the secret, not on lines or commits).
+func markHistoryOnly(ctx context.Context, gs GitScan, files []plugin.FileAnalyzer, fs []model.Finding) error {
 	tips, err := gitTips(ctx, gs)
 	if err != nil {
 		return err
@@ -282,7 +293,7 @@ func (a *Analyzer) markHistoryOnly(ctx context.Context, gs GitScan, fs []model.F
 				cmd.Wait()
 				return fmt.Errorf("git cat-file %s:%s: %w", t, p, err)
 			}
-			for _, f := range a.scanText(ctx, p, data, model.Location{Path: p}) {
+			for _, f := range analyze(ctx, files, p, data, model.Location{Layer: "git", Path: p}) {
 				present[f.Fingerprint] = true
 			}
 		}
