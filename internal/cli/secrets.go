@@ -49,7 +49,7 @@ repository" (a git work tree) or "in the source tree".
 --git reads the history of REPO (default: the current directory) with the
 git command instead: every line each commit of every ref added (--branch REF
 to read only REF's history, --since REV to leave out REV and what came
-before it). Each secret is reported once, at the commit that introduced it
+before it; a merge's own conflict resolutions are not read). Each secret is reported once, at the commit that introduced it
 (commit, author, date, file and line); one that no branch holds any more is
 marked "only in the history": every clone still has it.
 
@@ -60,7 +60,8 @@ marked "only in the history": every clone still has it.
 Exit codes:
   0  no secret found
   1  at least one finding above info severity (for pre-commit hooks and CI)
-  2  bad usage or unusable input (a rule pack that does not load, a missing target)
+  2  bad usage or unusable input (a rule pack that does not load, a missing
+     target, --git or --staged outside a repository or without git)
   3  internal error`,
 		Example: `  thingsec secrets .
   thingsec secrets --format json -o secrets.json rootfs/
