@@ -42,6 +42,9 @@ func TestYescryptMatchesCrypt3(t *testing.T) {
 			flavors[setting[3]] = true
 		}
 		n++
+		if raceDetector && (want == "" || yescryptCost(want) > 10000 || n%3 != 0) {
+			continue // under the race detector, a third of the low-cost lines
+		}
 		got := Yescrypt(pw, setting)
 		if got != want {
 			t.Errorf("Yescrypt(%.20q, %q)\n got %q\nwant %q", pw, setting, got, want)
@@ -53,11 +56,11 @@ func TestYescryptMatchesCrypt3(t *testing.T) {
 			}
 			continue
 		}
+		if raceDetector {
+			continue
+		}
 		if m, ok := Verify(want, pw, false); !m || !ok {
 			t.Errorf("Verify(%q, %.20q) = %v, %v", want, pw, m, ok)
-		}
-		if raceDetector && yescryptCost(want) > 20000 {
-			continue
 		}
 		if m, _ := Verify(want, pw+"x", false); m {
 			t.Errorf("Verify(%q) matched a wrong password", want)
@@ -172,8 +175,10 @@ func TestYescryptShadowCracked(t *testing.T) {
 		t.Fatal("test data lacks the hashes")
 	}
 	shadow := "admin:" + hashes["admin"] + ":20157:0:99999:7:::\n" +
-		"operator:" + strong + ":20157:0:99999:7:::\n" +
 		"big:$y$jzT$abcdabcdabcdabcdabcdab$:20157:0:99999:7:::\n"
+	if !raceDetector { // 16 guesses
+		shadow += "operator:" + strong + ":20157:0:99999:7:::\n"
+	}
 	// a small budget: 8 guesses at the default cost, 16 at the low one
 	a, err := New(Options{ShowSecrets: true, Budget: 100_000})
 	if err != nil {
