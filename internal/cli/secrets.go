@@ -157,7 +157,7 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 	if err != nil {
 		return nil, err
 	}
-	fs, err := gitsrc.Scan(cmd.Context(), gitsrc.GitScan{Repo: repo, Refs: sf.branches, Since: sf.since, Staged: sf.staged}, set.Files)
+	res, err := gitsrc.Scan(cmd.Context(), gitsrc.GitScan{Repo: repo, Refs: sf.branches, Since: sf.since, Staged: sf.staged}, set.Files)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s %s: %w", what, repo, err)}
 	}
@@ -167,7 +167,9 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 		Tool:          model.Tool{Name: "thingsec", Version: Version()},
 		StartedAt:     time.Now().UTC().Truncate(time.Second),
 		Target:        model.Target{Name: filepath.Base(abs), Kind: "git"},
-		Findings:      fs,
+		Findings:      res.Findings,
+		Skipped:       res.Skipped,
+		Problems:      res.Problems,
 	}
 	engine.Reword(rep, catalog.Repository)
 	engine.Finish(rep)

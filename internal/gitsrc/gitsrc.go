@@ -63,7 +63,7 @@ const commitMark = "\x00commit "
 // commit's file) and reported once however many commits carry it; one
 // that no scanned branch holds any more says so (Commit.HistoryOnly). A
 // staged finding's line is its line in the staged file.
-func Scan(ctx context.Context, gs GitScan, files []plugin.FileAnalyzer) ([]model.Finding, error) {
+func Scan(ctx context.Context, gs GitScan, files []plugin.FileAnalyzer) (*Result, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, ErrNoGit
 	}
@@ -82,23 +82,51 @@ func Scan(ctx context.Context, gs GitScan, files []plugin.FileAnalyzer) ([]model
 		}
 		args = append(args, "--")
 	}
-	var findings []model.Finding
+	res := &Result{}
 	seen := map[string]bool{}
 	err := runGit(ctx, gs.Repo, args, func(out io.Reader) error {
 		return ParseGitPatch(out, func(p GitPatch) {
-			for _, f := range scanPatch(ctx, files, p) {
+			r := scanPatch(ctx, files, p)
+			for _, f := range r.Findings {
 				if !seen[f.Fingerprint] {
 					seen[f.Fingerprint] = true
-					findings = append(findings, f)
+					res.Findings = append(res.Findings, f)
+				}
+			}
+			// what an analyzer left out or failed on, once per file and
+			// reason, at the first commit it happened in
+			for _, sk := range r.Skipped {
+				if k := "skip\x00" + sk.Analyzer + sk.Path + "\x00" + sk.Reason; !seen[k] {
+					seen[k] = true
+					if p.Commit != nil {
+						sk.Reason = "commit " + shortID(p.Commit.ID) + ": " + sk.Reason
+					}
+					res.Skipped = append(res.Skipped, sk)
+				}
+			}
+			for _, pr := range r.Problems {
+				if k := "problem\x00" + pr.Path + "\x00" + pr.Message; !seen[k] {
+					seen[k] = true
+					res.Problems = append(res.Problems, pr)
 				}
 			}
 		})
 	})
-	if err != nil || gs.Staged || len(findings) == 0 {
-		return findings, err
+	if err != nil || gs.Staged || len(res.Findings) == 0 {
+		return res, err
 	}
-	return findings, markHistoryOnly(ctx, gs, files, findings)
+	return res, markHistoryOnly(ctx, gs, files, res.Findings)
 }
+
+// Result is what Scan found: each finding once, and what the analyzers
+// could not fully analyse (Skipped) or failed on (Problems).
+type Result struct {
+	Findings []model.Finding
+	Skipped  []model.Skip
+	Problems []model.Problem
+}
+
+func shortID(id string) string { return id[:min(len(id), 12)] }
 
 // runGit runs git in repo and hands its standard output to read.
 func runGit(ctx context.Context, repo string, args []string, read func(io.Reader) error) error {
@@ -215,7 +243,7 @@ func patchPath(s string) string {
 
 // scanPatch analyses the added lines of p as one file and puts each
 // finding at its line in the new file.
-func scanPatch(ctx context.Context, files []plugin.FileAnalyzer, p GitPatch) []model.Finding {
+func scanPatch(ctx context.Context, files []plugin.FileAnalyzer, p GitPatch) *plugin.Results {
 	data := []byte(strings.Join(p.Lines, "\n") + "\n")
 	loc := model.Location{Layer: "git", Chain: "staged", Path: p.Path}
 	if p.Commit != nil {
@@ -223,31 +251,32 @@ func scanPatch(ctx context.Context, files []plugin.FileAnalyzer, p GitPatch) []m
 		loc.Chain, loc.Commit = "git:"+c.ID, &c
 	}
 	out := analyze(ctx, files, p.Path, data, loc)
-	for i := range out {
-		if l := out[i].Location.Line; l >= 1 && l <= len(p.LineNo) {
-			out[i].Location.Line = p.LineNo[l-1]
+	for i := range out.Findings {
+		if l := out.Findings[i].Location.Line; l >= 1 && l <= len(p.LineNo) {
+			out.Findings[i].Location.Line = p.LineNo[l-1]
 		}
 	}
 	return out
 }
 
 // analyze offers a file of the repository to every analyzer that wants
-// it, as the engine offers a directory's files.
-func analyze(ctx context.Context, files []plugin.FileAnalyzer, path string, data []byte, loc model.Location) []model.Finding {
+// it, as the engine offers a directory's files; an analyzer's error is a
+// problem of the result, and the other analyzers still run.
+func analyze(ctx context.Context, files []plugin.FileAnalyzer, path string, data []byte, loc model.Location) *plugin.Results {
 	head := data[:min(len(data), filetype.HeadSize)]
 	size := int64(len(data))
 	fi := plugin.FileInfo{Layer: loc.Layer, Path: path, Mode: 0o644, Size: size, Type: filetype.Detect(path, head, size), Head: head}
-	var out plugin.Results
+	out := &plugin.Results{}
 	for _, a := range files {
 		if !a.FileRequired(&fi) {
 			continue
 		}
 		in := &plugin.Input{FileInfo: fi, Data: data, R: bytes.NewReader(data), Loc: loc}
-		if err := a.Analyze(ctx, in, &out); err != nil {
-			continue // an analyzer that cannot read a part of history misses only that part
+		if err := a.Analyze(ctx, in, out); err != nil {
+			out.Problems = append(out.Problems, model.Problem{Layer: loc.Layer, Path: path, Stage: "analyze", Kind: "analyzer", Message: fmt.Sprintf("%s: %v", a.Name(), err)})
 		}
 	}
-	return out.Findings
+	return out
 }
 
 // markHistoryOnly marks the findings that no scanned branch tip holds
@@ -293,7 +322,7 @@ func markHistoryOnly(ctx context.Context, gs GitScan, files []plugin.FileAnalyze
 				cmd.Wait()
 				return fmt.Errorf("git cat-file %s:%s: %w", t, p, err)
 			}
-			for _, f := range analyze(ctx, files, p, data, model.Location{Layer: "git", Path: p}) {
+			for _, f := range analyze(ctx, files, p, data, model.Location{Layer: "git", Path: p}).Findings {
 				present[f.Fingerprint] = true
 			}
 		}
