@@ -198,6 +198,7 @@ other thingsec commands.
 				return err
 			}
 			cfg := scanConfig(g, args[0], set)
+			cfg.SkipDirs = sourceSkips
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {

@@ -8,9 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/gitsrc"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/report/table"
@@ -23,6 +24,8 @@ type secretsFlags struct {
 	show     bool
 	unpack   string
 	git      bool
+	staged   bool
+	branches []string
 	since    string
 }
 
@@ -32,7 +35,7 @@ func newSecrets(g *globals) *cobra.Command {
 	var uf unpackFlags
 	var ff *outputsFlag
 	cmd := &cobra.Command{
-		Use:   "secrets TARGET",
+		Use:   "secrets TARGET | --git [REPO] | --staged [REPO]",
 		Short: "Find hard-coded secrets, credentials and keys (pre-commit friendly)",
 		Long: `secrets scans TARGET (a directory or a file) with only the secret analyzers:
 token and password rules (rules/secrets plus --rules and --gitleaks-config
@@ -40,29 +43,57 @@ packs), account files (default and weak password hashes) and private keys and
 certificates. Evidence is redacted (a short prefix is kept) unless
 --show-secrets is given.
 
-Directories are read as they are; a file is unpacked like thingsec scan does
-(--unpack=false to read it as is).
+Directories are read as they are, without their .git directories; a file is
+unpacked like thingsec scan does (--unpack=false to read it as is). Findings
+of a file say "shipped in the image", those of a directory "in the
+repository" (a git work tree) or "in the source tree".
+
+--git reads the history of REPO (default: the current directory) with the
+git command instead: every line each commit of every ref added (--branch REF
+to read only REF's history, --since REV to leave out REV and what came
+before it; a merge's own conflict resolutions are not read). Each secret is reported once, at the commit that introduced it
+(commit, author, date, file and line); one that no branch holds any more is
+marked "only in the history": every clone still has it.
+
+--staged reads only the lines staged for the next commit (git diff
+--cached), at their lines in the staged files: the pre-commit hook
+(.pre-commit-hooks.yaml, id thingsec-secrets).
 
 Exit codes:
   0  no secret found
   1  at least one finding above info severity (for pre-commit hooks and CI)
-  2  bad usage or unusable input (a rule pack that does not load, a missing target)
+  2  bad usage or unusable input (a rule pack that does not load, a missing
+     target, --git or --staged outside a repository or without git)
   3  internal error`,
 		Example: `  thingsec secrets .
   thingsec secrets --format json -o secrets.json rootfs/
   thingsec secrets --rules ./my-rules --gitleaks-config .gitleaks.toml src/
   thingsec secrets --show-secrets firmware.bin
-  thingsec secrets --git --since v1.2.0 .
+  thingsec secrets --git
+  thingsec secrets --git --branch main --since v1.2.0 src/
+  thingsec secrets --staged
   thingsec secrets --format sarif=secrets.sarif,gitlab-secret-detection=gl-secret-detection-report.json .`,
-		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if sf.git || sf.staged {
+				if len(args) > 1 {
+					return usageError{fmt.Errorf("%s --git and --staged take at most one REPO (default: the current directory)", cmd.CommandPath())}
+				}
+				return nil
+			}
+			return exactArgs(1, "exactly one TARGET (a file or a directory), or --git or --staged")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
 			var rep *model.Report
-			if sf.git {
-				rep, err = scanGitHistory(cmd, g, args[0], sf)
+			if sf.git || sf.staged {
+				repo := "."
+				if len(args) == 1 {
+					repo = args[0]
+				}
+				rep, err = scanGit(cmd, repo, sf)
 			} else {
 				var cfg engine.Config
 				cfg, err = secretsConfig(g, args[0], sf)
@@ -108,46 +139,59 @@ Exit codes:
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	uf.register(f, false)
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
-	f.BoolVar(&sf.git, "git", false, "TARGET is a git repository: scan the lines its commits added (git log -p), secret rules only")
-	f.StringVar(&sf.since, "since", "", "with --git: only commits after REV (REV..HEAD)")
+	f.BoolVar(&sf.git, "git", false, "scan the history of the git repository REPO: the lines every commit added (git log -p --all)")
+	f.StringArrayVar(&sf.branches, "branch", nil, "with --git: only the history of REF (repeatable; default: every ref)")
+	f.StringVar(&sf.since, "since", "", "with --git: only the commits after REV (REV itself and its ancestors are left out)")
+	f.BoolVar(&sf.staged, "staged", false, "scan only the changes staged for the next commit in REPO (git diff --cached): the pre-commit hook")
 	f.StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd
 }
 
-// scanGitHistory is secrets --git: the token and password rules over
-// every line the repository's history added.
-func scanGitHistory(cmd *cobra.Command, g *globals, repo string, sf secretsFlags) (*model.Report, error) {
+// scanGit is secrets --git and --staged: the secret analyzers over the
+// lines the repository's history, or its index, adds.
+func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, error) {
+	switch {
+	case sf.git && sf.staged:
+		return nil, usageError{fmt.Errorf("--git and --staged: choose one (the history, or the staged changes)")}
+	case sf.staged && (len(sf.branches) > 0 || sf.since != ""):
+		return nil, usageError{fmt.Errorf("--branch and --since select history: they go with --git, not --staged")}
+	}
+	what := "--git"
+	if sf.staged {
+		what = "--staged"
+	}
 	st, err := os.Stat(repo)
 	if err != nil || !st.IsDir() {
-		return nil, usageError{fmt.Errorf("--git %s: not a directory", repo)}
+		return nil, usageError{fmt.Errorf("%s %s: not a directory", what, repo)}
 	}
 	set, err := buildSet(sets.Secrets, sf.options())
 	if err != nil {
 		return nil, err
 	}
-	var sa *secrets.Analyzer
-	for _, a := range set.Files {
-		if s, ok := a.(*secrets.Analyzer); ok {
-			sa = s
-		}
-	}
-	if sa == nil {
-		return nil, fmt.Errorf("the %s analyzer set has no secrets analyzer", sets.Secrets)
-	}
-	fs, err := sa.ScanGitHistory(cmd.Context(), repo, sf.since)
+	res, err := gitsrc.Scan(cmd.Context(), gitsrc.GitScan{Repo: repo, Refs: sf.branches, Since: sf.since, Staged: sf.staged}, set.Files)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{fmt.Errorf("%s %s: %w", what, repo, err)}
 	}
+	abs, _ := filepath.Abs(repo)
 	rep := &model.Report{
 		SchemaVersion: model.SchemaVersion,
 		Tool:          model.Tool{Name: "thingsec", Version: Version()},
 		StartedAt:     time.Now().UTC().Truncate(time.Second),
-		Target:        model.Target{Name: filepath.Base(filepath.Clean(repo)), Kind: "directory"},
-		Findings:      fs,
+		Target:        model.Target{Name: filepath.Base(abs), Kind: "git"},
+		Findings:      res.Findings,
+		Skipped:       res.Skipped,
+		Problems:      res.Problems,
 	}
+	engine.Reword(rep, catalog.Repository)
 	engine.Finish(rep)
 	return rep, nil
 }
+
+// sourceSkips are left out of directory targets by scan and secrets: a
+// .git directory (a file in linked work trees and submodules) is the
+// repository's history and metadata, not its tree; secrets --git scans
+// the history.
+var sourceSkips = map[string]string{".git": "git history and metadata (thingsec secrets --git scans the history)"}
 
 // secretsConfig builds the engine configuration of the secrets command:
 // the common scan settings with the secrets analyzer set.
@@ -157,6 +201,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 		return engine.Config{}, err
 	}
 	cfg := scanConfig(g, target, set)
+	cfg.SkipDirs = sourceSkips
 	switch sf.unpack {
 	case "auto":
 		st, err := os.Stat(target)

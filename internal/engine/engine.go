@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
@@ -70,6 +71,9 @@ type Config struct {
 	// Log receives debug records (stages, layers, analyzer timings) and
 	// the limits hit; nil discards them.
 	Log *slog.Logger
+	// SkipDirs are directory names left out of a directory target (see
+	// unpack.Options.SkipDirs).
+	SkipDirs map[string]string
 }
 
 // Enricher adds to a finished report from outside knowledge (a
@@ -140,10 +144,20 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	t0 = stage(cfg, "enrich")
 	enrich(ctx, cfg.Log, cfg.Enrichers, rep)
 	done(rep, "enrich", t0)
+	Reword(rep, catalog.PlaceOf(rep.Target.Kind, cfg.Target))
 	Finish(rep)
 	w.timings.log(cfg.Log)
 	logReport(cfg.Log, rep)
 	return rep, nil
+}
+
+// Reword puts the findings' text in the words of the target's place:
+// rule text speaks of an image, a directory target is a source tree or a
+// repository.
+func Reword(rep *model.Report, p catalog.Place) {
+	for i := range rep.Findings {
+		p.RewordFinding(&rep.Findings[i])
+	}
 }
 
 // unpackOnly is thingsec unpack: extraction without the walk.
@@ -214,7 +228,7 @@ func done(rep *model.Report, name string, t0 time.Time) {
 // openTarget starts the unpack session with the target as its root layer.
 // Near the memory budget (cfg.shed) the session stops extracting layers.
 func openTarget(ctx context.Context, cfg Config, fi os.FileInfo, work string) (*unpack.Session, *unpack.Layer, error) {
-	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked, Shed: cfg.shed})
+	sess, err := unpack.NewSession(unpack.Options{WorkDir: work, Limits: cfg.Limits, Workers: cfg.Workers, Progress: cfg.Progress.Unpacked, Shed: cfg.shed, SkipDirs: cfg.SkipDirs})
 	if err != nil {
 		return nil, nil, err
 	}

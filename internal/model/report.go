@@ -52,7 +52,7 @@ type Tool struct {
 // Target is what was scanned.
 type Target struct {
 	Name   string `json:"name"`
-	Kind   string `json:"kind"` // "file" or "directory"
+	Kind   string `json:"kind"` // "file", "directory" or "git" (secrets --git and --staged)
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256,omitempty"`
 }
@@ -144,6 +144,20 @@ type Location struct {
 	Path       string      `json:"path"`
 	Line       int         `json:"line,omitempty"`
 	Offset     int64       `json:"offset,omitempty"`
+	// Commit is where in a repository's history the finding is (thingsec
+	// secrets --git); Path and Line are then those of that commit's file.
+	Commit *Commit `json:"commit,omitempty"`
+}
+
+// Commit is the git commit that introduced a finding.
+type Commit struct {
+	ID     string `json:"id"`
+	Author string `json:"author"`
+	Email  string `json:"email,omitempty"`
+	Date   string `json:"date"` // the author date, RFC 3339
+	// HistoryOnly says that no scanned branch holds it any more: a later
+	// commit removed it, but every clone of the history still does.
+	HistoryOnly bool `json:"history_only,omitempty"`
 }
 
 // Component is a piece of software identified in the target.

@@ -56,6 +56,11 @@ type Options struct {
 	// Shed, when set and true, says memory is short: layers found from
 	// then on are listed but not extracted.
 	Shed func() bool
+	// SkipDirs are names (of directories or files) that a directory
+	// target's walk leaves out at any depth, each with the reason (".git":
+	// a repository's history is not its tree). Each one left out is a
+	// problem of kind "excluded", so nothing is dropped unsaid.
+	SkipDirs map[string]string
 }
 
 // Session unpacks one target.
@@ -153,6 +158,13 @@ func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
 			return nil
 		}
 		if lp == "/" {
+			return nil
+		}
+		if why, skip := s.opt.SkipDirs[d.Name()]; skip {
+			s.problem(l.ID, lp, "excluded", "not scanned: "+why)
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		fi, err := d.Info()

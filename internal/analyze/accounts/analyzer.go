@@ -13,6 +13,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -49,6 +50,15 @@ type Options struct {
 type Analyzer struct {
 	opt Options
 	cat *catalog.Catalog
+	// cracked remembers each (user, hash) tried: the same hash recurs
+	// across the layers of an image and the commits of a history, and a
+	// slow one costs seconds.
+	cracked sync.Map // user + "\x00" + hash -> crackResult
+}
+
+type crackResult struct {
+	pw string
+	ok bool
 }
 
 // New builds the analyzer.
@@ -192,8 +202,12 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 			Title:    fmt.Sprintf("Password of %q is stored with a weak hash scheme (%s)", e.User, scheme.Name),
 			Evidence: fmt.Sprintf("%s:%s (%s)", e.User, redactHash(hash), scheme.Name)}, e.User+"/"+scheme.Name))
 	}
-	if scheme.Cost == 0 {
-		return // yescrypt and other schemes we cannot compute
+	if scheme.Cost == 0 || rounds(scheme, hash) == 0 {
+		// a scheme (GOST yescrypt) or parameters (a yescrypt hash past
+		// its memory or work bound) that are not computed: said, not
+		// dropped
+		out.Skip("accounts", in, fmt.Sprintf("password hash of %q (%s) not checked against the default credentials: scheme or cost parameters not supported", e.User, scheme.Name))
+		return
 	}
 	if pw, ok := a.crack(e.User, scheme, hash, verify); ok {
 		ev := fmt.Sprintf("%s:%s is a known default password", e.User, redactHash(hash))
@@ -221,6 +235,8 @@ func rounds(scheme Scheme, h string) int {
 			fmt.Sscanf(h[4:6], "%d", &c)
 		}
 		return (1 << min(c, 31)) * 30
+	case SchemeYescrypt:
+		return yescryptCost(h)
 	case SchemeMosq7:
 		var it int
 		fmt.Sscanf(strings.TrimPrefix(h, "$7$"), "%d", &it)
@@ -230,13 +246,20 @@ func rounds(scheme Scheme, h string) int {
 }
 
 func (a *Analyzer) crack(user string, scheme Scheme, hash string, verify func(string) bool) (string, bool) {
+	key := user + "\x00" + scheme.Name + "\x00" + hash
+	if r, ok := a.cracked.Load(key); ok {
+		return r.(crackResult).pw, r.(crackResult).ok
+	}
+	res := crackResult{}
 	limit := max(a.opt.Budget/max(rounds(scheme, hash), 1), 8)
 	for _, pw := range a.opt.Defaults.Candidates(user, limit) {
 		if verify(pw) {
-			return pw, true
+			res = crackResult{pw, true}
+			break
 		}
 	}
-	return "", false
+	a.cracked.Store(key, res)
+	return res.pw, res.ok
 }
 
 func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {

@@ -33,22 +33,23 @@ type Scheme struct {
 
 // Schemes.
 var (
-	SchemeDES      = Scheme{"DES crypt", true, 25}
-	SchemeBigCrypt = Scheme{"bigcrypt", true, 25}
-	SchemeMD5Crypt = Scheme{"MD5 crypt ($1$)", true, 1000}
-	SchemeAPR1     = Scheme{"Apache MD5 ($apr1$)", true, 1000}
-	SchemeSHA256   = Scheme{"SHA-256 crypt ($5$)", false, 5000}
-	SchemeSHA512   = Scheme{"SHA-512 crypt ($6$)", false, 5000}
-	SchemeBcrypt   = Scheme{"bcrypt ($2*$)", false, 200000}
-	SchemeYescrypt = Scheme{"yescrypt ($y$)", false, 0}
-	SchemeMosq6    = Scheme{"mosquitto salted SHA-512 ($6$)", true, 1}
-	SchemeMosq7    = Scheme{"mosquitto PBKDF2-SHA512 ($7$)", false, 100000}
-	SchemeMD5      = Scheme{"unsalted MD5", true, 1}
-	SchemeSHA1     = Scheme{"unsalted SHA-1", true, 1}
-	SchemeSHA1B64  = Scheme{"unsalted SHA-1 ({SHA})", true, 1}
-	SchemeNT       = Scheme{"NT hash (unsalted MD4)", true, 1}
-	SchemeLM       = Scheme{"LAN Manager hash", true, 1}
-	SchemeUnknown  = Scheme{"unknown", false, 0}
+	SchemeDES          = Scheme{"DES crypt", true, 25}
+	SchemeBigCrypt     = Scheme{"bigcrypt", true, 25}
+	SchemeMD5Crypt     = Scheme{"MD5 crypt ($1$)", true, 1000}
+	SchemeAPR1         = Scheme{"Apache MD5 ($apr1$)", true, 1000}
+	SchemeSHA256       = Scheme{"SHA-256 crypt ($5$)", false, 5000}
+	SchemeSHA512       = Scheme{"SHA-512 crypt ($6$)", false, 5000}
+	SchemeBcrypt       = Scheme{"bcrypt ($2*$)", false, 200000}
+	SchemeYescrypt     = Scheme{"yescrypt ($y$)", false, 1}
+	SchemeGOSTYescrypt = Scheme{"GOST yescrypt ($gy$)", false, 0}
+	SchemeMosq6        = Scheme{"mosquitto salted SHA-512 ($6$)", true, 1}
+	SchemeMosq7        = Scheme{"mosquitto PBKDF2-SHA512 ($7$)", false, 100000}
+	SchemeMD5          = Scheme{"unsalted MD5", true, 1}
+	SchemeSHA1         = Scheme{"unsalted SHA-1", true, 1}
+	SchemeSHA1B64      = Scheme{"unsalted SHA-1 ({SHA})", true, 1}
+	SchemeNT           = Scheme{"NT hash (unsalted MD4)", true, 1}
+	SchemeLM           = Scheme{"LAN Manager hash", true, 1}
+	SchemeUnknown      = Scheme{"unknown", false, 0}
 )
 
 const itoa64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -85,8 +86,10 @@ func Identify(h string, mosquitto bool) Scheme {
 		return SchemeMosq7
 	case strings.HasPrefix(h, "$2a$"), strings.HasPrefix(h, "$2b$"), strings.HasPrefix(h, "$2y$"), strings.HasPrefix(h, "$2x$"):
 		return SchemeBcrypt
-	case strings.HasPrefix(h, "$y$"), strings.HasPrefix(h, "$gy$"):
+	case strings.HasPrefix(h, "$y$"):
 		return SchemeYescrypt
+	case strings.HasPrefix(h, "$gy$"):
+		return SchemeGOSTYescrypt
 	case strings.HasPrefix(h, "{SHA}"):
 		return SchemeSHA1B64
 	case strings.HasPrefix(h, "$3$$") && len(h) == 36:
@@ -103,8 +106,9 @@ func Identify(h string, mosquitto bool) Scheme {
 	return SchemeUnknown
 }
 
-// Verify says whether pw hashes to h. ok is false when the scheme is not
-// supported (yescrypt, unknown formats).
+// Verify says whether pw hashes to h. ok is false when the scheme or its
+// parameters are not supported (GOST yescrypt, a yescrypt hash over
+// YescryptMaxMemory, unknown formats).
 func Verify(h, pw string, mosquitto bool) (match, ok bool) {
 	var got string
 	switch Identify(h, mosquitto) {
@@ -120,6 +124,8 @@ func Verify(h, pw string, mosquitto bool) (match, ok bool) {
 		got = SHACrypt(pw, h, false)
 	case SchemeSHA512:
 		got = SHACrypt(pw, h, true)
+	case SchemeYescrypt:
+		return verifyYescrypt(h, pw)
 	case SchemeBcrypt:
 		hh := h
 		if strings.HasPrefix(hh, "$2y$") || strings.HasPrefix(hh, "$2x$") {

@@ -44,11 +44,8 @@ func TestVerifyRealToolHashes(t *testing.T) {
 		tool, scheme, pw, h := p[0], p[1], p[2], p[3]
 		n++
 		t.Run(tool+"/"+scheme+"/"+pw, func(t *testing.T) {
-			if scheme == "yescrypt" {
-				if _, ok := Verify(h, pw, false); ok {
-					t.Fatalf("yescrypt claimed supported")
-				}
-				return
+			if scheme == "yescrypt" && raceDetector {
+				t.Skip("default yescrypt cost: run without the race detector")
 			}
 			if m, ok := Verify(h, pw, false); !ok || !m {
 				t.Fatalf("Verify(%q, %q) = %v, %v; want match (scheme %s)", h, pw, m, ok, Identify(h, false).Name)

@@ -172,6 +172,9 @@ func location(rep *model.Report, l model.Location) string {
 	} else if l.Offset > 0 {
 		s += fmt.Sprintf("@0x%x", l.Offset)
 	}
+	if l.Commit != nil && len(l.Commit.ID) >= 12 {
+		s = l.Commit.ID[:12] + ":" + s // a finding of a repository's history
+	}
 	return s
 }
 
