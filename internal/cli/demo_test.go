@@ -126,7 +126,7 @@ func checkDemoReportFields(t *testing.T, doc []byte, rep *model.Report) {
 			continue
 		}
 		want := model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "<=1.36.1"}
-		if v.ComponentName != "busybox" || v.InstalledVersion != "1.35.0" || v.MatchedBy != want ||
+		if v.ComponentName != "busybox" || v.InstalledVersion != "1.35.0-1" || v.MatchedBy != want ||
 			v.URL != "https://nvd.nist.gov/vuln/detail/CVE-2022-48174" || v.Severity != model.Critical ||
 			v.Published.Format(time.RFC3339) != "2023-08-22T19:16:31Z" {
 			t.Errorf("CVE-2022-48174: %+v", v)
