@@ -102,6 +102,7 @@ func newScan(g *globals) *cobra.Command {
 	var uf unpackFlags
 	var vf vulnFlags
 	var sf secretsFlags
+	var gf gateFlags
 	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
@@ -120,6 +121,7 @@ other thingsec commands.
   thingsec scan --format json -o report.json firmware.bin
   thingsec scan --format cyclonedx -o sbom.cdx.json firmware.bin
   thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
+  thingsec scan --fail-on high --fail-on-kev --vex vendor.openvex.json firmware.bin
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
@@ -132,22 +134,31 @@ other thingsec commands.
 			if err != nil {
 				return err
 			}
+			plan, err := gf.prepare(g)
+			if err != nil {
+				return err
+			}
 			cfg := scanConfig(g, args[0], set)
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
+			plan.mark(rep)
 			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
 				return err
 			}
-			return failOnIncomplete(incompleteGate, rep)
+			if err := failOnIncomplete(incompleteGate, rep); err != nil {
+				return err
+			}
+			return plan.check(rep)
 		},
 	}
 	ff = addFormat(cmd, report.Scan, "table")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())
+	gf.register(cmd.Flags(), true, "")
 	sf.registerRuleFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
 	return cmd

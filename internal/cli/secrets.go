@@ -29,6 +29,7 @@ func newSecrets(g *globals) *cobra.Command {
 	var incompleteGate bool
 	var sf secretsFlags
 	var uf unpackFlags
+	var gf gateFlags
 	var ff *formatFlag
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET",
@@ -44,7 +45,9 @@ Directories are read as they are; a file is unpacked like thingsec scan does
 
 Exit codes:
   0  no secret found
-  1  at least one finding above info severity (for pre-commit hooks and CI)
+  1  at least one finding at --fail-on (default low: above info) or a
+     policy rule's finding, not suppressed, or an expired suppression
+     (for pre-commit hooks and CI; see thingsec help policy)
   2  bad usage or unusable input (a rule pack that does not load, a missing target)
   3  internal error`,
 		Example: `  thingsec secrets .
@@ -55,6 +58,10 @@ Exit codes:
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			enc, err := ff.encoder(g)
+			if err != nil {
+				return err
+			}
+			plan, err := gf.prepare(g)
 			if err != nil {
 				return err
 			}
@@ -78,22 +85,14 @@ Exit codes:
 			if err != nil {
 				return err
 			}
+			plan.mark(rep)
 			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			n := 0
-			for _, f := range rep.Findings {
-				if f.Severity.Rank() > model.Info.Rank() {
-					n++
-				}
-			}
-			if n > 0 {
-				return exitError{code: ExitGate, msg: fmt.Sprintf("%d secret findings", n)}
-			}
-			return nil
+			return plan.check(rep)
 		},
 	}
 	ff = addFormat(cmd, report.Secrets, "table")
@@ -101,6 +100,7 @@ Exit codes:
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	uf.register(f, false)
+	gf.register(f, false, "low")
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
 	f.BoolVar(&sf.git, "git", false, "TARGET is a git repository: scan the lines its commits added (git log -p), secret rules only")
 	f.StringVar(&sf.since, "since", "", "with --git: only commits after REV (REV..HEAD)")
