@@ -133,17 +133,26 @@ func (p *gatePlan) evaluate(rep *model.Report) (*policy.Result, error) {
 	return policy.Evaluate(rep, p.policy, p.opt)
 }
 
-// check is the gate of scan and secrets: nil when it passes or none was
-// asked for, else ExitGate with the reason.
-func (p *gatePlan) check(rep *model.Report) error {
+// result runs the gates of scan and secrets over rep, before the report
+// is written so that its encoders can show each gate's outcome; nil when
+// no gate was asked for (an expired suppression is then only a note).
+func (p *gatePlan) result(g *globals, rep *model.Report) (*policy.Result, error) {
 	if !p.explicit {
-		return nil
+		if len(p.opt.Expired) > 0 && !g.quiet {
+			fmt.Fprintf(g.stderr, "thingsec: note: expired suppression: %s\n", strings.Join(p.opt.Expired, ", "))
+		}
+		return nil, nil
 	}
 	res, err := p.evaluate(rep)
 	if err != nil {
-		return usageError{err}
+		return nil, usageError{err}
 	}
-	if res.Failed() {
+	return res, nil
+}
+
+// fail is ExitGate with the reason when res failed.
+func fail(res *policy.Result) error {
+	if res != nil && res.Failed() {
 		return exitError{code: ExitGate, msg: res.Reason()}
 	}
 	return nil

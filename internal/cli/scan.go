@@ -116,6 +116,11 @@ rest is still analysed.
 The JSON report follows schema/report.schema.json and can be read back by
 other thingsec commands.
 
+--fail-on, --fail-on-kev and the rules of the configuration file's policy:
+section decide whether the run fails; .thingsec-ignore.yaml (--ignore-file)
+holds accepted risks and --vex reads VEX statements. thingsec help policy
+lists the variables a rule can use.
+
 ` + exitHelp,
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json firmware.bin
@@ -145,13 +150,17 @@ other thingsec commands.
 				return err
 			}
 			plan.mark(rep)
+			gates, err := plan.result(g, rep)
+			if err != nil {
+				return err
+			}
 			if err := g.emit(enc, &report.Doc{Kind: report.Scan, Report: rep}); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			return plan.check(rep)
+			return fail(gates)
 		},
 	}
 	ff = addFormat(cmd, report.Scan, "table")

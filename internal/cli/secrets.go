@@ -86,13 +86,17 @@ Exit codes:
 				return err
 			}
 			plan.mark(rep)
+			gates, err := plan.result(g, rep)
+			if err != nil {
+				return err
+			}
 			if err := g.emit(enc, &report.Doc{Kind: report.Secrets, Report: rep}); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			return plan.check(rep)
+			return fail(gates)
 		},
 	}
 	ff = addFormat(cmd, report.Secrets, "table")
