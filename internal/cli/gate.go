@@ -95,8 +95,9 @@ func (gf *gateFlags) prepare(g *globals) (*gatePlan, error) {
 }
 
 // mark records the suppressions and VEX statements on rep, with a note
-// of each in the report.
-func (p *gatePlan) mark(rep *model.Report) {
+// of each in the report, and says on stderr which suppressions match
+// nothing (a fixed finding, a typo).
+func (p *gatePlan) mark(g *globals, rep *model.Report) {
 	if p.ignore != nil {
 		for i := range rep.Findings {
 			rep.Findings[i].Suppressed = nil
@@ -104,7 +105,11 @@ func (p *gatePlan) mark(rep *model.Report) {
 		for i := range rep.Vulnerabilities {
 			rep.Vulnerabilities[i].Suppressed = nil
 		}
-		p.opt.Expired = p.ignore.Apply(rep, p.now)
+		var unused []string
+		p.opt.Expired, unused = p.ignore.Apply(rep, p.now)
+		if len(unused) > 0 && !g.quiet {
+			fmt.Fprintf(g.stderr, "thingsec: note: suppressions that match nothing: %s\n", strings.Join(unused, ", "))
+		}
 		n := 0
 		for _, f := range rep.Findings {
 			if f.Suppressed != nil {
@@ -196,7 +201,7 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			plan.mark(rep)
+			plan.mark(g, rep)
 			res, err := plan.evaluate(rep)
 			if err != nil {
 				return usageError{err}

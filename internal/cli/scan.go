@@ -149,7 +149,7 @@ lists the variables a rule can use.
 			if err != nil {
 				return err
 			}
-			plan.mark(rep)
+			plan.mark(g, rep)
 			gates, err := plan.result(g, rep)
 			if err != nil {
 				return err

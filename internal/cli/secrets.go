@@ -85,7 +85,7 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			plan.mark(rep)
+			plan.mark(g, rep)
 			gates, err := plan.result(g, rep)
 			if err != nil {
 				return err

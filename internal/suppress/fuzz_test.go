@@ -15,7 +15,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		rep := report()
-		file.Apply(rep, time.Now())
+		_, _ = file.Apply(rep, time.Now())
 		for _, fd := range rep.Findings {
 			if fd.Suppressed != nil && (fd.Suppressed.Reason == "" || fd.Suppressed.Author == "") {
 				t.Fatalf("suppressed without reason or author: %+v", fd.Suppressed)

@@ -283,9 +283,10 @@ func containsFold(list []string, s string) bool {
 
 // Apply marks the items of rep that an entry of f matches as suppressed
 // (the first entry that matches wins), and returns the entries past their
-// expiry at now, each as "FILE:LINE (what, expired DATE)". An expired
+// expiry at now, each as "FILE:LINE (what, expired DATE)", and the live
+// entries that matched nothing, each as "FILE:LINE (what)". An expired
 // entry suppresses nothing.
-func (f *File) Apply(rep *model.Report, now time.Time) (expired []string) {
+func (f *File) Apply(rep *model.Report, now time.Time) (expired, unused []string) {
 	var live []*Entry
 	for _, e := range f.Entries {
 		if e.Expired(now) {
@@ -294,11 +295,12 @@ func (f *File) Apply(rep *model.Report, now time.Time) (expired []string) {
 		}
 		live = append(live, e)
 	}
+	used := map[*Entry]bool{}
 	for i := range rep.Findings {
 		fd := &rep.Findings[i]
 		for _, e := range live {
 			if e.matchFinding(fd) {
-				fd.Suppressed = e.mark()
+				fd.Suppressed, used[e] = e.mark(), true
 				break
 			}
 		}
@@ -307,12 +309,17 @@ func (f *File) Apply(rep *model.Report, now time.Time) (expired []string) {
 		v := &rep.Vulnerabilities[i]
 		for _, e := range live {
 			if e.matchVuln(v) {
-				v.Suppressed = e.mark()
+				v.Suppressed, used[e] = e.mark(), true
 				break
 			}
 		}
 	}
-	return expired
+	for _, e := range live {
+		if !used[e] {
+			unused = append(unused, fmt.Sprintf("%s (%s)", e.Source, e.what()))
+		}
+	}
+	return expired, unused
 }
 
 func (e *Entry) mark() *model.Suppression {

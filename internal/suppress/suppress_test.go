@@ -48,7 +48,10 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := report()
-	expired := f.Apply(rep, time.Date(2026, 6, 30, 23, 0, 0, 0, time.UTC))
+	expired, unused := f.Apply(rep, time.Date(2026, 6, 30, 23, 0, 0, 0, time.UTC))
+	if len(unused) != 0 {
+		t.Errorf("unused %q", unused)
+	}
 	want := []string{"ign.yaml:14 (vulnerability CVE-2022-28391, component pkg:opkg/busybox@1.35.0-1, expired 2020-01-01)"}
 	if strings.Join(expired, "|") != strings.Join(want, "|") {
 		t.Errorf("expired %q, want %q", expired, want)
@@ -71,8 +74,15 @@ func TestApply(t *testing.T) {
 	}
 	// the day after its last day, the first entry no longer holds
 	rep = report()
-	if exp := f.Apply(rep, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)); len(exp) != 2 || rep.Findings[1].Suppressed != nil {
+	if exp, _ := f.Apply(rep, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)); len(exp) != 2 || rep.Findings[1].Suppressed != nil {
 		t.Errorf("after expiry: %q, %+v", exp, rep.Findings[1].Suppressed)
+	}
+	// an entry that matches nothing is listed
+	rep = report()
+	rep.Findings = rep.Findings[1:]
+	_, unused = f.Apply(rep, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if want := "ign.yaml:7 (fingerprint f1)"; len(unused) != 1 || unused[0] != want {
+		t.Errorf("unused %q, want %q", unused, want)
 	}
 }
 
