@@ -110,6 +110,11 @@ vulnerabilities; "severity" (optional) applies a rule only to items at or
 above it. Suppressed items and vulnerabilities a VEX statement marks
 not_affected or fixed never count.`
 
+// costLimit bounds the work of one evaluation (CEL cost units, about one
+// per operation), so that a runaway condition fails with its rule's name
+// instead of stalling the build.
+const costLimit = 1_000_000
+
 var (
 	findingType = reflect.TypeFor[Finding]()
 	vulnType    = reflect.TypeFor[Vulnerability]()
@@ -253,7 +258,7 @@ func (r *Rule) compile(n *yaml.Node, path string, envs map[Target]*cel.Env) erro
 	if !a.OutputType().IsExactType(types.BoolType) {
 		return r.errAt(n, path, 0, 0, fmt.Sprintf("want a bool condition, this one is %s", a.OutputType()))
 	}
-	prog, err := envs[r.Target].Program(a)
+	prog, err := envs[r.Target].Program(a, cel.CostLimit(costLimit))
 	if err != nil {
 		return r.errAt(n, path, 0, 0, err.Error())
 	}

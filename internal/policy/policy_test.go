@@ -164,3 +164,16 @@ func TestNewFromCaller(t *testing.T) {
 		t.Errorf("gates %+v", res.Gates)
 	}
 }
+
+func TestCostLimit(t *testing.T) {
+	l := "[0,1,2,3,4,5,6,7,8,9]"
+	when := "f.rule != \"\" && " + l + ".all(a, " + l + ".all(b, " + l + ".all(c, " + l + ".all(d, " + l + ".all(e, " + l + ".all(g, a+b+c+d+e+g >= 0))))))"
+	p, err := parse(t, "policy:\n  rules:\n  - name: slow\n    when: '"+when+"'\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Evaluate(sample(), p, Options{})
+	if err == nil || !strings.Contains(err.Error(), `policy rule "slow"`) || !strings.Contains(err.Error(), "cost limit") {
+		t.Fatalf("error %v, want the cost limit of rule slow", err)
+	}
+}
