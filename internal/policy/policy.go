@@ -103,7 +103,10 @@ or one vulnerability, v:
   v.new          bool     new against a baseline (false without one)
 
 rank(s) turns a severity into a number (critical 6, high 5, medium 4,
-low 3, unknown 2, info 1): rank(f.severity) >= rank("high").
+low 3, unknown 2, info 1): rank(f.severity) >= rank("high"). String
+functions: startsWith, endsWith, contains, matches (RE2), lowerAscii,
+split...; lists: in, size, exists, all: f.path.startsWith("/etc/"),
+"CWE-798" in f.cwe, v.aliases.exists(a, a.startsWith("GHSA-")).
 
 A condition that uses f applies to findings, one that uses v to
 vulnerabilities; "severity" (optional) applies a rule only to items at or

@@ -48,6 +48,8 @@ func TestRulesEvaluate(t *testing.T) {
 		{"component", `when: 'v.component == "busybox" && v.severity == "unknown"'`, Vulnerabilities, "policy r: 1 vulnerability (CVE-2022-28391)"},
 		{"severity floor alone", `severity: critical`, Findings | Vulnerabilities, "policy r: 1 finding (TS-CRED-001)"},
 		{"severity floor and condition", "severity: high\n    when: 'true'", Findings | Vulnerabilities, "policy r: 1 finding (TS-CRED-001), 1 vulnerability (CVE-2023-0386)"},
+		{"string functions", `when: 'f.path.lowerAscii().endsWith(".crt") && f.category.split("/")[0] == "weak-crypto"'`, Findings, "policy r: 1 finding (TS-KEY-014)"},
+		{"list macro", `when: 'v.aliases.exists(a, a.startsWith("GHSA-"))'`, Vulnerabilities, ""},
 		{"nothing matches", `when: 'f.rule == "TS-NONE"'`, Findings, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
