@@ -37,6 +37,16 @@ func TestScripts(t *testing.T) {
 			e.Setenv(supervise.EnvOff, "1")
 			sample, err := filepath.Abs(filepath.Join("..", "vuln", "sample"))
 			e.Setenv("VULNSAMPLE", sample)
+			if err != nil {
+				return err
+			}
+			demo, err := filepath.Abs(filepath.Join("..", "..", "testdata", "demo", "acme-cam.bin"))
+			e.Setenv("DEMO", demo)
+			if err != nil {
+				return err
+			}
+			vexdata, err := filepath.Abs(filepath.Join("..", "vex", "testdata"))
+			e.Setenv("VEXDATA", vexdata)
 			e.Values[feedKey{}] = new(*feedtest.Server)
 			return err
 		},

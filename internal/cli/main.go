@@ -32,7 +32,8 @@ const (
 
 const exitHelp = `Exit codes:
   0         success
-  1         the gate failed (secrets found, --fail-on-incomplete, --fail-on-new)
+  1         the gate failed (--fail-on, --fail-on-kev, a policy rule, an expired
+            suppression, secrets found, --fail-on-incomplete, --fail-on-new)
   2         bad usage or unusable input (missing, unreadable, empty, not a file)
   3         internal error, a crash included
   130, 143  stopped by SIGINT or SIGTERM (nothing written, work directory removed)`
@@ -201,6 +202,7 @@ every file, and reports what it finds, with evidence, in one pass.
 	root.AddCommand(newScan(g), newUnpack(g), newLs(g), newSbom(g), newSecrets(g), newDB(g), newVersion(g))
 	root.AddCommand(newRules(g), newConfig(g))
 	root.AddCommand(newDiff(g))
+	root.AddCommand(newGate(g), newPolicyHelp())
 	return root
 }
 

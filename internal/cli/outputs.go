@@ -165,13 +165,3 @@ func incompleteGateOf(rep *model.Report) model.Gate {
 	}
 	return gt
 }
-
-// secretsGate is the outcome of the secrets command's gate: no finding
-// above info severity.
-func secretsGate(n int) model.Gate {
-	gt := model.Gate{Name: "no-secrets", Description: "no secret, credential or private key above info severity (thingsec secrets)"}
-	if n > 0 {
-		gt.Failure = plural(n, "secret finding")
-	}
-	return gt
-}

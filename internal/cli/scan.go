@@ -160,6 +160,7 @@ func newScan(g *globals) *cobra.Command {
 	var sf secretsFlags
 	var ff *outputsFlag
 	var bf baselineFlags
+	var gf gateFlags
 	cmd := &cobra.Command{
 		Use:   "scan TARGET",
 		Short: "Unpack and analyse a firmware image or a directory tree",
@@ -172,6 +173,11 @@ rest is still analysed.
 The JSON report follows schema/report.schema.json and can be read back by
 other thingsec commands.
 
+--fail-on, --fail-on-kev and the rules of the configuration file's policy:
+section decide whether the run fails; .thingsec-ignore.yaml (--ignore-file)
+holds accepted risks and --vex reads VEX statements. thingsec help policy
+lists the variables a rule can use.
+
 ` + exitHelp,
 		Example: `  thingsec scan firmware.bin
   thingsec scan --format json -o report.json firmware.bin
@@ -179,6 +185,7 @@ other thingsec commands.
   thingsec scan --format markdown firmware.bin >> "$GITHUB_STEP_SUMMARY"
   thingsec scan --format sarif=thingsec.sarif,junit=thingsec.junit.xml,json=- firmware.bin
   thingsec scan --baseline last-release.json --fail-on-new high firmware.bin
+  thingsec scan --fail-on high --fail-on-kev --vex vendor.openvex.json firmware.bin
   thingsec scan --keep-extracted out/ --max-depth 4 firmware.bin
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
@@ -197,6 +204,10 @@ other thingsec commands.
 			if err := vf.check(cmd.Context()); err != nil {
 				return err
 			}
+			plan, err := gf.prepare(g)
+			if err != nil {
+				return err
+			}
 			cfg := scanConfig(g, args[0], set)
 			cfg.SkipDirs = sourceSkips
 			cfg.Enrichers = vf.enrichers(g)
@@ -205,9 +216,17 @@ other thingsec commands.
 				return err
 			}
 			dataErr := vf.settle(g, rep)
+			plan.mark(g, rep)
+			gates, err := plan.result(g, rep)
+			if err != nil {
+				return err
+			}
 			d := &report.Doc{Kind: report.Scan, Report: rep, Rules: ranRules(sets.Families(sets.Default)), Table: table.Options{ShowSecrets: sf.show}}
 			if incompleteGate {
 				d.Gates = append(d.Gates, incompleteGateOf(rep))
+			}
+			if gates != nil {
+				d.Gates = append(d.Gates, gates.Gates...)
 			}
 			if err := ff.emit(g, outs, d); err != nil {
 				return err
@@ -218,13 +237,17 @@ other thingsec commands.
 			if err := bf.gate(g, rep); err != nil {
 				return err
 			}
-			return failOnIncomplete(incompleteGate, rep)
+			if err := failOnIncomplete(incompleteGate, rep); err != nil {
+				return err
+			}
+			return fail(gates)
 		},
 	}
 	ff = addOutputs(cmd, report.Scan, "table")
 	uf.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	vf.register(cmd.Flags())
+	gf.register(cmd.Flags(), true, "")
 	sf.registerRuleFlags(cmd.Flags())
 	bf.register(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")

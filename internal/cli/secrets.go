@@ -34,6 +34,7 @@ func newSecrets(g *globals) *cobra.Command {
 	var sf secretsFlags
 	var uf unpackFlags
 	var ff *outputsFlag
+	var gf gateFlags
 	cmd := &cobra.Command{
 		Use:   "secrets TARGET | --git [REPO] | --staged [REPO]",
 		Short: "Find hard-coded secrets, credentials and keys (pre-commit friendly)",
@@ -61,7 +62,9 @@ marked "only in the history": every clone still has it.
 
 Exit codes:
   0  no secret found
-  1  at least one finding above info severity (for pre-commit hooks and CI)
+  1  at least one finding at --fail-on (default low: above info) or a
+     policy rule's finding, not suppressed, or an expired suppression
+     (for pre-commit hooks and CI; see thingsec help policy)
   2  bad usage or unusable input (a rule pack that does not load, a missing
      target, --git or --staged outside a repository or without git)
   3  internal error`,
@@ -84,6 +87,10 @@ Exit codes:
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := ff.resolve(g)
+			if err != nil {
+				return err
+			}
+			plan, err := gf.prepare(g)
 			if err != nil {
 				return err
 			}
@@ -111,7 +118,11 @@ Exit codes:
 			if err != nil {
 				return err
 			}
-			n := secretFindings(rep)
+			plan.mark(g, rep)
+			gates, err := plan.result(g, rep)
+			if err != nil {
+				return err
+			}
 			ran := sets.Families(sets.Secrets)
 			if sf.git {
 				ran = []string{"secrets"} // --git runs the token and password rules only
@@ -120,17 +131,16 @@ Exit codes:
 			if incompleteGate {
 				d.Gates = append(d.Gates, incompleteGateOf(rep))
 			}
-			d.Gates = append(d.Gates, secretsGate(n))
+			if gates != nil {
+				d.Gates = append(d.Gates, gates.Gates...)
+			}
 			if err := ff.emit(g, outs, d); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
 				return err
 			}
-			if n > 0 {
-				return exitError{code: ExitGate, msg: plural(n, "secret finding")}
-			}
-			return nil
+			return fail(gates)
 		},
 	}
 	ff = addOutputs(cmd, report.Secrets, "table")
@@ -138,6 +148,7 @@ Exit codes:
 	sf.registerRuleFlags(f)
 	f.BoolVar(&incompleteGate, "fail-on-incomplete", false, "exit 1 when a file could not be extracted whole or an analyzer skipped one (the report says which and why)")
 	uf.register(f, false)
+	gf.register(f, false, "low")
 	f.StringVar(&sf.unpack, "unpack", "auto", "unpack embedded formats: auto (files yes, directories no), true or false")
 	f.BoolVar(&sf.git, "git", false, "scan the history of the git repository REPO: the lines every commit added (git log -p --all)")
 	f.StringArrayVar(&sf.branches, "branch", nil, "with --git: only the history of REF (repeatable; default: every ref)")

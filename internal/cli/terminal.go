@@ -70,7 +70,6 @@ func (g *globals) tableOptions(opt table.Options) table.Options {
 
 // gatePassed says in the verdict line what a gate that passed checked.
 var gatePassed = map[string]string{
-	"no-secrets":         "no secret found",
 	"fail-on-incomplete": "every file fully analysed",
 }
 
@@ -89,7 +88,7 @@ func tableGate(gates []model.Gate) *table.Gate {
 		}
 		p, ok := gatePassed[gt.Name]
 		if !ok {
-			p = gt.Name + " passed"
+			p = gt.Description
 		}
 		passed = append(passed, p)
 	}

@@ -238,6 +238,9 @@ type Finding struct {
 	// Fingerprint is stable across releases: it depends on the rule, the
 	// in-filesystem path and a stable key, never on offsets or lines.
 	Fingerprint string `json:"fingerprint"`
+	// Suppressed is the accepted-risk entry that keeps the finding out
+	// of the gate; absent when none applies.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
 }
 
 // Vulnerability is a known vulnerability matched to a component.
@@ -268,9 +271,12 @@ type Vulnerability struct {
 	// MatchedBy says which criterion of the advisory the component met.
 	MatchedBy  Match    `json:"matched_by"`
 	References []string `json:"references,omitempty"` // URLs the advisory cites
-	// Analysis is what a VEX document or a suppression says of the
-	// vulnerability in this target; absent when nothing does.
-	Analysis *VulnAnalysis `json:"analysis,omitempty"`
+	// Analysis is the VEX statement about the vulnerability in this
+	// product; absent when no VEX document was given or none matched.
+	Analysis *Analysis `json:"analysis,omitempty"`
+	// Suppressed is the accepted-risk entry that keeps the
+	// vulnerability out of the gate; absent when none applies.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
 }
 
 // Match says how a vulnerability was matched to its component.

@@ -101,7 +101,7 @@ func TestAnalysisMapping(t *testing.T) {
 		{"false_positive", "", nil, cdx.VulnerabilityAnalysis{State: cdx.IASFalsePositive}},
 	}
 	for _, tt := range tests {
-		v := model.Vulnerability{Fixed: tt.fixed, Analysis: &model.VulnAnalysis{State: tt.state, Justification: tt.justification}}
+		v := model.Vulnerability{Fixed: tt.fixed, Analysis: &model.Analysis{State: tt.state, Justification: tt.justification}}
 		if tt.justification == "because we say so" {
 			v.Analysis.Detail = "d"
 		}

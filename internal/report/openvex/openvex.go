@@ -167,7 +167,7 @@ func statement(v model.Vulnerability, c *model.Component) Statement {
 	}
 	a := v.Analysis
 	if a == nil {
-		a = &model.VulnAnalysis{}
+		a = &model.Analysis{}
 	}
 	s.Status, s.Justification = Status(a.State, a.Justification)
 	var notes []string

@@ -115,7 +115,7 @@ func TestOptions(t *testing.T) {
 // justification or an impact statement.
 func TestStatuses(t *testing.T) {
 	tests := []struct {
-		a               *model.VulnAnalysis
+		a               *model.Analysis
 		fixed           []string
 		status, just    string
 		action, impact  string
@@ -123,19 +123,19 @@ func TestStatuses(t *testing.T) {
 	}{
 		{a: nil, fixed: []string{"2.0"}, status: Affected, action: "Update libfoo to 2.0 or later."},
 		{a: nil, status: Affected, action: "No fixed version of libfoo is known: remove it, or limit what can reach it."},
-		{a: &model.VulnAnalysis{State: "affected", Detail: "Disable the web UI."}, status: Affected, action: "Disable the web UI."},
-		{a: &model.VulnAnalysis{State: "exploitable"}, fixed: []string{"2.0"}, status: Affected, action: "Update libfoo to 2.0 or later."},
-		{a: &model.VulnAnalysis{State: "not_affected", Justification: "component_not_present"}, status: NotAffected, just: "component_not_present"},
-		{a: &model.VulnAnalysis{State: "not_affected", Justification: "code_not_reachable", Detail: "d"}, status: NotAffected, just: "vulnerable_code_not_in_execute_path", impact: "d"},
-		{a: &model.VulnAnalysis{State: "not_affected", Justification: "protected_at_perimeter"}, status: NotAffected, just: "inline_mitigations_already_exist"},
-		{a: &model.VulnAnalysis{State: "not_affected", Justification: "requires_configuration"}, status: NotAffected, just: "vulnerable_code_cannot_be_controlled_by_adversary"},
-		{a: &model.VulnAnalysis{State: "not_affected", Source: "ignore.yaml"}, status: NotAffected, impact: "Declared not affected (ignore.yaml).", notesContaining: "ignore.yaml"},
-		{a: &model.VulnAnalysis{State: "not_affected", Justification: "we checked", Detail: "d"}, status: NotAffected, impact: "d", notesContaining: "we checked"},
-		{a: &model.VulnAnalysis{State: "false_positive"}, status: NotAffected, impact: "Declared a false positive."},
-		{a: &model.VulnAnalysis{State: "fixed", Detail: "backported"}, status: Fixed, notesContaining: "backported"},
-		{a: &model.VulnAnalysis{State: "resolved", Justification: "component_not_present"}, status: Fixed},
-		{a: &model.VulnAnalysis{State: "under_investigation"}, status: UnderInvestigation},
-		{a: &model.VulnAnalysis{State: "in_triage"}, status: UnderInvestigation},
+		{a: &model.Analysis{State: "affected", Detail: "Disable the web UI."}, status: Affected, action: "Disable the web UI."},
+		{a: &model.Analysis{State: "exploitable"}, fixed: []string{"2.0"}, status: Affected, action: "Update libfoo to 2.0 or later."},
+		{a: &model.Analysis{State: "not_affected", Justification: "component_not_present"}, status: NotAffected, just: "component_not_present"},
+		{a: &model.Analysis{State: "not_affected", Justification: "code_not_reachable", Detail: "d"}, status: NotAffected, just: "vulnerable_code_not_in_execute_path", impact: "d"},
+		{a: &model.Analysis{State: "not_affected", Justification: "protected_at_perimeter"}, status: NotAffected, just: "inline_mitigations_already_exist"},
+		{a: &model.Analysis{State: "not_affected", Justification: "requires_configuration"}, status: NotAffected, just: "vulnerable_code_cannot_be_controlled_by_adversary"},
+		{a: &model.Analysis{State: "not_affected", Source: "ignore.yaml"}, status: NotAffected, impact: "Declared not affected (ignore.yaml).", notesContaining: "ignore.yaml"},
+		{a: &model.Analysis{State: "not_affected", Justification: "we checked", Detail: "d"}, status: NotAffected, impact: "d", notesContaining: "we checked"},
+		{a: &model.Analysis{State: "false_positive"}, status: NotAffected, impact: "Declared a false positive."},
+		{a: &model.Analysis{State: "fixed", Detail: "backported"}, status: Fixed, notesContaining: "backported"},
+		{a: &model.Analysis{State: "resolved", Justification: "component_not_present"}, status: Fixed},
+		{a: &model.Analysis{State: "under_investigation"}, status: UnderInvestigation},
+		{a: &model.Analysis{State: "in_triage"}, status: UnderInvestigation},
 	}
 	for _, tt := range tests {
 		rep := &model.Report{
