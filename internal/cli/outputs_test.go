@@ -184,7 +184,7 @@ func TestSecretsOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	gates := suites.Suites[len(suites.Suites)-1]
-	if gates.Name != "thingsec gates" || gates.Cases[0].Name != "no-secrets" || gates.Cases[0].Failure == nil {
+	if gates.Name != "thingsec gates" || gates.Cases[0].Name != "fail-on low" || gates.Cases[0].Failure == nil {
 		t.Errorf("secrets gate: %+v", gates)
 	}
 	for _, s := range suites.Suites {

@@ -94,7 +94,7 @@ func TestDemoOrderAndColour(t *testing.T) {
 	if strings.Contains(plain.String(), "\x1b") {
 		t.Error("plain output holds an escape sequence")
 	}
-	if got := sgr.ReplaceAllString(colour.String(), ""); !strings.HasSuffix(got, "· gate: FAILED (secrets found)\n") || strings.Contains(got, "\x1b") {
+	if got := sgr.ReplaceAllString(colour.String(), ""); !strings.HasSuffix(got, "gate: FAILED (secrets found)\n") || strings.Contains(got, "\x1b") {
 		t.Errorf("colour output is not the plain text plus SGR sequences, or lacks the gate:\n%s", got)
 	}
 	for _, line := range strings.Split(plain.String(), "\n") {

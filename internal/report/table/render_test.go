@@ -194,12 +194,21 @@ func TestVerdict(t *testing.T) {
 		{&Gate{Reason: "no secret found"}, "· gate: passed (no secret found)\n"},
 	} {
 		var b bytes.Buffer
-		if err := Report(&b, rep, Options{Gate: c.gate}); err != nil {
+		if err := Report(&b, rep, Options{Gate: c.gate, Width: 200}); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasSuffix(b.String(), c.want) {
 			t.Errorf("gate %+v: output ends\n%q\nwant suffix %q", c.gate, b.String()[max(0, b.Len()-150):], c.want)
 		}
+	}
+	// too wide for the width: the gate goes on lines of its own, wrapped
+	var b bytes.Buffer
+	if err := Report(&b, rep, Options{Gate: &Gate{Failed: true, Reason: "2 files not fully analysed"}, Width: 60}); err != nil {
+		t.Fatal(err)
+	}
+	want := "· 1 problem\n         gate: FAILED (2 files not fully analysed)\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Errorf("narrow: output ends\n%q\nwant suffix %q", b.String()[max(0, b.Len()-150):], want)
 	}
 }
 

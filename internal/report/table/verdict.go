@@ -57,17 +57,53 @@ func verdict(p *printer, rep *model.Report) {
 	if len(rep.Problems) > 0 {
 		parts = append(parts, plural(len(rep.Problems), "problem"))
 	}
-	if g := p.opt.Gate; g != nil {
-		res := p.paint("passed", stylePassed)
-		if g.Failed {
-			res = p.paint("FAILED", styleFailed)
-		}
-		if g.Reason != "" {
-			res += " (" + esc(g.Reason) + ")"
-		}
-		parts = append(parts, "gate: "+res)
+	head := p.paint("Verdict", styleHead) + "  "
+	g := p.opt.Gate
+	if g == nil {
+		p.raw("\n" + head + strings.Join(parts, " · ") + "\n")
+		return
 	}
-	p.raw("\n" + p.paint("Verdict", styleHead) + "  " + strings.Join(parts, " · ") + "\n")
+	res, plain := p.paint("passed", stylePassed), "passed"
+	if g.Failed {
+		res, plain = p.paint("FAILED", styleFailed), "FAILED"
+	}
+	reason := ""
+	if g.Reason != "" {
+		reason = " (" + esc(g.Reason) + ")"
+	}
+	counts := strings.Join(parts, " · ")
+	if textWidth("Verdict  "+stripStyles(counts)+" · gate: "+plain+reason) <= p.width() {
+		p.raw("\n" + head + counts + " · gate: " + res + reason + "\n")
+		return
+	}
+	// too wide for the terminal: the gate on lines of its own, under the
+	// counts, its reason wrapped
+	const indent = "         "
+	p.raw("\n" + head + counts + "\n")
+	lines := wrap("gate: "+plain+reason, max(p.width()-len(indent), minFlex))
+	for i, l := range lines {
+		if i == 0 {
+			l = strings.Replace(l, plain, res, 1)
+		}
+		p.raw(indent + l + "\n")
+	}
+}
+
+// stripStyles removes the escape sequences paint added, to measure text.
+func stripStyles(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return b.String() + s
+		}
+		b.WriteString(s[:i])
+		j := strings.IndexByte(s[i:], 'm')
+		if j < 0 {
+			return b.String()
+		}
+		s = s[i+j+1:]
+	}
 }
 
 func plural(n int, what string) string {
