@@ -175,7 +175,12 @@ func environ(env map[string]string) []string {
 // code and combined output.
 func runBash(t *testing.T, dir, script string, env map[string]string) (int, string) {
 	t.Helper()
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script)
+	return runShell(t, dir, exec.Command("bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script), env)
+}
+
+// runShell runs cmd (a shell) in dir with env.
+func runShell(t *testing.T, dir string, cmd *exec.Cmd, env map[string]string) (int, string) {
+	t.Helper()
 	cmd.Dir = dir
 	cmd.Env = environ(env)
 	out, err := cmd.CombinedOutput()
@@ -186,7 +191,7 @@ func runBash(t *testing.T, dir, script string, env map[string]string) (int, stri
 	case errors.As(err, &ee):
 		return ee.ExitCode(), string(out)
 	}
-	t.Fatalf("bash: %v", err)
+	t.Fatalf("%s: %v", cmd.Path, err)
 	return 0, ""
 }
 

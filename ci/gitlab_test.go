@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,6 +89,7 @@ func TestGitLabJobRuns(t *testing.T) {
 		path     string
 		want     int
 		noFiles  bool // the job stops before scanning
+		posix    bool // run with sh -e (an image without bash) instead of bash
 	}
 	cases := []tc{
 		{name: "clean", vars: map[string]string{"THINGSEC_FAIL_ON": ""}, baseline: "-", path: onPath, want: 0},
@@ -96,6 +98,7 @@ func TestGitLabJobRuns(t *testing.T) {
 		{name: "baseline-new-below-threshold", vars: map[string]string{"THINGSEC_FAIL_ON": "", "THINGSEC_FAIL_ON_NEW": "critical"}, baseline: "TS-KEY-004", path: onPath, want: 0},
 		{name: "download", vars: map[string]string{"THINGSEC_FAIL_ON": "", "THINGSEC_DOWNLOAD_URL": "file://" + filepath.Join(bin, "thingsec"), "THINGSEC_DOWNLOAD_SHA256": hex.EncodeToString(sum[:])}, baseline: "-", path: systemPath(t), want: 0},
 		{name: "download-wrong-checksum", vars: map[string]string{"THINGSEC_DOWNLOAD_URL": "file://" + filepath.Join(bin, "thingsec"), "THINGSEC_DOWNLOAD_SHA256": strings.Repeat("0", 64)}, baseline: "-", path: systemPath(t), want: 1, noFiles: true},
+		{name: "posix-sh", vars: map[string]string{"THINGSEC_FAIL_ON": ""}, baseline: "TS-KEY-020", path: onPath, want: 1, posix: true},
 		{name: "no-target", vars: map[string]string{"THINGSEC_TARGET": ""}, baseline: "-", path: onPath, want: 2, noFiles: true},
 	}
 	if supportsFlag(t, bin, "fail-on") {
@@ -119,7 +122,13 @@ func TestGitLabJobRuns(t *testing.T) {
 				env["THINGSEC_BASELINE"] = "last-release.json"
 			}
 			maps.Copy(env, c.vars)
-			code, out := runBash(t, dir, job.script, env)
+			var code int
+			var out string
+			if c.posix {
+				code, out = runShell(t, dir, exec.Command("sh", "-e", "-c", job.script), env)
+			} else {
+				code, out = runBash(t, dir, job.script, env)
+			}
 			if code != c.want {
 				t.Fatalf("exit %d, want %d\n%s", code, c.want, out)
 			}
