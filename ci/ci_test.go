@@ -295,6 +295,14 @@ func checkFile(t *testing.T, dir, name, kind string) {
 		if err := xml.Unmarshal(b, &root); err != nil || root.XMLName.Local != "testsuites" {
 			t.Errorf("%s: not a JUnit <testsuites> document: %v", name, err)
 		}
+		// against the JUnit schema the junit encoder is tested with, where
+		// libxml2's xmllint is installed (Debian libxml2-utils, in CI)
+		if _, err := exec.LookPath("xmllint"); err == nil {
+			xsd := filepath.Join("..", "internal", "report", "junit", "testdata", "junit-10.xsd")
+			if out, err := exec.Command("xmllint", "--noout", "--schema", xsd, filepath.Join(dir, name)).CombinedOutput(); err != nil {
+				t.Errorf("%s: %v\n%s", name, err, out)
+			}
+		}
 	case strings.HasSuffix(name, ".html"):
 		if err := parseHTML(b); err != nil {
 			t.Errorf("%s: %v", name, err)

@@ -222,8 +222,10 @@ func TestGitHubActionRuns(t *testing.T) {
 		baseline string // rule the baseline leaves out; "-" for no baseline, "" for all
 		path     string
 		want     int
+		noSarif  bool // formats has no sarif: the upload is skipped
 	}
 	cases := []tc{
+		{name: "no-sarif", inputs: map[string]string{"fail-on": "", "formats": "json=t.json,html=t.html"}, baseline: "-", path: onPath, want: 0, noSarif: true},
 		{name: "clean", inputs: map[string]string{"fail-on": ""}, baseline: "-", path: onPath, want: 0},
 		{name: "all-formats", inputs: map[string]string{"fail-on": "", "formats": "sarif=out/t.sarif,json=out/t.json,junit=out/t.junit.xml,html=out/t.html"}, baseline: "-", path: onPath, want: 0},
 		{name: "baseline-nothing-new", inputs: map[string]string{"fail-on": ""}, baseline: "", path: onPath, want: 0},
@@ -255,11 +257,16 @@ func TestGitHubActionRuns(t *testing.T) {
 				t.Errorf("output exit-code %q, want %d", got, c.want)
 			}
 			// the uploads ran whatever the gate said, with files that exist
-			sarif := r.uploads["github/codeql-action/upload-sarif"]
-			if len(sarif) != 1 {
+			sarif, uploaded := r.uploads["github/codeql-action/upload-sarif"]
+			switch {
+			case c.noSarif && uploaded:
+				t.Errorf("SARIF uploaded without a sarif format: %q", sarif)
+			case c.noSarif:
+			case len(sarif) != 1:
 				t.Fatalf("SARIF upload given %q", sarif)
+			default:
+				checkFile(t, dir, sarif[0], "sarif")
 			}
-			checkFile(t, dir, sarif[0], "sarif")
 			arts := r.uploads["actions/upload-artifact"]
 			if len(arts) < 3 {
 				t.Fatalf("artifact upload given %q", arts)
@@ -273,7 +280,7 @@ func TestGitHubActionRuns(t *testing.T) {
 				v := r.expand(o.(map[string]any)["value"].(string))
 				switch {
 				case name == "exit-code":
-				case v == "" && (name == "diff" && c.baseline == "-"):
+				case v == "" && (name == "diff" && c.baseline == "-" || name == "sarif" && c.noSarif):
 				case v == "":
 					t.Errorf("output %s is empty", name)
 				default:
