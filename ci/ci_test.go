@@ -357,3 +357,49 @@ func parseHTML(b []byte) error {
 	}
 	return nil
 }
+
+// The templates' variables are in thingsec's namespace, where every
+// THINGSEC_<FLAG> sets a flag: only the ones meant as flags may name one,
+// or a future flag would be set behind the template's back.
+func TestTemplateVariablesAreNotFlags(t *testing.T) {
+	bin := thingsecBin(t)
+	meant := map[string]bool{"THINGSEC_FAIL_ON": true, "THINGSEC_BASELINE": true, "THINGSEC_FAIL_ON_NEW": true}
+	var help []byte
+	for _, cmd := range []string{"scan", "diff", "version"} {
+		out, err := exec.Command(filepath.Join(bin, "thingsec"), cmd, "--help").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		help = append(help, out...)
+	}
+	vars := map[string]bool{}
+	for k := range loadGitLabJob(t).vars {
+		vars[k] = true
+	}
+	for _, st := range loadYAML(t, githubAction)["runs"].(map[string]any)["steps"].([]any) {
+		if env, ok := st.(map[string]any)["env"].(map[string]any); ok {
+			for k := range env {
+				vars[k] = true
+			}
+		}
+	}
+	for v := range vars {
+		if !strings.HasPrefix(v, "THINGSEC_") || meant[v] {
+			continue
+		}
+		flag := "--" + strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(v, "THINGSEC_")), "_", "-") + " "
+		if v != "THINGSEC_VERSION" && bytes.Contains(help, []byte(flag)) { // --version is never read from the environment
+			t.Errorf("%s is the variable of thingsec's %s", v, flag)
+		}
+	}
+}
+
+// Inputs reach the action's scripts through env:, never spliced into the
+// script text (where a crafted input would run as shell).
+func TestActionRunStepsHaveNoExpressions(t *testing.T) {
+	for _, st := range loadYAML(t, githubAction)["runs"].(map[string]any)["steps"].([]any) {
+		if run, ok := st.(map[string]any)["run"].(string); ok && strings.Contains(run, "${{") {
+			t.Errorf("step %v splices an expression into its script", st.(map[string]any)["name"])
+		}
+	}
+}
