@@ -177,13 +177,39 @@ func (b *baselineFlags) load() error {
 	return nil
 }
 
-// gate compares rep with the baseline: a note of the counts on stderr,
-// and the --fail-on-new verdict.
-func (b *baselineFlags) gate(g *globals, rep *model.Report) error {
+// compare is rep's diff against the baseline; nil without a baseline.
+func (b *baselineFlags) compare(rep *model.Report) *diff.Diff {
 	if b.base == nil {
 		return nil
 	}
-	d := diff.Compare(b.base, rep)
+	return diff.Compare(b.base, rep)
+}
+
+// newness is what the policy gate's f.new and v.new say: a finding whose
+// fingerprint, or a vulnerability whose id on its component, the
+// baseline did not have. Without a baseline nothing is new.
+func newness(d *diff.Diff) (func(*model.Finding) bool, func(*model.Vulnerability) bool) {
+	if d == nil {
+		return nil, nil
+	}
+	fps := map[string]bool{}
+	for _, f := range d.Findings.New {
+		fps[f.Fingerprint] = true
+	}
+	vulns := map[string]bool{}
+	for _, v := range d.Vulnerabilities.Introduced {
+		vulns[v.ID+" "+v.ComponentName] = true
+	}
+	return func(f *model.Finding) bool { return fps[f.Fingerprint] },
+		func(v *model.Vulnerability) bool { return vulns[v.ID+" "+v.ComponentName] }
+}
+
+// gate reports d, the scan's diff against the baseline: a note of the counts on stderr,
+// and the --fail-on-new verdict.
+func (b *baselineFlags) gate(g *globals, d *diff.Diff) error {
+	if d == nil {
+		return nil
+	}
 	if !g.quiet {
 		s := d.Summary
 		fmt.Fprintf(g.stderr, "thingsec: relative to the baseline %s: %d new findings, %d fixed; %d vulnerabilities introduced, %d fixed\n",

@@ -217,6 +217,8 @@ lists the variables a rule can use.
 			}
 			dataErr := vf.settle(g, rep)
 			plan.mark(g, rep)
+			delta := bf.compare(rep)
+			plan.opt.NewFinding, plan.opt.NewVuln = newness(delta)
 			gates, err := plan.result(g, rep)
 			if err != nil {
 				return err
@@ -234,7 +236,7 @@ lists the variables a rule can use.
 			if dataErr != nil {
 				return dataErr
 			}
-			if err := bf.gate(g, rep); err != nil {
+			if err := bf.gate(g, delta); err != nil {
 				return err
 			}
 			if err := failOnIncomplete(incompleteGate, rep); err != nil {
