@@ -47,6 +47,11 @@ func TestScripts(t *testing.T) {
 			}
 			vexdata, err := filepath.Abs(filepath.Join("..", "vex", "testdata"))
 			e.Setenv("VEXDATA", vexdata)
+			if err != nil {
+				return err
+			}
+			reports, err := filepath.Abs(filepath.Join("..", "model", "testdata"))
+			e.Setenv("REPORTS", reports)
 			e.Values[feedKey{}] = new(*feedtest.Server)
 			return err
 		},
