@@ -209,3 +209,12 @@ func VulnFingerprint(v *model.Vulnerability, c *model.Component) string {
 	}
 	return model.Fingerprint(v.ID, path, v.Component)
 }
+
+// FirstSentence is the text up to its first full stop followed by a
+// space (a short title from an advisory's description), or all of it.
+func FirstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
+}

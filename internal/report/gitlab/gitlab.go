@@ -20,6 +20,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -226,7 +227,7 @@ func Build(k Kind, rep *model.Report, opt Options) (*Report, error) {
 	if opt.Commit == "" {
 		opt.Commit = DefaultCommit
 	}
-	tool := Tool{ID: "thingsec", Name: "thingsec", URL: "https://github.com/thingsec/thingsec", Version: first(rep.Tool.Version, "unknown"), Vendor: Vendor{Name: "thingsec"}}
+	tool := Tool{ID: "thingsec", Name: "thingsec", URL: "https://github.com/thingsec/thingsec", Version: cmp.Or(rep.Tool.Version, "unknown"), Vendor: Vendor{Name: "thingsec"}}
 	start, end := Times(rep)
 	r := &Report{
 		Version: opt.SchemaVersion,
@@ -327,18 +328,18 @@ func cweIdentifiers(cwes []string) []Identifier {
 }
 
 func finding(rep *model.Report, f *model.Finding, r *catalog.Rule, k Kind, commit string) Vulnerability {
-	desc := first(f.Description, r.Help)
+	desc := cmp.Or(f.Description, r.Help)
 	if f.Evidence != "" {
 		desc += "\n\n**Evidence:** `" + strings.ReplaceAll(f.Evidence, "`", "'") + "`"
 	}
 	desc += "\n\n**Location:** " + ci.Display(f.Location)
 	v := Vulnerability{
-		ID:          uuid(first(f.Fingerprint, model.Fingerprint(f.RuleID, f.Location.Path, f.Evidence))),
-		Name:        clip(first(r.Title, f.Title), 255),
+		ID:          uuid(cmp.Or(f.Fingerprint, model.Fingerprint(f.RuleID, f.Location.Path, f.Evidence))),
+		Name:        clip(cmp.Or(r.Title, f.Title), 255),
 		Description: clip(desc, 1<<20),
 		Severity:    Severity(f.Severity),
-		Solution:    clip(first(f.Remediation, r.Remediation), 7000),
-		Identifiers: append([]Identifier{{Type: "thingsec_rule_id", Name: "thingsec " + first(f.RuleID, "unknown"), Value: first(f.RuleID, "unknown")}}, cweIdentifiers(first2(f.CWE, r.CWE))...),
+		Solution:    clip(cmp.Or(f.Remediation, r.Remediation), 7000),
+		Identifiers: append([]Identifier{{Type: "thingsec_rule_id", Name: "thingsec " + cmp.Or(f.RuleID, "unknown"), Value: cmp.Or(f.RuleID, "unknown")}}, cweIdentifiers(first2(f.CWE, r.CWE))...),
 		Details: map[string]Detail{
 			"location": {Name: "Location", Type: "text", Value: ci.Display(f.Location)},
 			"category": {Name: "Category", Type: "text", Value: f.Category},
@@ -372,7 +373,7 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 			file = ci.File(rep.Target, c.Locations[0])
 		}
 	}
-	ids := []Identifier{identifier(first(v.ID, "unknown"))}
+	ids := []Identifier{identifier(cmp.Or(v.ID, "unknown"))}
 	for _, a := range v.Aliases {
 		if a != "" {
 			ids = append(ids, identifier(a))
@@ -381,15 +382,15 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 	ids = append(ids, cweIdentifiers(v.CWE)...)
 	out := Vulnerability{
 		ID:          uuid(ci.VulnFingerprint(v, c)),
-		Name:        clip(first(firstSentence(v.Summary), v.ID), 255),
-		Description: clip(first(v.Summary, v.ID), 1<<20),
+		Name:        clip(cmp.Or(ci.FirstSentence(v.Summary), v.ID), 255),
+		Description: clip(cmp.Or(v.Summary, v.ID), 1<<20),
 		Severity:    Severity(v.Severity),
 		Identifiers: ids,
 		Details: map[string]Detail{
 			"component":  {Name: "Component", Type: "text", Value: v.Component},
 			"matched_by": {Name: "Matched by", Type: "text", Value: v.MatchedBy.String()},
 		},
-		Location: Location{File: file, Dependency: &Dependency{Package: Package{Name: name}, Version: first(version, "unknown")}},
+		Location: Location{File: file, Dependency: &Dependency{Package: Package{Name: name}, Version: cmp.Or(version, "unknown")}},
 	}
 	if len(v.Fixed) > 0 {
 		out.Solution = "Upgrade " + name + " to " + strings.Join(v.Fixed, " or ") + "."
@@ -487,7 +488,7 @@ func dependencyFiles(rep *model.Report) []DependencyFile {
 			byPath[path] = df
 			order = append(order, path)
 		}
-		df.Dependencies = append(df.Dependencies, Dependency{Package: Package{Name: c.Name}, Version: first(c.Version, "unknown")})
+		df.Dependencies = append(df.Dependencies, Dependency{Package: Package{Name: c.Name}, Version: cmp.Or(c.Version, "unknown")})
 	}
 	sort.Strings(order)
 	out := []DependencyFile{}
@@ -521,22 +522,6 @@ func clip(s string, n int) string {
 		s = s[:len(s)-1]
 	}
 	return s + "..."
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i+1]
-	}
-	return s
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func first2(ls ...[]string) []string {

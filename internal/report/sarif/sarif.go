@@ -26,6 +26,7 @@
 package sarif
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -170,7 +171,7 @@ func ruleDescriptor(r *catalog.Rule) ReportingDescriptor {
 		ID:                   r.ID,
 		Name:                 camel(r.Title),
 		ShortDescription:     &MultiformatMessage{Text: r.Title},
-		FullDescription:      &MultiformatMessage{Text: first(r.Summary, r.Title)},
+		FullDescription:      &MultiformatMessage{Text: cmp.Or(r.Summary, r.Title)},
 		Help:                 &MultiformatMessage{Text: text, Markdown: md},
 		DefaultConfiguration: &Configuration{Level: Level(r.Severity)},
 		Properties:           props,
@@ -286,7 +287,7 @@ func vulnDescriptor(v *model.Vulnerability) ReportingDescriptor {
 	}
 	title := v.ID
 	if v.Summary != "" {
-		title = v.ID + ": " + firstSentence(v.Summary)
+		title = v.ID + ": " + ci.FirstSentence(v.Summary)
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "**%s**", v.ID)
@@ -324,7 +325,7 @@ func vulnDescriptor(v *model.Vulnerability) ReportingDescriptor {
 			fmt.Fprintf(&md, "- %s\n", r)
 		}
 	}
-	text := first(v.Summary, v.ID)
+	text := cmp.Or(v.Summary, v.ID)
 	if len(v.Fixed) > 0 {
 		text += "\n\nRemediation: upgrade to " + strings.Join(v.Fixed, " or ") + "."
 	}
@@ -332,7 +333,7 @@ func vulnDescriptor(v *model.Vulnerability) ReportingDescriptor {
 		ID:                   v.ID,
 		Name:                 strings.NewReplacer("-", "", ".", "", "_", "").Replace(v.ID),
 		ShortDescription:     &MultiformatMessage{Text: title},
-		FullDescription:      &MultiformatMessage{Text: first(v.Summary, v.ID)},
+		FullDescription:      &MultiformatMessage{Text: cmp.Or(v.Summary, v.ID)},
 		Help:                 &MultiformatMessage{Text: text, Markdown: strings.TrimSpace(md.String())},
 		HelpURI:              helpURI(v),
 		DefaultConfiguration: &Configuration{Level: Level(v.Severity)},
@@ -371,7 +372,7 @@ func helpURI(v *model.Vulnerability) string {
 func (b *builder) location(loc model.Location, what string) Location {
 	t := b.rep.Target
 	// GitHub requires a non-empty relative URI
-	uri := uriPath(first(ci.Artifact(t, loc), t.Name, "."))
+	uri := uriPath(cmp.Or(ci.Artifact(t, loc), t.Name, "."))
 	l := Location{PhysicalLocation: &PhysicalLocation{ArtifactLocation: ArtifactLocation{URI: uri, URIBaseID: "%SRCROOT%"}}}
 	nested := ci.Nested(t, loc)
 	// GitHub requires region.startLine: a line of a repository file where
@@ -419,12 +420,12 @@ func (b *builder) codeFlow(loc model.Location) *CodeFlow {
 	if len(steps) < 2 {
 		return nil
 	}
-	uri := uriPath(first(b.rep.Target.Name, "."))
+	uri := uriPath(cmp.Or(b.rep.Target.Name, "."))
 	var tfl []ThreadFlowLocation
 	for i, s := range steps {
 		var text string
 		if i == 0 {
-			text = fmt.Sprintf("%s: the scanned %s", s.Chain, first(b.rep.Target.Kind, "file"))
+			text = fmt.Sprintf("%s: the scanned %s", s.Chain, cmp.Or(b.rep.Target.Kind, "file"))
 		} else {
 			text = fmt.Sprintf("%s found at offset %#x of %s in layer %s, unpacked as layer %s", s.Format, s.Offset, s.Source, steps[i-1].Layer, s.Layer)
 		}
@@ -526,22 +527,6 @@ func camel(s string) string {
 		}
 	}
 	return b.String()
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i+1]
-	}
-	return s
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func dedupe(ss []string) []string {
