@@ -59,6 +59,9 @@ func findingCases(d *diff.Diff, rules *ci.Rules) []Case {
 	note := func(f *model.Finding) {
 		if _, ok := titles[f.RuleID]; !ok {
 			titles[f.RuleID] = rules.For(f).Title
+			if titles[f.RuleID] == f.RuleID && f.Title != "" {
+				titles[f.RuleID] = f.Title // a rule of a user pack the catalog does not have
+			}
 		}
 	}
 	for i := range d.Findings.New {

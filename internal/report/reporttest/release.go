@@ -31,7 +31,7 @@ func Previous() *model.Report {
 	web := rep.Findings[0].Location
 	web.Path = "/www/js/main.js"
 	web.Line = 14
-	rep.Findings[0] = model.Finding{RuleID: "TS-SECRET-031", Title: "GitHub personal access token", Severity: model.High, Category: "secret-token",
+	rep.Findings[0] = model.Finding{RuleID: "TS-SECRET-031", Title: "GitHub fine-grained personal access token", Severity: model.High, Category: "secret-token",
 		CWE: []string{"CWE-798"}, Location: web, Evidence: "ghp_****",
 		Fingerprint: model.Fingerprint("TS-SECRET-031", "/www/js/main.js", "ghp_1")}
 	// the hardening finding was medium
@@ -44,8 +44,8 @@ func Previous() *model.Report {
 
 	// CVE-2022-48174 is introduced; CVE-2021-42386 (busybox 1.34) fixed
 	rep.Vulnerabilities[0] = model.Vulnerability{ID: "CVE-2021-42386", Severity: model.High, Summary: "Use-after-free in BusyBox's awk applet.",
-		CVSS:      []model.CVSS{{Version: "3.1", Score: 7.2, Vector: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", Source: "nvd@nist.gov"}},
-		CWE:       []string{"CWE-416"}, Fixed: []string{"1.34.0"},
+		CVSS: []model.CVSS{{Version: "3.1", Score: 7.2, Vector: "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H", Source: "nvd@nist.gov"}},
+		CWE:  []string{"CWE-416"}, Fixed: []string{"1.34.0"},
 		Component: oldBusybox, ComponentName: "busybox", InstalledVersion: "1.34.1",
 		MatchedBy: model.Match{Method: "cpe", Criterion: "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*", Constraint: "< 1.35.0"}}
 	rep.Vulnerabilities[1].Component, rep.Vulnerabilities[1].InstalledVersion = oldOpenssl, "3.0.5"
