@@ -2,12 +2,14 @@ package html
 
 import (
 	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/diff"
+	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 )
 
@@ -113,4 +115,26 @@ func TestDiffInChromium(t *testing.T) {
 	if shown != 6 || len(rows) != 14 {
 		t.Errorf("filter busybox: %d of %d rows shown, want 6 of 14", shown, len(rows))
 	}
+}
+
+// FuzzEncodeDiff: whatever the new release holds, the diff page renders
+// and loads and runs nothing from outside.
+func FuzzEncodeDiff(f *testing.F) {
+	rich, err := json.Marshal(reporttest.Rich())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(rich)
+	f.Add([]byte(`{"schema_version":"2.0.0","target":{"name":"<script>"},"findings":[{"rule_id":"</style>","severity":"<img src=x>","evidence":"<link href=//x>","fingerprint":"x"}],` +
+		`"components":[{"ref":"a","name":"\"><script>","version":"javascript:1"}],"vulnerabilities":[{"id":"x","component":"a","summary":"</script>"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := model.DecodeReport(b)
+		if err != nil {
+			return
+		}
+		page := renderDiff(t, diff.Compare(reporttest.Previous(), rep))
+		if bad := external(page); len(bad) > 0 {
+			t.Fatalf("%v", bad)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/diff"
+	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 )
 
@@ -64,4 +65,35 @@ func TestDiffSame(t *testing.T) {
 	if err := xmllint(t, buf.Bytes()); err != nil {
 		t.Fatalf("not valid against %s:\n%v", xsd, err)
 	}
+}
+
+// FuzzEncodeDiff: whatever text the releases hold, the diff's XML parses
+// back with the same counts.
+func FuzzEncodeDiff(f *testing.F) {
+	f.Add("/etc/shadow", "root:****", "Title", "critical")
+	f.Add("\x00\x1b]8;;", "</failure><x>&amp;", "\xff\xfe", "")
+	f.Fuzz(func(t *testing.T, path, evidence, title, sev string) {
+		rep := func(fp, version string) *model.Report {
+			return &model.Report{
+				Target:          model.Target{Name: title},
+				Findings:        []model.Finding{{RuleID: "R-" + title, Title: title, Severity: model.Severity(sev), Evidence: evidence, Fingerprint: fp, Location: model.Location{Path: path}}},
+				Components:      []model.Component{{Ref: version, Name: evidence, Version: version}},
+				Binaries:        []model.Binary{{Path: path, Kind: "executable", NX: version == "1"}},
+				Vulnerabilities: []model.Vulnerability{{ID: title + version, Component: version, Summary: evidence, Severity: model.Severity(sev)}},
+			}
+		}
+		d := diff.Compare(rep("a", "1"), rep("b", "2"))
+		var buf bytes.Buffer
+		if err := EncodeDiff(&buf, d, nil); err != nil {
+			t.Fatal(err)
+		}
+		var got Suites
+		if err := xml.Unmarshal(buf.Bytes(), &got); err != nil {
+			t.Fatalf("%v\n%s", err, buf.Bytes())
+		}
+		want := BuildDiff(d, nil)
+		if got.Tests != want.Tests || got.Failures != want.Failures || len(got.Suites) != 1 {
+			t.Fatalf("read back %d tests %d failures, wrote %d %d", got.Tests, got.Failures, want.Tests, want.Failures)
+		}
+	})
 }

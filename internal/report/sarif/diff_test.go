@@ -3,9 +3,11 @@ package sarif
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/diff"
+	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/reporttest"
 )
 
@@ -122,4 +124,39 @@ func TestDiffSame(t *testing.T) {
 			t.Errorf("%s: %q", res.RuleID, res.BaselineState)
 		}
 	}
+}
+
+// FuzzEncodeDiff: whatever the paths, names and evidence of the two
+// releases, the diff's log is valid SARIF, every result has a baseline
+// state, and what was fixed is located in the old release.
+func FuzzEncodeDiff(f *testing.F) {
+	f.Add("/etc/shadow", "fw-1.0.bin", "fw-1.1.bin", "root:****", "Title", 3)
+	f.Add("/a b/%zz/c:d", "my image:v1.bin", "", "\x00\xff<&>", "", 0)
+	f.Fuzz(func(t *testing.T, path, oldName, newName, evidence, title string, line int) {
+		rep := func(name, fp, version string) *model.Report {
+			return &model.Report{
+				Target: model.Target{Name: name, Kind: "file"},
+				Layers: []model.Layer{{ID: "L0", Chain: name}, {ID: "L1", Parent: "L0", Source: path, Format: "squashfs", Chain: name + " > squashfs@0x0"}},
+				Findings: []model.Finding{{RuleID: "TS-SECRET-001", Title: title, Severity: model.High, Evidence: evidence, Fingerprint: fp,
+					Location: model.Location{Layer: "L1", Chain: name + " > squashfs@0x0", Path: path, Line: line}}},
+				Components:      []model.Component{{Ref: "c@" + version, PURL: "pkg:generic/" + url.PathEscape(title) + "@" + version, Name: title, Version: version, Locations: []model.Location{{Layer: "L1", Path: path}}}},
+				Vulnerabilities: []model.Vulnerability{{ID: title + version, Component: "c@" + version, Summary: evidence}},
+			}
+		}
+		old, new := rep(oldName, "old", "1"), rep(newName, "new", "2")
+		var buf bytes.Buffer
+		if err := EncodeDiff(&buf, old, new, nil, diff.Compare(old, new)); err != nil {
+			t.Fatal(err)
+		}
+		if err := reporttest.CheckAgainst(schema, buf.Bytes()); err != nil {
+			t.Fatalf("%v\n%s", err, buf.Bytes())
+		}
+		states := map[string]int{}
+		for _, res := range decode(t, buf.Bytes()).Results {
+			states[res.BaselineState]++
+		}
+		if states[StateNew] != 2 || states[StateAbsent] != 2 || len(states) != 2 {
+			t.Fatalf("states %v", states)
+		}
+	})
 }
