@@ -23,7 +23,9 @@ func renderDiff(t *testing.T, d *diff.Diff) []byte {
 }
 
 func sampleDiff() *diff.Diff {
-	return diff.Compare(reporttest.Previous(), reporttest.Rich())
+	d := diff.Compare(reporttest.Previous(), reporttest.Rich())
+	d.Tool = model.Tool{Name: "thingsec", Version: "v1.2.3"}
+	return d
 }
 
 func TestDiffGolden(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 func TestDiff(t *testing.T) {
 	d := diff.Compare(reporttest.Previous(), reporttest.Rich())
+	d.Tool = model.Tool{Name: "thingsec", Version: "v1.2.3"}
 	var buf bytes.Buffer
 	if err := EncodeDiff(&buf, d, nil); err != nil {
 		t.Fatal(err)
