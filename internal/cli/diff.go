@@ -18,7 +18,7 @@ func newDiff(g *globals) *cobra.Command {
 	var vf vulnFlags
 	var sf secretsFlags
 	var failOn string
-	var ff *formatFlag
+	var ff *outputsFlag
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "What changed for security between two releases",
@@ -35,7 +35,11 @@ files added, removed and changed (by layer and path, compared by SHA-256);
 services and layers added, removed and changed.
 
 --format json writes the diff document (kind "thingsec-diff", its own
-schema_version); markdown fits a merge-request comment.
+schema_version); markdown fits a merge-request comment; sarif marks each
+result new, updated, unchanged or absent (baselineState); junit fails a
+test case per rule with new findings, per component with introduced
+vulnerabilities and per binary with hardening regressions; html is one
+self-contained page. Several at once: --format sarif=d.sarif,html=d.html.
 
 Exit codes:
   0  success (and, with --fail-on-new, nothing new at or above the severity)
@@ -45,10 +49,11 @@ Exit codes:
 		Example: `  thingsec diff fw-1.0.bin fw-1.1.bin
   thingsec diff --format markdown last-release.json fw-1.1.bin >> "$GITHUB_STEP_SUMMARY"
   thingsec diff --format json -o delta.json old.json new.json
+  thingsec diff --format sarif=delta.sarif,junit=delta.xml,html=delta.html,markdown=- old.json new.json
   thingsec diff --fail-on-new high last-release.json build/fw.bin`,
 		Args: exactArgs(2, "OLD and NEW (each an image, a directory or a saved JSON report)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			enc, err := ff.encoder(g)
+			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
 			}
@@ -66,13 +71,13 @@ Exit codes:
 			}
 			d := diff.Compare(reps[0], reps[1])
 			d.Tool = model.Tool{Name: "thingsec", Version: Version()}
-			if err := g.emit(enc, &report.Doc{Kind: report.Diff, Delta: d}); err != nil {
+			if err := ff.emit(g, outs, &report.Doc{Kind: report.Diff, Delta: d, Report: reps[1], Baseline: reps[0]}); err != nil {
 				return err
 			}
 			return failOnNew(min, d, "relative to "+args[0])
 		},
 	}
-	ff = addFormat(cmd, report.Diff, "table")
+	ff = addOutputs(cmd, report.Diff, "table")
 	uf.register(cmd.Flags(), false)
 	vf.register(cmd.Flags())
 	sf.registerRuleFlags(cmd.Flags())

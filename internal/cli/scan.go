@@ -223,7 +223,7 @@ lists the variables a rule can use.
 			if err != nil {
 				return err
 			}
-			d := &report.Doc{Kind: report.Scan, Report: rep, Rules: ranRules(sets.Families(sets.Default)), Table: table.Options{ShowSecrets: sf.show}}
+			d := &report.Doc{Kind: report.Scan, Report: rep, Rules: ranRules(sets.Families(sets.Default)), Table: table.Options{ShowSecrets: sf.show}, Delta: delta}
 			if incompleteGate {
 				d.Gates = append(d.Gates, incompleteGateOf(rep))
 			}

@@ -61,7 +61,12 @@ type Doc struct {
 	// and the commit secrets are reported in (empty: unknown).
 	GitLabSchemaVersion string
 	Commit              string
-	Delta               *diff.Diff // Diff
+	// Delta is the diff (Diff), or a scan's diff against its --baseline
+	// (Scan: SARIF results then carry their baselineState).
+	Delta *diff.Diff
+	// Baseline is the old report of a Diff whose Report is the new one
+	// (SARIF locates what was fixed in it); nil when not known.
+	Baseline *model.Report
 }
 
 // Encoder is one output format.
@@ -83,14 +88,14 @@ var Encoders = []Encoder{
 	{Name: "cyclonedx", ContentType: "application/vnd.cyclonedx+json", Ext: ".cdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(cyclonedx.Encode)},
 	{Name: "spdx", ContentType: "application/spdx+json", Ext: ".spdx.json", Kinds: []Kind{Scan, SBOM}, Encode: reportOnly(spdx.Encode)},
 	{Name: "openvex", ContentType: "application/json", Ext: ".openvex.json", Kinds: []Kind{Scan}, Encode: reportOnly(openvex.Encode)},
-	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets}, Encode: encodeHTML},
+	{Name: "html", ContentType: "text/html; charset=utf-8", Ext: ".html", Kinds: []Kind{Scan, Secrets, Diff}, Encode: encodeHTML},
 	{Name: "markdown", ContentType: "text/markdown; charset=utf-8", Ext: ".md", Kinds: []Kind{Scan, Secrets, Rules, Diff}, Encode: encodeMarkdown},
-	{Name: "sarif", ContentType: "application/sarif+json", Ext: ".sarif", Kinds: []Kind{Scan, Secrets}, Encode: encodeSARIF},
+	{Name: "sarif", ContentType: "application/sarif+json", Ext: ".sarif", Kinds: []Kind{Scan, Secrets, Diff}, Encode: encodeSARIF},
 	{Name: "gitlab-sast", ContentType: "application/json", Ext: ".gl-sast-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SAST)},
 	{Name: "gitlab-secret-detection", ContentType: "application/json", Ext: ".gl-secret-detection-report.json", Kinds: []Kind{Scan, Secrets}, Encode: encodeGitLab(gitlab.SecretDetection)},
 	{Name: "gitlab-dependency-scanning", ContentType: "application/json", Ext: ".gl-dependency-scanning-report.json", Kinds: []Kind{Scan, SBOM}, Encode: encodeGitLab(gitlab.DependencyScanning)},
 	{Name: "gitlab-codequality", ContentType: "application/json", Ext: ".codequality.json", Kinds: []Kind{Scan, Secrets}, Encode: reportOnly(codequality.Encode)},
-	{Name: "junit", ContentType: "application/xml", Ext: ".junit.xml", Kinds: []Kind{Scan, Secrets}, Encode: encodeJUnit},
+	{Name: "junit", ContentType: "application/xml", Ext: ".junit.xml", Kinds: []Kind{Scan, Secrets, Diff}, Encode: encodeJUnit},
 }
 
 // Formats lists the names of the encoders that accept kind k, in table
@@ -139,9 +144,23 @@ func reportOnly(enc func(io.Writer, *model.Report) error) func(io.Writer, *Doc) 
 	return func(w io.Writer, d *Doc) error { return enc(w, d.Report) }
 }
 
-func encodeSARIF(w io.Writer, d *Doc) error { return sarif.Encode(w, d.Report, d.Rules) }
+func encodeSARIF(w io.Writer, d *Doc) error {
+	switch {
+	case d.Kind == Diff:
+		if d.Report == nil {
+			return fmt.Errorf("sarif: the diff's new report is needed to locate its results")
+		}
+		return sarif.EncodeDiff(w, d.Baseline, d.Report, d.Rules, d.Delta)
+	case d.Delta != nil:
+		return sarif.EncodeBaseline(w, d.Report, d.Rules, d.Delta)
+	}
+	return sarif.Encode(w, d.Report, d.Rules)
+}
 
 func encodeJUnit(w io.Writer, d *Doc) error {
+	if d.Kind == Diff {
+		return junit.EncodeDiff(w, d.Delta, d.Rules)
+	}
 	return junit.Encode(w, d.Report, junit.Options{Rules: d.Rules, Gates: d.Gates})
 }
 
@@ -162,8 +181,11 @@ func encodeMarkdown(w io.Writer, d *Doc) error {
 }
 
 func encodeHTML(w io.Writer, d *Doc) error {
-	if d.Kind == Secrets {
+	switch d.Kind {
+	case Secrets:
 		return html.EncodeSecrets(w, d.Report)
+	case Diff:
+		return html.EncodeDiff(w, d.Delta)
 	}
 	return html.Encode(w, d.Report)
 }

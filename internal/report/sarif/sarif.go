@@ -66,6 +66,10 @@ func Encode(w io.Writer, rep *model.Report, rules []*catalog.Rule) error {
 
 // Build makes the SARIF log of rep.
 func Build(rep *model.Report, rules []*catalog.Rule) *Log {
+	return build(rep, rules, nil)
+}
+
+func build(rep *model.Report, rules []*catalog.Rule, st *states) *Log {
 	b := &builder{rep: rep, rules: ci.NewRules(rules), index: map[string]int{}}
 	run := Run{
 		Tool: Tool{Driver: Driver{Name: "thingsec", Version: rep.Tool.Version, InformationURI: InformationURI}},
@@ -78,10 +82,17 @@ func Build(rep *model.Report, rules []*catalog.Rule) *Log {
 		run.Tool.Driver.SemanticVersion = v
 	}
 	for i := range rep.Findings {
-		run.Results = append(run.Results, b.finding(&rep.Findings[i]))
+		res := b.finding(&rep.Findings[i])
+		res.BaselineState = st.finding(&rep.Findings[i])
+		run.Results = append(run.Results, res)
 	}
 	for i := range rep.Vulnerabilities {
-		run.Results = append(run.Results, b.vuln(&rep.Vulnerabilities[i]))
+		res := b.vuln(&rep.Vulnerabilities[i])
+		res.BaselineState = st.vuln(rep, &rep.Vulnerabilities[i])
+		run.Results = append(run.Results, res)
+	}
+	if st != nil && st.old != nil {
+		run.Results = append(run.Results, b.absent(st)...)
 	}
 	run.Tool.Driver.Rules = b.descriptors
 	if run.Tool.Driver.Rules == nil {
