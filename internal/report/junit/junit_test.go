@@ -119,8 +119,8 @@ func TestStructure(t *testing.T) {
 		t.Errorf("testsuites: tests %d failures %d, want %d %d", got.Tests, got.Failures, total, failed)
 	}
 	// every rule that ran, the two secret rules and the user rule with
-	// findings, four components, two gates
-	if want := len(opt.Rules) + 3 + 4 + 2; total != want {
+	// findings, three components, two gates
+	if want := len(opt.Rules) + 3 + 3 + 2; total != want {
 		t.Errorf("%d cases, want %d", total, want)
 	}
 	failing := map[string]bool{}
