@@ -144,6 +144,19 @@ func failOnNew(min model.Severity, d *diff.Diff, against string) error {
 	return exitError{code: ExitGate, msg: fmt.Sprintf("new since the baseline (--fail-on-new %s, %s): %s", min, against, gate.Reason())}
 }
 
+// failOnNewGate is the outcome of --fail-on-new for the formats that show gates
+// (the table's verdict, JUnit); nil when the flag is not given.
+func failOnNewGate(min model.Severity, d *diff.Diff) *model.Gate {
+	if min == "" || d == nil {
+		return nil
+	}
+	gt := &model.Gate{Name: "fail-on-new " + string(min), Description: fmt.Sprintf("nothing new since the baseline at %s severity or above", min)}
+	if g := diff.NewAtOrAbove(d, min); g.Failed() {
+		gt.Failure = g.Reason()
+	}
+	return gt
+}
+
 // baselineFlags are scan's --baseline and --fail-on-new.
 type baselineFlags struct {
 	path   string

@@ -230,6 +230,9 @@ lists the variables a rule can use.
 			if gates != nil {
 				d.Gates = append(d.Gates, gates.Gates...)
 			}
+			if gt := failOnNewGate(bf.min, delta); gt != nil {
+				d.Gates = append(d.Gates, *gt)
+			}
 			if err := ff.emit(g, outs, d); err != nil {
 				return err
 			}
