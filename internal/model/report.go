@@ -14,21 +14,21 @@ const SchemaVersion = "2.0.0"
 // Report is the result of one scan. Readers must ignore fields they do
 // not know: a later minor version of the same major may add some.
 type Report struct {
-	Schema        string          `json:"$schema"` // URL of the JSON Schema of the report's major version
-	SchemaVersion string          `json:"schema_version"`
-	Tool          Tool            `json:"tool"`
-	Target        Target          `json:"target"`
-	StartedAt     time.Time       `json:"started_at"` // UTC, to the second
-	Durations     []StageDuration `json:"durations"`
-	Layers        []Layer         `json:"layers"`
-	Files         []File          `json:"files"`
-	Components    []Component     `json:"components"`
+	Schema        string          `json:"$schema"`            // URL of the JSON Schema of the report's major version
+	SchemaVersion string          `json:"schema_version"`     // version of the report format (MAJOR.MINOR.PATCH); see the README for the rule
+	Tool          Tool            `json:"tool"`               // the program that made the report
+	Target        Target          `json:"target"`             // what was scanned
+	StartedAt     time.Time       `json:"started_at"`         // UTC, to the second
+	Durations     []StageDuration `json:"durations"`          // wall time of each pipeline stage
+	Layers        []Layer         `json:"layers"`             // every format found, from the target (L0) down
+	Files         []File          `json:"files"`              // the file inventory of every layer
+	Components    []Component     `json:"components"`         // the software identified in the target
 	Services      []Service       `json:"services,omitempty"` // services the target starts; absent when none was found
-	Findings      []Finding       `json:"findings"`
+	Findings      []Finding       `json:"findings"`           // the problems found, each with its rule, location and evidence
 	// Binaries holds the hardening record of every ELF file and kernel.
 	Binaries        []Binary        `json:"binaries,omitempty"`
-	Vulnerabilities []Vulnerability `json:"vulnerabilities"`
-	Problems        []Problem       `json:"problems"`
+	Vulnerabilities []Vulnerability `json:"vulnerabilities"` // known vulnerabilities matched to the components
+	Problems        []Problem       `json:"problems"`        // what could not be fully read or analysed; the rest was
 	// Skipped lists the content analyzers did not fully analyse.
 	Skipped []Skip `json:"skipped"`
 	// VersionUnknown lists the refs of components that could not be matched
@@ -40,27 +40,27 @@ type Report struct {
 	// Database is the vulnerability data the components were matched
 	// against (absent only in reports that match nothing, like secrets).
 	Database *Database `json:"database,omitempty"`
-	Summary  Summary   `json:"summary"`
+	Summary  Summary   `json:"summary"` // counts over the whole report
 }
 
 // Tool names the program that made the report.
 type Tool struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+	Name    string `json:"name"`    // "thingsec"
+	Version string `json:"version"` // the release, or the module pseudo-version of a build from a checkout
 }
 
 // Target is what was scanned.
 type Target struct {
-	Name   string `json:"name"`
-	Kind   string `json:"kind"` // "file", "directory" or "git" (secrets --git and --staged)
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256,omitempty"`
+	Name   string `json:"name"`             // the file or directory name of the target
+	Kind   string `json:"kind"`             // "file", "directory" or "git" (secrets --git and --staged)
+	Size   int64  `json:"size"`             // bytes of a file target, or of all files of a directory
+	SHA256 string `json:"sha256,omitempty"` // SHA-256 of a file target
 }
 
 // StageDuration is the wall time of one pipeline stage.
 type StageDuration struct {
-	Stage   string  `json:"stage"`
-	Seconds float64 `json:"seconds"`
+	Stage   string  `json:"stage"`   // unpack+analyze, components, detect, enrich
+	Seconds float64 `json:"seconds"` // wall time of the stage
 }
 
 // Layer is one level of unpacking: the target itself (ID "L0"), or a format
@@ -90,23 +90,23 @@ type Layer struct {
 
 // File is one entry of the file inventory.
 type File struct {
-	Layer      string `json:"layer"`
-	Path       string `json:"path"`
-	Size       int64  `json:"size"`
-	Mode       string `json:"mode"` // ls-style, e.g. "-rwsr-xr-x"
-	UID        int    `json:"uid"`
-	GID        int    `json:"gid"`
-	SHA256     string `json:"sha256,omitempty"`
-	Type       string `json:"type"`
-	Arch       string `json:"arch,omitempty"`
-	LinkTarget string `json:"link_target,omitempty"`
+	Layer      string `json:"layer"`                 // ID of the layer the file is in
+	Path       string `json:"path"`                  // path inside the layer, starting with /
+	Size       int64  `json:"size"`                  // bytes
+	Mode       string `json:"mode"`                  // ls-style, e.g. "-rwsr-xr-x"
+	UID        int    `json:"uid"`                   // owner user ID
+	GID        int    `json:"gid"`                   // owner group ID
+	SHA256     string `json:"sha256,omitempty"`      // SHA-256 of the content (regular files)
+	Type       string `json:"type"`                  // content type, e.g. elf, script, text, pem, directory, symlink
+	Arch       string `json:"arch,omitempty"`        // ELF architecture, e.g. "mips-le-32"
+	LinkTarget string `json:"link_target,omitempty"` // where a symbolic link points
 	// Device holds a device node's numbers, where the format stores them.
 	Device *Device `json:"device,omitempty"`
 	// Complete is false, with IncompleteReason, when the content listed
 	// is not the whole file (a bad block, an encrypted or unsupported
 	// part); it is absent when the file was extracted whole.
 	Complete         *bool  `json:"complete,omitempty"`
-	IncompleteReason string `json:"incomplete_reason,omitempty"`
+	IncompleteReason string `json:"incomplete_reason,omitempty"` // why the file could not be extracted whole
 	// Unpacked names the child layer that this file was unpacked into.
 	Unpacked []string `json:"unpacked,omitempty"`
 	// Unclaimed lists the regions of a carved file no format claimed.
@@ -141,9 +141,9 @@ type Location struct {
 	// absent when the location is not in a layer of the report (a git
 	// commit).
 	ChainSteps []ChainStep `json:"chain_steps,omitempty"`
-	Path       string      `json:"path"`
-	Line       int         `json:"line,omitempty"`
-	Offset     int64       `json:"offset,omitempty"`
+	Path       string      `json:"path"`             // path inside the layer, starting with /
+	Line       int         `json:"line,omitempty"`   // 1-based line of a text file; absent when not known
+	Offset     int64       `json:"offset,omitempty"` // byte offset in the file; absent when not known
 	// Commit is where in a repository's history the finding is (thingsec
 	// secrets --git); Path and Line are then those of that commit's file.
 	Commit *Commit `json:"commit,omitempty"`
@@ -162,15 +162,15 @@ type Commit struct {
 
 // Component is a piece of software identified in the target.
 type Component struct {
-	Ref          string     `json:"ref"`
-	Name         string     `json:"name"`
-	Version      string     `json:"version,omitempty"`
-	Type         string     `json:"type"` // application, library, operating-system, firmware, ...
-	PURL         string     `json:"purl,omitempty"`
-	CPEs         []string   `json:"cpes,omitempty"`
-	Locations    []Location `json:"locations"`
-	Evidence     []Evidence `json:"evidence,omitempty"`
-	Dependencies []string   `json:"dependencies,omitempty"`
+	Ref          string     `json:"ref"`                    // unique ID of the component in this report (its purl when it has one)
+	Name         string     `json:"name"`                   // the product or package name
+	Version      string     `json:"version,omitempty"`      // the installed version, equal to the purl version
+	Type         string     `json:"type"`                   // application, library, operating-system, firmware, ...
+	PURL         string     `json:"purl,omitempty"`         // package URL
+	CPEs         []string   `json:"cpes,omitempty"`         // NVD CPE 2.3 names used to match vulnerabilities
+	Locations    []Location `json:"locations"`              // where the component is installed
+	Evidence     []Evidence `json:"evidence,omitempty"`     // what identified the component
+	Dependencies []string   `json:"dependencies,omitempty"` // refs of the components it depends on
 	// License is what the component's own metadata says of its licence,
 	// or NOASSERTION with the reason none could be said.
 	License *License `json:"license,omitempty"`
@@ -202,15 +202,15 @@ type License struct {
 // Hash is the digest of one file that identified a component.
 type Hash struct {
 	Algorithm string `json:"algorithm"` // "SHA-256"
-	Value     string `json:"value"`
-	Path      string `json:"path"`
+	Value     string `json:"value"`     // hexadecimal digest
+	Path      string `json:"path"`      // the file hashed
 }
 
 // Evidence tells how a component was identified.
 type Evidence struct {
-	Kind  string `json:"kind"` // package-db, binary-fingerprint, buildinfo, manifest, ...
-	Path  string `json:"path"`
-	Match string `json:"match,omitempty"`
+	Kind  string `json:"kind"`            // package-db, binary-fingerprint, buildinfo, manifest, ...
+	Path  string `json:"path"`            // the file the evidence is in
+	Match string `json:"match,omitempty"` // the text that matched
 }
 
 // Service is a network or local service the target starts.
@@ -225,16 +225,16 @@ type Service struct {
 
 // Finding is one problem found by a rule.
 type Finding struct {
-	RuleID      string   `json:"rule_id"`
-	Title       string   `json:"title"`
-	Severity    Severity `json:"severity"`
-	Category    string   `json:"category"`
-	CWE         []string `json:"cwe,omitempty"`
-	Standards   []string `json:"standards,omitempty"`
-	Location    Location `json:"location"`
-	Evidence    string   `json:"evidence,omitempty"`
-	Description string   `json:"description,omitempty"`
-	Remediation string   `json:"remediation,omitempty"`
+	RuleID      string   `json:"rule_id"`               // the rule that found it (thingsec rules lists them)
+	Title       string   `json:"title"`                 // one line for a person
+	Severity    Severity `json:"severity"`              // critical, high, medium, low or info
+	Category    string   `json:"category"`              // credential, secret, key, hardening, ...
+	CWE         []string `json:"cwe,omitempty"`         // weaknesses, e.g. CWE-798
+	Standards   []string `json:"standards,omitempty"`   // provisions of standards the rule maps to (ETSI EN 303 645, OWASP IoT Top 10, ...)
+	Location    Location `json:"location"`              // where it was found
+	Evidence    string   `json:"evidence,omitempty"`    // what was found, secrets redacted unless --show-secrets
+	Description string   `json:"description,omitempty"` // what the problem is and why it matters
+	Remediation string   `json:"remediation,omitempty"` // how to fix it
 	// Fingerprint is stable across releases: it depends on the rule, the
 	// in-filesystem path and a stable key, never on offsets or lines.
 	Fingerprint string `json:"fingerprint"`
@@ -247,7 +247,7 @@ type Finding struct {
 type Vulnerability struct {
 	ID      string   `json:"id"`                // CVE, GHSA, GO-, ... as the source names it
 	Aliases []string `json:"aliases,omitempty"` // other IDs of the advisory (its CVE)
-	Summary string   `json:"summary,omitempty"`
+	Summary string   `json:"summary,omitempty"` // the advisory's description
 	// URL is the advisory's primary page: NVD's detail page for a CVE,
 	// GitHub's for a GHSA, osv.dev's for any other ID.
 	URL string `json:"url"`
@@ -335,37 +335,37 @@ type EPSS struct {
 // Problem is something that could not be read or analysed, and why. The
 // rest of the scan goes on.
 type Problem struct {
-	Layer   string `json:"layer,omitempty"`
-	Path    string `json:"path,omitempty"`
-	Stage   string `json:"stage"` // unpack, walk, analyze, enrich
-	Kind    string `json:"kind"`  // corrupt, limit, unsupported, unsafe, io, ...
-	Message string `json:"message"`
+	Layer   string `json:"layer,omitempty"` // ID of the layer it concerns
+	Path    string `json:"path,omitempty"`  // path inside that layer
+	Stage   string `json:"stage"`           // unpack, walk, analyze, enrich
+	Kind    string `json:"kind"`            // corrupt, limit, unsupported, unsafe, io, ...
+	Message string `json:"message"`         // what went wrong, for a person
 }
 
 // Skip is content an analyzer did not fully analyse, and why: a file over
 // its size limit, a line over its length limit, a region it could not
 // decode. Nothing an analyzer leaves out goes unsaid.
 type Skip struct {
-	Analyzer string `json:"analyzer"`
-	Layer    string `json:"layer"`
-	Path     string `json:"path"`
+	Analyzer string `json:"analyzer"` // the analyzer that skipped the content
+	Layer    string `json:"layer"`    // ID of the layer
+	Path     string `json:"path"`     // path inside the layer
 	// Offset and Size are the bytes left out (Offset 0 and the file's
 	// size when it is the whole file).
 	Offset int64  `json:"offset,omitempty"`
-	Size   int64  `json:"size"`
-	Reason string `json:"reason"`
+	Size   int64  `json:"size"`   // bytes skipped
+	Reason string `json:"reason"` // why, e.g. a size or memory limit
 }
 
 // Summary holds counts for quick reading and gating.
 type Summary struct {
-	Layers          int            `json:"layers"`
-	Files           int            `json:"files"`
-	Bytes           int64          `json:"bytes"`
-	FileTypes       map[string]int `json:"file_types"`
-	Components      int            `json:"components"`
-	Findings        map[string]int `json:"findings"` // by severity
-	Vulnerabilities int            `json:"vulnerabilities"`
-	Problems        int            `json:"problems"`
+	Layers          int            `json:"layers"`          // number of layers
+	Files           int            `json:"files"`           // number of files
+	Bytes           int64          `json:"bytes"`           // bytes of all files
+	FileTypes       map[string]int `json:"file_types"`      // files per content type
+	Components      int            `json:"components"`      // number of components
+	Findings        map[string]int `json:"findings"`        // by severity
+	Vulnerabilities int            `json:"vulnerabilities"` // number of vulnerabilities
+	Problems        int            `json:"problems"`        // number of problems
 	// SkippedFiles counts, per analyzer, the files it did not fully
 	// analyse (Report.Skipped says what and why).
 	SkippedFiles map[string]int `json:"skipped_files"`
