@@ -208,6 +208,18 @@ func systemPath(t *testing.T) string {
 	return strings.Join(keep, string(filepath.ListSeparator))
 }
 
+// needDownloader skips a case that downloads the binary when none of
+// tools (the downloaders the template tries) is installed.
+func needDownloader(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err == nil {
+			return
+		}
+	}
+	t.Skipf("none of %v is installed (.ci/run installs curl)", tools)
+}
+
 // supportsFlag says whether the built thingsec's scan has the flag.
 func supportsFlag(t *testing.T, bin, flag string) bool {
 	out, err := exec.Command(filepath.Join(bin, "thingsec"), "scan", "--help").Output()

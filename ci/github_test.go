@@ -239,6 +239,9 @@ func TestGitHubActionRuns(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if strings.HasPrefix(c.name, "download") {
+				needDownloader(t, "curl")
+			}
 			dir := workspace(t)
 			if err := os.MkdirAll(filepath.Join(dir, "out"), 0o755); err != nil {
 				t.Fatal(err)

@@ -110,6 +110,9 @@ func TestGitLabJobRuns(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if strings.HasPrefix(c.name, "download") {
+				needDownloader(t, "curl") // the case serves a file:// URL, which wget cannot read
+			}
 			dir := workspace(t)
 			env := baseEnv(t, c.path)
 			maps.Copy(env, job.vars)
