@@ -9,7 +9,7 @@ package model
 import "time"
 
 // SchemaVersion is the version of the report format.
-const SchemaVersion = "2.0.0"
+const SchemaVersion = "2.1.0"
 
 // Report is the result of one scan. Readers must ignore fields they do
 // not know: a later minor version of the same major may add some.
@@ -179,6 +179,9 @@ type Component struct {
 	Supplier string `json:"supplier,omitempty"`
 	// Hashes are the digests of the files that identified the component.
 	Hashes []Hash `json:"hashes,omitempty"`
+	// Exposure says whether a network-facing service runs or loads the
+	// component; absent when the target has no service information.
+	Exposure *Exposure `json:"exposure,omitempty"`
 }
 
 // NoAssertion is the License expression of a component whose licence is
@@ -213,14 +216,81 @@ type Evidence struct {
 	Match string `json:"match,omitempty"` // the text that matched
 }
 
-// Service is a network or local service the target starts.
+// Service is a program the target starts at boot, on demand (inetd,
+// systemd sockets) or on a schedule (cron), as its init system says.
 type Service struct {
-	Name      string   `json:"name"`
-	Protocol  string   `json:"protocol,omitempty"`
-	Port      int      `json:"port,omitempty"`
-	Binary    string   `json:"binary,omitempty"`
-	StartedBy string   `json:"started_by,omitempty"`
-	Location  Location `json:"location"`
+	Name string `json:"name"` // short name: the program's base name ("dnsmasq", "telnetd")
+	// Protocol and Port are the first listener's, so that a reader that
+	// wants one address needs no loop; Listen has them all.
+	Protocol string `json:"protocol,omitempty"`
+	Port     int    `json:"port,omitempty"`
+	// Binary is the program's path in the target, resolved through
+	// PATH, symlinks and BusyBox applets where the target has the file.
+	Binary string   `json:"binary,omitempty"`
+	Args   []string `json:"args,omitempty"` // its arguments as the init system passes them, program name excluded
+	// User is the account it runs as; empty when not known (init
+	// systems start daemons as root unless told otherwise).
+	User string `json:"user,omitempty"`
+	// StartedBy is the mechanism that starts it: inittab, rcS, rc.local,
+	// init.d, procd, systemd, inetd, xinetd or cron.
+	StartedBy string `json:"started_by,omitempty"`
+	// Component is components[].ref of the program's component; absent
+	// when none was identified.
+	Component string `json:"component,omitempty"`
+	// Listen are the addresses it accepts connections on, where they
+	// can be derived (arguments, its configuration, the daemon's
+	// defaults); absent for a program that does not listen or when not
+	// known.
+	Listen []Listen `json:"listen,omitempty"`
+	// Auth is how clients authenticate: none, password, key or
+	// password+key; empty when not known.
+	Auth string `json:"auth,omitempty" schema:"enum=none|password|key|password+key"`
+	// TLS says whether connections are encrypted: yes or no; empty when
+	// not known or when it does not listen.
+	TLS string `json:"tls,omitempty" schema:"enum=yes|no"`
+	// Console is the serial or virtual terminal a console entry runs on
+	// ("ttyS0"); absent for other services.
+	Console string `json:"console,omitempty"`
+	// Location is the file and line that starts it.
+	Location Location `json:"location"`
+}
+
+// Listen is one address a service accepts connections on.
+type Listen struct {
+	Protocol string `json:"protocol"` // tcp, udp or unix
+	// Address is the address bound: 0.0.0.0 or :: for every interface,
+	// 127.0.0.1 for loopback only, an interface name ("br-lan"), or a
+	// socket path for unix; empty when it binds every interface.
+	Address string `json:"address,omitempty"`
+	Port    int    `json:"port,omitempty"`
+	// Source says where the address was derived from: the argument, the
+	// configuration file and line, or "default" for the daemon's
+	// built-in default.
+	Source string `json:"source,omitempty"`
+}
+
+// Exposure says how a component can be reached from the network.
+type Exposure struct {
+	// Level is network (a service that listens on a non-loopback
+	// address runs the component or loads it), local (only local
+	// services or none use it) or unknown.
+	Level string `json:"level" schema:"enum=network|local|unknown"`
+	// Reason spells it out: "listens on udp/53 (started by
+	// /etc/init.d/dnsmasq:12)".
+	Reason string `json:"reason,omitempty"`
+	// Services are the names of the network-facing services that run or
+	// load the component.
+	Services []string `json:"services,omitempty"`
+}
+
+// Priority orders vulnerabilities and findings by how urgently they
+// should be fixed on this device: the CVSS severity combined with
+// exposure, CISA KEV and EPSS.
+type Priority struct {
+	Level Severity `json:"level" schema:"exclude=unknown"` // critical, high, medium, low or info
+	// Reasons say what raised or lowered it ("in CISA KEV", "reachable:
+	// listens on udp/53 (started by /etc/init.d/dnsmasq:12)").
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // Finding is one problem found by a rule.
@@ -238,6 +308,9 @@ type Finding struct {
 	// Fingerprint is stable across releases: it depends on the rule, the
 	// in-filesystem path and a stable key, never on offsets or lines.
 	Fingerprint string `json:"fingerprint"`
+	// Priority is the severity adjusted for exposure; absent when
+	// nothing changes it.
+	Priority *Priority `json:"priority,omitempty"`
 	// Suppressed is the accepted-risk entry that keeps the finding out
 	// of the gate; absent when none applies.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
@@ -269,8 +342,12 @@ type Vulnerability struct {
 	ComponentName    string   `json:"component_name"`    // its name, so that a reader needs no join
 	InstalledVersion string   `json:"installed_version"` // its version
 	// MatchedBy says which criterion of the advisory the component met.
-	MatchedBy  Match    `json:"matched_by"`
-	References []string `json:"references,omitempty"` // URLs the advisory cites
+	MatchedBy Match `json:"matched_by"`
+	// Priority combines the severity with the component's exposure,
+	// CISA KEV and EPSS; absent when no exposure or exploitation data
+	// was available.
+	Priority   *Priority `json:"priority,omitempty"`
+	References []string  `json:"references,omitempty"` // URLs the advisory cites
 	// Analysis is the VEX statement about the vulnerability in this
 	// product; absent when no VEX document was given or none matched.
 	Analysis *Analysis `json:"analysis,omitempty"`

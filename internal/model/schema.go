@@ -30,7 +30,8 @@ const timePattern = `^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$`
 // later minor versions. The descriptions are the doc comments of the
 // types and fields in the Go source files of srcDir (this package's
 // directory; "" leaves them out). A field tagged schema:"exclude=a|b"
-// takes the values of its enum type but a and b.
+// takes the values of its enum type but a and b; a string field tagged
+// schema:"enum=a|b" takes only a and b.
 func JSONSchema(srcDir string) ([]byte, error) {
 	docs, err := readDocs(srcDir)
 	if err != nil {
@@ -109,6 +110,15 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 				}
 			}
 			p["enum"] = keep
+		}
+		if en, ok := strings.CutPrefix(f.Tag.Get("schema"), "enum="); ok && p["type"] == "string" {
+			// a plain string field with a closed set of values; an
+			// omitted (empty) value is not one of them
+			var vals []any
+			for _, v := range strings.Split(en, "|") {
+				vals = append(vals, v)
+			}
+			p["enum"] = vals
 		}
 		if d := g.docs[t.Name()+"."+f.Name]; d != "" {
 			p["description"] = jsonNamed(d, f.Name, name)
