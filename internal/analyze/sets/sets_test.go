@@ -26,7 +26,7 @@ func names(s Set) (files, trees []string) {
 }
 
 // TestSets: every set builds, names its analyzers once, and default runs
-// exactly what components and secrets run, in that order.
+// exactly what the other sets run, in order.
 func TestSets(t *testing.T) {
 	got := map[string]Set{}
 	for _, n := range Names() {
@@ -38,8 +38,8 @@ func TestSets(t *testing.T) {
 			t.Errorf("%s: no description", n)
 		}
 		files, trees := names(s)
-		if len(files) == 0 {
-			t.Errorf("%s: no file analyzers", n)
+		if len(files)+len(trees) == 0 {
+			t.Errorf("%s: no analyzers", n)
 		}
 		for _, l := range [][]string{files, trees} {
 			seen := map[string]bool{}
@@ -55,11 +55,12 @@ func TestSets(t *testing.T) {
 	cf, ct := names(got[Components])
 	sf, st := names(got[Secrets])
 	hf, ht := names(got[Hardening])
+	uf, ut := names(got[Surface])
 	df, dt := names(got[Default])
-	if want := append(append(slices.Clone(cf), sf...), hf...); !slices.Equal(df, want) {
+	if want := slices.Concat(cf, sf, hf, uf); !slices.Equal(df, want) {
 		t.Errorf("default files %v, want %v", df, want)
 	}
-	if want := append(append(slices.Clone(ct), st...), ht...); !slices.Equal(dt, want) {
+	if want := slices.Concat(ct, st, ht, ut); !slices.Equal(dt, want) {
 		t.Errorf("default trees %v, want %v", dt, want)
 	}
 	if got[Components].Components == nil || got[Default].Components == nil {
