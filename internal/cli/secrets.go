@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/engine"
@@ -27,6 +28,8 @@ type secretsFlags struct {
 	staged   bool
 	branches []string
 	since    string
+	// crackBudget bounds default-password cracking per hash.
+	crackBudget time.Duration
 }
 
 func newSecrets(g *globals) *cobra.Command {
@@ -229,7 +232,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 
 // options are the analyzer options of the rule-pack flags.
 func (sf *secretsFlags) options() sets.Options {
-	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show}
+	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show, CrackBudget: sf.crackBudget}
 }
 
 // registerRuleFlags adds the rule-pack flags shared by scan and secrets.
@@ -237,4 +240,5 @@ func (sf *secretsFlags) registerRuleFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&sf.rules, "rules", nil, "load extra secret rules from the YAML files of DIR (repeatable)")
 	f.StringArrayVar(&sf.gitleaks, "gitleaks-config", nil, "load a gitleaks TOML configuration as an extra rule pack (repeatable)")
 	f.BoolVar(&sf.show, "show-secrets", false, "show secrets and cracked passwords in the evidence (default: redacted)")
+	f.DurationVar(&sf.crackBudget, "crack-budget", accounts.DefaultCrackBudget, "work spent trying default passwords on each password hash, counted at a fixed reference speed so reports do not depend on the machine's load (one SHA-512-crypt guess is 1.5ms); a hash not cracked within it is listed as skipped")
 }

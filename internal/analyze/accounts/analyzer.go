@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -40,10 +41,11 @@ type Options struct {
 	ShowSecrets bool
 	// Defaults replaces the embedded default-credential list.
 	Defaults *Defaults
-	// Budget bounds the cracking work per hash, in MD5-equivalents
-	// (default 3,000,000: every candidate for DES and MD5 crypt, a few
-	// hundred for SHA-crypt, a few dozen for bcrypt).
-	Budget int
+	// Budget bounds the cracking work per hash (default
+	// DefaultCrackBudget), counted at WorkPerSecond so that results do
+	// not depend on the machine's load. A hash whose budget ran out
+	// before every candidate was tried is recorded as skipped.
+	Budget time.Duration
 }
 
 // Analyzer is the accounts FileAnalyzer.
@@ -53,12 +55,9 @@ type Analyzer struct {
 	// cracked remembers each (user, hash) tried: the same hash recurs
 	// across the layers of an image and the commits of a history, and a
 	// slow one costs seconds.
-	cracked sync.Map // user + "\x00" + hash -> crackResult
-}
-
-type crackResult struct {
-	pw string
-	ok bool
+	cracked sync.Map // crackJob.key() -> *crackOnce
+	// sem bounds the guesses running at once to the CPUs.
+	sem chan struct{}
 }
 
 // New builds the analyzer.
@@ -70,14 +69,14 @@ func New(opt Options) (*Analyzer, error) {
 		}
 		opt.Defaults = d
 	}
-	if opt.Budget == 0 {
-		opt.Budget = 3_000_000
+	if opt.Budget <= 0 {
+		opt.Budget = DefaultCrackBudget
 	}
 	cat, err := catalog.Default()
 	if err != nil {
 		return nil, err
 	}
-	return &Analyzer{opt: opt, cat: cat}, nil
+	return &Analyzer{opt: opt, cat: cat, sem: newSem()}, nil
 }
 
 // Default is New(Options{}); the embedded list is checked by the tests.
@@ -118,17 +117,35 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	}
 	k := Classify(in.Path)
 	entries := Parse(k, in.Data)
-	for _, e := range entries {
+	// Each entry's findings are collected on their own, so that the
+	// hashes of the whole file can be cracked at once, in parallel, and
+	// the findings still come out in the file's order.
+	per := make([]plugin.Results, len(entries))
+	var jobs []crackJob
+	var owner []int
+	for i, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		if k == KindPasswd {
-			a.passwdChecks(in, e, out)
+			a.passwdChecks(in, e, &per[i])
 		}
 		if k == KindGroup && e.Hash == "" {
 			continue // an empty group password field means "no password", not "empty password"
 		}
-		a.credential(in, k, e, out)
+		if j, ok := a.credential(in, k, e, &per[i]); ok {
+			jobs = append(jobs, j)
+			owner = append(owner, i)
+		}
+	}
+	for n, r := range a.crackAll(ctx, jobs) {
+		a.cracked1(in, entries[owner[n]], jobs[n], r, &per[owner[n]])
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range per {
+		out.Merge(&per[i])
 	}
 	return nil
 }
@@ -163,10 +180,11 @@ func (a *Analyzer) passwdChecks(in *plugin.Input, e Entry, out *plugin.Results) 
 	}
 }
 
-// credential runs the password checks on one entry.
-func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {
+// credential runs the password checks on one entry and returns the
+// hash to crack, if any.
+func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Results) (crackJob, bool) {
 	if e.Locked {
-		return
+		return crackJob{}, false
 	}
 	if e.Hash == "" {
 		if k == KindPasswd || k == KindShadow || k == KindHtpasswd {
@@ -174,11 +192,11 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 				Title:    fmt.Sprintf("Account %q has an empty password", e.User),
 				Evidence: fmt.Sprintf("%s: empty password field", e.User)}, e.User))
 		}
-		return
+		return crackJob{}, false
 	}
 	if e.Plain {
 		a.plaintext(in, k, e, out)
-		return
+		return crackJob{}, false
 	}
 	hash, mosq := e.Hash, k == KindMosquitto
 	var scheme Scheme
@@ -195,7 +213,7 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 		verify = func(pw string) bool { m, _ := Verify(hash, pw, mosq); return m }
 	}
 	if scheme == SchemeUnknown {
-		return
+		return crackJob{}, false
 	}
 	if scheme.Weak {
 		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleWeakHash,
@@ -207,16 +225,25 @@ func (a *Analyzer) credential(in *plugin.Input, k Kind, e Entry, out *plugin.Res
 		// its memory or work bound) that are not computed: said, not
 		// dropped
 		out.Skip("accounts", in, fmt.Sprintf("password hash of %q (%s) not checked against the default credentials: scheme or cost parameters not supported", e.User, scheme.Name))
-		return
+		return crackJob{}, false
 	}
-	if pw, ok := a.crack(e.User, scheme, hash, verify); ok {
-		ev := fmt.Sprintf("%s:%s is a known default password", e.User, redactHash(hash))
+	return crackJob{user: e.User, scheme: scheme, hash: hash, verify: verify}, true
+}
+
+// cracked1 reports the outcome of cracking one entry's hash: a finding
+// when a default password matched, a skip when the budget ran out first.
+func (a *Analyzer) cracked1(in *plugin.Input, e Entry, j crackJob, r crackResult, out *plugin.Results) {
+	switch {
+	case r.ok:
+		ev := fmt.Sprintf("%s:%s is a known default password", e.User, redactHash(j.hash))
 		if a.opt.ShowSecrets {
-			ev = fmt.Sprintf("%s:%s password %q is a known default", e.User, redactHash(hash), pw)
+			ev = fmt.Sprintf("%s:%s password %q is a known default", e.User, redactHash(j.hash), r.pw)
 		}
 		out.Findings = append(out.Findings, a.finding(in, e, model.Finding{RuleID: RuleDefaultPassword,
-			Title:    fmt.Sprintf("Password of %q is a known default (cracked %s)", e.User, scheme.Name),
+			Title:    fmt.Sprintf("Password of %q is a known default (cracked %s)", e.User, j.scheme.Name),
 			Evidence: ev}, e.User))
+	case r.tried < r.total:
+		out.Skip("accounts", in, fmt.Sprintf("password hash of %q (%s) not cracked within the --crack-budget of %v: %d of %d default candidates tried", e.User, j.scheme.Name, a.opt.Budget, r.tried, r.total))
 	}
 }
 
@@ -243,23 +270,6 @@ func rounds(scheme Scheme, h string) int {
 		return max(it, 1) * 2
 	}
 	return scheme.Cost
-}
-
-func (a *Analyzer) crack(user string, scheme Scheme, hash string, verify func(string) bool) (string, bool) {
-	key := user + "\x00" + scheme.Name + "\x00" + hash
-	if r, ok := a.cracked.Load(key); ok {
-		return r.(crackResult).pw, r.(crackResult).ok
-	}
-	res := crackResult{}
-	limit := max(a.opt.Budget/max(rounds(scheme, hash), 1), 8)
-	for _, pw := range a.opt.Defaults.Candidates(user, limit) {
-		if verify(pw) {
-			res = crackResult{pw, true}
-			break
-		}
-	}
-	a.cracked.Store(key, res)
-	return res.pw, res.ok
 }
 
 func (a *Analyzer) plaintext(in *plugin.Input, k Kind, e Entry, out *plugin.Results) {

@@ -8,6 +8,7 @@ package sets
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/binver"
@@ -39,6 +40,9 @@ type Options struct {
 	GitleaksConfigs []string
 	// ShowSecrets keeps secrets and cracked passwords in the evidence.
 	ShowSecrets bool
+	// CrackBudget bounds the default-password cracking per hash
+	// (accounts.DefaultCrackBudget when zero).
+	CrackBudget time.Duration
 }
 
 // Set is what the engine runs: the per-file analyzers, the component
@@ -213,7 +217,7 @@ func (b *builder) secrets() *secrets.Analyzer {
 
 // accounts is the account-file analyzer (default and weak passwords).
 func (b *builder) accounts() *accounts.Analyzer {
-	a, err := accounts.New(accounts.Options{ShowSecrets: b.opt.ShowSecrets})
+	a, err := accounts.New(accounts.Options{ShowSecrets: b.opt.ShowSecrets, Budget: b.opt.CrackBudget})
 	if err != nil {
 		b.fail(err)
 	}
