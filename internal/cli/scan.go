@@ -256,6 +256,7 @@ lists the variables a rule can use.
 	sf.registerRuleFlags(cmd.Flags())
 	bf.register(cmd.Flags())
 	cmd.Flags().StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
+	addProfile(cmd)
 	return cmd
 }
 

@@ -158,6 +158,7 @@ Exit codes:
 	f.StringVar(&sf.since, "since", "", "with --git: only the commits after REV (REV itself and its ancestors are left out)")
 	f.BoolVar(&sf.staged, "staged", false, "scan only the changes staged for the next commit in REPO (git diff --cached): the pre-commit hook")
 	f.StringVarP(&g.output, "output", "o", "", "write the report to FILE instead of standard output")
+	addProfile(cmd)
 	return cmd
 }
 

@@ -72,6 +72,7 @@ and FIFOs are listed but never created.
 	cmd.Flags().StringVarP(&dir, "output", "o", "", "directory to extract into (deprecated: use --dir)")
 	cmd.Flags().Lookup("output").Hidden = true
 	config.Skip(cmd.Flags().Lookup("output"))
+	addProfile(cmd)
 	return cmd
 }
 
