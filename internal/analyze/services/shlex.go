@@ -100,7 +100,7 @@ func lex(src []byte) []token {
 			if j < 0 {
 				j = len(s) - i - 1
 			}
-			seg := s[i : min(len(s), i+j+2)]
+			seg := s[i:min(len(s), i+j+2)]
 			word.WriteString(seg)
 			line += strings.Count(seg, "\n")
 			i += len(seg)
