@@ -9,6 +9,7 @@ package services
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -187,6 +188,14 @@ func (a *Analyzer) device(d *device) []*svc {
 					s.noLog, s.Auth = what, "none"
 				case isShell(prog):
 					s.noLog, s.Auth = strings.TrimPrefix(e.process, "-"), "none"
+				case path.Base(prog) == "login.sh":
+					// OpenWrt: login.sh runs /bin/login only when UCI
+					// system.ttylogin is 1, a shell otherwise
+					if on, line := ttyLogin(d); !on {
+						s.noLog, s.Auth = "/bin/ash --login ("+line+")", "none"
+					} else {
+						s.Auth = "password"
+					}
 				case gettys[path.Base(prog)]:
 					s.Auth = "password"
 				}
@@ -609,4 +618,24 @@ func atoiOr(s string, def int) int {
 		return def
 	}
 	return n
+}
+
+// ttyLogin reads OpenWrt's system.@system[0].ttylogin: whether the
+// console asks for a login, and what says so.
+func ttyLogin(d *device) (bool, string) {
+	src, ok := d.read("/etc/config/system")
+	if !ok {
+		return false, "no /etc/config/system: ttylogin defaults to 0"
+	}
+	for _, sec := range parseUCI(src) {
+		if sec.typ != "system" {
+			continue
+		}
+		v, line, ok := sec.get("ttylogin")
+		if !ok {
+			return false, "ttylogin not set in /etc/config/system"
+		}
+		return v == "1", fmt.Sprintf("/etc/config/system:%d ttylogin '%s'", line, v)
+	}
+	return false, "ttylogin not set in /etc/config/system"
 }

@@ -106,7 +106,7 @@ func listenerOf(name string, args []string) []model.Listen {
 			}
 		}
 		for i := len(args) - 1; i >= 0; i-- {
-			if p, err := strconv.Atoi(args[i]); err == nil && p > 0 && p < 65536 && (i == 0 || !strings.HasPrefix(args[i-1], "-") || args[i-1] == "-l") {
+			if p, err := strconv.Atoi(args[i]); err == nil && p > 0 && p < 65536 && (i == 0 || !ncValueOpt[args[i-1]]) {
 				return []model.Listen{{Protocol: proto, Port: p, Source: "argument"}}
 			}
 		}
@@ -136,6 +136,10 @@ func listenerOf(name string, args []string) []model.Listen {
 	}
 	return nil
 }
+
+// ncValueOpt are netcat options that take a value, so a number after
+// them is not the port.
+var ncValueOpt = map[string]bool{"-w": true, "-i": true, "-q": true, "-s": true, "-W": true, "-I": true, "-O": true, "-T": true, "-g": true, "-G": true, "-m": true, "--wait": true, "--idle-timeout": true}
 
 // shellListener says which shell a network tool hands to its clients:
 // nc -e /bin/sh, socat ... EXEC:/bin/sh; "" when none.

@@ -108,7 +108,7 @@ func (a *Analyzer) findings(s *svc) []model.Finding {
 		add(RuleShellListener, "", fmt.Sprintf("Shell offered to the network without authentication (%s%s -> %s)", s.Name, portSuffix(s), sh), cmdline+how, s.Name+"\x00"+sh)
 	}
 	if s.Console != "" && s.noLog != "" && serialTTY(s.Console) {
-		add(RuleSerialShell, "", fmt.Sprintf("Shell without login on serial console %s", s.Console), strings.TrimSpace(s.tabLine())+how, s.Console)
+		add(RuleSerialShell, "", fmt.Sprintf("Shell without login on serial console %s", s.Console), strings.TrimSpace(s.tabLine())+how+": runs "+s.noLog+" without a login", s.Console)
 	}
 	if s.Name == "dropbear" && hasFlag(s.Args, 'B') {
 		add(RuleDropbearBlank, "", "Dropbear SSH server accepts blank passwords (-B)", cmdline+how, s.Name)
