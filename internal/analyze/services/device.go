@@ -28,6 +28,28 @@ type device struct {
 	daemons *table
 	skipped []model.Skip
 	source  bool // a source tree: no link farm says what is enabled
+	parsed  map[string][]node
+	// steps counts the commands run over the whole device, so that
+	// scripts that source or call each other stay cheap together
+	steps int
+}
+
+// script is the parsed script at device path p, parsed once.
+func (d *device) script(p string) ([]node, []byte, bool) {
+	src, ok := d.read(p)
+	if !ok {
+		return nil, nil, false
+	}
+	if d.parsed == nil {
+		d.parsed = map[string][]node{}
+	}
+	rp, _ := d.lookup(p)
+	n, ok := d.parsed[rp]
+	if !ok {
+		n = parse(src)
+		d.parsed[rp] = n
+	}
+	return n, src, true
 }
 
 func newDevice(t plugin.Tree, r devroot.Root, files []model.File, tab *table) *device {

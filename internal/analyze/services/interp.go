@@ -25,7 +25,6 @@ type interp struct {
 	file   string // device path of the file being read
 	via    string
 	depth  int
-	runs   int
 	out    []started
 	inst   *started // the open procd instance
 	called map[string]bool
@@ -44,7 +43,7 @@ func (in *interp) runScript(p string, args []string) {
 	if in.depth >= maxDepth {
 		return
 	}
-	src, ok := in.dev.read(p)
+	nodes, src, ok := in.dev.script(p)
 	if !ok {
 		return
 	}
@@ -65,7 +64,6 @@ func (in *interp) runScript(p string, args []string) {
 	}
 	in.setArgs(args)
 	in.depth++
-	nodes := parse(src)
 	in.exec(nodes)
 	if isRCCommon(src) {
 		// OpenWrt rc.common: "boot" or "start" runs start_service for
@@ -136,7 +134,7 @@ func (in *interp) call(name string, args []string) {
 
 func (in *interp) exec(nodes []node) {
 	for i := range nodes {
-		if in.runs++; in.runs > maxRuns {
+		if in.dev.steps++; in.dev.steps > maxRuns {
 			return
 		}
 		n := &nodes[i]
@@ -240,6 +238,9 @@ var ignored = map[string]bool{
 }
 
 func (in *interp) simple(n *node) {
+	if in.dev.steps += len(n.words); in.dev.steps > maxRuns {
+		return
+	}
 	var words []string
 	for _, w := range n.words {
 		fs, glob := expand(w.text, in.vars)
@@ -287,14 +288,14 @@ func (in *interp) simple(n *node) {
 	case cmd == "." || cmd == "source":
 		if len(args) > 0 && strings.HasPrefix(args[0], "/") && in.depth < maxDepth {
 			p := args[0]
-			src, ok := in.dev.read(p)
+			nodes, _, ok := in.dev.script(p)
 			if !ok {
 				return
 			}
 			save := in.file
 			in.file = p
 			in.depth++
-			in.exec(parse(src))
+			in.exec(nodes)
 			in.depth--
 			in.file = save
 		}

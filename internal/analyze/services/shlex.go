@@ -26,9 +26,9 @@ type token struct {
 const (
 	maxTokens  = 200000
 	maxNesting = 64
-	maxDepth   = 8   // scripts calling or sourcing scripts, function calls
-	maxGlob    = 256 // names a glob expands to
-	maxRuns    = 20000
+	maxDepth   = 8      // scripts calling or sourcing scripts, function calls
+	maxGlob    = 256    // names a glob expands to
+	maxRuns    = 200000 // commands and words run per device root
 )
 
 // lex splits a script into words and operators. Comments, line
