@@ -87,18 +87,19 @@ func TestServices(t *testing.T) {
 		{
 			name: "OpenWrt procd with UCI and rc.d links",
 			files: map[string]string{
-				"/etc/init.d/dropbear":  "#!/bin/sh /etc/rc.common\n\nSTART=19\nUSE_PROCD=1\nPROG=/usr/sbin/dropbear\n\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command \"$PROG\" -F -P /var/run/dropbear.pid\n\tprocd_append_param command -p 2222\n\tprocd_set_param respawn\n\tprocd_close_instance\n}\n",
-				"/etc/rc.d/S19dropbear": "-> ../init.d/dropbear",
-				"/etc/config/dropbear":  "config dropbear\n\toption PasswordAuth 'on'\n\toption RootPasswordAuth 'on'\n\toption Port         '2222'\n\t# option Interface 'lan'\n",
-				"/etc/init.d/uhttpd":    "#!/bin/sh /etc/rc.common\nSTART=50\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/uhttpd -f -h /www\n\tprocd_close_instance\n}\n",
-				"/etc/config/uhttpd":    "config uhttpd 'main'\n\tlist listen_http\t'0.0.0.0:80'\n\tlist listen_http\t'[::]:80'\n\tlist listen_https\t'0.0.0.0:443'\n",
-				"/etc/rc.d/S50uhttpd":   "-> ../init.d/uhttpd",
-				"/etc/init.d/tftpd":     "#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/in.tftpd -L\n\tprocd_close_instance\n}\n",
-				"/usr/sbin/dropbear":    "\x7fELF",
+				"/etc/init.d/dropbear":    "#!/bin/sh /etc/rc.common\n\nSTART=19\nUSE_PROCD=1\nPROG=/usr/sbin/dropbear\n\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command \"$PROG\" -F -P /var/run/dropbear.pid\n\tprocd_append_param command -p 2222\n\tprocd_set_param respawn\n\tprocd_close_instance\n}\n",
+				"/etc/rc.d/S19dropbear":   "-> ../init.d/dropbear",
+				"/etc/config/dropbear":    "config dropbear\n\toption PasswordAuth 'on'\n\toption RootPasswordAuth 'on'\n\toption Port         '2222'\n\t# option Interface 'lan'\n",
+				"/lib/functions/procd.sh": "_procd_open_instance() {\n\tjson_add_object \"$1\"\n}\nprocd_open_instance() {\n\t_procd_wrapper\n}\n",
+				"/etc/init.d/uhttpd":      "#!/bin/sh /etc/rc.common\nSTART=50\nUSE_PROCD=1\n. /lib/functions/procd.sh\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/uhttpd -f -h /www\n\tprocd_close_instance\n}\n",
+				"/etc/config/uhttpd":      "config uhttpd 'main'\n\tlist listen_http\t'0.0.0.0:80'\n\tlist listen_http\t'[::]:80'\n\tlist listen_https\t'0.0.0.0:443'\n",
+				"/etc/rc.d/S50uhttpd":     "-> ../init.d/uhttpd",
+				"/etc/init.d/tftpd":       "#!/bin/sh /etc/rc.common\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/in.tftpd -L\n\tprocd_close_instance\n}\n",
+				"/usr/sbin/dropbear":      "\x7fELF",
 			},
 			want: []string{
 				"dropbear procd /etc/init.d/dropbear:9 user= listen=tcp/:2222 auth=password+key tls=yes bin=/usr/sbin/dropbear console= args=-F -P /var/run/dropbear.pid -p 2222",
-				"uhttpd procd /etc/init.d/uhttpd:6 user= listen=tcp/0.0.0.0:80,tcp/:::80,tcp/0.0.0.0:443 auth=none tls=no bin=/usr/sbin/uhttpd console= args=-f -h /www",
+				"uhttpd procd /etc/init.d/uhttpd:7 user= listen=tcp/0.0.0.0:80,tcp/:::80,tcp/0.0.0.0:443 auth=none tls=no bin=/usr/sbin/uhttpd console= args=-f -h /www",
 			},
 		},
 		{

@@ -300,19 +300,6 @@ func (in *interp) simple(n *node) {
 			in.file = save
 		}
 		return
-	case in.funcs[cmd] != nil:
-		key := in.file + "\x00" + cmd
-		if in.called[key] && in.depth > 2 {
-			return
-		}
-		in.called[key] = true
-		in.call(cmd, args)
-		return
-	case cmd == "start" && in.funcs["start_service"] != nil:
-		in.call("start_service", args)
-		return
-	case ignored[cmd]:
-		return
 	case cmd == "start-stop-daemon":
 		if s, ok := startStopDaemon(args); ok {
 			in.emit(n, s)
@@ -332,6 +319,21 @@ func (in *interp) simple(n *node) {
 		return
 	case cmd == "procd_set_param" || cmd == "procd_append_param":
 		in.procdParam(n, cmd == "procd_append_param", args)
+		return
+	case in.funcs[cmd] != nil:
+		// after the builtins above: a sourced procd.sh defines
+		// procd_open_instance too, and its body says less
+		key := in.file + "\x00" + cmd
+		if in.called[key] && in.depth > 2 {
+			return
+		}
+		in.called[key] = true
+		in.call(cmd, args)
+		return
+	case cmd == "start" && in.funcs["start_service"] != nil:
+		in.call("start_service", args)
+		return
+	case ignored[cmd]:
 		return
 	case cmd == "sh" || cmd == "/bin/sh" || cmd == "ash" || cmd == "/bin/ash" || cmd == "bash" || cmd == "/bin/bash":
 		if len(args) > 0 && strings.HasPrefix(args[0], "/") && in.dev.isFile(args[0]) {
