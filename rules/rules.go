@@ -9,5 +9,5 @@ import "embed"
 
 // FS holds the embedded rule packs.
 //
-//go:embed secrets components credentials findings
+//go:embed secrets components credentials findings services
 var FS embed.FS

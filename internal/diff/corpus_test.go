@@ -76,7 +76,6 @@ type answerDiff struct {
 // for yet (service and configuration checks); their fingerprints cannot
 // appear in a diff. Anything else in the key's diff must.
 var notDetected = map[string]string{
-	"F03": "telnet started through inetd (service analysis)",
 	"F06": "sshd_config PermitRootLogin (configuration analysis)",
 	"F07": "sshd_config PasswordAuthentication (configuration analysis)",
 }
@@ -158,6 +157,16 @@ func TestCorpusRelease(t *testing.T) {
 		if f.Location.Path == "/etc/gateway/cloud.conf" && !strings.Contains(f.Title, "Slack") {
 			t.Errorf("fixed finding in cloud.conf is %q, want the Slack token", f.Title)
 		}
+	}
+	for _, f := range d.Findings.Fixed {
+		if f.Location.Path == "/etc/inetd.conf" && (f.RuleID != "TS-SVC-001" || f.Location.Line != 3) {
+			t.Errorf("fixed finding in inetd.conf is %s at line %d, want the telnet service (TS-SVC-001, line 3)", f.RuleID, f.Location.Line)
+		}
+	}
+	// services: telnet is the only one gone, none came or changed
+	if r := d.Services.Removed; len(r) != 1 || r[0].Name != "telnetd" || r[0].Port != 23 || r[0].Location.Path != "/etc/inetd.conf" ||
+		len(d.Services.Added)+len(d.Services.Changed) != 0 {
+		t.Errorf("services: removed %+v, added %+v, changed %+v; want only telnetd removed", d.Services.Removed, d.Services.Added, d.Services.Changed)
 	}
 	for _, f := range d.Findings.New {
 		if f.Location.Path == "/www/js/main.js" && !strings.Contains(f.Title, "GitHub") {

@@ -20,6 +20,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/services"
 )
 
 // The set names.
@@ -61,6 +62,7 @@ var table = []struct {
 	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
 	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
+	{Surface, "attack surface: services the init systems start, insecure configuration, web CGI, the update path, stored personal data and file permissions", surfaceSet},
 	{Default, "everything: the components, secrets, hardening and attack-surface analyzers", all},
 }
 
@@ -105,7 +107,11 @@ func hardeningSet(b *builder) Set {
 // service graph comes first among the tree analyzers: the others read
 // the services it adds to the report.
 func surfaceSet(b *builder) Set {
-	return Set{}
+	return Set{
+		Trees: []plugin.TreeAnalyzer{
+			services.MustNew(),
+		},
+	}
 }
 
 // all is every other set, in order: what scan runs.

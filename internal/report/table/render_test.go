@@ -149,8 +149,14 @@ func TestAttackSurface(t *testing.T) {
 	rep := &model.Report{
 		Layers: []model.Layer{{ID: "L0", Format: "file"}, {ID: "L1", Format: "squashfs", Depth: 1}},
 		Services: []model.Service{
-			{Name: "telnetd", Protocol: "tcp", Port: 23, Binary: "/usr/sbin/telnetd", StartedBy: "/etc/inittab", Location: model.Location{Layer: "L1", Path: "/etc/inittab", Line: 4}},
+			{Name: "telnetd", Protocol: "tcp", Port: 23, Binary: "/bin/busybox", StartedBy: "inetd", User: "root", Auth: "password", TLS: "no",
+				Listen:   []model.Listen{{Protocol: "tcp", Port: 23, Source: "/etc/inetd.conf:3"}},
+				Location: model.Location{Layer: "L1", Path: "/etc/inetd.conf", Line: 3}},
 			{Name: "upnpd", Binary: "/usr/bin/upnpd"},
+			{Name: "dnsmasq", Binary: "/usr/sbin/dnsmasq", StartedBy: "init.d", Auth: "none", Protocol: "udp", Port: 53,
+				Listen:   []model.Listen{{Protocol: "udp", Address: "br-lan", Port: 53}, {Protocol: "tcp", Address: "::1", Port: 53}, {Protocol: "udp", Address: "127.0.0.1", Port: 53}, {Protocol: "tcp", Port: 53}},
+				Location: model.Location{Layer: "L1", Path: "/etc/init.d/S40dnsmasq", Line: 2}},
+			{Name: "getty", Binary: "/bin/busybox", StartedBy: "inittab", Auth: "none", Console: "ttyS1", Location: model.Location{Layer: "L1", Path: "/etc/inittab", Line: 6}},
 		},
 		Binaries: []model.Binary{{Path: "/usr/sbin/telnetd", Listens: true}, {Path: "/bin/su", Setuid: true}, {Path: "/bin/ls"}},
 	}
@@ -160,9 +166,12 @@ func TestAttackSurface(t *testing.T) {
 	}
 	out := b.String()
 	for _, want := range []string{
-		"ATTACK SURFACE (2 services, 1 network-facing binary, 1 set-user-ID binary)",
-		"  telnetd  23/tcp  /usr/sbin/telnetd  /etc/inittab  squashfs:/etc/inittab:4\n",
-		"  upnpd         -  /usr/bin/upnpd     -\n",
+		"ATTACK SURFACE (4 services, 1 network-facing binary, 1 set-user-ID binary)",
+		"  SERVICE  LISTEN                       AUTH      TLS  USER  BINARY             STARTED BY  LOCATION\n",
+		"  telnetd  tcp/*:23                     password  no   root  /bin/busybox       inetd       squashfs:/etc/inetd.conf:3\n",
+		"  upnpd    -                            -         -    -     /usr/bin/upnpd     -\n",
+		"  dnsmasq  udp/br-lan:53 tcp/[::1]:...  none      -    -     /usr/sbin/dnsmasq  init.d      ...:/etc/init.d/S40dnsmasq:2\n",
+		"  getty    console ttyS1                none      -    -     /bin/busybox       inittab     squashfs:/etc/inittab:6\n",
 		"  network-facing: /usr/sbin/telnetd",
 		"  set-user-ID: /bin/su",
 	} {

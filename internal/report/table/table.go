@@ -230,16 +230,9 @@ func attackSurface(p *printer, rep *model.Report, loc *locator) {
 	}
 	p.heading("ATTACK SURFACE", " ("+strings.Join(counts, ", ")+")")
 	if len(rep.Services) > 0 {
-		g := &grid{indent: 2, cols: []column{{head: "SERVICE"}, {head: "PORT", align: alignRight}, {head: "BINARY", flex: true, cut: cutStart}, {head: "STARTED BY", flex: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
+		g := &grid{indent: 2, cols: []column{{head: "SERVICE"}, {head: "LISTEN", flex: true}, {head: "AUTH"}, {head: "TLS"}, {head: "USER"}, {head: "BINARY", flex: true, cut: cutStart}, {head: "STARTED BY"}, {head: "LOCATION", flex: true, cut: cutStart}}}
 		for _, s := range rep.Services {
-			port := "-"
-			if s.Port > 0 {
-				port = fmt.Sprint(s.Port)
-			}
-			if s.Protocol != "" {
-				port += "/" + s.Protocol
-			}
-			g.add(c(s.Name), c(port), c(orDash(s.Binary)), c(orDash(s.StartedBy)), c(loc.loc(s.Location)))
+			g.add(c(s.Name), c(listenText(s)), c(orDash(s.Auth)), c(orDash(s.TLS)), c(orDash(s.User)), c(orDash(s.Binary)), c(orDash(s.StartedBy)), c(loc.loc(s.Location)))
 		}
 		g.render(p)
 	}
@@ -251,6 +244,43 @@ func attackSurface(p *printer, rep *model.Report, loc *locator) {
 			p.raw("  " + l.what + ": " + esc(p.list(l.paths)) + "\n")
 		}
 	}
+}
+
+// listenText is where a service can be reached: its listeners
+// (proto/address:port, at most three), its console, or "-".
+func listenText(s model.Service) string {
+	if s.Console != "" {
+		return "console " + s.Console
+	}
+	ls := s.Listen
+	if len(ls) == 0 && s.Port > 0 {
+		ls = []model.Listen{{Protocol: s.Protocol, Port: s.Port}}
+	}
+	if len(ls) == 0 {
+		return "-"
+	}
+	var parts []string
+	for i, l := range ls {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("+%d more", len(ls)-3))
+			break
+		}
+		a := l.Address
+		switch {
+		case l.Protocol == "unix":
+			parts = append(parts, "unix:"+a)
+			continue
+		case a == "":
+			a = "*"
+		case strings.Contains(a, ":"):
+			a = "[" + a + "]"
+		}
+		if l.Port > 0 {
+			a += ":" + fmt.Sprint(l.Port)
+		}
+		parts = append(parts, l.Protocol+"/"+a)
+	}
+	return strings.Join(parts, " ")
 }
 
 // list joins paths, at most 10 of them unless verbose.
