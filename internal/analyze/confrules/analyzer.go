@@ -263,3 +263,13 @@ func lower(s model.Severity) model.Severity {
 	}
 	return model.Info
 }
+
+// severity is the catalog severity of a rule.
+func (a *Analyzer) severity(id string) model.Severity {
+	for _, r := range a.rules {
+		if r.ID == id {
+			return r.Severity
+		}
+	}
+	return ""
+}

@@ -9,11 +9,13 @@ type Hit struct {
 	Entry    *Entry // the setting at the location; nil when the setting is absent
 	Section  int
 	Evidence string
+	own      bool // a setting of the section itself made the check hold
 }
 
 // Eval runs the check over a parsed file.
 func (c *Check) Eval(d *Doc) []Hit {
 	var hits []Hit
+	global := map[*Entry]bool{} // reported by the global scope
 	for s := range d.Sections {
 		sec := d.Sections[s]
 		switch {
@@ -28,9 +30,13 @@ func (c *Check) Eval(d *Doc) []Hit {
 			continue
 		}
 		for _, h := range c.evalScope(d, s) {
-			// a conditional block reports only what it sets itself
-			if s > 0 && c.section == nil && (h.Entry == nil || h.Entry.Sect != s) {
+			// a conditional block reports only what its own settings
+			// decide; the rest is the global scope's finding
+			if s > 0 && c.section == nil && (!h.own || global[h.Entry]) {
 				continue
+			}
+			if s == 0 && h.Entry != nil {
+				global[h.Entry] = true
 			}
 			hits = append(hits, h)
 		}
@@ -51,18 +57,23 @@ func (d *Doc) hasEntries(s int) bool {
 func (c *Check) evalScope(d *Doc, s int) []Hit {
 	var each *Cond
 	var first *Entry
+	var used []*Entry
 	for _, w := range c.When {
 		if w.Each {
 			each = w
 			continue
 		}
-		ok, e := w.eval(d, s)
+		ok, e := w.eval(d, s, &used)
 		if !ok {
 			return nil
 		}
 		if first == nil && e != nil {
 			first = e
 		}
+	}
+	own := false
+	for _, e := range used {
+		own = own || e.Sect == s
 	}
 	loc := first
 	if c.Report != "" {
@@ -71,13 +82,17 @@ func (c *Check) evalScope(d *Doc, s int) []Hit {
 		}
 	}
 	if each == nil {
-		return []Hit{c.hit(d, s, loc)}
+		h := c.hit(d, s, loc)
+		h.own = own
+		return []Hit{h}
 	}
 	var hits []Hit
 	for i := range d.Entries {
 		e := &d.Entries[i]
 		if (each.In == "file" || e.Sect == s) && each.keyIs(e.Key) && each.valueOK(e.Value) {
-			hits = append(hits, c.hit(d, s, e))
+			h := c.hit(d, s, e)
+			h.own = own || e.Sect == s
+			hits = append(hits, h)
 		}
 	}
 	return hits
@@ -130,13 +145,13 @@ func (d *Doc) lookup(s int, is func(string) bool) *Entry {
 }
 
 // eval judges a condition in section s; the entry is the setting that
-// made it hold, when there is one.
-func (c *Cond) eval(d *Doc, s int) (bool, *Entry) {
+// made it hold, when there is one. used collects every setting read.
+func (c *Cond) eval(d *Doc, s int, used *[]*Entry) (bool, *Entry) {
 	switch {
 	case len(c.All) > 0:
 		var first *Entry
 		for _, x := range c.All {
-			ok, e := x.eval(d, s)
+			ok, e := x.eval(d, s, used)
 			if !ok {
 				return false, nil
 			}
@@ -147,13 +162,13 @@ func (c *Cond) eval(d *Doc, s int) (bool, *Entry) {
 		return true, first
 	case len(c.Any) > 0:
 		for _, x := range c.Any {
-			if ok, e := x.eval(d, s); ok {
+			if ok, e := x.eval(d, s, used); ok {
 				return true, e
 			}
 		}
 		return false, nil
 	case c.Not != nil:
-		ok, _ := c.Not.eval(d, s)
+		ok, _ := c.Not.eval(d, s, used)
 		return !ok, nil
 	}
 	if c.In == "file" {
@@ -166,6 +181,9 @@ func (c *Cond) eval(d *Doc, s int) (bool, *Entry) {
 		return false, nil
 	}
 	e := d.lookup(s, c.keyIs)
+	if e != nil {
+		*used = append(*used, e)
+	}
 	if e == nil {
 		if c.Default == nil {
 			return false, nil
