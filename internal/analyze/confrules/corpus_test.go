@@ -73,8 +73,8 @@ func TestCorpusAnswerKey(t *testing.T) {
 	// and agentAddress udp:161, F34's second WAN rule)
 	want := map[string][]string{
 		"1.0.0": {
-			"TS-CONF-001 /etc/ssh/sshd_config:7",          // F06
-			"TS-CONF-004 /etc/ssh/sshd_config:8",          // F07
+			"TS-CONF-001 /etc/ssh/sshd_config:7",           // F06
+			"TS-CONF-004 /etc/ssh/sshd_config:8",           // F07
 			"TS-CONF-040 /etc/miniupnpd/miniupnpd.conf:10", // F11
 			"TS-CONF-041 /etc/miniupnpd/miniupnpd.conf:20",
 			"TS-CONF-050 /etc/snmp/snmpd.conf:6",
