@@ -24,7 +24,7 @@ func TestDefaultLoadsEveryFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for fam, min := range map[string]int{"secrets": 100, "credentials": 8, "keys": 15} {
+	for fam, min := range map[string]int{"secrets": 100, "credentials": 8, "keys": 15, "config": 25} {
 		if n := len(c.Family(fam)); n < min {
 			t.Errorf("family %s: %d rules, want at least %d", fam, n, min)
 		}
