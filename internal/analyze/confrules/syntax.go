@@ -353,27 +353,41 @@ func parseLighttpd(data []byte, file string) *Doc {
 			i++
 			t += " " + strings.TrimSpace(stripComment(ls[i]))
 		}
-		for t != "" {
-			switch {
-			case t[0] == '}':
-				if len(stack) > 1 {
-					stack = stack[:len(stack)-1]
+		// split at braces outside quotes: "cond {", "}", "key = value"
+		var q byte
+		last := 0
+		for j := 0; j <= len(t); j++ {
+			if j < len(t) {
+				c := t[j]
+				if q != 0 {
+					if c == q {
+						q = 0
+					}
+					continue
 				}
-				t = strings.TrimSpace(t[1:])
-				continue
-			case strings.HasSuffix(t, "{"):
-				cond := strings.TrimSpace(strings.TrimSuffix(t, "{"))
-				cond = strings.TrimSpace(strings.TrimPrefix(cond, "}"))
-				s := d.section(cond, "", first, file, stack[len(stack)-1], true)
-				stack = append(stack, s)
-			default:
-				if k, v, ok := strings.Cut(t, "="); ok {
-					k = strings.TrimRight(strings.TrimSpace(k), "+:")
-					k = strings.TrimSpace(k)
-					d.add(stack[len(stack)-1], k, unquote(strings.TrimSpace(v)), t, first, file)
+				if c == '"' || c == '\'' {
+					q = c
+					continue
+				}
+				if c != '{' && c != '}' {
+					continue
 				}
 			}
-			t = ""
+			part := strings.TrimSpace(t[last:min(j, len(t))])
+			switch {
+			case j < len(t) && t[j] == '{':
+				s := d.section(part, "", first, file, stack[len(stack)-1], true)
+				stack = append(stack, s)
+			default:
+				if k, v, ok := strings.Cut(part, "="); ok {
+					k = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(k), "+:"))
+					d.add(stack[len(stack)-1], k, unquote(strings.TrimSpace(v)), part, first, file)
+				}
+				if j < len(t) && len(stack) > 1 {
+					stack = stack[:len(stack)-1]
+				}
+			}
+			last = j + 1
 		}
 	}
 	return d
