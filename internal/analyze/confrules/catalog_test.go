@@ -2,6 +2,8 @@ package confrules
 
 import (
 	"context"
+	"fmt"
+	"path"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -23,10 +25,11 @@ func scanDir(t *testing.T, dir string) *model.Report {
 }
 
 // TestCatalogExamples runs every configuration rule's examples
-// (rules/config/*.yaml) through a real scan of a directory holding the
-// example (and its "with" files) at its path: "match" must make the rule
-// fire on that path or on one of the files it includes, "no_match" must
-// not.
+// (rules/config/*.yaml) through one real scan: each example (with its
+// "with" files) is written under its own directory, a device root as a
+// source overlay has them (the rules match path suffixes, and sshd's
+// Include resolves under that root). "match" must make the rule fire on
+// the example's path or a file it includes, "no_match" must not.
 func TestCatalogExamples(t *testing.T) {
 	cat, err := catalog.Default()
 	if err != nil {
@@ -36,24 +39,39 @@ func TestCatalogExamples(t *testing.T) {
 	if len(rules) < 25 {
 		t.Fatalf("%d config rules in the catalog", len(rules))
 	}
+	type example struct {
+		rule  string
+		c     catalog.Case
+		paths map[string]bool // in-tree paths of its files
+	}
+	dir := t.TempDir()
+	var all []example
 	for _, r := range rules {
 		for _, c := range r.Cases() {
-			dir := t.TempDir()
-			paths := map[string]bool{c.Path: true}
+			root := fmt.Sprintf("/%03d", len(all))
+			ex := example{r.ID, c, map[string]bool{}}
 			for _, w := range append([]catalog.Example{c.Example}, c.With...) {
+				w.Path = root + path.Clean("/"+w.Path)
 				if _, err := w.Write(dir, "testdata"); err != nil {
 					t.Fatal(err)
 				}
-				paths[w.Path] = true
+				ex.paths[w.Path] = true
 			}
-			rep := scanDir(t, dir)
-			fired := false
-			for _, f := range rep.Findings {
-				fired = fired || f.RuleID == r.ID && paths[f.Location.Path]
+			all = append(all, ex)
+		}
+	}
+	rep := scanDir(t, dir)
+	for _, ex := range all {
+		fired := false
+		var near []string
+		for _, f := range rep.Findings {
+			if ex.paths[f.Location.Path] {
+				fired = fired || f.RuleID == ex.rule
+				near = append(near, f.RuleID+" "+f.Evidence)
 			}
-			if fired != c.Fire {
-				t.Errorf("%s on %s %q: fired %v, want %v; findings: %+v", r.ID, c.Path, c.Text, fired, c.Fire, rep.Findings)
-			}
+		}
+		if fired != ex.c.Fire {
+			t.Errorf("%s on %s %q: fired %v, want %v; findings there: %q", ex.rule, ex.c.Path, ex.c.Text, fired, ex.c.Fire, near)
 		}
 	}
 }
