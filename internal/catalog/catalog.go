@@ -106,10 +106,10 @@ func MustDefault() *Catalog {
 	return c
 }
 
-// Load reads findings/*.yaml and secrets/*.yaml of fsys.
+// Load reads findings/*.yaml, secrets/*.yaml and config/*.yaml of fsys.
 func Load(fsys fs.FS) (*Catalog, error) {
 	var all []*Rule
-	for _, dir := range []string{"findings", "secrets"} {
+	for _, dir := range []string{"findings", "secrets", "config"} {
 		names, err := fs.Glob(fsys, dir+"/*.yaml")
 		if err != nil {
 			return nil, err
@@ -121,9 +121,12 @@ func Load(fsys fs.FS) (*Catalog, error) {
 				return nil, err
 			}
 			var rs []*Rule
-			if dir == "secrets" {
+			switch dir {
+			case "secrets":
 				rs, err = ParseSecretPack(n, b)
-			} else {
+			case "config":
+				rs, err = ParseConfigPack(n, b)
+			default:
 				rs, err = ParseFindings(n, b)
 			}
 			if err != nil {
@@ -149,6 +152,25 @@ func ParseFindings(name string, data []byte) ([]*Rule, error) {
 	family := strings.TrimSuffix(path.Base(name), path.Ext(name))
 	for _, r := range f.Rules {
 		r.Family, r.Source = family, name
+		if r.Summary == "" {
+			r.Summary = r.Title
+		}
+	}
+	return f.Rules, nil
+}
+
+// ParseConfigPack reads the catalog fields of a configuration rule file
+// (rules/config/*.yaml; the checks beside them are
+// internal/analyze/confrules'): family "config".
+func ParseConfigPack(name string, data []byte) ([]*Rule, error) {
+	var f struct {
+		Rules []*Rule `yaml:"rules"`
+	}
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for _, r := range f.Rules {
+		r.Family, r.Source = "config", name
 		if r.Summary == "" {
 			r.Summary = r.Title
 		}

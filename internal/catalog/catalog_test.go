@@ -17,6 +17,7 @@ var exampleRunners = map[string]string{
 	"keys":        "internal/analyze/crypto TestCatalogExamples",
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
 	"services":    "internal/analyze/services TestCatalogExamples",
+	"config":      "internal/analyze/confrules TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {
@@ -24,7 +25,7 @@ func TestDefaultLoadsEveryFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for fam, min := range map[string]int{"secrets": 100, "credentials": 8, "keys": 15} {
+	for fam, min := range map[string]int{"secrets": 100, "credentials": 8, "keys": 15, "config": 25} {
 		if n := len(c.Family(fam)); n < min {
 			t.Errorf("family %s: %d rules, want at least %d", fam, n, min)
 		}

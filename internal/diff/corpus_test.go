@@ -72,14 +72,6 @@ type answerDiff struct {
 	} `json:"files"`
 }
 
-// notDetected are the answer key's findings that thingsec has no rule
-// for yet (service and configuration checks); their fingerprints cannot
-// appear in a diff. Anything else in the key's diff must.
-var notDetected = map[string]string{
-	"F06": "sshd_config PermitRootLogin (configuration analysis)",
-	"F07": "sshd_config PasswordAuthentication (configuration analysis)",
-}
-
 // TestCorpusRelease: thingsec diff of the two releases of the corpus
 // router gives the answer key's delta for everything thingsec detects:
 // the eight vendor version changes and nothing else, the new, fixed and
@@ -140,9 +132,7 @@ func TestCorpusRelease(t *testing.T) {
 	expect := func(items []struct{ ID, Path string }) []string {
 		var ps []string
 		for _, it := range items {
-			if _, ok := notDetected[it.ID]; !ok {
-				ps = append(ps, it.Path)
-			}
+			ps = append(ps, it.Path)
 		}
 		slices.Sort(ps)
 		return ps
@@ -156,6 +146,10 @@ func TestCorpusRelease(t *testing.T) {
 	for _, f := range d.Findings.Fixed {
 		if f.Location.Path == "/etc/gateway/cloud.conf" && !strings.Contains(f.Title, "Slack") {
 			t.Errorf("fixed finding in cloud.conf is %q, want the Slack token", f.Title)
+		}
+		// F06: root no longer logs in with a password
+		if f.Location.Path == "/etc/ssh/sshd_config" && (f.RuleID != "TS-CONF-001" || f.Location.Line != 7) {
+			t.Errorf("fixed finding in sshd_config is %s at line %d, want TS-CONF-001 (PermitRootLogin yes) at 7", f.RuleID, f.Location.Line)
 		}
 	}
 	for _, f := range d.Findings.Fixed {
@@ -179,6 +173,12 @@ func TestCorpusRelease(t *testing.T) {
 	var changed []string
 	for _, c := range d.Findings.Changed {
 		changed = append(changed, c.New.Location.Path)
+		// F07: password logins stay, root's way in changed
+		if c.New.Location.Path == "/etc/ssh/sshd_config" && (c.New.RuleID != "TS-CONF-004" || c.New.Location.Line != 8 ||
+			!strings.Contains(c.Old.Evidence, "PermitRootLogin yes") || !strings.Contains(c.New.Evidence, "PermitRootLogin prohibit-password")) {
+			t.Errorf("changed finding in sshd_config: %s line %d, %q -> %q; want TS-CONF-004 at 8 with PermitRootLogin yes -> prohibit-password",
+				c.New.RuleID, c.New.Location.Line, c.Old.Evidence, c.New.Evidence)
+		}
 	}
 	slices.Sort(changed)
 	if w := expect(want.Findings.Changed); !slices.Equal(changed, w) {

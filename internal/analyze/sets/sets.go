@@ -12,6 +12,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/confrules"
 	"github.com/thingsec/thingsec/internal/analyze/crypto"
 	"github.com/thingsec/thingsec/internal/analyze/elfsec"
 	"github.com/thingsec/thingsec/internal/analyze/gobin"
@@ -107,9 +108,14 @@ func hardeningSet(b *builder) Set {
 // service graph comes first among the tree analyzers: the others read
 // the services it adds to the report.
 func surfaceSet(b *builder) Set {
+	conf := confrules.MustNew()
 	return Set{
+		Files: []plugin.FileAnalyzer{
+			conf,
+		},
 		Trees: []plugin.TreeAnalyzer{
 			services.MustNew(),
+			conf,
 		},
 	}
 }
