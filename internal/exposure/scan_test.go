@@ -26,7 +26,7 @@ type scanned struct {
 
 // scan runs the default scan on target as "thingsec scan" does, matching
 // against the embedded sample data, with this package's enricher last.
-func scan(t *testing.T, target string) *model.Report {
+func scan(t testing.TB, target string) *model.Report {
 	t.Helper()
 	v, _ := scans.LoadOrStore(target, &scanned{})
 	s := v.(*scanned)
@@ -162,18 +162,7 @@ func TestCorpusServices(t *testing.T) {
 // the real components, library dependencies and vulnerabilities.
 func TestCorpusWithServices(t *testing.T) {
 	rep := clone(corpus(t))
-	init := func(n string) string { return "/etc/init.d/" + n }
-	rep.Services = []model.Service{
-		at(rep, "dnsmasq", "/usr/sbin/dnsmasq", "init.d", init("S40dnsmasq"), 2, []string{"-C", "/etc/dnsmasq.conf"}, model.Listen{Protocol: "udp", Port: 53, Source: "default"}),
-		at(rep, "sshd", "/usr/sbin/sshd", "init.d", init("S50sshd"), 2, []string{"-f", "/etc/ssh/sshd_config"}, model.Listen{Protocol: "tcp", Port: 22, Source: "default"}),
-		at(rep, "inetd", "/usr/sbin/inetd", "init.d", init("S55inetd"), 2, []string{"/etc/inetd.conf"}),
-		at(rep, "telnetd", "/usr/sbin/telnetd", "inetd", "/etc/inetd.conf", 3, []string{"-i"}, model.Listen{Protocol: "tcp", Port: 23}),
-		at(rep, "in.tftpd", "/usr/sbin/in.tftpd", "inetd", "/etc/inetd.conf", 4, []string{"-s", "-c", "/tmp/tftpboot"}, model.Listen{Protocol: "udp", Port: 69}),
-		at(rep, "httpd", "/usr/sbin/httpd", "init.d", init("S60httpd"), 3, []string{"-p", "80", "-h", "/www", "-c", "/etc/httpd.conf"}, model.Listen{Protocol: "tcp", Port: 80, Source: "-p 80"}),
-		at(rep, "snmpd", "/usr/sbin/snmpd", "init.d", init("S70snmpd"), 2, []string{"-c", "/etc/snmp/snmpd.conf", "-u", "snmp"}, model.Listen{Protocol: "udp", Port: 161, Source: "default"}),
-		at(rep, "acme-meshd", "/usr/sbin/acme-meshd", "init.d", init("S75meshd"), 2, nil),
-		at(rep, "acme-upd", "/usr/sbin/acme-upd", "cron", "/etc/crontabs/root", 2, nil),
-	}
+	rep.Services = corpusServices(rep)
 	t0 := time.Now()
 	Apply(rep)
 	t.Logf("Apply on %d components, %d files, %d vulnerabilities, %d findings: %v", len(rep.Components), len(rep.Files), len(rep.Vulnerabilities), len(rep.Findings), time.Since(t0))
@@ -195,6 +184,37 @@ func TestCorpusWithServices(t *testing.T) {
 		if e := component(t, rep, name).Exposure; e == nil || e.Level != level {
 			t.Errorf("%s: %+v, want %s", name, e, level)
 		}
+	}
+}
+
+// BenchmarkApplyCorpus measures the enricher on the corpus image's
+// report with the services of its init files.
+func BenchmarkApplyCorpus(b *testing.B) {
+	if _, err := os.Stat(corpusImage); err != nil {
+		b.Skipf("corpus image absent (%v)", err)
+	}
+	rep := clone(scan(b, corpusImage))
+	rep.Services = corpusServices(rep)
+	b.ResetTimer()
+	for range b.N {
+		Apply(rep)
+	}
+}
+
+// corpusServices are the services the corpus image's init files start,
+// at their real lines, as the service graph reports them.
+func corpusServices(rep *model.Report) []model.Service {
+	init := func(n string) string { return "/etc/init.d/" + n }
+	return []model.Service{
+		at(rep, "dnsmasq", "/usr/sbin/dnsmasq", "init.d", init("S40dnsmasq"), 2, []string{"-C", "/etc/dnsmasq.conf"}, model.Listen{Protocol: "udp", Port: 53, Source: "default"}),
+		at(rep, "sshd", "/usr/sbin/sshd", "init.d", init("S50sshd"), 2, []string{"-f", "/etc/ssh/sshd_config"}, model.Listen{Protocol: "tcp", Port: 22, Source: "default"}),
+		at(rep, "inetd", "/usr/sbin/inetd", "init.d", init("S55inetd"), 2, []string{"/etc/inetd.conf"}),
+		at(rep, "telnetd", "/usr/sbin/telnetd", "inetd", "/etc/inetd.conf", 3, []string{"-i"}, model.Listen{Protocol: "tcp", Port: 23}),
+		at(rep, "in.tftpd", "/usr/sbin/in.tftpd", "inetd", "/etc/inetd.conf", 4, []string{"-s", "-c", "/tmp/tftpboot"}, model.Listen{Protocol: "udp", Port: 69}),
+		at(rep, "httpd", "/usr/sbin/httpd", "init.d", init("S60httpd"), 3, []string{"-p", "80", "-h", "/www", "-c", "/etc/httpd.conf"}, model.Listen{Protocol: "tcp", Port: 80, Source: "-p 80"}),
+		at(rep, "snmpd", "/usr/sbin/snmpd", "init.d", init("S70snmpd"), 2, []string{"-c", "/etc/snmp/snmpd.conf", "-u", "snmp"}, model.Listen{Protocol: "udp", Port: 161, Source: "default"}),
+		at(rep, "acme-meshd", "/usr/sbin/acme-meshd", "init.d", init("S75meshd"), 2, nil),
+		at(rep, "acme-upd", "/usr/sbin/acme-upd", "cron", "/etc/crontabs/root", 2, nil),
 	}
 }
 
