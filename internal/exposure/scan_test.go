@@ -13,6 +13,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
@@ -141,6 +142,12 @@ func corpus(t *testing.T) *model.Report {
 	}
 	if _, err := os.Stat(corpusImage); err != nil {
 		t.Skipf("corpus image absent (%v)", err)
+	}
+	if formattest.Race {
+		// a full scan of a 24 MB image takes minutes under the
+		// detector; Apply has no concurrency and the engine's races
+		// are covered by its own tests
+		t.Skip("skipped under -race; run go test ./internal/exposure")
 	}
 	return scan(t, corpusImage)
 }
