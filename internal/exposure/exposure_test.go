@@ -128,6 +128,10 @@ func TestComponents(t *testing.T) {
 		{"socket imports but no address: unknown", []model.Service{svc("acme-meshd", "/usr/sbin/acme-meshd", "init.d", "/etc/init.d/S75meshd", 2)}, map[string]want{
 			"acme-meshd": {Unknown, "accepts connections (socket imports), listen address not derived (started by /etc/init.d/S75meshd:2)", ""},
 		}},
+		{"a bare program name is looked up in PATH", []model.Service{svc("snmpd", "snmpd", "init.d", "/etc/init.d/S70snmpd", 2, model.Listen{Protocol: "udp", Port: 161})}, map[string]want{
+			"snmpd":      {Network, "listens on udp/161 (started by /etc/init.d/S70snmpd:2)", "snmpd"},
+			"libnetsnmp": {Network, "loaded by snmpd, which listens on udp/161", "snmpd"},
+		}},
 		{"a daemon without listener", []model.Service{svc("lcd-daemon", "/usr/sbin/lcd-daemon", "init.d", "/etc/init.d/S10lcd", 2)}, map[string]want{
 			"lcd-daemon": {Local, "has no known listener (started by /etc/init.d/S10lcd:2)", ""},
 		}},

@@ -17,7 +17,8 @@ type index struct {
 	// at are the components with a location at "layer:path".
 	at    map[string][]int
 	byRef map[string]int
-	// listens are the paths of ELF files that import accept, recvfrom...
+	// listens are the ELF files ("layer:path") that import accept,
+	// recvfrom...
 	listens map[string]bool
 	// shlib are the components that ship a shared object: the ones a
 	// program can load through DT_NEEDED.
@@ -35,7 +36,7 @@ func newIndex(rep *model.Report) *index {
 	sharedObj := map[string]bool{}
 	for _, b := range rep.Binaries {
 		if b.Listens {
-			ix.listens[b.Path] = true
+			ix.listens[b.Layer+":"+b.Path] = true
 		}
 		if b.Kind == "shared-library" {
 			sharedObj[b.Layer+":"+b.Path] = true
@@ -94,22 +95,56 @@ func (ix *index) componentsOf(s *model.Service) []int {
 	if i, ok := ix.byRef[s.Component]; ok && s.Component != "" {
 		add(i)
 	}
-	if s.Binary == "" {
-		return out
-	}
-	layers := ix.layers[s.Binary]
-	if s.Location.Layer != "" && ix.files[s.Location.Layer+":"+s.Binary] != nil {
-		layers = []string{s.Location.Layer}
-	}
-	for _, layer := range layers {
-		for _, p := range ix.resolve(layer, s.Binary) {
-			for _, i := range ix.at[layer+":"+p] {
-				add(i)
-			}
+	for _, k := range ix.programFiles(s) {
+		for _, i := range ix.at[k] {
+			add(i)
 		}
 	}
 	return out
 }
+
+// programFiles are the files ("layer:path") the kernel goes through to
+// execute the service's program: its path and the symlinks' targets.
+func (ix *index) programFiles(s *model.Service) []string {
+	bin := s.Binary
+	if bin != "" && !strings.HasPrefix(bin, "/") {
+		// a bare program name: where the default PATH finds it
+		for _, d := range pathDirs {
+			if len(ix.layers[d+bin]) > 0 {
+				bin = d + bin
+				break
+			}
+		}
+	}
+	if bin == "" {
+		return nil
+	}
+	layers := ix.layers[bin]
+	if s.Location.Layer != "" && ix.files[s.Location.Layer+":"+bin] != nil {
+		layers = []string{s.Location.Layer}
+	}
+	var out []string
+	for _, layer := range layers {
+		for _, p := range ix.resolve(layer, bin) {
+			out = append(out, layer+":"+p)
+		}
+	}
+	return out
+}
+
+// programListens reports whether the program imports the functions that
+// accept connections or datagrams.
+func (ix *index) programListens(s *model.Service) bool {
+	for _, k := range ix.programFiles(s) {
+		if ix.listens[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// pathDirs is the PATH of BusyBox init and most rc scripts, in order.
+var pathDirs = []string{"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/"}
 
 // loaded calls fn for every component a program of the components from
 // loads through a chain of shared-library dependencies, at most maxChain

@@ -65,7 +65,7 @@ func classify(s *model.Service, ix *index) use {
 	case networkDaemons[s.Name] || networkDaemons[path.Base(s.Binary)]:
 		u.level = Network
 		u.reason = "is a network daemon, listen address not derived " + by
-	case ix.listens[s.Binary]:
+	case ix.programListens(s):
 		u.level = Unknown
 		u.reason = "accepts connections (socket imports), listen address not derived " + by
 	default:
