@@ -46,6 +46,13 @@ func TestExposureTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	reporttest.Golden(t, filepath.Join("testdata", "demo-exposure.txt"), b.Bytes(), *update)
+	var verbose bytes.Buffer
+	if err := Report(&verbose, rep, Options{Width: 120, Verbose: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "network: listens on tcp/23 (started by /etc/init.d/rcS:4)"; !strings.Contains(verbose.String(), want) {
+		t.Errorf("verbose components lack %q", want)
+	}
 	out := b.String()
 	vulns := out[strings.Index(out, "\nVULNERABILITIES ("):strings.Index(out, "\nATTACK SURFACE")]
 	for _, want := range []string{

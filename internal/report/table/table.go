@@ -144,6 +144,9 @@ func components(p *printer, rep *model.Report) {
 			exp = x.Exposure.Level
 		}
 		g.add(c(x.Name), c(orDash(x.Version)), c(x.Type), c(by), c(exp), vulns)
+		if p.opt.Verbose > 0 && x.Exposure != nil && x.Exposure.Level != "local" {
+			g.addLine(1, styled(x.Exposure.Level+": "+x.Exposure.Reason, styleDim))
+		}
 	}
 	g.render(p)
 }
