@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/report"
+	"github.com/thingsec/thingsec/internal/report/reporttest"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
@@ -97,6 +100,7 @@ func TestDemo(t *testing.T) {
 	}
 	rep.Services[0].Console = "ttyS0"
 	Apply(rep)
+	validate(t, rep)
 	bb := component(t, rep, "busybox")
 	if bb.Exposure == nil || bb.Exposure.Level != Network || bb.Exposure.Reason != "listens on tcp/23 (started by /etc/init.d/rcS:4)" ||
 		!slices.Equal(bb.Exposure.Services, []string{"httpd", "telnetd"}) {
@@ -120,6 +124,16 @@ func TestDemo(t *testing.T) {
 	if n == 0 {
 		t.Error("the sample data matched no busybox vulnerability")
 	}
+}
+
+// validate checks the JSON report against the report schema.
+func validate(t *testing.T, rep *model.Report) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := report.JSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.Validate(t, b.Bytes())
 }
 
 func clone(rep *model.Report) *model.Report {
@@ -174,6 +188,7 @@ func TestCorpusWithServices(t *testing.T) {
 	Apply(rep)
 	t.Logf("Apply on %d components, %d files, %d vulnerabilities, %d findings: %v", len(rep.Components), len(rep.Files), len(rep.Vulnerabilities), len(rep.Findings), time.Since(t0))
 	checkCorpus(t, rep, false)
+	validate(t, rep)
 	if testing.Verbose() {
 		for _, c := range rep.Components {
 			t.Logf("%s: %+v", c.Name, *c.Exposure)
