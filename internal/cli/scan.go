@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
+	"github.com/thingsec/thingsec/internal/exposure"
 	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
@@ -119,14 +120,16 @@ func (v *vulnFlags) check(ctx context.Context) error {
 	return d.Close()
 }
 
+// enrichers are vulnerability matching (unless --no-vuln) and then
+// exposure and priority, which read the matches.
 func (v *vulnFlags) enrichers(g *globals) []engine.Enricher {
 	if v.off {
-		return nil
+		return []engine.Enricher{exposure.Enricher{}}
 	}
 	return []engine.Enricher{&enrich.Vulns{Path: v.policy.Path, MaxAge: v.policy.MaxAge, RequireDB: v.policy.RequireDB, Warn: func(msg string) {
 		// not progress: the results are incomplete, so -q does not hide it
 		fmt.Fprintf(g.stderr, "thingsec: warning: %s\n", msg)
-	}}}
+	}}, exposure.Enricher{}}
 }
 
 // settle records the data the report was matched against when there was

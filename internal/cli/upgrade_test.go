@@ -76,6 +76,9 @@ func TestUpgradedMatchesRescan(t *testing.T) {
 	for _, o := range old.Vulnerabilities {
 		n, ok := now[o.Component+" "+o.ID]
 		o.Fixed, n.Fixed = nil, nil
+		// 2.1.0 added the priority the scan derives from KEV, EPSS and
+		// exposure; a 1.0.0 report has none
+		n.Priority = nil
 		// 1.0.0 reports held an opkg package's upstream version; its
 		// version now carries the package revision (1.33.1-1)
 		if inventory.Upstream(n.InstalledVersion) == o.InstalledVersion {

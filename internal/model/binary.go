@@ -53,6 +53,9 @@ type Binary struct {
 	RPath         []string `json:"rpath,omitempty"`
 	RunPath       []string `json:"runpath,omitempty"`
 	WritablePaths []string `json:"writable_paths,omitempty"`
+	// Needed are the DT_NEEDED entries: the sonames of the shared
+	// libraries the dynamic loader loads with it ("libssl.so.3").
+	Needed []string `json:"needed,omitempty"`
 	// SymbolSource says where the symbols came from when the section
 	// headers are gone: "dynamic-segment". checksec sees no symbols then.
 	SymbolSource string `json:"symbol_source,omitempty"`

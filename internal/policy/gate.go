@@ -84,11 +84,12 @@ func Evaluate(rep *model.Report, p *Policy, opt Options) (*Result, error) {
 	}
 	var vs []*model.Vulnerability
 	var vvars []Vulnerability
+	exp := exposures(rep)
 	for i := range rep.Vulnerabilities {
 		v := &rep.Vulnerabilities[i]
 		if CountsVuln(v) {
 			vs = append(vs, v)
-			vvars = append(vvars, vulnVar(v, opt.NewVuln != nil && opt.NewVuln(v)))
+			vvars = append(vvars, vulnVar(v, opt.NewVuln != nil && opt.NewVuln(v), exp[v.Component]))
 		}
 	}
 	if opt.FailOn != "" {

@@ -87,6 +87,8 @@ or one vulnerability, v:
   f.cwe          list     CWE ids (CWE-798)
   f.tags         list     standards the rule maps to
   f.new          bool     new against a baseline (false without one)
+  f.priority     string   f.severity, one level higher when the finding is in a
+                          program or library a network-facing service runs
 
   v.id           string   CVE-2023-1234, GHSA-..., as the source names it
   v.aliases      list     other ids of the advisory
@@ -101,9 +103,16 @@ or one vulnerability, v:
   v.cwe          list     CWE ids
   v.state        string   VEX state (affected, under_investigation) or ""
   v.new          bool     new against a baseline (false without one)
+  v.priority     string   v.severity combined with exposure, CISA KEV and EPSS
+                          (README "Priority"); v.severity when none applies
+  v.exposure     string   network, local or unknown: how the component is
+                          reached, from the services the scan found; "" when
+                          the report has no service information
+  v.reachable    bool     v.exposure == "network"
 
 rank(s) turns a severity into a number (critical 6, high 5, medium 4,
-low 3, unknown 2, info 1): rank(f.severity) >= rank("high"). String
+low 3, unknown 2, info 1): rank(f.severity) >= rank("high"),
+rank(v.priority) >= rank("critical"), v.reachable && v.cvss >= 7.0. String
 functions: startsWith, endsWith, contains, matches (RE2), lowerAscii,
 split...; lists: in, size, exists, all: f.path.startsWith("/etc/"),
 "CWE-798" in f.cwe, v.aliases.exists(a, a.startsWith("GHSA-")).

@@ -23,10 +23,14 @@ func sample() *model.Report {
 	return &model.Report{
 		Findings: []model.Finding{
 			{RuleID: "TS-CRED-001", Severity: model.Critical, Category: "credential", Location: model.Location{Layer: "L2", Path: "/etc/shadow"}, Fingerprint: "aa", CWE: []string{"CWE-798"}},
-			{RuleID: "TS-KEY-014", Severity: model.Medium, Category: "weak-crypto/cert", Location: model.Location{Path: "/etc/ssl/device.crt"}, Fingerprint: "bb"},
+			{RuleID: "TS-KEY-014", Severity: model.Medium, Category: "weak-crypto/cert", Location: model.Location{Path: "/etc/ssl/device.crt"}, Fingerprint: "bb", Priority: &model.Priority{Level: model.High}},
+		},
+		Components: []model.Component{
+			{Ref: "pkg:generic/linux@5.10.0", Name: "linux", Exposure: &model.Exposure{Level: "network", Reason: "kernel: ..."}},
+			{Ref: "pkg:generic/busybox@1.35.0", Name: "busybox"},
 		},
 		Vulnerabilities: []model.Vulnerability{
-			{ID: "CVE-2023-0386", Severity: model.High, KEV: &model.KEV{}, EPSS: &model.EPSS{Score: 0.4}, CVSS: []model.CVSS{{Score: 7.8}}, ComponentName: "linux", InstalledVersion: "5.10.0", Fixed: []string{"6.2"}},
+			{ID: "CVE-2023-0386", Severity: model.High, KEV: &model.KEV{}, EPSS: &model.EPSS{Score: 0.4}, CVSS: []model.CVSS{{Score: 7.8}}, Component: "pkg:generic/linux@5.10.0", ComponentName: "linux", InstalledVersion: "5.10.0", Fixed: []string{"6.2"}, Priority: &model.Priority{Level: model.Critical}},
 			{ID: "CVE-2022-28391", Severity: model.Unknown, ComponentName: "busybox", InstalledVersion: "1.35.0"},
 		},
 	}
@@ -51,6 +55,12 @@ func TestRulesEvaluate(t *testing.T) {
 		{"string functions", `when: 'f.path.lowerAscii().endsWith(".crt") && f.category.split("/")[0] == "weak-crypto"'`, Findings, "policy r: 1 finding (TS-KEY-014)"},
 		{"list macro", `when: 'v.aliases.exists(a, a.startsWith("GHSA-"))'`, Vulnerabilities, ""},
 		{"nothing matches", `when: 'f.rule == "TS-NONE"'`, Findings, ""},
+		{"reachable", `when: 'v.reachable'`, Vulnerabilities, "policy r: 1 vulnerability (CVE-2023-0386)"},
+		{"no exposure information", `when: 'v.exposure == "" && !v.reachable'`, Vulnerabilities, "policy r: 1 vulnerability (CVE-2022-28391)"},
+		{"vulnerability priority", `when: 'rank(v.priority) >= rank("critical")'`, Vulnerabilities, "policy r: 1 vulnerability (CVE-2023-0386)"},
+		{"priority is the severity without one", `when: 'v.priority == "unknown"'`, Vulnerabilities, "policy r: 1 vulnerability (CVE-2022-28391)"},
+		{"finding priority", `when: 'f.priority == "high"'`, Findings, "policy r: 1 finding (TS-KEY-014)"},
+		{"finding priority without one", `when: 'f.priority == "critical"'`, Findings, "policy r: 1 finding (TS-CRED-001)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := parse(t, "policy:\n  rules:\n  - name: r\n    "+tc.rule+"\n")

@@ -207,7 +207,12 @@ func (d *doc) vulnerabilities(rep *model.Report) {
 		if v.EPSS != nil {
 			epss = strconv.FormatFloat(v.EPSS.Score, 'f', 3, 64)
 		}
-		d.row(string(v.Severity), esc(v.ID), esc(comp), score, kev, epss, esc(strings.Join(v.Fixed, ", ")))
+		sev := string(v.Severity)
+		if v.Priority != nil && v.Priority.Level != v.Severity {
+			// the priority exposure, KEV or EPSS raised it to
+			sev = string(v.Priority.Level) + " (CVSS " + sev + ")"
+		}
+		d.row(sev, esc(v.ID), esc(comp), score, kev, epss, esc(strings.Join(v.Fixed, ", ")))
 	}
 	d.end()
 }

@@ -48,7 +48,7 @@ func sample() *model.Report {
 		Vulnerabilities: []model.Vulnerability{
 			{ID: "CVE-2022-48174", Severity: model.Critical, Component: "pkg:opkg/busybox@1.35.0-1", CVSS: []model.CVSS{{Version: "3.1", Score: 9.8}},
 				KEV: &model.KEV{DateAdded: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}, EPSS: &model.EPSS{Score: 0.01234}, Fixed: []string{"1.36.0"}},
-			{ID: "CVE-2021-0001", Severity: model.Medium, Component: "pkg:unknown/x"},
+			{ID: "CVE-2021-0001", Severity: model.Medium, Component: "pkg:unknown/x", Priority: &model.Priority{Level: model.High, Reasons: []string{"CVSS severity medium", "reachable: listens on tcp/80"}}},
 			{ID: "GO-2021-0113", Severity: model.Unknown, Component: "pkg:unknown/x", Fixed: []string{"0.3.7"}},
 		},
 		Problems: []model.Problem{{Layer: "L1", Path: "/rootfs.img", Stage: "unpack", Kind: "corrupt", Message: "squashfs: bad inode table at 0x1234"}},

@@ -225,6 +225,9 @@ func (b *builder) finding(f *model.Finding) Result {
 	if f.Remediation != "" {
 		res.Properties["remediation"] = f.Remediation
 	}
+	if f.Priority != nil {
+		res.Properties["priority"] = f.Priority
+	}
 	if flow := b.codeFlow(f.Location); flow != nil {
 		res.CodeFlows = []CodeFlow{*flow}
 	}
@@ -248,7 +251,13 @@ func (b *builder) vuln(v *model.Vulnerability) Result {
 	if v.KEV != nil {
 		msg += " Known to be exploited (CISA KEV, added " + v.KEV.DateAdded.Format(time.DateOnly) + ")."
 	}
+	if v.Priority != nil {
+		msg += " Priority " + string(v.Priority.Level) + ": " + strings.Join(v.Priority.Reasons, "; ") + "."
+	}
 	props := map[string]any{"severity": v.Severity, "component": v.Component, "matched_by": v.MatchedBy}
+	if v.Priority != nil {
+		props["priority"] = v.Priority
+	}
 	if len(v.CVSS) > 0 {
 		props["cvss"] = v.CVSS
 	}

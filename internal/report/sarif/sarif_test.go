@@ -174,3 +174,33 @@ func TestEmpty(t *testing.T) {
 		t.Errorf("an empty scan must have an empty results array (GitHub closes fixed alerts then):\n%s", out)
 	}
 }
+
+// TestPriority: a vulnerability's and a finding's priority are result
+// properties, and the vulnerability's message says why.
+func TestPriority(t *testing.T) {
+	rep := reporttest.Rich()
+	p := &model.Priority{Level: model.Critical, Reasons: []string{"CVSS severity high", "reachable: listens on tcp/80 (started by /etc/init.d/rcS:5)"}}
+	for i := range rep.Vulnerabilities {
+		rep.Vulnerabilities[i].Priority = p
+	}
+	rep.Findings[0].Priority = p
+	got := encode(t, rep)
+	reporttest.ValidateAgainst(t, schema, got)
+	var log Log
+	if err := json.Unmarshal(got, &log); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, res := range log.Runs[0].Results {
+		if res.Properties["priority"] == nil {
+			continue
+		}
+		n++
+		if strings.HasPrefix(res.RuleID, "CVE-") && !strings.Contains(res.Message.Text, "Priority critical: CVSS severity high; reachable: listens on tcp/80 (started by /etc/init.d/rcS:5).") {
+			t.Errorf("%s: message %q", res.RuleID, res.Message.Text)
+		}
+	}
+	if want := len(rep.Vulnerabilities) + 1; n != want {
+		t.Errorf("%d results with a priority, want %d", n, want)
+	}
+}

@@ -26,12 +26,14 @@ func normSeverity(s model.Severity) model.Severity {
 // sevRank is the position of s in severityOrder: 0 is the worst.
 func sevRank(s model.Severity) int { return slices.Index(severityOrder, normSeverity(s)) }
 
-// sortedFindings are the findings worst first; within a severity, by
-// location (so one file's findings stay together), then rule.
+// sortedFindings are the findings by priority (the severity where
+// exposure did not raise it), then severity; within those, by location
+// (so one file's findings stay together), then rule.
 func sortedFindings(fs []model.Finding) []model.Finding {
 	out := slices.Clone(fs)
 	slices.SortStableFunc(out, func(a, b model.Finding) int {
 		return cmp.Or(
+			cmp.Compare(sevRank(findingPriority(a)), sevRank(findingPriority(b))),
 			cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)),
 			cmp.Compare(a.Location.Chain, b.Location.Chain),
 			cmp.Compare(a.Location.Layer, b.Location.Layer),
@@ -43,13 +45,15 @@ func sortedFindings(fs []model.Finding) []model.Finding {
 	return out
 }
 
-// sortedVulns are the vulnerabilities worst first; within a severity,
-// known exploited (KEV) first, then by CVSS score, then by EPSS
-// probability, then by component and ID.
+// sortedVulns are the vulnerabilities by priority (the severity when
+// they have none), then severity; within those, known exploited (KEV)
+// first, then by CVSS score, then by EPSS probability, then by component
+// and ID.
 func sortedVulns(vs []model.Vulnerability) []model.Vulnerability {
 	out := slices.Clone(vs)
 	slices.SortStableFunc(out, func(a, b model.Vulnerability) int {
 		return cmp.Or(
+			cmp.Compare(sevRank(vulnPriority(a)), sevRank(vulnPriority(b))),
 			cmp.Compare(sevRank(a.Severity), sevRank(b.Severity)),
 			cmp.Compare(b2i(b.KEV != nil), b2i(a.KEV != nil)),
 			cmp.Compare(cvss(b), cvss(a)),
@@ -89,4 +93,21 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// vulnPriority is the level v is ranked at: its priority, or its
+// severity when it has none.
+func vulnPriority(v model.Vulnerability) model.Severity {
+	if v.Priority != nil {
+		return v.Priority.Level
+	}
+	return v.Severity
+}
+
+// findingPriority is the level f is ranked at.
+func findingPriority(f model.Finding) model.Severity {
+	if f.Priority != nil {
+		return f.Priority.Level
+	}
+	return f.Severity
 }

@@ -128,7 +128,7 @@ func components(p *printer, rep *model.Report) {
 		}
 		count[v.Component]++
 	}
-	g := &grid{cols: []column{{head: "NAME", flex: true}, {head: "VERSION", flex: true}, {head: "TYPE"}, {head: "FOUND BY"}, {head: "VULNERABILITIES", omitEmpty: true}}}
+	g := &grid{cols: []column{{head: "NAME", flex: true}, {head: "VERSION", flex: true}, {head: "TYPE"}, {head: "FOUND BY"}, {head: "EXPOSURE", omitEmpty: true}, {head: "VULNERABILITIES", omitEmpty: true}}}
 	for _, x := range rep.Components {
 		by := ""
 		if len(x.Evidence) > 0 {
@@ -136,10 +136,17 @@ func components(p *printer, rep *model.Report) {
 		}
 		vulns := c("")
 		if n := count[x.Ref]; n > 0 {
-			s := worst[x.Ref].Severity
+			s := vulnPriority(worst[x.Ref])
 			vulns = styled(fmt.Sprintf("%d (worst %s)", n, normSeverity(s)), sevStyle(s))
 		}
-		g.add(c(x.Name), c(orDash(x.Version)), c(x.Type), c(by), vulns)
+		exp := ""
+		if x.Exposure != nil {
+			exp = x.Exposure.Level
+		}
+		g.add(c(x.Name), c(orDash(x.Version)), c(x.Type), c(by), c(exp), vulns)
+		if p.opt.Verbose > 0 && x.Exposure != nil && x.Exposure.Level != "local" {
+			g.addLine(1, styled(x.Exposure.Level+": "+x.Exposure.Reason, styleDim))
+		}
 	}
 	g.render(p)
 }
@@ -151,10 +158,14 @@ func vulnerabilities(p *printer, rep *model.Report) {
 		for _, x := range rep.Components {
 			names[x.Ref] = strings.TrimSpace(x.Name + " " + x.Version)
 		}
-		g := &grid{indent: 2, cols: []column{{head: "ID"}, {head: "COMPONENT", flex: true}, {head: "CVSS", align: alignRight}, {head: "KEV", omitEmpty: true}, {head: "EPSS", align: alignRight, omitEmpty: true}, {head: "FIXED IN", flex: true, omitEmpty: true}}}
+		reach := reachable(rep)
+		g := &grid{indent: 2, cols: []column{{head: "ID"}, {head: "COMPONENT", flex: true}, {head: "SEVERITY", omitEmpty: true}, {head: "CVSS", align: alignRight}, {head: "KEV", omitEmpty: true}, {head: "EPSS", align: alignRight, omitEmpty: true}, {head: "FIXED IN", flex: true, omitEmpty: true}}}
+		if hasVulnPriority(rep) {
+			p.raw("  " + p.paint("grouped by priority (CVSS severity raised by exposure, CISA KEV and EPSS; the README's Priority section has the rules)", styleDim) + "\n")
+		}
 		group := model.Severity("")
 		for _, v := range sortedVulns(rep.Vulnerabilities) {
-			group = groupLine(g, group, v.Severity, rep.Vulnerabilities, func(x model.Vulnerability) model.Severity { return x.Severity })
+			group = groupLine(g, group, vulnPriority(v), rep.Vulnerabilities, vulnPriority)
 			comp := names[v.Component]
 			if comp == "" {
 				comp = v.Component
@@ -174,7 +185,14 @@ func vulnerabilities(p *printer, rep *model.Report) {
 			if v.EPSS != nil {
 				ep = fmt.Sprintf("%.1f%%", 100*v.EPSS.Score)
 			}
-			g.add(styled(v.ID, sevStyle(v.Severity)), c(comp), c(score), styled(kev, styleFailed), c(ep), c(strings.Join(v.Fixed, ", ")))
+			sev := ""
+			if v.Priority != nil {
+				sev = string(normSeverity(v.Severity))
+			}
+			g.add(styled(v.ID, sevStyle(vulnPriority(v))), c(comp), styled(sev, sevStyle(v.Severity)), c(score), styled(kev, styleFailed), c(ep), c(strings.Join(v.Fixed, ", ")))
+			if r := reach[v.Component]; r != "" {
+				g.addLine(1, styled("reachable: "+r, styleDim))
+			}
 			if p.opt.Verbose > 0 && v.Summary != "" {
 				g.addLine(1, styled(v.Summary, styleDim))
 			}
@@ -317,10 +335,13 @@ func findings(p *printer, rep *model.Report, loc *locator) {
 	g := &grid{indent: 2, cols: []column{{head: "RULE"}, {head: "TITLE", flex: true, wrap: true}, {head: "LOCATION", flex: true, cut: cutStart}}}
 	group := model.Severity("")
 	for _, f := range sortedFindings(rep.Findings) {
-		group = groupLine(g, group, f.Severity, rep.Findings, func(x model.Finding) model.Severity { return x.Severity })
-		g.add(styled(f.RuleID, sevStyle(f.Severity)), c(f.Title), c(loc.loc(f.Location)))
+		group = groupLine(g, group, findingPriority(f), rep.Findings, findingPriority)
+		g.add(styled(f.RuleID, sevStyle(findingPriority(f))), c(f.Title), c(loc.loc(f.Location)))
 		if f.Evidence != "" {
 			g.addLine(1, styled(f.Evidence, styleDim))
+		}
+		if f.Priority != nil && len(f.Priority.Reasons) > 1 {
+			g.addLine(1, styled("priority "+string(f.Priority.Level)+" (severity "+string(f.Severity)+"): "+strings.Join(f.Priority.Reasons[1:], "; "), styleDim))
 		}
 	}
 	g.render(p)
