@@ -114,7 +114,7 @@ func TestServices(t *testing.T) {
 				"/usr/libexec/login.sh": "#!/bin/sh\n[ \"$(uci -q get system.@system[0].ttylogin)\" = 1 ] || exec /bin/ash --login\nexec /bin/login\n",
 			},
 			want: []string{
-				"dnsmasq procd /etc/init.d/dnsmasq:7 user= listen=udp/:53,tcp/:53 auth=none tls= bin=/usr/sbin/dnsmasq console= args=-C /var/etc/dnsmasq.conf -k -x /var/run/dnsmasq.pid",
+				"dnsmasq procd /etc/init.d/dnsmasq:7 user= listen=udp/:53,tcp/:53 auth=none tls=no bin=/usr/sbin/dnsmasq console= args=-C /var/etc/dnsmasq.conf -k -x /var/run/dnsmasq.pid",
 				"login.sh inittab /etc/inittab:3 user= listen= auth=password tls= bin=/usr/libexec/login.sh console=console args=",
 			},
 		},
