@@ -519,7 +519,7 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 			continue
 		}
 		conf := map[string]string{"dropbear": "/etc/config/dropbear", "uhttpd": "/etc/config/uhttpd", "miniupnpd": "/etc/config/upnpd"}[s.Name]
-		src, ok := d.read(conf)
+		raw, ok := d.read(conf)
 		if !ok || s.StartedBy != "procd" {
 			continue
 		}
@@ -528,7 +528,7 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 		case "dropbear":
 			pass := false
 			key := true
-			for _, sec := range parseUCI(src) {
+			for _, sec := range parseUCI(raw) {
 				if sec.typ != "dropbear" {
 					continue
 				}
@@ -543,11 +543,11 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 				}
 				source := "default"
 				if line > 0 {
-					source = src2(conf, line)
+					source = src(conf, line)
 				}
 				addr := ""
 				if v, l, ok := sec.get("Interface"); ok {
-					addr, source = v, src2(conf, l)
+					addr, source = v, src(conf, l)
 				}
 				ls = append(ls, model.Listen{Protocol: "tcp", Address: addr, Port: port, Source: source})
 				p := true
@@ -563,14 +563,14 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 			}
 		case "uhttpd":
 			tls := false
-			for _, sec := range parseUCI(src) {
+			for _, sec := range parseUCI(raw) {
 				if sec.typ != "uhttpd" {
 					continue
 				}
 				for _, k := range []string{"listen_http", "listen_https"} {
 					for _, v := range sec.options[k] {
 						if h, p, ok := hostPort(v.v); ok {
-							ls = append(ls, model.Listen{Protocol: "tcp", Address: strings.Trim(h, "[]"), Port: p, Source: src2(conf, v.line)})
+							ls = append(ls, model.Listen{Protocol: "tcp", Address: strings.Trim(h, "[]"), Port: p, Source: src(conf, v.line)})
 							if k == "listen_https" {
 								tls = true
 							}
@@ -583,10 +583,10 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 				s.TLS = "yes"
 			}
 		case "miniupnpd":
-			for _, sec := range parseUCI(src) {
+			for _, sec := range parseUCI(raw) {
 				if sec.typ == "upnpd" {
 					if v, l, ok := sec.get("port"); ok {
-						ls = append(ls, model.Listen{Protocol: "tcp", Port: atoiOr(v, 5000), Source: src2(conf, l)})
+						ls = append(ls, model.Listen{Protocol: "tcp", Port: atoiOr(v, 5000), Source: src(conf, l)})
 					}
 				}
 			}
@@ -600,8 +600,6 @@ func (a *Analyzer) applyUCI(d *device, all []*svc) {
 		}
 	}
 }
-
-func src2(p string, line int) string { return src(p, line) }
 
 func atoiOr(s string, def int) int {
 	n := 0
@@ -623,11 +621,11 @@ func atoiOr(s string, def int) int {
 // ttyLogin reads OpenWrt's system.@system[0].ttylogin: whether the
 // console asks for a login, and what says so.
 func ttyLogin(d *device) (bool, string) {
-	src, ok := d.read("/etc/config/system")
+	raw, ok := d.read("/etc/config/system")
 	if !ok {
 		return false, "no /etc/config/system: ttylogin defaults to 0"
 	}
-	for _, sec := range parseUCI(src) {
+	for _, sec := range parseUCI(raw) {
 		if sec.typ != "system" {
 			continue
 		}

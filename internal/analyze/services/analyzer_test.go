@@ -103,6 +103,22 @@ func TestServices(t *testing.T) {
 			},
 		},
 		{
+			name: "OpenWrt rcS runs the rc.d links; a script without a link stays off",
+			files: map[string]string{
+				"/etc/inittab":          "::sysinit:/etc/init.d/rcS S boot\n::shutdown:/etc/init.d/rcS K shutdown\n::askconsole:/usr/libexec/login.sh\n",
+				"/etc/init.d/rcS":       "#!/bin/sh\n# Copyright (C) 2006 OpenWrt.org\n\nrun_scripts() {\n\tfor i in /etc/rc.d/$1*; do\n\t\t[ -x $i ] && $i $2 2>&1\n\tdone | $LOGGER\n}\n\nLOGGER=\"cat\"\n[ -x /usr/bin/logger ] && LOGGER=\"logger -s -p 6 -t sysinit\"\n\nif [ \"$1\" = \"S\" ]; then\n\trun_scripts \"$1\" \"$2\" &\nelse\n\trun_scripts \"$1\" \"$2\"\nfi\n",
+				"/etc/init.d/dnsmasq":   "#!/bin/sh /etc/rc.common\nSTART=19\nUSE_PROCD=1\nPROG=/usr/sbin/dnsmasq\nstart_service() {\n\tprocd_open_instance dnsmasq\n\tprocd_set_param command $PROG -C /var/etc/dnsmasq.conf -k -x /var/run/dnsmasq.pid\n\tprocd_close_instance\n}\n",
+				"/etc/rc.d/S19dnsmasq":  "-> ../init.d/dnsmasq",
+				"/etc/init.d/telnet":    "#!/bin/sh /etc/rc.common\nSTART=50\nUSE_PROCD=1\nstart_service() {\n\tprocd_open_instance\n\tprocd_set_param command /usr/sbin/telnetd -F -l /bin/login.sh\n\tprocd_close_instance\n}\n",
+				"/etc/config/system":    "config system\n\toption hostname 'OpenWrt'\n\toption ttylogin '1'\n",
+				"/usr/libexec/login.sh": "#!/bin/sh\n[ \"$(uci -q get system.@system[0].ttylogin)\" = 1 ] || exec /bin/ash --login\nexec /bin/login\n",
+			},
+			want: []string{
+				"dnsmasq procd /etc/init.d/dnsmasq:7 user= listen=udp/:53,tcp/:53 auth=none tls=no bin=/usr/sbin/dnsmasq console= args=-C /var/etc/dnsmasq.conf -k -x /var/run/dnsmasq.pid",
+				"login.sh inittab /etc/inittab:3 user= listen= auth=password tls= bin=/usr/libexec/login.sh console=console args=",
+			},
+		},
+		{
 			name: "systemd: wants links, drop-in, socket activation, masked and disabled units",
 			files: map[string]string{
 				"/lib/systemd/system/ssh.service":                               "[Unit]\nDescription=OpenBSD Secure Shell server\n\n[Service]\nExecStart=/usr/sbin/sshd -D $SSHD_OPTS\nUser=root\n\n[Install]\nWantedBy=multi-user.target\n",

@@ -94,7 +94,7 @@ func TestCorpusServices(t *testing.T) {
 			}
 			wants := []want{
 				{"pppd /etc/init.d/S20network:12", "init.d", "", "", "", "", "/usr/sbin/pppd", "", "ppp"},
-				{"dnsmasq /etc/init.d/S40dnsmasq:2", "init.d", "", "udp/br-lan:53", "none", "", "/usr/sbin/dnsmasq", "", "dnsmasq"},
+				{"dnsmasq /etc/init.d/S40dnsmasq:2", "init.d", "", "udp/br-lan:53", "none", "no", "/usr/sbin/dnsmasq", "", "dnsmasq"},
 				{"hostapd /etc/init.d/S45wifi:2", "init.d", "", "", "", "", "/usr/sbin/hostapd", "", "hostapd"},
 				{"sshd /etc/init.d/S50sshd:2", "init.d", "", "tcp/0.0.0.0:22", "password+key", "yes", "/usr/sbin/sshd", "", "openssh-server"},
 				{"inetd /etc/init.d/S55inetd:2", "init.d", "", "", "", "", "/usr/sbin/inetd", "", "inetd"},

@@ -233,11 +233,6 @@ func (d *device) deriveFacts(name string, args []string) facts {
 	case "dnsmasq":
 		d.dnsmasq(conf("/etc/dnsmasq.conf", "-C", "--conf-file"), args, &f)
 	case "snmpd":
-		for _, a := range args {
-			if strings.HasPrefix(a, "-") {
-				break
-			}
-		}
 		d.snmpd(conf("/etc/snmp/snmpd.conf", "-c"), args, &f)
 		if u := optVals(args, "-u"); len(u) > 0 {
 			f.user = u[0]
@@ -301,16 +296,20 @@ func src(p string, line int) string { return fmt.Sprintf("%s:%d", p, line) }
 func (d *device) sshdConfig(p string, f *facts) {
 	var ports, addrs []model.Listen
 	pass, pub := true, true
+	match := false
 	d.configLines(p, func(n int, l string) {
-		k, v, _ := strings.Cut(l, " ")
+		k, v := l, ""
 		if i := strings.IndexAny(l, " \t="); i > 0 {
 			k, v = l[:i], strings.TrimLeft(l[i:], " \t=")
 		}
+		if strings.EqualFold(k, "match") {
+			match = true // what follows applies to some clients only
+		}
+		if match {
+			return
+		}
 		v = strings.TrimSpace(v)
 		switch strings.ToLower(k) {
-		case "match":
-			// settings after a Match block apply to some clients only
-			pass, pub = pass || true, pub || true
 		case "port":
 			if q, err := strconv.Atoi(v); err == nil {
 				ports = append(ports, model.Listen{Protocol: "tcp", Port: q, Source: src(p, n)})
