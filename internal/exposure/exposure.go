@@ -79,7 +79,13 @@ func Components(rep *model.Report) {
 		for _, ci := range direct {
 			uses[ci] = append(uses[ci], u)
 		}
-		// libraries the program loads, transitively
+		// libraries the program loads, transitively: the DT_NEEDED
+		// entries of its file, then its components' dependencies
+		ix.loadedELF(ix.programFiles(s), func(ci int, chain string) {
+			lu := u
+			lu.reason = "loaded by " + u.service + " (" + chain + "), which " + u.reason
+			uses[ci] = append(uses[ci], lu)
+		})
 		ix.loaded(direct, func(ci int, by string) {
 			lu := u
 			lu.reason = loadedBy(by) + ", which " + u.reason

@@ -207,3 +207,42 @@ func TestApplyAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestNeededChain: an unidentified vendor daemon (no component of its
+// own) loads OpenSSL through a symlinked soname, and OpenSSL loads
+// zlib: both are reached through the binaries' DT_NEEDED entries.
+func TestNeededChain(t *testing.T) {
+	f := func(p, typ string) model.File { return model.File{Layer: "L1", Path: p, Type: typ} }
+	rep := &model.Report{
+		Files: []model.File{
+			f("/usr/bin/vendord", "elf"),
+			{Layer: "L1", Path: "/usr/lib/libssl.so.3", Type: "symlink", LinkTarget: "libssl.so.3.0.13"},
+			f("/usr/lib/libssl.so.3.0.13", "elf"), f("/lib/libz.so.1", "elf"), f("/opt/old/libz.so.1", "elf"),
+			f("/usr/lib/libunused.so.1", "elf"),
+		},
+		Binaries: []model.Binary{
+			{Layer: "L1", Path: "/usr/bin/vendord", Kind: "executable", Needed: []string{"libssl.so.3", "libc.so.6"}},
+			{Layer: "L1", Path: "/usr/lib/libssl.so.3.0.13", Kind: "shared-library", Needed: []string{"libz.so.1"}},
+		},
+		Components: []model.Component{
+			{Ref: "openssl", Name: "openssl", Locations: []model.Location{{Layer: "L1", Path: "/usr/lib/libssl.so.3.0.13"}}},
+			{Ref: "zlib", Name: "zlib", Locations: []model.Location{{Layer: "L1", Path: "/lib/libz.so.1"}}},
+			{Ref: "oldzlib", Name: "oldzlib", Locations: []model.Location{{Layer: "L1", Path: "/opt/old/libz.so.1"}}},
+			{Ref: "unused", Name: "unused", Locations: []model.Location{{Layer: "L1", Path: "/usr/lib/libunused.so.1"}}},
+		},
+		Services: []model.Service{svc("vendord", "/usr/bin/vendord", "init.d", "/etc/init.d/S50vendord", 3, model.Listen{Protocol: "tcp", Port: 8443})},
+	}
+	rep.Services[0].Location.Layer = "L1"
+	Components(rep)
+	want := map[string]string{
+		"openssl": "network loaded by vendord (libssl.so.3), which listens on tcp/8443 (started by /etc/init.d/S50vendord:3)",
+		"zlib":    "network loaded by vendord (libssl.so.3, libz.so.1), which listens on tcp/8443 (started by /etc/init.d/S50vendord:3)",
+		"oldzlib": "local no service runs or loads it", // the loader finds /lib's copy
+		"unused":  "local no service runs or loads it",
+	}
+	for _, c := range rep.Components {
+		if got := c.Exposure.Level + " " + c.Exposure.Reason; got != want[c.Name] {
+			t.Errorf("%s: %q, want %q", c.Name, got, want[c.Name])
+		}
+	}
+}

@@ -23,18 +23,28 @@ type index struct {
 	// shlib are the components that ship a shared object: the ones a
 	// program can load through DT_NEEDED.
 	shlib []bool
+	// needed are the DT_NEEDED sonames of each ELF file ("layer:path");
+	// base are the files by "layer:base name", to find a soname's file.
+	needed map[string][]string
+	base   map[string][]string
 }
 
 func newIndex(rep *model.Report) *index {
 	ix := &index{rep: rep, files: map[string]*model.File{}, layers: map[string][]string{},
-		at: map[string][]int{}, byRef: map[string]int{}, listens: map[string]bool{}, shlib: make([]bool, len(rep.Components))}
+		at: map[string][]int{}, byRef: map[string]int{}, listens: map[string]bool{}, shlib: make([]bool, len(rep.Components)),
+		needed: map[string][]string{}, base: map[string][]string{}}
 	for i := range rep.Files {
 		f := &rep.Files[i]
 		ix.files[f.Layer+":"+f.Path] = f
 		ix.layers[f.Path] = append(ix.layers[f.Path], f.Layer)
+		b := f.Layer + ":" + path.Base(f.Path)
+		ix.base[b] = append(ix.base[b], f.Path)
 	}
 	sharedObj := map[string]bool{}
 	for _, b := range rep.Binaries {
+		if len(b.Needed) > 0 {
+			ix.needed[b.Layer+":"+b.Path] = b.Needed
+		}
 		if b.Listens {
 			ix.listens[b.Layer+":"+b.Path] = true
 		}
@@ -185,6 +195,75 @@ func (ix *index) loaded(from []int, fn func(ci int, by string)) {
 		}
 		q = next
 	}
+}
+
+// loadedELF calls fn for every component with a shared library the
+// program files load through DT_NEEDED, directly or through the
+// libraries' own DT_NEEDED, at most maxChain deep. This finds the
+// libraries of a program no component was identified for (a vendor
+// daemon loading OpenSSL), which Component.Dependencies cannot.
+func (ix *index) loadedELF(program []string, fn func(ci int, chain string)) {
+	type step struct{ key, chain string }
+	seen := map[string]bool{}
+	var q []step
+	for _, k := range program {
+		seen[k] = true
+		q = append(q, step{k, ""})
+	}
+	done := map[int]bool{}
+	for depth := 0; depth < maxChain && len(q) > 0; depth++ {
+		var next []step
+		for _, st := range q {
+			layer, _, _ := strings.Cut(st.key, ":")
+			for _, so := range ix.needed[st.key] {
+				files := ix.resolveLib(layer, so)
+				if len(files) == 0 || seen[layer+":"+files[len(files)-1]] {
+					continue
+				}
+				chain := so
+				if st.chain != "" {
+					chain = st.chain + ", " + so
+				}
+				for _, p := range files {
+					k := layer + ":" + p
+					seen[k] = true
+					for _, ci := range ix.at[k] {
+						if !done[ci] {
+							done[ci] = true
+							fn(ci, chain)
+						}
+					}
+				}
+				next = append(next, step{layer + ":" + files[len(files)-1], chain})
+			}
+		}
+		q = next
+	}
+}
+
+// libDirs are where the dynamic loader looks first.
+var libDirs = []string{"/lib/", "/usr/lib/", "/lib32/", "/usr/lib32/", "/lib64/", "/usr/lib64/"}
+
+// resolveLib finds the file a soname names in layer, preferring the
+// loader's directories, and returns it with the symlinks' targets.
+func (ix *index) resolveLib(layer, so string) []string {
+	best, rank := "", len(libDirs)+1
+	for _, p := range ix.base[layer+":"+so] {
+		r := len(libDirs)
+		for i, d := range libDirs {
+			if strings.HasPrefix(p, d) {
+				r = i
+				break
+			}
+		}
+		if r < rank || (r == rank && p < best) {
+			best, rank = p, r
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return ix.resolve(layer, best)
 }
 
 // webServers take their document root from -h (BusyBox httpd, uhttpd)

@@ -245,7 +245,7 @@ func checkCorpus(t *testing.T, rep *model.Report, e2e bool) {
 		"dnsmasq":        "listens on udp/53 (started by /etc/init.d/S40dnsmasq:2)",
 		"snmpd":          "listens on udp/161 (started by /etc/init.d/S70snmpd:2)",
 		"openssh-server": "listens on tcp/22 (started by /etc/init.d/S50sshd:2)",
-		"libnetsnmp":     "loaded by snmpd, which listens on udp/161",
+		"libnetsnmp":     "loaded by snmpd (libnetsnmpagent.so.40), which listens on udp/161",
 		"libopenssl3":    "loaded by ",
 		"busybox":        "listens on tcp/",
 		"kernel":         "kernel: its network stack carries",

@@ -110,6 +110,7 @@ func (a *Analyzer) binary(in *plugin.Input, fx *Facts) model.Binary {
 		SafeStack:   fx.SafeStack(),
 		RPath:       fx.RPath,
 		RunPath:     fx.RunPath,
+		Needed:      fx.Needed,
 	}
 	if fx.Class == elf.ELFCLASS64 {
 		b.Bits = 64
