@@ -38,6 +38,8 @@ type Doc struct {
 	FirstWins bool
 	// Includes are the live include lines not resolved (sshd Include).
 	Includes []Entry
+
+	bySect [][]int // entry indexes per section, built by index
 }
 
 func newDoc(file string) *Doc {
@@ -365,9 +367,17 @@ func parseLighttpd(data []byte, file string, resolve Resolver) *Doc {
 				}
 				continue
 			}
-			for strings.Count(t, "(") > strings.Count(t, ")") && i+1 < len(ls) {
-				i++
-				t += " " + strings.TrimSpace(stripComment(ls[i]))
+			if open := strings.Count(t, "(") - strings.Count(t, ")"); open > 0 {
+				var b strings.Builder
+				b.WriteString(t)
+				for open > 0 && i+1 < len(ls) {
+					i++
+					next := strings.TrimSpace(stripComment(ls[i]))
+					open += strings.Count(next, "(") - strings.Count(next, ")")
+					b.WriteString(" ")
+					b.WriteString(next)
+				}
+				t = b.String()
 			}
 			// split at braces outside quotes: "cond {", "}", "key = value"
 			var q byte
@@ -437,12 +447,8 @@ func parseApache(data []byte, file string) *Doc {
 	stack := []int{0}
 	ls := lines(data)
 	for i := 0; i < len(ls); i++ {
-		t := strings.TrimSpace(ls[i])
 		first := i + 1
-		for strings.HasSuffix(t, "\\") && i+1 < len(ls) {
-			i++
-			t = strings.TrimSuffix(t, "\\") + " " + strings.TrimSpace(ls[i])
-		}
+		t := joinContinued(ls, &i, true)
 		if t == "" || t[0] == '#' {
 			continue
 		}
@@ -475,12 +481,8 @@ func parseShell(data []byte, file string) *Doc {
 	vars := map[string]string{}
 	ls := lines(data)
 	for i := 0; i < len(ls); i++ {
-		t := ls[i]
 		first := i + 1
-		for strings.HasSuffix(strings.TrimRight(t, " \t"), "\\") && i+1 < len(ls) {
-			i++
-			t = strings.TrimSuffix(strings.TrimRight(t, " \t"), "\\") + " " + ls[i]
-		}
+		t := joinContinued(ls, &i, false)
 		t = strings.TrimSpace(stripShellComment(t))
 		if t == "" {
 			continue
@@ -519,6 +521,27 @@ func parseShell(data []byte, file string) *Doc {
 		}
 	}
 	return d
+}
+
+// joinContinued returns line *i joined with the lines a trailing '\'
+// continues, advancing *i to the last one read (trim: each line
+// trimmed of blanks).
+func joinContinued(ls []string, i *int, trim bool) string {
+	var b strings.Builder
+	for {
+		t := ls[*i]
+		if trim {
+			t = strings.TrimSpace(t)
+		}
+		cut := strings.TrimRight(t, " \t")
+		if !strings.HasSuffix(cut, "\\") || *i+1 >= len(ls) {
+			b.WriteString(t)
+			return b.String()
+		}
+		b.WriteString(strings.TrimSuffix(cut, "\\"))
+		b.WriteString(" ")
+		*i++
+	}
 }
 
 func isName(s string) bool {
