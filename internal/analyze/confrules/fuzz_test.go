@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
 var fuzzRules = sync.OnceValue(func() []*Rule { return MustNew().rules })
@@ -114,9 +116,13 @@ func TestEverySyntaxFuzzed(t *testing.T) {
 // TestHostileInputs: inputs built to make a parser or the evaluation
 // quadratic (many sections, deep nesting, long continuations, open
 // parentheses) are read and judged; each is a quarter of the size
-// limit. A quadratic step would take minutes here.
+// limit (a sixteenth under the race detector, which slows every step
+// alike). A quadratic step would take minutes here.
 func TestHostileInputs(t *testing.T) {
-	const size = maxSize / 4
+	size := maxSize / 4
+	if formattest.Race {
+		size /= 16
+	}
 	rep := func(s string) []byte { return []byte(strings.Repeat(s, size/len(s))) }
 	for _, tt := range []struct {
 		syntax string
