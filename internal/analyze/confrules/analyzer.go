@@ -30,7 +30,7 @@ const maxSize = 1 << 20
 var backupSuffixes = []string{".bak", ".orig", "~", ".old", ".save", "-opkg", ".dpkg-old", ".dpkg-dist"}
 
 // Analyzer is the configuration-rule FileAnalyzer; as a TreeAnalyzer it
-// judges sshd configurations that Include other files.
+// judges the configurations that include other files.
 type Analyzer struct {
 	rules []*Rule
 	cat   *catalog.Catalog
@@ -159,8 +159,21 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	return nil
 }
 
-// AnalyzeTree judges the sshd configurations that Include other files,
-// with the included files of the same layer read in place.
+// includeBase says, per syntax whose files include others, where a
+// relative include pattern starts: sshd reads it relative to /etc/ssh,
+// lighttpd relative to the including file's directory ("").
+var includeBase = map[string]string{"sshd": "/etc/ssh/", "lighttpd": ""}
+
+func parseIncluding(syntax string, data []byte, file string, resolve Resolver) *Doc {
+	if syntax == "sshd" {
+		return parseSSHD(data, file, resolve)
+	}
+	return parseLighttpd(data, file, resolve)
+}
+
+// AnalyzeTree judges the configurations that include other files (sshd
+// Include, lighttpd include), with the included files of the same layer
+// read in place.
 func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
 	var byLayer map[string][]string
 	for _, f := range t.Files() {
@@ -168,50 +181,64 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 			continue
 		}
 		live, backup := livePath(f.Path)
-		var rcs []ruleCheck
+		bySyntax := map[string][]ruleCheck{}
+		var syntaxes []string
 		for _, rc := range a.checksFor(live) {
-			if rc.check.Syntax == "sshd" {
-				rcs = append(rcs, rc)
+			if _, ok := includeBase[rc.check.Syntax]; ok {
+				if bySyntax[rc.check.Syntax] == nil {
+					syntaxes = append(syntaxes, rc.check.Syntax)
+				}
+				bySyntax[rc.check.Syntax] = append(bySyntax[rc.check.Syntax], rc)
 			}
 		}
-		if len(rcs) == 0 {
+		if len(syntaxes) == 0 {
 			continue
 		}
 		data, err := t.ReadFile(f.Layer, f.Path, maxSize)
-		if err != nil || len(parseSSHD(data, f.Path, nil).Includes) == 0 {
+		if err != nil {
 			continue
 		}
-		if byLayer == nil {
-			byLayer = map[string][]string{}
-			for _, g := range t.Files() {
-				if strings.HasPrefix(g.Mode, "-") {
-					byLayer[g.Layer] = append(byLayer[g.Layer], g.Path)
-				}
+		for _, syn := range syntaxes {
+			rcs := bySyntax[syn]
+			if len(parseIncluding(syn, data, f.Path, nil).Includes) == 0 {
+				continue // judged file by file
 			}
-		}
-		// the device root of the file: a source overlay's prefix
-		root := strings.TrimSuffix(live, strings.TrimPrefix(rcs[0].pattern, "/"))
-		root = strings.TrimSuffix(root, "/")
-		resolve := func(pat string) []Included {
-			if !strings.HasPrefix(pat, "/") {
-				pat = "/etc/ssh/" + pat // sshd: relative to /etc/ssh
-			}
-			full := root + pat
-			var inc []Included
-			for _, p := range byLayer[f.Layer] {
-				if ok, _ := path.Match(full, p); ok {
-					if b, err := t.ReadFile(f.Layer, p, maxSize); err == nil {
-						inc = append(inc, Included{Path: p, Data: b})
+			if byLayer == nil {
+				byLayer = map[string][]string{}
+				for _, g := range t.Files() {
+					if strings.HasPrefix(g.Mode, "-") {
+						byLayer[g.Layer] = append(byLayer[g.Layer], g.Path)
 					}
 				}
 			}
-			sort.Slice(inc, func(i, j int) bool { return inc[i].Path < inc[j].Path })
-			return inc
-		}
-		d := parseSSHD(data, f.Path, resolve)
-		loc := model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: f.Path}
-		for _, rc := range rcs {
-			a.report(rc, d, loc, f.Path, backup, out)
+			// the device root of the file: a source overlay's prefix
+			root := strings.TrimSuffix(live, strings.TrimPrefix(rcs[0].pattern, "/"))
+			root = strings.TrimSuffix(root, "/")
+			base := includeBase[syn]
+			if base == "" {
+				base = path.Dir(strings.TrimPrefix(f.Path, root)) + "/"
+			}
+			resolve := func(pat string) []Included {
+				if !strings.HasPrefix(pat, "/") {
+					pat = base + pat
+				}
+				full := root + path.Clean(pat)
+				var inc []Included
+				for _, p := range byLayer[f.Layer] {
+					if ok, _ := path.Match(full, p); ok {
+						if b, err := t.ReadFile(f.Layer, p, maxSize); err == nil {
+							inc = append(inc, Included{Path: p, Data: b})
+						}
+					}
+				}
+				sort.Slice(inc, func(i, j int) bool { return inc[i].Path < inc[j].Path })
+				return inc
+			}
+			d := parseIncluding(syn, data, f.Path, resolve)
+			loc := model.Location{Layer: f.Layer, Chain: t.Chain(f.Layer), Path: f.Path}
+			for _, rc := range rcs {
+				a.report(rc, d, loc, f.Path, backup, out)
+			}
 		}
 	}
 	return nil

@@ -12,10 +12,19 @@ type Hit struct {
 	own      bool // a setting of the section itself made the check hold
 }
 
-// Eval runs the check over a parsed file.
+// Eval runs the check over a parsed file. The work is linear in the
+// file's entries and sections: a section reads only its own entries (and
+// its parents'), and what holds anywhere in the file is judged once.
 func (c *Check) Eval(d *Doc) []Hit {
+	d.index()
 	var hits []Hit
 	global := map[*Entry]bool{} // reported by the global scope
+	fileWide := false           // an "each ... in: file" condition: one scope sees it all
+	for _, w := range c.When {
+		fileWide = fileWide || w.Each && w.In == "file"
+	}
+	memo := map[*Cond]fileResult{}
+	judged := false
 	for s := range d.Sections {
 		sec := d.Sections[s]
 		switch {
@@ -23,13 +32,17 @@ func (c *Check) Eval(d *Doc) []Hit {
 			if s == 0 && !c.section.MatchString("") || s > 0 && !c.section.MatchString(sec.Type) {
 				continue
 			}
-			if s == 0 && !d.hasEntries(0) {
+			if s == 0 && len(d.bySect[0]) == 0 {
 				continue
 			}
 		case s > 0 && !sec.Cond:
 			continue
 		}
-		for _, h := range c.evalScope(d, s) {
+		if fileWide && judged {
+			break
+		}
+		judged = true
+		for _, h := range c.evalScope(d, s, memo) {
 			// a conditional block reports only what its own settings
 			// decide; the rest is the global scope's finding
 			if s > 0 && c.section == nil && (!h.own || global[h.Entry]) {
@@ -44,17 +57,25 @@ func (c *Check) Eval(d *Doc) []Hit {
 	return hits
 }
 
-func (d *Doc) hasEntries(s int) bool {
-	for i := range d.Entries {
-		if d.Entries[i].Sect == s {
-			return true
-		}
+// index lists each section's entries, in order.
+func (d *Doc) index() {
+	if d.bySect != nil {
+		return
 	}
-	return false
+	d.bySect = make([][]int, len(d.Sections))
+	for i, e := range d.Entries {
+		d.bySect[e.Sect] = append(d.bySect[e.Sect], i)
+	}
+}
+
+// fileResult is a file-wide condition's outcome, the same in every scope.
+type fileResult struct {
+	ok bool
+	e  *Entry
 }
 
 // evalScope judges one section (with the sections it inherits from).
-func (c *Check) evalScope(d *Doc, s int) []Hit {
+func (c *Check) evalScope(d *Doc, s int, memo map[*Cond]fileResult) []Hit {
 	var each *Cond
 	var first *Entry
 	var used []*Entry
@@ -63,7 +84,7 @@ func (c *Check) evalScope(d *Doc, s int) []Hit {
 			each = w
 			continue
 		}
-		ok, e := w.eval(d, s, &used)
+		ok, e := w.eval(d, s, &used, memo)
 		if !ok {
 			return nil
 		}
@@ -87,9 +108,16 @@ func (c *Check) evalScope(d *Doc, s int) []Hit {
 		return []Hit{h}
 	}
 	var hits []Hit
-	for i := range d.Entries {
+	idx := d.bySect[s]
+	if each.In == "file" {
+		idx = nil
+		for i := range d.Entries {
+			idx = append(idx, i)
+		}
+	}
+	for _, i := range idx {
 		e := &d.Entries[i]
-		if (each.In == "file" || e.Sect == s) && each.keyIs(e.Key) && each.valueOK(e.Value) {
+		if each.keyIs(e.Key) && each.valueOK(e.Value) {
 			h := c.hit(d, s, e)
 			h.own = own || e.Sect == s
 			hits = append(hits, h)
@@ -121,14 +149,19 @@ func (c *Check) hit(d *Doc, s int, e *Entry) Hit {
 	return h
 }
 
+// maxInherit bounds how many enclosing blocks a lookup climbs: real
+// configurations nest a few levels, hostile ones thousands.
+const maxInherit = 32
+
 // lookup returns the effective entry of a key in section s: the first
 // or last one the section sets, else its parent's.
 func (d *Doc) lookup(s int, is func(string) bool) *Entry {
-	for s >= 0 {
+	d.index()
+	for depth := 0; s >= 0 && depth < maxInherit; depth++ {
 		var found *Entry
-		for i := range d.Entries {
+		for _, i := range d.bySect[s] {
 			e := &d.Entries[i]
-			if e.Sect != s || !is(e.Key) {
+			if !is(e.Key) {
 				continue
 			}
 			found = e
@@ -146,12 +179,12 @@ func (d *Doc) lookup(s int, is func(string) bool) *Entry {
 
 // eval judges a condition in section s; the entry is the setting that
 // made it hold, when there is one. used collects every setting read.
-func (c *Cond) eval(d *Doc, s int, used *[]*Entry) (bool, *Entry) {
+func (c *Cond) eval(d *Doc, s int, used *[]*Entry, memo map[*Cond]fileResult) (bool, *Entry) {
 	switch {
 	case len(c.All) > 0:
 		var first *Entry
 		for _, x := range c.All {
-			ok, e := x.eval(d, s, used)
+			ok, e := x.eval(d, s, used, memo)
 			if !ok {
 				return false, nil
 			}
@@ -162,23 +195,29 @@ func (c *Cond) eval(d *Doc, s int, used *[]*Entry) (bool, *Entry) {
 		return true, first
 	case len(c.Any) > 0:
 		for _, x := range c.Any {
-			if ok, e := x.eval(d, s, used); ok {
+			if ok, e := x.eval(d, s, used, memo); ok {
 				return true, e
 			}
 		}
 		return false, nil
 	case c.Not != nil:
-		ok, _ := c.Not.eval(d, s, used)
+		ok, _ := c.Not.eval(d, s, used, memo)
 		return !ok, nil
 	}
 	if c.In == "file" {
+		if r, ok := memo[c]; ok {
+			return r.ok, r.e
+		}
+		r := fileResult{}
 		for i := range d.Entries {
 			e := &d.Entries[i]
 			if c.keyIs(e.Key) && c.valueOK(e.Value) {
-				return true, e
+				r = fileResult{true, e}
+				break
 			}
 		}
-		return false, nil
+		memo[c] = r
+		return r.ok, r.e
 	}
 	e := d.lookup(s, c.keyIs)
 	if e != nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
 var fuzzRules = sync.OnceValue(func() []*Rule { return MustNew().rules })
@@ -108,5 +110,38 @@ func TestEverySyntaxFuzzed(t *testing.T) {
 		if !fuzzed[s] {
 			t.Errorf("syntax %s has no fuzz target", s)
 		}
+	}
+}
+
+// TestHostileInputs: inputs built to make a parser or the evaluation
+// quadratic (many sections, deep nesting, long continuations, open
+// parentheses) are read and judged; each is a quarter of the size
+// limit (a sixteenth under the race detector, which slows every step
+// alike). A quadratic step would take minutes here.
+func TestHostileInputs(t *testing.T) {
+	size := maxSize / 4
+	if formattest.Race {
+		size /= 16
+	}
+	rep := func(s string) []byte { return []byte(strings.Repeat(s, size/len(s))) }
+	for _, tt := range []struct {
+		syntax string
+		data   []byte
+	}{
+		{"uci", rep("config rule\n\toption src 'wan'\n\toption target 'ACCEPT'\n\toption dest_port '22'\n")},
+		{"lighttpd", rep("$HTTP[\"host\"] == \"a\" {\n x = 1\n}\n")},
+		{"lighttpd", rep("$HTTP[\"host\"] == \"a\" {\n")},
+		{"lighttpd", rep("(\n")},
+		{"nginx", rep("server { listen 80; ")},
+		{"apache", rep("<Directory x>\n")},
+		{"apache", rep("Options \\\n")},
+		{"shell", rep("iptables -A INPUT -i wan -j ACCEPT \\\n")},
+		{"shell", rep("a;")},
+		{"sshd", rep("Match User x\nPermitRootLogin yes\n")},
+		{"hostapd", rep("bss=w\nssid=x\n")},
+		{"samba", rep("[s]\nguest ok = yes\nwritable = yes\n")},
+		{"mosquitto", rep("listener 1883\nallow_anonymous true\n")},
+	} {
+		checkDoc(t, tt.syntax, tt.data)
 	}
 }

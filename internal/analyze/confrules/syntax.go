@@ -38,6 +38,8 @@ type Doc struct {
 	FirstWins bool
 	// Includes are the live include lines not resolved (sshd Include).
 	Includes []Entry
+
+	bySect [][]int // entry indexes per section, built by index
 }
 
 func newDoc(file string) *Doc {
@@ -65,7 +67,7 @@ var syntaxes = map[string]func(data []byte, file string) *Doc{
 	"ini":       func(b []byte, f string) *Doc { return parseINI(b, f, false) },
 	"samba":     func(b []byte, f string) *Doc { return parseINI(b, f, true) },
 	"nginx":     parseNginx,
-	"lighttpd":  parseLighttpd,
+	"lighttpd":  func(b []byte, f string) *Doc { return parseLighttpd(b, f, nil) },
 	"apache":    parseApache,
 	"shell":     parseShell,
 	"fstab":     parseFstab,
@@ -129,8 +131,9 @@ func parseKV(data []byte, file string, o kvOptions) *Doc {
 	return d
 }
 
-// Resolver finds the files an sshd Include pattern names: in-layer paths
-// and contents, in the order sshd reads them.
+// Resolver finds the files an include pattern names (sshd Include,
+// lighttpd include): in-layer paths and contents, in the order the
+// daemon reads them.
 type Resolver func(pattern string) []Included
 
 // Included is one file an Include names.
@@ -341,55 +344,80 @@ func parseNginx(data []byte, file string) *Doc {
 
 // parseLighttpd reads lighttpd.conf: "key = value" (also "+=", ":="),
 // conditionals `$HTTP["host"] == "x" {` ... `}` (and "else"), '#'
-// comments, values continued over lines while parentheses are open.
-func parseLighttpd(data []byte, file string) *Doc {
+// comments, values continued over lines while parentheses are open,
+// and `include "file"` read in place (resolve nil: recorded in
+// Doc.Includes).
+func parseLighttpd(data []byte, file string, resolve Resolver) *Doc {
 	d := newDoc(file)
 	stack := []int{0}
-	ls := lines(data)
-	for i := 0; i < len(ls); i++ {
-		t := strings.TrimSpace(stripComment(ls[i]))
-		first := i + 1
-		for strings.Count(t, "(") > strings.Count(t, ")") && i+1 < len(ls) {
-			i++
-			t += " " + strings.TrimSpace(stripComment(ls[i]))
-		}
-		// split at braces outside quotes: "cond {", "}", "key = value"
-		var q byte
-		last := 0
-		for j := 0; j <= len(t); j++ {
-			if j < len(t) {
-				c := t[j]
-				if q != 0 {
-					if c == q {
-						q = 0
+	var read func(data []byte, file string, depth int)
+	read = func(data []byte, file string, depth int) {
+		ls := lines(data)
+		for i := 0; i < len(ls); i++ {
+			t := strings.TrimSpace(stripComment(ls[i]))
+			first := i + 1
+			if rest, ok := strings.CutPrefix(t, "include "); ok {
+				pat := unquote(rest)
+				if resolve == nil || depth >= 16 {
+					d.Includes = append(d.Includes, Entry{Key: "include", Value: pat, Raw: t, Line: first, File: file, Sect: stack[len(stack)-1]})
+					continue
+				}
+				for _, inc := range resolve(pat) {
+					read(inc.Data, inc.Path, depth+1)
+				}
+				continue
+			}
+			if open := strings.Count(t, "(") - strings.Count(t, ")"); open > 0 {
+				var b strings.Builder
+				b.WriteString(t)
+				for open > 0 && i+1 < len(ls) {
+					i++
+					next := strings.TrimSpace(stripComment(ls[i]))
+					open += strings.Count(next, "(") - strings.Count(next, ")")
+					b.WriteString(" ")
+					b.WriteString(next)
+				}
+				t = b.String()
+			}
+			// split at braces outside quotes: "cond {", "}", "key = value"
+			var q byte
+			last := 0
+			for j := 0; j <= len(t); j++ {
+				if j < len(t) {
+					c := t[j]
+					if q != 0 {
+						if c == q {
+							q = 0
+						}
+						continue
 					}
-					continue
+					if c == '"' || c == '\'' {
+						q = c
+						continue
+					}
+					if c != '{' && c != '}' {
+						continue
+					}
 				}
-				if c == '"' || c == '\'' {
-					q = c
-					continue
+				part := strings.TrimSpace(t[last:min(j, len(t))])
+				switch {
+				case j < len(t) && t[j] == '{':
+					s := d.section(part, "", first, file, stack[len(stack)-1], true)
+					stack = append(stack, s)
+				default:
+					if k, v, ok := strings.Cut(part, "="); ok {
+						k = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(k), "+:"))
+						d.add(stack[len(stack)-1], k, unquote(strings.TrimSpace(v)), part, first, file)
+					}
+					if j < len(t) && len(stack) > 1 {
+						stack = stack[:len(stack)-1]
+					}
 				}
-				if c != '{' && c != '}' {
-					continue
-				}
+				last = j + 1
 			}
-			part := strings.TrimSpace(t[last:min(j, len(t))])
-			switch {
-			case j < len(t) && t[j] == '{':
-				s := d.section(part, "", first, file, stack[len(stack)-1], true)
-				stack = append(stack, s)
-			default:
-				if k, v, ok := strings.Cut(part, "="); ok {
-					k = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(k), "+:"))
-					d.add(stack[len(stack)-1], k, unquote(strings.TrimSpace(v)), part, first, file)
-				}
-				if j < len(t) && len(stack) > 1 {
-					stack = stack[:len(stack)-1]
-				}
-			}
-			last = j + 1
 		}
 	}
+	read(data, file, 0)
 	return d
 }
 
@@ -419,12 +447,8 @@ func parseApache(data []byte, file string) *Doc {
 	stack := []int{0}
 	ls := lines(data)
 	for i := 0; i < len(ls); i++ {
-		t := strings.TrimSpace(ls[i])
 		first := i + 1
-		for strings.HasSuffix(t, "\\") && i+1 < len(ls) {
-			i++
-			t = strings.TrimSuffix(t, "\\") + " " + strings.TrimSpace(ls[i])
-		}
+		t := joinContinued(ls, &i, true)
 		if t == "" || t[0] == '#' {
 			continue
 		}
@@ -457,12 +481,8 @@ func parseShell(data []byte, file string) *Doc {
 	vars := map[string]string{}
 	ls := lines(data)
 	for i := 0; i < len(ls); i++ {
-		t := ls[i]
 		first := i + 1
-		for strings.HasSuffix(strings.TrimRight(t, " \t"), "\\") && i+1 < len(ls) {
-			i++
-			t = strings.TrimSuffix(strings.TrimRight(t, " \t"), "\\") + " " + ls[i]
-		}
+		t := joinContinued(ls, &i, false)
 		t = strings.TrimSpace(stripShellComment(t))
 		if t == "" {
 			continue
@@ -501,6 +521,27 @@ func parseShell(data []byte, file string) *Doc {
 		}
 	}
 	return d
+}
+
+// joinContinued returns line *i joined with the lines a trailing '\'
+// continues, advancing *i to the last one read (trim: each line
+// trimmed of blanks).
+func joinContinued(ls []string, i *int, trim bool) string {
+	var b strings.Builder
+	for {
+		t := ls[*i]
+		if trim {
+			t = strings.TrimSpace(t)
+		}
+		cut := strings.TrimRight(t, " \t")
+		if !strings.HasSuffix(cut, "\\") || *i+1 >= len(ls) {
+			b.WriteString(t)
+			return b.String()
+		}
+		b.WriteString(strings.TrimSuffix(cut, "\\"))
+		b.WriteString(" ")
+		*i++
+	}
 }
 
 func isName(s string) bool {
