@@ -82,16 +82,20 @@ func at(rep *model.Report, name, bin, by, file string, line int, args []string, 
 // (BusyBox applets) and dropbear; its inittab a console shell.
 func TestDemo(t *testing.T) {
 	rep := scan(t, "../../testdata/demo/acme-cam.bin")
-	// no service information: no component is claimed either way, and
-	// the sample data has neither KEV nor EPSS for these, so no priority
-	for _, c := range rep.Components {
-		if c.Exposure != nil {
-			t.Errorf("%s: exposure %+v without services", c.Name, *c.Exposure)
+	// the services the scan read from the init files: busybox's telnetd
+	// and httpd and dropbear listen; dnsmasq is not started
+	want := map[string]string{
+		"busybox":  "network listens on tcp/23 (started by /etc/init.d/rcS:4)",
+		"dropbear": "network listens on tcp/22 (started by /etc/init.d/rcS:6)",
+		"dnsmasq":  "local no service runs or loads it",
+	}
+	for name, w := range want {
+		e := component(t, rep, name).Exposure
+		if e == nil || e.Level+" "+e.Reason != w {
+			t.Errorf("%s: exposure %+v, want %s", name, e, w)
 		}
 	}
-	if len(rep.Services) > 0 {
-		t.Logf("the scan found %d services; the cases below set their own", len(rep.Services))
-	}
+	// the same with services set by hand, without dropbear
 	rep = clone(rep)
 	rep.Services = []model.Service{
 		at(rep, "ash", "/bin/ash", "inittab", "/etc/inittab", 2, []string{"--login"}),
