@@ -16,6 +16,7 @@ var exampleRunners = map[string]string{
 	"credentials": "internal/analyze/accounts TestCatalogExamples",
 	"keys":        "internal/analyze/crypto TestCatalogExamples",
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
+	"cgi":         "internal/analyze/cgi TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/cgi"
 	"github.com/thingsec/thingsec/internal/analyze/crypto"
 	"github.com/thingsec/thingsec/internal/analyze/elfsec"
 	"github.com/thingsec/thingsec/internal/analyze/gobin"
@@ -57,6 +58,7 @@ var table = []struct {
 	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
 	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
+	{Surface, "attack surface: services the init systems start, insecure configuration, web CGI, the update path, stored personal data and file permissions", surfaceSet},
 	{Default, "everything: the components, secrets, hardening and attack-surface analyzers", all},
 }
 
@@ -101,7 +103,11 @@ func hardeningSet(b *builder) Set {
 // service graph comes first among the tree analyzers: the others read
 // the services it adds to the report.
 func surfaceSet(b *builder) Set {
-	return Set{}
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			cgi.New(),
+		},
+	}
 }
 
 // all is every other set, in order: what scan runs.
