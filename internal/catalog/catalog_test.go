@@ -17,6 +17,7 @@ var exampleRunners = map[string]string{
 	"keys":        "internal/analyze/crypto TestCatalogExamples",
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
 	"cgi":         "internal/analyze/cgi TestCatalogExamples",
+	"update":      "internal/analyze/update TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {

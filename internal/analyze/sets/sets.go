@@ -20,6 +20,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/update"
 )
 
 // The set names.
@@ -106,6 +107,7 @@ func surfaceSet(b *builder) Set {
 	return Set{
 		Files: []plugin.FileAnalyzer{
 			cgi.New(),
+			update.New(),
 		},
 	}
 }
