@@ -18,6 +18,8 @@ var exampleRunners = map[string]string{
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
 	"cgi":         "internal/analyze/cgi TestCatalogExamples",
 	"update":      "internal/analyze/update TestCatalogExamples",
+	"tls":         "internal/analyze/transport TestCatalogExamples",
+	"net":         "internal/analyze/transport TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {

@@ -8,8 +8,8 @@ var families = map[string][]string{
 	Components: nil,
 	Secrets:    {"credentials", "keys", "secrets"},
 	Hardening:  {"hardening"},
-	Surface:    {"cgi", "update"},
-	Default:    {"cgi", "credentials", "hardening", "keys", "secrets", "update"},
+	Surface:    {"cgi", "net", "tls", "update"},
+	Default:    {"cgi", "credentials", "hardening", "keys", "net", "secrets", "tls", "update"},
 }
 
 // Families lists the catalog rule families the set called name runs.

@@ -20,6 +20,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/transport"
 	"github.com/thingsec/thingsec/internal/analyze/update"
 )
 
@@ -108,6 +109,7 @@ func surfaceSet(b *builder) Set {
 		Files: []plugin.FileAnalyzer{
 			cgi.New(),
 			update.New(),
+			transport.New(),
 		},
 	}
 }

@@ -246,3 +246,38 @@ func Imports(r io.ReaderAt) map[string]bool {
 	}
 	return out
 }
+
+// StringsWith returns the printable strings of data that contain needle,
+// each once, without reading the rest of data as strings: the way to ask
+// a large binary for a few strings.
+func StringsWith(data []byte, needle string) []Str {
+	var out []Str
+	n := []byte(needle)
+	for off := 0; off < len(data); {
+		i := bytes.Index(data[off:], n)
+		if i < 0 {
+			break
+		}
+		i += off
+		s, e := i, i+len(n)
+		for s > 0 && printable(data[s-1]) {
+			s--
+		}
+		for e < len(data) && printable(data[e]) {
+			e++
+		}
+		if e-s <= 4096 {
+			out = append(out, Str{Off: int64(s), S: string(data[s:e])})
+			off = e
+			continue
+		}
+		// a longer run is a packed string table (Go): a window around
+		// each hit
+		s2, e2 := max(s, i-200), min(e, i+len(n)+200)
+		out = append(out, Str{Off: int64(s2), S: string(data[s2:e2])})
+		off = i + len(n)
+	}
+	return out
+}
+
+func printable(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
