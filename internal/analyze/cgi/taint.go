@@ -155,6 +155,19 @@ var langs = map[string]*lang{
 	},
 }
 
+// cachedRef is l.ref with each variable's pattern compiled once per file.
+func (l *lang) cachedRef() func(string) *regexp.Regexp {
+	m := map[string]*regexp.Regexp{}
+	return func(name string) *regexp.Regexp {
+		re := m[name]
+		if re == nil {
+			re = l.ref(name)
+			m[name] = re
+		}
+		return re
+	}
+}
+
 // stripQuoted blanks the contents of string literals (double and/or
 // single quoted, and Lua long brackets when double is set for Lua) but
 // keeps the quotes, so references inside strings do not count.
@@ -245,6 +258,9 @@ func depth(s string, l *lang) int {
 	return d
 }
 
+// maxStatement is the longest statement the taint pass reads.
+const maxStatement = 16 << 10
+
 // Analyze finds the flows from request data to commands in a script of
 // language name ("lua", "php", "sh").
 func Analyze(name string, data []byte) []Flow {
@@ -254,24 +270,28 @@ func Analyze(name string, data []byte) []Flow {
 	}
 	vars := map[string]*taint{}
 	var flows []Flow
+	ref := l.cachedRef()
 	for _, st := range statements(data, l) {
+		if len(st.text) > maxStatement {
+			continue // minified or generated code, not a CGI handler
+		}
 		code := l.strip(st.text)
 		// a whitelist check stops the taint of the variables it tests
 		if l.guard.MatchString(st.text) {
 			for v := range vars {
-				if l.ref(v).MatchString(code) || strings.Contains(st.text, v) {
+				if ref(v).MatchString(code) || strings.Contains(st.text, v) {
 					delete(vars, v)
 				}
 			}
 		}
-		flows = append(flows, sinks(l, st, code, vars)...)
+		flows = append(flows, sinks(l, st, code, vars, ref)...)
 		if l.name == "sh" {
 			flows = append(flows, shellArgs(l, st, code, vars)...)
 			readVars(st, vars)
 		}
 		if m := l.assign.FindStringSubmatch(st.text); m != nil && !strings.HasPrefix(strings.TrimSpace(m[2]), "=") {
 			v, expr := m[1], m[2]
-			if t := exprTaint(l, expr, vars); t != nil {
+			if t := exprTaint(l, expr, vars, ref); t != nil {
 				steps := append(append([]Step{}, t.steps...), Step{Line: st.line, Var: v, Text: st.text})
 				vars[v] = &taint{source: t.source, steps: steps}
 			} else if !strings.Contains(st.text, ".=") {
@@ -284,7 +304,7 @@ func Analyze(name string, data []byte) []Flow {
 
 // exprTaint is the taint of an expression: a request source in it, or a
 // tainted variable outside a sanitizer and outside comparisons.
-func exprTaint(l *lang, expr string, vars map[string]*taint) *taint {
+func exprTaint(l *lang, expr string, vars map[string]*taint, ref func(string) *regexp.Regexp) *taint {
 	if l.sanitize.MatchString(l.strip(expr)) {
 		return nil
 	}
@@ -304,7 +324,7 @@ func exprTaint(l *lang, expr string, vars map[string]*taint) *taint {
 	}
 	best := ""
 	for v := range vars {
-		if l.ref(v).MatchString(code) && (best == "" || v < best) {
+		if ref(v).MatchString(code) && (best == "" || v < best) {
 			best = v
 		}
 	}
@@ -399,12 +419,12 @@ func balanced(s string) bool {
 }
 
 // sinks reports the calls of st whose argument carries request data.
-func sinks(l *lang, st statement, code string, vars map[string]*taint) []Flow {
+func sinks(l *lang, st statement, code string, vars map[string]*taint, ref func(string) *regexp.Regexp) []Flow {
 	var out []Flow
 	for _, sk := range l.sinks {
 		for _, loc := range sk.re.FindAllStringIndex(code, -1) {
 			arg := argument(st.text, code, loc[1], l.name, sk.name)
-			t := exprTaint(l, arg, vars)
+			t := exprTaint(l, arg, vars, ref)
 			if t == nil {
 				continue
 			}
@@ -448,9 +468,15 @@ func argument(text, code string, start int, lang, name string) string {
 		return text[start:]
 	}
 	// shell: the rest of the command, up to a separator outside quotes
+	in := inDouble(code[:start])
 	for i := start; i < len(code); i++ {
-		if code[i] == ';' || code[i] == '|' || code[i] == '&' {
-			if !inDouble(code[:i]) {
+		switch code[i] {
+		case '\\':
+			i++
+		case '"':
+			in = !in
+		case ';', '|', '&':
+			if !in {
 				return text[start:i]
 			}
 		}
@@ -506,9 +532,17 @@ func shellArgs(l *lang, st statement, code string, vars map[string]*taint) []Flo
 	if shBuiltinRe.MatchString(st.text) {
 		return nil
 	}
+	quotes, at := 0, 0 // double quotes before at, counted as the matches advance
 	for _, m := range shWordRe.FindAllStringSubmatchIndex(code, -1) {
 		name := code[m[2]:m[3]]
-		if inDouble(code[:m[0]]) {
+		for ; at < m[0]; at++ {
+			if code[at] == '\\' {
+				at++
+			} else if code[at] == '"' {
+				quotes++
+			}
+		}
+		if quotes%2 == 1 {
 			continue
 		}
 		var t *taint
