@@ -112,9 +112,11 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	seen := map[string]bool{}
 	for _, fl := range Analyze(lang, data) {
 		sink := fl.Steps[len(fl.Steps)-1]
-		rule, what := RuleCommand, "runs a shell command built from"
+		rule := RuleCommand
+		title := fmt.Sprintf("Request data (%s) reaches %s in %s", fl.Source, fl.Sink, path.Base(in.Path))
 		if fl.Kind == "argument" {
-			rule, what = RuleArgument, "expands, unquoted in a command line,"
+			rule = RuleArgument
+			title = fmt.Sprintf("Request data (%s) expanded unquoted in a %s command in %s", fl.Source, fl.Sink, path.Base(in.Path))
 		}
 		key := rule + "\x00" + strings.Join(strings.Fields(sink.Text), " ")
 		if seen[key] {
@@ -123,7 +125,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 		seen[key] = true
 		f := model.Finding{
 			RuleID:      rule,
-			Title:       fmt.Sprintf("%s in %s %s %s", fl.Sink, path.Base(in.Path), what, fl.Source),
+			Title:       title,
 			Location:    in.Loc,
 			Evidence:    fl.Trace(),
 			Fingerprint: model.Fingerprint(rule, in.Path, key),

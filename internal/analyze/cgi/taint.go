@@ -27,7 +27,7 @@ type Step struct {
 // Trace renders the flow for a finding's evidence.
 func (f Flow) Trace() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s", f.Source)
+	fmt.Fprintf(&b, "request %s", f.Source)
 	for _, s := range f.Steps {
 		b.WriteString(" -> ")
 		if s.Var != "" {
@@ -334,14 +334,16 @@ func exprTaint(l *lang, expr string, vars map[string]*taint, ref func(string) *r
 	return nil
 }
 
+// sourceName names a request source for a person: the variable or call
+// it reads.
 func sourceName(s string) string {
 	s = strings.TrimSpace(strings.TrimRight(s, "( "))
 	for _, k := range []string{"QUERY_STRING", "REQUEST_URI", "PATH_INFO", "php://input"} {
 		if strings.Contains(s, k) {
-			return "request " + k
+			return k
 		}
 	}
-	return "request " + strings.TrimLeft(s, "${")
+	return strings.TrimLeft(s, "${")
 }
 
 // luaValue drops the parts of a Lua expression that cannot become its
@@ -506,7 +508,7 @@ var stdinRe = regexp.MustCompile(`^\s*(?:local\s+)?([A-Za-z_]\w*)=["']?\$\((?:ca
 // input: the POST body.
 func readVars(st statement, vars map[string]*taint) {
 	if m := stdinRe.FindStringSubmatch(st.text); m != nil && !strings.Contains(st.text, "<") {
-		vars[m[1]] = &taint{source: "request body (stdin)", steps: []Step{{Line: st.line, Var: m[1], Text: st.text}}}
+		vars[m[1]] = &taint{source: "POST body (stdin)", steps: []Step{{Line: st.line, Var: m[1], Text: st.text}}}
 		return
 	}
 	m := readRe.FindStringSubmatch(st.text)
@@ -514,7 +516,7 @@ func readVars(st statement, vars map[string]*taint) {
 		return
 	}
 	for _, v := range strings.Fields(m[2]) {
-		vars[v] = &taint{source: "request body (read)", steps: []Step{{Line: st.line, Var: v, Text: st.text}}}
+		vars[v] = &taint{source: "POST body (read)", steps: []Step{{Line: st.line, Var: v, Text: st.text}}}
 	}
 }
 

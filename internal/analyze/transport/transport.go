@@ -272,6 +272,7 @@ func (a *Analyzer) add(in *plugin.Input, out *plugin.Results, seen map[string]bo
 		return
 	}
 	seen[f.RuleID+"\x00"+key] = true
+	f.Evidence = srctext.RedactURLs(f.Evidence)
 	f.Location = in.Loc
 	f.Location.Line = line
 	f.Fingerprint = model.Fingerprint(f.RuleID, in.Path, key)

@@ -305,6 +305,7 @@ func tools(hs []hit, re *regexp.Regexp) string {
 }
 
 func (a *Analyzer) add(in *plugin.Input, out *plugin.Results, f model.Finding, line int, key string) {
+	f.Evidence = srctext.RedactURLs(f.Evidence)
 	f.Location = in.Loc
 	f.Location.Line = line
 	f.Fingerprint = model.Fingerprint(f.RuleID, in.Path, key)
