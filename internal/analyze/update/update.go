@@ -323,7 +323,9 @@ func (a *Analyzer) add(in *plugin.Input, out *plugin.Results, f model.Finding, l
 // Patterns of a compiled updater.
 var (
 	binFlashRe  = regexp.MustCompile(`\bmtd\s+(?:-[a-zA-Z]+\s+)*write\s|\bof=/dev/mtd|\bflashcp\s|\bnandwrite\s|\bsysupgrade\s|\bubiupdatevol\s|/dev/mtd%|/dev/mtd\d`)
-	binFetchRe  = regexp.MustCompile(`\b(?:https?|ftp|tftp)://[A-Za-z0-9.-]+|\b(?:wget|curl|tftp)\s+-`)
+	// a download: a string that is a URL (or a URL format), or a
+	// download command line; URLs inside prose (licences, help) are not
+	binFetchRe  = regexp.MustCompile(`^\s*(?:https?|ftp|tftp)://(?:[A-Za-z0-9.-]+|%s)|(?:^|[;&|]\s*)(?:\S*/)?(?:wget|curl|tftp|uclient-fetch)\s+-`)
 	binTFTPRe   = regexp.MustCompile(`\btftp\s+-`)
 	binVerifyRe = regexp.MustCompile(`openssl\s+dgst\b.*-verify|gpgv?\s.*--verify|usign\s.*-V|signify\s.*-V|fwtool\s.*-s`)
 	verifyFuncs = []string{"EVP_DigestVerifyFinal", "EVP_DigestVerify", "EVP_VerifyFinal", "EVP_PKEY_verify", "RSA_verify", "RSA_public_decrypt", "ECDSA_verify", "ECDSA_do_verify",
