@@ -114,7 +114,11 @@ var (
 
 	endpointRe   = regexp.MustCompile(`\b(http|ftp|mqtt|ws|telnet|tftp|tcp)://([^\s"'<>\\)\]{},;|` + "`" + `]+)`)
 	sensitiveRe  = regexp.MustCompile(`(?i)passw|passwd|token|secret|api[_-]?key|auth|login|account|credential|telemetry|upload|update|upgrade|firmware|\bapi\b|_api\b|cloud|report|stat|register|activate|license|payment|billing|email|e-mail`)
-	docContextRe = regexp.MustCompile(`(?i)xmlns|<!DOCTYPE|schemaLocation|SYSTEM\s+"|@context|\bhref=|\bsee\s+https?://|documentation|bug reports?|homepage|licen[cs]e`)
+	docContextRe = regexp.MustCompile(`(?i)xmlns|<!DOCTYPE|schemaLocation|SYSTEM\s+"|@context|\bhref=|\bsee\s+(?:<?https?|ftp)://|documentation|bug reports?|report bugs|bug track|homepage|licen[cs]e|\bL<|latest (?:sources|version)|available (?:from|at)`)
+	// binURLRe: in a program, an endpoint is a string that is the URL (a
+	// default, a format) or a value after a key or in a command line;
+	// a URL inside prose is a reference
+	binURLRe = regexp.MustCompile(`^\s*["'<(]?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|[=]\s*["']?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|\b(?:wget|curl|tftp|uclient-fetch|mosquitto_pub|mosquitto_sub)\s[^\n]*://`)
 )
 
 // text finds the settings and endpoints of a configuration, script or web
@@ -377,7 +381,7 @@ func (a *Analyzer) binary(in *plugin.Input, out *plugin.Results) {
 	}
 	// cleartext endpoints with a host name
 	for _, s := range srctext.StringsWith(d, "://") {
-		if docContextRe.MatchString(s.S) {
+		if docContextRe.MatchString(s.S) || !binURLRe.MatchString(s.S) {
 			continue
 		}
 		for _, e := range endpoints(s.S) {

@@ -322,7 +322,7 @@ func (a *Analyzer) add(in *plugin.Input, out *plugin.Results, f model.Finding, l
 
 // Patterns of a compiled updater.
 var (
-	binFlashRe  = regexp.MustCompile(`\bmtd\s+(?:-[a-zA-Z]+\s+)*write\s|\bof=/dev/mtd|\bflashcp\s|\bnandwrite\s|\bsysupgrade\s|\bubiupdatevol\s|/dev/mtd%|/dev/mtd\d`)
+	binFlashRe = regexp.MustCompile(`\bmtd\s+(?:-[a-zA-Z]+\s+)*write\s|\bof=/dev/mtd|\bflashcp\s|\bnandwrite\s|\bsysupgrade\s|\bubiupdatevol\s|/dev/mtd%|/dev/mtd\d`)
 	// a download: a string that is a URL (or a URL format), or a
 	// download command line; URLs inside prose (licences, help) are not
 	binFetchRe  = regexp.MustCompile(`^\s*(?:https?|ftp|tftp)://(?:[A-Za-z0-9.-]+|%s)|(?:^|[;&|]\s*)(?:\S*/)?(?:wget|curl|tftp|uclient-fetch)\s+-`)
