@@ -18,6 +18,10 @@ var exampleRunners = map[string]string{
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
 	"services":    "internal/analyze/services TestCatalogExamples",
 	"config":      "internal/analyze/confrules TestCatalogExamples",
+	"cgi":         "internal/analyze/cgi TestCatalogExamples",
+	"update":      "internal/analyze/update TestCatalogExamples",
+	"tls":         "internal/analyze/transport TestCatalogExamples",
+	"net":         "internal/analyze/transport TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/binver"
+	"github.com/thingsec/thingsec/internal/analyze/cgi"
 	"github.com/thingsec/thingsec/internal/analyze/confrules"
 	"github.com/thingsec/thingsec/internal/analyze/crypto"
 	"github.com/thingsec/thingsec/internal/analyze/elfsec"
@@ -22,6 +23,8 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/services"
+	"github.com/thingsec/thingsec/internal/analyze/transport"
+	"github.com/thingsec/thingsec/internal/analyze/update"
 )
 
 // The set names.
@@ -112,6 +115,9 @@ func surfaceSet(b *builder) Set {
 	return Set{
 		Files: []plugin.FileAnalyzer{
 			conf,
+			cgi.New(),
+			update.New(),
+			transport.New(),
 		},
 		Trees: []plugin.TreeAnalyzer{
 			services.MustNew(),
