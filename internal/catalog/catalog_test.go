@@ -16,6 +16,8 @@ var exampleRunners = map[string]string{
 	"credentials": "internal/analyze/accounts TestCatalogExamples",
 	"keys":        "internal/analyze/crypto TestCatalogExamples",
 	"hardening":   "internal/analyze/elfsec TestCatalogExamples",
+	"data":        "internal/analyze/privdata TestCatalogExamples",
+	"perms":       "internal/analyze/perms TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {
@@ -58,7 +60,7 @@ func TestEveryRuleHasExamples(t *testing.T) {
 			t.Errorf("%s (%s): needs match and no_match examples", r.ID, r.Source)
 		}
 		for _, e := range append(append([]Example{}, r.Examples.Match...), r.Examples.NoMatch...) {
-			if r.Family != "secrets" && (e.Path == "" || e.Text == "" && e.File == "") {
+			if r.Family != "secrets" && (e.Path == "" || e.Text == "" && e.File == "" && e.Mode == "") {
 				t.Errorf("%s: example %+v needs a path and a text or file", r.ID, e)
 			}
 		}

@@ -8,8 +8,8 @@ var families = map[string][]string{
 	Components: nil,
 	Secrets:    {"credentials", "keys", "secrets"},
 	Hardening:  {"hardening"},
-	Surface:    nil,
-	Default:    {"credentials", "hardening", "keys", "secrets"},
+	Surface:    {"data", "perms"},
+	Default:    {"credentials", "data", "hardening", "keys", "perms", "secrets"},
 }
 
 // Families lists the catalog rule families the set called name runs.

@@ -16,8 +16,10 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/gobin"
 	"github.com/thingsec/thingsec/internal/analyze/inventory"
 	"github.com/thingsec/thingsec/internal/analyze/lockfile"
+	"github.com/thingsec/thingsec/internal/analyze/perms"
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/privdata"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
 )
 
@@ -57,6 +59,7 @@ var table = []struct {
 	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
 	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
+	{Surface, "attack surface: services the init systems start, insecure configuration, web CGI, the update path, stored personal data and file permissions", surfaceSet},
 	{Default, "everything: the components, secrets, hardening and attack-surface analyzers", all},
 }
 
@@ -101,7 +104,14 @@ func hardeningSet(b *builder) Set {
 // service graph comes first among the tree analyzers: the others read
 // the services it adds to the report.
 func surfaceSet(b *builder) Set {
-	return Set{}
+	return Set{
+		Files: []plugin.FileAnalyzer{
+			privdata.New(),
+		},
+		Trees: []plugin.TreeAnalyzer{
+			perms.New(),
+		},
+	}
 }
 
 // all is every other set, in order: what scan runs.
