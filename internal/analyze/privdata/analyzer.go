@@ -188,6 +188,9 @@ func (a *Analyzer) report(in *plugin.Input, out *plugin.Results, g *group, pii, 
 		case v.plain > 0:
 			title += ", with plaintext passwords"
 			sev = model.High
+		case v.unsalted:
+			title += ", with unsalted password hashes"
+			sev = model.High
 		case v.hashed:
 			title += ", with password hashes"
 			sev = model.High

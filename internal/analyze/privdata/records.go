@@ -30,6 +30,9 @@ type column struct {
 	nonEmpty int
 	rows     [nKinds]int
 	distinct [nKinds]map[uint64]bool
+	// digests counts password hashes that are bare hex digests (no
+	// salt), by length.
+	digests map[int]int
 	// lat/lon pairs of the same record are counted on the lat column.
 }
 
@@ -100,6 +103,12 @@ func (g *group) record(fields []field) {
 			c.add(kDevice, v)
 		case fk.hashed && !placeholder(v) || (fk.password || fk.pin) && isHash(v):
 			c.add(kHashedPassword, v)
+			if hexRe.MatchString(v) {
+				if c.digests == nil {
+					c.digests = map[int]int{}
+				}
+				c.digests[len(v)]++
+			}
 		case fk.password && !placeholder(v):
 			c.add(kPlainPassword, v)
 		case fk.pin && pinValue(v):
@@ -121,6 +130,7 @@ type verdict struct {
 	personal bool // e-mail, phone, birth date or location in several records
 	plain    int  // records with a plaintext password
 	hashed   bool
+	unsalted bool // every hash of a column is a bare hex digest
 	user     bool // a column names users
 }
 
@@ -128,7 +138,11 @@ type colVerdict struct {
 	name string
 	kind kind
 	rows int
+	note string // "unsalted MD5" for bare digests
 }
+
+// digestName names a bare hex digest by its length.
+var digestName = map[int]string{32: "MD5", 40: "SHA-1", 56: "SHA-224", 64: "SHA-256", 96: "SHA-384", 128: "SHA-512"}
 
 // minRecords: one address in a config file is a contact, not a store.
 const minRecords = 2
@@ -156,7 +170,16 @@ func (g *group) judge() verdict {
 			if k.personal() {
 				v.personal = true
 			}
-			v.cols = append(v.cols, colVerdict{c.name, k, n})
+			cv := colVerdict{name: c.name, kind: k, rows: n}
+			if k == kHashedPassword && len(c.digests) == 1 {
+				for l, m := range c.digests {
+					if m == n {
+						cv.note = "unsalted " + digestName[l]
+						v.unsalted = true
+					}
+				}
+			}
+			v.cols = append(v.cols, cv)
 		}
 	}
 	if g.personalRows < minRecords {
@@ -187,7 +210,11 @@ func (v verdict) kinds() []string {
 func (v verdict) evidence(records int, unit string) string {
 	var parts []string
 	for _, c := range v.cols {
-		parts = append(parts, fmt.Sprintf("%s: %d %s with %s", c.name, c.rows, plural(c.rows, unit), what[c.kind]))
+		w := what[c.kind]
+		if c.note != "" {
+			w = c.note + " " + w
+		}
+		parts = append(parts, fmt.Sprintf("%s: %d %s with %s", c.name, c.rows, plural(c.rows, unit), w))
 	}
 	return fmt.Sprintf("%d %s; %s", records, plural(records, unit), strings.Join(parts, "; "))
 }
