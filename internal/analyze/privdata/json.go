@@ -135,7 +135,7 @@ func (t *tree) report(a *Analyzer, in *plugin.Input, out *plugin.Results, kind s
 		g := t.groups[name]
 		g.line = line(g)
 		// Key-value documents: plaintext passwords are the secret rules'.
-		a.report(in, out, g, RulePIIFile, "", kind+" "+name, "record")
+		a.report(in, out, g, RulePIIFile, "", kind+" "+strings.TrimPrefix(name, "."), "record")
 	}
 }
 

@@ -87,6 +87,22 @@ func (a *Analyzer) xml(in *plugin.Input, out *plugin.Results) {
 		if i := strings.LastIndexByte(name, '.'); i >= 0 {
 			name = name[i+1:]
 		}
-		return lineOf(in.Data, "<"+name)
+		return lineOfTag(in.Data, name)
 	})
+}
+
+// lineOfTag is the line of the first start tag called name.
+func lineOfTag(data []byte, name string) int {
+	needle := []byte("<" + name)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], needle)
+		if i < 0 {
+			return 0
+		}
+		j := off + i + len(needle)
+		if j >= len(data) || strings.IndexByte(" \t\r\n/>", data[j]) >= 0 {
+			return bytes.Count(data[:off+i], []byte{'\n'}) + 1
+		}
+		off = j
+	}
 }
