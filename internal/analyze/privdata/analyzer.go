@@ -124,16 +124,28 @@ func excluded(p string) bool {
 		switch seg {
 		case "test", "tests", "testdata", "testing", "fixtures", "__fixtures__", "spec", "specs", "example", "examples",
 			"doc", "docs", "man", "locale", "locales", "i18n", "l10n", "zoneinfo", "mime", "node_modules",
-			"site-packages", "dist-packages", "vendor", "third_party", "ca-certificates", ".git":
+			"site-packages", "dist-packages", "vendor", "third_party", "ca-certificates", ".git", "meta-inf":
 			return true
 		}
 	}
 	switch path.Base(l) {
 	case "package.json", "package-lock.json", "composer.json", "composer.lock", "bower.json", "manifest.json",
-		"tsconfig.json", "yarn.lock", "mimeapps.list":
+		"tsconfig.json", "yarn.lock", "mimeapps.list", "pom.xml", "build.xml", "ivy.xml", "appdata.xml", "metainfo.xml":
 		return true
 	}
 	return strings.HasSuffix(l, ".schema.json")
+}
+
+// excludedChain: a file inside an archive that itself lies in an
+// excluded place ("... > zip@0x0:/usr/share/java/x.jar > ...") is
+// excluded too.
+func excludedChain(chain string) bool {
+	for _, step := range strings.Split(chain, " > ") {
+		if i := strings.Index(step, ":/"); i >= 0 && excluded(step[i+1:]) {
+			return true
+		}
+	}
+	return false
 }
 
 // FileRequired implements plugin.FileAnalyzer.
@@ -143,6 +155,9 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
+	if excludedChain(in.Loc.Chain) {
+		return nil
+	}
 	f := formatOf(&in.FileInfo)
 	limit := int64(maxText)
 	if f == fSQLite {

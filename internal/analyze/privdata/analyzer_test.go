@@ -117,6 +117,14 @@ func TestExcluded(t *testing.T) {
 			t.Errorf("%s: %+v", p, out.Findings)
 		}
 	}
+	// inside an archive that lies in an excluded place
+	a := New()
+	fi := plugin.FileInfo{Path: "/people.csv", Mode: 0o644, Size: int64(len(csv)), Head: csv}
+	var out plugin.Results
+	if err := a.Analyze(context.Background(), &plugin.Input{FileInfo: fi, Data: csv,
+		Loc: model.Location{Layer: "L2", Path: fi.Path, Chain: "rootfs > squashfs@0x0:/usr/share/java/app.jar > zip@0x0"}}, &out); err != nil || len(out.Findings) != 0 {
+		t.Errorf("in an excluded archive: %v %+v", err, out.Findings)
+	}
 	// the same file in an overlay of a source tree is reported
 	if out := analyze(t, "/package/base-files/files/var/log/people.csv", csv); len(out.Findings) != 1 {
 		t.Errorf("overlay: %+v", out.Findings)

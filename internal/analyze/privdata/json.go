@@ -37,7 +37,7 @@ func (t *tree) group(name string) *group {
 }
 
 // skipKeys hold people who made the software, not the device's users.
-var skipKeys = map[string]bool{"author": true, "authors": true, "maintainer": true, "maintainers": true, "contributors": true, "developers": true, "copyright": true}
+var skipKeys = map[string]bool{"author": true, "authors": true, "maintainer": true, "maintainers": true, "contributors": true, "developers": true, "copyright": true, "mailinglists": true, "mailinglist": true}
 
 // walk visits v at path p. fields collects the leaves of the record v is
 // in (nil outside records), rel is v's path inside that record.
