@@ -2,6 +2,6 @@
 
 package privdata_test
 
-// raceDetector: the corpus scan is slow under the race detector; it
-// then scans one image only.
+// raceDetector: the corpus scan is slow under the race detector and is
+// left to the plain run.
 const raceDetector = true
