@@ -59,13 +59,16 @@ type Examples struct {
 // string); other families a small file: its in-image path and its content
 // inline (Text) or as a fixture of the family's testdata (File), plus
 // other files of the same image (With) for whole-tree rules and the date
-// certificates are judged at (At, YYYY-MM-DD).
+// certificates are judged at (At, YYYY-MM-DD). Permission rules give the
+// file's mode as ls -l prints it (Mode, "-rwsr-xr-x"; a directory
+// "drwxrwxrwx" needs no content).
 type Example struct {
 	Text string    `yaml:"text"`
 	Path string    `yaml:"path"`
 	File string    `yaml:"file"`
 	With []Example `yaml:"with"`
 	At   string    `yaml:"at"`
+	Mode string    `yaml:"mode"`
 }
 
 // UnmarshalYAML takes a plain string as Text.

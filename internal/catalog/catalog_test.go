@@ -22,6 +22,8 @@ var exampleRunners = map[string]string{
 	"update":      "internal/analyze/update TestCatalogExamples",
 	"tls":         "internal/analyze/transport TestCatalogExamples",
 	"net":         "internal/analyze/transport TestCatalogExamples",
+	"data":        "internal/analyze/privdata TestCatalogExamples",
+	"perms":       "internal/analyze/perms TestCatalogExamples",
 }
 
 func TestDefaultLoadsEveryFamily(t *testing.T) {
@@ -64,7 +66,7 @@ func TestEveryRuleHasExamples(t *testing.T) {
 			t.Errorf("%s (%s): needs match and no_match examples", r.ID, r.Source)
 		}
 		for _, e := range append(append([]Example{}, r.Examples.Match...), r.Examples.NoMatch...) {
-			if r.Family != "secrets" && (e.Path == "" || e.Text == "" && e.File == "") {
+			if r.Family != "secrets" && (e.Path == "" || e.Text == "" && e.File == "" && e.Mode == "") {
 				t.Errorf("%s: example %+v needs a path and a text or file", r.ID, e)
 			}
 		}

@@ -8,8 +8,8 @@ var families = map[string][]string{
 	Components: nil,
 	Secrets:    {"credentials", "keys", "secrets"},
 	Hardening:  {"hardening"},
-	Surface:    {"services", "config", "cgi", "net", "tls", "update"},
-	Default:    {"cgi", "config", "credentials", "hardening", "keys", "net", "secrets", "services", "tls", "update"},
+	Surface:    {"services", "config", "cgi", "net", "tls", "update", "data", "perms"},
+	Default:    {"cgi", "config", "credentials", "data", "hardening", "keys", "net", "perms", "secrets", "services", "tls", "update"},
 }
 
 // Families lists the catalog rule families the set called name runs.

@@ -19,8 +19,10 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/gobin"
 	"github.com/thingsec/thingsec/internal/analyze/inventory"
 	"github.com/thingsec/thingsec/internal/analyze/lockfile"
+	"github.com/thingsec/thingsec/internal/analyze/perms"
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/privdata"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/services"
 	"github.com/thingsec/thingsec/internal/analyze/transport"
@@ -118,10 +120,12 @@ func surfaceSet(b *builder) Set {
 			cgi.New(),
 			update.New(),
 			transport.New(),
+			privdata.New(),
 		},
 		Trees: []plugin.TreeAnalyzer{
 			services.MustNew(),
 			conf,
+			perms.New(),
 		},
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package privdata_test
+
+const raceDetector = false
