@@ -110,7 +110,7 @@ func TestDemoOrderAndColour(t *testing.T) {
 		sev  model.Severity
 		text string
 	}{
-		{model.Critical, "CRITICAL (6)"}, {model.High, "HIGH (8)"}, {model.Medium, "MEDIUM (2)"},
+		{model.Critical, "CRITICAL (6)"}, {model.High, "HIGH (9)"}, {model.Medium, "MEDIUM (5)"},
 		{model.Critical, "CVE-2022-48174"}, {model.High, "CVE-2022-28391"},
 	} {
 		if want := "\x1b[" + severityStyle[s.sev] + "m" + s.text + "\x1b[0m"; !strings.Contains(out, want) {
@@ -119,7 +119,7 @@ func TestDemoOrderAndColour(t *testing.T) {
 	}
 	text := plain.String()
 	inOrder(t, text, "VULNERABILITIES", "CRITICAL (1)", "CVE-2022-48174", "HIGH (1)", "CVE-2022-28391", "FINDINGS")
-	inOrder(t, text, "FINDINGS", "CRITICAL (6)", "HIGH (8)", "MEDIUM (2)", "Verdict  7 critical, 9 high, 2 medium (16 findings, 2 vulnerabilities)")
+	inOrder(t, text, "FINDINGS", "CRITICAL (6)", "HIGH (9)", "MEDIUM (5)", "Verdict  7 critical, 10 high, 5 medium (20 findings, 2 vulnerabilities)")
 	if !strings.Contains(text, "squashfs:/etc/shadow:3") || strings.Contains(text, "L3:/etc/shadow") {
 		t.Error("locations are not named by their layer's format")
 	}
