@@ -62,6 +62,9 @@ type Rule struct {
 	VersionScheme string `yaml:"version_scheme"`
 	// Untested says why no real-binary test exists.
 	Untested string `yaml:"untested"`
+	// StringsUntested says why the rule cannot work on strings(1) output
+	// (its evidence needs bytes that strings drops).
+	StringsUntested string `yaml:"strings_untested"`
 
 	re *regexp.Regexp
 }
@@ -400,13 +403,15 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	if fi.Size <= 0 {
 		return false
 	}
-	return Binary(fi.Type.Type) || a.cat.pathNamed(fi.Path)
+	return Binary(fi.Type.Type) || StringsDump(fi.Path) || a.cat.pathNamed(fi.Path)
 }
 
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Results) error {
 	var ms []Match
 	switch {
+	case StringsDump(in.Path) && in.Data != nil:
+		ms = a.cat.ScanStrings(strings.TrimSuffix(strings.TrimSuffix(in.Path, ".txt"), ".strings"), in.Data)
 	case !Binary(in.Type.Type):
 		ms = a.cat.ScanPath(in.Path)
 	case in.Data == nil:
@@ -443,4 +448,25 @@ func (c *Catalog) ScanPath(p string) []Match {
 		}
 	}
 	return out
+}
+
+// ScanStrings runs the rules over a plain-text strings dump of a binary
+// (the output of strings(1): one printable run per line). Each line is
+// given back its terminating NUL, so the rules that anchor on string
+// boundaries work as they do on the binary itself.
+func (c *Catalog) ScanStrings(p string, dump []byte) []Match {
+	b := make([]byte, 1, len(dump)+len(dump)/8) // a leading NUL: the first line starts a string too
+	for _, l := range bytes.Split(dump, []byte{'\n'}) {
+		if len(l) == 0 {
+			continue
+		}
+		b = append(append(b, l...), 0)
+	}
+	return c.Scan(p, b)
+}
+
+// StringsDump says whether a file is a strings(1) dump handed in for
+// fingerprinting: by name only, so that ordinary text never is.
+func StringsDump(p string) bool {
+	return strings.HasSuffix(p, ".strings") || strings.HasSuffix(p, ".strings.txt")
 }

@@ -21,7 +21,9 @@ func TestMentionsAreNotComponents(t *testing.T) {
 	}
 	mention := "This system runs BusyBox v1.35.0, OpenSSH_9.2p1, dnsmasq-2.90, lighttpd/1.4.69,\n" +
 		"nginx/1.22.1, hostapd v2.10, Linux version 6.1.0-50-4kc-malta (x) #1 SMP Debian 6.1.176-1 (2026),\n" +
-		"OpenSSL 3.0.20 25 Jan 2025, libcurl/7.88.1, SSH-2.0-dropbear_2022.83 and Lua 5.1.5  Copyright.\n"
+		"OpenSSL 3.0.20 25 Jan 2025, libcurl/7.88.1, SSH-2.0-dropbear_2022.83 and Lua 5.1.5  Copyright.\n" +
+		"Also Apache/2.4.71, unbound 1.17.1, postgres (PostgreSQL) 15.20, X-Powered-By: PHP/8.2.36,\n" +
+		"FFmpeg version 5.1.9, GNU Awk 5.2.1, Keepalived v2.2.7, ProFTPD Version 1.3.8 and <!-- GDBus 2.74.6 -->.\n"
 	for _, name := range []string{
 		"/usr/share/doc/busybox/README", "/usr/share/man/man1/ssh.1", "/etc/init.d/dnsmasq",
 		"/www/cgi-bin/status.lua", "/etc/banner", "/usr/share/man/man8/sshd.8.gz", "/sbin/fw-update.sh",

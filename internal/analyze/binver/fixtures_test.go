@@ -2,6 +2,8 @@ package binver
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io/fs"
@@ -18,9 +20,17 @@ var generate = flag.String("generate", "", "regenerate testdata from the unpacke
 
 const table = "testdata/fingerprints.tsv"
 
-// row is one line of the test table: a rule matched a real binary.
+// archs are the Debian architectures the fixtures come from: 32- and
+// 64-bit ARM and MIPS (little endian), and x86.
+var archs = []string{"armhf", "arm64", "mipsel", "mips64el", "i386", "amd64"}
+
+// minArchs is how many architectures every tested rule must be proved on.
+const minArchs = 2
+
+// row is one line of the test table: a rule matched a real binary. sha256
+// is the digest of the whole binary the snippet was cut from.
 type row struct {
-	rule, arch, pkg, debVersion, path, snippet, version string
+	rule, arch, pkg, debVersion, path, sha256, snippet, version string
 }
 
 func readTable(t *testing.T) []row {
@@ -38,61 +48,78 @@ func readTable(t *testing.T) []row {
 			continue
 		}
 		c := strings.Split(l, "\t")
-		if len(c) != 7 {
+		if len(c) != 8 {
 			t.Fatalf("bad table line %q", l)
 		}
-		rows = append(rows, row{c[0], c[1], c[2], c[3], c[4], c[5], c[6]})
+		rows = append(rows, row{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
 	}
 	return rows
 }
 
 // TestFingerprintTable runs every rule on the snippets cut from real
-// Debian armhf and mipsel binaries and checks the version against the
-// Debian package's upstream version; every tested rule must have both
-// architectures.
+// Debian binaries of six architectures and checks the version against the
+// Debian package's upstream version; every rule not marked untested must
+// be proved on at least minArchs architectures. With -v it reports per
+// rule the architectures, the version found and the package version.
 func TestFingerprintTable(t *testing.T) {
 	cat, err := Default()
 	if err != nil {
 		t.Fatal(err)
 	}
 	rows := readTable(t)
-	archs := map[string]map[string]bool{}
+	tested := map[string][]row{}
 	for _, r := range rows {
 		t.Run(r.rule+"/"+r.arch, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "snippets", r.snippet))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got *Match
-			for _, m := range cat.Scan(r.path, data) {
-				if m.Rule.ID == r.rule {
-					got = &m
-				}
-			}
-			if got == nil {
-				t.Fatalf("%s (%s %s): rule %s does not match", r.path, r.pkg, r.debVersion, r.rule)
-			}
-			if got.Version != r.version {
-				t.Errorf("%s: version %q, want %q", r.path, got.Version, r.version)
-			}
-			if !versionAgrees(got.Rule, r.debVersion, got.Version) {
-				t.Errorf("%s: version %q does not agree with Debian package %s %s", r.path, got.Version, r.pkg, r.debVersion)
-			}
+			checkRow(t, cat, r, cat.Scan(r.path, data))
 		})
-		if archs[r.rule] == nil {
-			archs[r.rule] = map[string]bool{}
-		}
-		archs[r.rule][r.arch] = true
+		tested[r.rule] = append(tested[r.rule], r)
 	}
+	untested := 0
 	for _, r := range cat.Rules {
+		rs := tested[r.ID]
 		if r.Untested != "" {
+			untested++
+			if len(rs) > 0 {
+				t.Errorf("rule %s is marked untested but has %d test binaries", r.ID, len(rs))
+			}
 			continue
 		}
-		for _, a := range []string{"armhf", "mipsel"} {
-			if !archs[r.ID][a] {
-				t.Errorf("rule %s has no %s test binary (mark it untested: with a reason, or fix it)", r.ID, a)
-			}
+		if len(rs) < minArchs {
+			t.Errorf("rule %s has %d test architectures, want %d (mark it untested: with a reason, or fix it)", r.ID, len(rs), minArchs)
+			continue
 		}
+		var as []string
+		for _, x := range rs {
+			as = append(as, x.arch)
+		}
+		t.Logf("%-20s %-40s found %-12s package %s %s", r.ID, strings.Join(as, ","), rs[0].version, rs[0].pkg, rs[0].debVersion)
+	}
+	if max := len(cat.Rules) / 10; untested > max {
+		t.Errorf("%d of %d rules untested, at most %d allowed", untested, len(cat.Rules), max)
+	}
+}
+
+// checkRow checks the matches of one table row's input.
+func checkRow(t *testing.T, cat *Catalog, r row, ms []Match) {
+	t.Helper()
+	var got *Match
+	for _, m := range ms {
+		if m.Rule.ID == r.rule {
+			got = &m
+		}
+	}
+	if got == nil {
+		t.Fatalf("%s (%s %s %s): rule %s does not match", r.path, r.arch, r.pkg, r.debVersion, r.rule)
+	}
+	if got.Version != r.version {
+		t.Errorf("%s: version %q, want %q", r.path, got.Version, r.version)
+	}
+	if !versionAgrees(got.Rule, r.debVersion, got.Version) {
+		t.Errorf("%s: version %q does not agree with Debian package %s %s", r.path, got.Version, r.pkg, r.debVersion)
 	}
 }
 
@@ -122,7 +149,7 @@ func versionAgrees(r *Rule, deb, got string) bool {
 		}
 		return mm(up) == mm(got)
 	}
-	return up == got || strings.HasPrefix(up, got+".") || strings.HasPrefix(got, up+".") || strings.HasPrefix(up, got+"p") || strings.ReplaceAll(up, "~", "") == got
+	return up == got || strings.HasPrefix(up, got+".") || strings.HasPrefix(got, up+".") || strings.HasPrefix(up, got+"p") || strings.ReplaceAll(up, "~", "") == got || strings.ReplaceAll(up, "~", "-") == got
 }
 
 // TestGenerateFixtures writes testdata from unpacked Debian packages; it
@@ -142,7 +169,7 @@ func TestGenerateFixtures(t *testing.T) {
 	}
 	best := map[string]row{} // rule/arch -> first agreeing row
 	var rejected []string
-	for _, arch := range []string{"armhf", "mipsel"} {
+	for _, arch := range archs {
 		pkgDirs, _ := os.ReadDir(filepath.Join(*generate, arch))
 		for _, pd := range pkgDirs {
 			parts := strings.Split(pd.Name(), "_")
@@ -189,7 +216,8 @@ func TestGenerateFixtures(t *testing.T) {
 					if err := os.WriteFile(filepath.Join(snipDir, name), snip, 0o644); err != nil {
 						t.Fatal(err)
 					}
-					best[key] = row{m.Rule.ID, arch, pkg, deb, rel, name, m.Version}
+					sum := sha256.Sum256(data)
+					best[key] = row{m.Rule.ID, arch, pkg, deb, rel, hex.EncodeToString(sum[:]), name, m.Version}
 				}
 				return nil
 			})
@@ -201,10 +229,10 @@ func TestGenerateFixtures(t *testing.T) {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	b.WriteString("# rule\tarch\tdebian package\tdebian version\tpath in package\tsnippet\tversion (generated by scripts/fixtures/components.sh)\n")
+	b.WriteString("# rule\tarch\tdebian package\tdebian version\tpath in package\tsha256 of the binary\tsnippet\tversion (generated by scripts/fixtures/components.sh)\n")
 	for _, k := range keys {
 		r := best[k]
-		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.rule, r.arch, r.pkg, r.debVersion, r.path, r.snippet, r.version)
+		fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.rule, r.arch, r.pkg, r.debVersion, r.path, r.sha256, r.snippet, r.version)
 	}
 	if err := os.WriteFile(table, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -213,7 +241,7 @@ func TestGenerateFixtures(t *testing.T) {
 		t.Log("version disagrees:", r)
 	}
 	for _, r := range cat.Rules {
-		for _, a := range []string{"armhf", "mipsel"} {
+		for _, a := range archs {
 			if _, ok := best[r.ID+"/"+a]; !ok && r.Untested == "" {
 				t.Logf("no %s binary for rule %s", a, r.ID)
 			}

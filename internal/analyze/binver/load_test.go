@@ -11,8 +11,8 @@ func TestEmbeddedRulesLoad(t *testing.T) {
 	for _, r := range c.Rules {
 		products[r.Product] = true
 	}
-	if len(c.Rules) < 80 {
-		t.Errorf("%d rules, want at least 80", len(c.Rules))
+	if len(c.Rules) < 200 {
+		t.Errorf("%d rules, want at least 200", len(c.Rules))
 	}
 	t.Logf("%d rules, %d products", len(c.Rules), len(products))
 }
