@@ -20,11 +20,7 @@ func Bytes(r io.ReaderAt, off, n, limit int64) ([]byte, error) {
 	if n < 0 || n > limit {
 		return nil, errTooLarge
 	}
-	p := make([]byte, n)
-	if err := ReadFull(r, p, off); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return ReadGrow(r, off, n)
 }
 
 var errTooLarge = &UnsupportedError{What: "length field beyond limit"}
