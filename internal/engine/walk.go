@@ -35,7 +35,10 @@ type walker struct {
 	strs *strmatch.Set
 	// sess carves every file the walk reads, when unpacking.
 	sess *unpack.Session
-	jobs []*job
+	// targets caps the reads of a target file (MaxTargetBytes), with or
+	// without unpacking.
+	targets *unpack.Session
+	jobs    []*job
 	// progress counters, over all levels
 	mu     sync.Mutex
 	nfiles int
@@ -75,6 +78,7 @@ type job struct {
 // makes them (each file read once gives its hash, type, analyzers and the
 // carve that finds the next level), else only the layers already there.
 func (w *walker) run(ctx context.Context, sess *unpack.Session, unpacking bool) (*plugin.Results, error) {
+	w.targets = sess
 	if unpacking {
 		w.sess = sess
 		if err := sess.RunWalk(ctx, w.level); err != nil {
@@ -252,7 +256,12 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	}
 	size := st.Size()
 	f.Size = size
-	in := &plugin.Input{R: fh}
+	if w.targets != nil {
+		// A sparse or device-sized target is read only up to
+		// --max-target-bytes (hashed, analysed and carved), with a problem.
+		size = w.targets.TargetSize(j.l, f.Path, size)
+	}
+	in := &plugin.Input{R: io.NewSectionReader(fh, 0, size)}
 	h := sha256.New()
 	var streamed *seqHash
 	hold := size <= w.cfg.MaxInMemory
@@ -267,7 +276,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 			buf = make([]byte, size)
 		}
 		buf = buf[:size]
-		n, err := io.ReadFull(fh, buf)
+		n, err := io.ReadFull(io.NewSectionReader(fh, 0, size), buf)
 		if err != nil {
 			w.problem(j, f.Path, "read error: "+err.Error())
 		}
@@ -279,7 +288,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	} else {
 		// Too large to hold: hashed as the carve reads it, and the rest
 		// (all of it when there is no carve) after it.
-		streamed = &seqHash{r: fh, h: h, size: size}
+		streamed = &seqHash{r: in.R, h: h, size: size}
 		in.R = streamed
 		head := make([]byte, filetype.HeadSize)
 		n, _ := fh.ReadAt(head, 0)

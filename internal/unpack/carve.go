@@ -29,6 +29,8 @@ type carver struct {
 	maxLen  int
 	maxOff  int64
 	floor   []int64 // by format: the cost charged for one Identify call besides its reads
+	free    []int64 // by format: what a header check may read without charge (headerFree, decoderHead)
+	decoder []bool  // by format: its Identify starts a decompressor
 	// timeout bounds one file's identification stage (0: none).
 	timeout time.Duration
 	// maxKeep bounds the validated candidates one file yields; the
@@ -73,9 +75,13 @@ const (
 // forward, and one bucket shared by all formats does the same with
 // globalBurst and globalRate. A call that validates is refunded (real
 // structures pay for themselves), so only rejected candidates drain the
-// buckets. When a bucket is empty, candidates of that format are skipped
-// (counted and reported) until the scan has moved far enough to refill it;
-// a call that would overdraw is cut off and counts as abandoned. A format
+// buckets, and a call that reads no more than its header check (headerFree,
+// decoderHead) costs nothing. When a bucket is empty, candidates of that
+// format get only their header check until the scan has moved far enough
+// to refill it: one that needs more is skipped (counted and reported), so
+// a flood of bad headers, however dense, cannot hide a structure whose
+// header check validates it; a call that would overdraw is cut off and
+// counts as abandoned. A format
 // that has used less than its fair share of the global bucket may go on
 // while the bucket is empty (see share). This makes identification linear
 // in the input size whatever its content (at most twice globalBurst plus
@@ -94,6 +100,13 @@ const (
 	// and window are allocated per call).
 	callFloor    = 256
 	decoderFloor = 64 << 10
+	// headerFree is what a call may read without charge: a header check
+	// (a superblock, a tar header, an ext superblock at 1 KiB) that
+	// rejects costs no budget and is never skipped. decoderHead is the
+	// same for a format that starts a decompressor: its header check
+	// reads a few bytes; reading more means a decoder was set up.
+	headerFree  = 4 << 10
+	decoderHead = 64
 )
 
 // decoders are the formats whose Identify starts a decompressor.
@@ -104,11 +117,13 @@ func newCarver(fs []format.Format) *carver {
 	// Formats and offsets that share a magic hang off one index.
 	index := map[string]int{}
 	for i, f := range fs {
-		fl := int64(callFloor)
+		fl, free := int64(callFloor), int64(headerFree)
 		if decoders[f.Name()] {
-			fl = decoderFloor
+			fl, free = decoderFloor, decoderHead
 		}
 		c.floor = append(c.floor, fl)
+		c.free = append(c.free, free)
+		c.decoder = append(c.decoder, decoders[f.Name()])
 		for _, sig := range f.Signatures() {
 			if len(sig.Magic) < 2 {
 				panic("carve: magic shorter than 2 bytes in " + f.Name())
@@ -228,6 +243,7 @@ type scanState struct {
 	dropped   int // validated candidates dropped for maxKeep
 	covered   int64
 	unsized   []bool
+	mr        meteredReader
 }
 
 type result struct {
@@ -246,6 +262,7 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		unsized:   make([]bool, len(c.formats)),
 		known:     map[int]result{},
 	}
+	st.mr = meteredReader{r: r, ctx: ctx}
 	for i := range st.formats {
 		st.formats[i] = bucket{avail: c.burst, burst: c.burst, rate: formatRate}
 	}
@@ -263,22 +280,44 @@ func (st *scanState) share(pos int64) int64 {
 // errBudget cuts off an Identify call that used up its allowance.
 var errBudget = errors.New("identification budget used up")
 
-// meteredReader serves one Identify call: it reads at base in the file,
-// counts what the call reads and fails reads past its allowance or once
-// the scan's time is up.
+// meteredReader serves one Identify call: the n bytes at base in the
+// file (a section, as io.SectionReader would), counting what the call
+// reads and failing reads past its allowance or once the scan's time is
+// up. One is reused for every call of a scan: a dense flood makes
+// millions of calls.
 type meteredReader struct {
 	r     io.ReaderAt
 	ctx   context.Context
 	base  int64
+	n     int64
 	allow int64
 	used  int64
 	cut   bool
 }
 
+// reset prepares m for the call on the n bytes at base.
+func (m *meteredReader) reset(base, n, allow int64) *meteredReader {
+	m.base, m.n, m.allow, m.used, m.cut = base, n, allow, 0, false
+	return m
+}
+
 func (m *meteredReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= m.n {
+		return 0, io.EOF
+	}
 	if err := m.ctx.Err(); err != nil {
 		m.cut = true
 		return 0, err
+	}
+	if int64(len(p)) > m.n-off {
+		n, err := m.ReadAt(p[:m.n-off], off)
+		if err == nil {
+			err = io.EOF
+		}
+		return n, err
 	}
 	left := m.allow - m.used
 	if left <= 0 {
@@ -302,7 +341,11 @@ func (m *meteredReader) ReadAt(p []byte, off int64) (int, error) {
 // it validates and is not covered by an earlier one.
 func (st *scanState) consider(h hit) {
 	fi := int(h.fi)
-	if h.off < st.covered || st.unsized[fi] {
+	if st.unsized[fi] {
+		return
+	}
+	if h.off < st.covered {
+		st.considerCovered(h)
 		return
 	}
 	c := st.c
@@ -311,21 +354,33 @@ func (st *scanState) consider(h hit) {
 		fb := &st.formats[fi]
 		st.global.refill(h.off)
 		fb.refill(h.off)
-		if fb.avail <= 0 || (st.global.avail <= 0 && st.used[fi] >= st.share(h.off)) {
-			if st.skipped[fi] == 0 {
-				st.firstSkip[fi] = h.off
-			}
-			st.skipped[fi]++
+		// With the budget empty a candidate still gets its header check
+		// (free): a flood of rejected headers costs nothing, so it cannot
+		// hide a real structure behind it, whatever its density.
+		free := c.free[fi]
+		empty := fb.avail <= 0 || (st.global.avail <= 0 && st.used[fi] >= st.share(h.off))
+		if empty && c.decoder[fi] {
+			// A decompressor's header check cannot be told apart from its
+			// setup (which costs far more than the header), so with the
+			// budget empty it is not called.
+			st.skip(fi, h.off)
 			return
 		}
-		allow := max(min(fb.avail, st.global.avail)-c.floor[fi], minAllowance)
-		mr := &meteredReader{r: st.r, ctx: st.ctx, base: h.off, allow: allow}
+		allow := free
+		if !empty {
+			allow = max(min(fb.avail, st.global.avail)-c.floor[fi], minAllowance)
+		}
 		n := st.size - h.off
-		res.m, res.err = identify(c.formats[fi], io.NewSectionReader(mr, 0, n), n)
-		if mr.cut && st.ctx.Err() == nil {
+		mr := st.mr.reset(h.off, n, allow)
+		res.m, res.err = identify(c.formats[fi], mr, n)
+		switch {
+		case mr.cut && empty:
+			st.skip(fi, h.off)
+			res.err = errBudget
+		case mr.cut && st.ctx.Err() == nil:
 			st.abandoned[fi]++
 		}
-		if res.err != nil || mr.cut {
+		if (res.err != nil || mr.cut) && mr.used > free {
 			cost := mr.used + c.floor[fi]
 			fb.avail -= cost
 			st.global.avail -= cost
@@ -357,6 +412,41 @@ func (st *scanState) consider(h hit) {
 	}
 	st.out = append(st.out, cd)
 	if c.maxKeep > 0 && len(st.out) >= 2*c.maxKeep {
+		st.trim()
+	}
+}
+
+// skip counts a candidate of format fi at off not tried for want of budget.
+func (st *scanState) skip(fi int, off int64) {
+	if st.skipped[fi] == 0 {
+		st.firstSkip[fi] = off
+	}
+	st.skipped[fi]++
+}
+
+// considerCovered looks at a candidate inside the bytes an earlier one
+// claimed. Real nested structures (the compressed blocks of a file
+// system, the files of an archive) lie wholly inside it and are found
+// when it is extracted, so they are not kept; but one that validates from
+// its header check alone and runs past the end of the claim cannot be
+// nested: the claim is junk (or the two overlap), and the candidate is
+// kept so that a bogus header cannot hide a file system behind it. The
+// check is free (it reads at most the header allowance and charges
+// nothing), so scanning a large file system costs no budget.
+func (st *scanState) considerCovered(h hit) {
+	fi := int(h.fi)
+	if st.c.decoder[fi] {
+		return // a stream inside a claim is found when the claim is extracted
+	}
+	n := st.size - h.off
+	mr := st.mr.reset(h.off, n, st.c.free[fi])
+	m, err := identify(st.c.formats[fi], mr, n)
+	if err != nil || mr.cut || m.Size <= 0 || m.Size > n || h.off+m.Size <= st.covered {
+		return
+	}
+	st.out = append(st.out, candidate{f: st.c.formats[fi], fi: fi, off: h.off, m: m, size: m.Size})
+	st.covered = h.off + m.Size
+	if st.c.maxKeep > 0 && len(st.out) >= 2*st.c.maxKeep {
 		st.trim()
 	}
 }
@@ -406,6 +496,12 @@ func (st *scanState) report(stoppedAt int64, timedOut bool) error {
 // that was hit is returned as an error wrapping ErrLimit together with
 // what was found.
 func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) ([]candidate, []model.Region, error) {
+	return c.scanExcept(ctx, r, size, all, nil)
+}
+
+// scanExcept is scan without trying format except (when not nil) at
+// offset 0.
+func (c *carver) scanExcept(ctx context.Context, r io.ReaderAt, size int64, all bool, except format.Format) ([]candidate, []model.Region, error) {
 	if len(c.pats) == 0 || size <= 0 {
 		return nil, nil, nil
 	}
@@ -416,26 +512,27 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 		defer cancel()
 	}
 	st := c.newScanState(ctx, r, size)
-	// A format at offset 0 that spans the file (a squashfs partition, a
-	// TRX image) makes scanning the bytes it covers pointless: look there
-	// first and scan only what it leaves.
+	// Formats at offset 0 first: one that spans the file (a squashfs
+	// partition, a TRX image) covers the rest, whose candidates then get
+	// only the free header check of considerCovered.
 	heads, buf, err := c.collect(r, size, 0, 1, true, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}
+	if except != nil {
+		heads = slices.DeleteFunc(heads, func(h hit) bool { return c.formats[h.fi].Name() == except.Name() })
+	}
 	slices.SortFunc(heads, func(a, b hit) int { return int(a.fi - b.fi) })
-	from := int64(0)
 	for _, h := range heads {
 		if ctx.Err() != nil {
 			break
 		}
 		fi := int(h.fi)
 		n := size
-		mr := &meteredReader{r: r, ctx: ctx, allow: math.MaxInt64}
-		m, ierr := identify(c.formats[fi], io.NewSectionReader(mr, 0, n), n)
+		mr := st.mr.reset(0, n, math.MaxInt64)
+		m, ierr := identify(c.formats[fi], mr, n)
 		st.known[fi] = result{m, ierr}
-		if ierr == nil && m.Size > 0 {
-			from = min(m.Size, size)
+		if ierr == nil && m.Size > 0 && m.Size <= size {
 			break
 		}
 	}
@@ -453,7 +550,7 @@ func (c *carver) scan(ctx context.Context, r io.ReaderAt, size int64, all bool) 
 	}
 	if process(heads) && all {
 		var hits []hit
-		for base := max(from, 1); base < size; base += window {
+		for base := int64(1); base < size; base += window {
 			if ctx.Err() != nil {
 				timedOut, stoppedAt = true, base
 				break

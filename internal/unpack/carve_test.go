@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thingsec/thingsec/internal/unpack/format"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
@@ -103,4 +105,47 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	n, err := c.r.ReadAt(p, off)
 	atomic.AddInt64(&c.n, int64(n))
 	return n, err
+}
+
+// claimFormat is a container whose header ("CLM!" and a little-endian
+// 64-bit size) claims any number of bytes.
+type claimFormat struct{}
+
+func (claimFormat) Name() string      { return "claim" }
+func (claimFormat) Kind() format.Kind { return format.Container }
+func (claimFormat) Signatures() []format.Signature {
+	return []format.Signature{{Magic: []byte("CLM!")}}
+}
+func (claimFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
+	var b [12]byte
+	if format.ReadFull(r, b[:], 0) != nil {
+		return format.Match{}, format.ErrNotMatch
+	}
+	return format.Match{Size: int64(binary.LittleEndian.Uint64(b[4:])), Extractable: true}, nil
+}
+func (claimFormat) Extract(context.Context, io.ReaderAt, int64, format.Sink) error {
+	return errors.New("junk")
+}
+
+// TestCarveClaimBeyondFile: a header at offset 0 that claims more bytes
+// than the file holds covers nothing; what follows it is still found,
+// whatever the size claimed.
+func TestCarveClaimBeyondFile(t *testing.T) {
+	ar := []byte("!<arch>\nhello.txt/      0           0     0     644     5         `\nhello\n")
+	rng := formattest.Rand(11)
+	for i := 0; i < 20; i++ {
+		pad := make([]byte, rng.IntN(4096))
+		data := append(append([]byte("CLM!\x00\x00\x00\x00\x00\x00\x00\x00"), pad...), ar...)
+		size := int64(len(data))
+		claim := size + 1 + rng.Int64N(1<<uint(rng.IntN(62)))
+		binary.LittleEndian.PutUint64(data[4:], uint64(claim))
+		c := newCarver(append([]format.Format{claimFormat{}}, Registry()...)).withLimits(DefaultLimits())
+		cands, _, err := c.scan(context.Background(), bytes.NewReader(data), size, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cands) == 0 || cands[len(cands)-1].f.Name() != "ar" || cands[len(cands)-1].off != size-int64(len(ar)) {
+			t.Errorf("claim of %d bytes in a %d-byte file hid the ar archive: %+v", claim, size, cands)
+		}
+	}
 }

@@ -121,3 +121,11 @@ func (s *Session) admit(l *Layer, jobs []carveJob) {
 	}
 	s.problem(l.ID, "", "limit", fmt.Sprintf("more than %d layers: %d of the %d formats found in this layer are not unpacked (the largest were kept)", s.lim.MaxLayers, total-room, total))
 }
+
+// TargetSize is how much of file p of layer l a caller that reads the
+// files itself (a WalkFunc) may read: all of it, except for a target
+// file (depth 0) larger than MaxTargetBytes, which is read only up to it,
+// with a problem. Carve must then be given that size.
+func (s *Session) TargetSize(l *Layer, p string, size int64) int64 {
+	return s.targetSize(l, p, size)
+}

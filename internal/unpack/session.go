@@ -42,6 +42,10 @@ type Layer struct {
 	// (file systems and archives).
 	carveAll bool
 	f        format.Format
+	// rawOf is set when the layer's extraction failed and rawName holds
+	// the bytes it claimed: that format at offset 0 of it is not tried
+	// again.
+	rawOf format.Format
 }
 
 // Options configure a Session.
@@ -270,7 +274,7 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 				return
 			}
 			size := s.targetSize(l, j.path, fi.Size())
-			j.cands, j.reg, j.err = s.carver.scan(ctx, newWindowReader(f, size), size, l.carveAll || isBlob(l, j.path, f))
+			j.cands, j.reg, j.err = s.carver.scanExcept(ctx, newWindowReader(f, size), size, l.carveAll || l.except(j.path) != nil || isBlob(l, j.path, f), l.except(j.path))
 		}(&jobs[i])
 	}
 	wg.Wait()
@@ -418,8 +422,30 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 			kind = "unsupported"
 		}
 		s.problem(l.ID, "", kind, fmt.Sprintf("%s at 0x%x in %s: %v", l.Format, l.Offset, l.Source, xerr))
+		if sink.stopped == nil && ctx.Err() == nil {
+			s.keepRaw(l, sink, src, size)
+		}
 	}
 	l.Files = len(l.Entries)
+}
+
+// rawName is the file of a failed layer that holds the bytes its header
+// claimed.
+const rawName = "/claimed.raw"
+
+// keepRaw handles a layer whose extraction failed: its header claimed a
+// range of the file that carving then skipped (a candidate inside a
+// validated one is not tried), so a junk header could hide a real file
+// system behind it. The claimed bytes become a file of the layer, carved
+// at every offset like a blob, except for the failed format at its start.
+func (s *Session) keepRaw(l *Layer, sink *layerSink, src io.ReaderAt, size int64) {
+	if _, taken := l.Entries[rawName]; taken {
+		return
+	}
+	if err := sink.Add(format.Entry{Path: rawName[1:], Mode: 0o644, Size: size}, io.NewSectionReader(src, l.Offset, size)); err != nil {
+		return // a limit: the sink listed it
+	}
+	l.rawOf = l.f
 }
 
 // isBlob says whether a file inside a file tree deserves a full carve: an

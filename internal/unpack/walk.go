@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
 // WalkFunc reads the files of one level of layers: the target's layer, then
@@ -88,7 +89,7 @@ func (s *Session) Carve(ctx context.Context, l *Layer, p string, r io.ReaderAt, 
 		r = newWindowReader(r, size) // Identify's small reads hit a cache, not a read each
 	}
 	j := carveJob{path: p}
-	j.cands, j.reg, j.err = s.carver.scan(ctx, r, size, l.carveAll || isBlob(l, p, r))
+	j.cands, j.reg, j.err = s.carver.scanExcept(ctx, r, size, l.carveAll || l.except(p) != nil || isBlob(l, p, r), l.except(p))
 	s.mu.Lock()
 	if s.carved != nil {
 		s.carved[l] = append(s.carved[l], j)
@@ -103,4 +104,13 @@ func (s *Session) Carve(ctx context.Context, l *Layer, p string, r io.ReaderAt, 
 		c.Whole = c.Whole || cd.off == 0 && cd.size >= size
 	}
 	return c
+}
+
+// except is the format not to try at offset 0 of file p of l: the one
+// whose failed extraction made it (keepRaw).
+func (l *Layer) except(p string) format.Format {
+	if p == rawName {
+		return l.rawOf
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math/bits"
+	"sync"
 
 	"github.com/pierrec/lz4/v4"
 	"github.com/thingsec/thingsec/internal/unpack/decomp"
@@ -90,6 +91,14 @@ func identifyLZ4(r io.ReaderAt, size int64) (format.Match, error) {
 	}
 }
 
+// legacyDst holds the block buffers of identifyLZ4Legacy: allocating
+// (and clearing) up to 8 MiB per candidate would make a flood of legacy
+// magics cost far more than the bytes it makes the carver read.
+var legacyDst = sync.Pool{New: func() any {
+	b := make([]byte, decomp.LZ4BlockBound(decomp.LZ4LegacyMaxBlock))
+	return &b
+}}
+
 func identifyLZ4Legacy(r io.ReaderAt, size int64) (format.Match, error) {
 	var b [4]byte
 	if format.ReadFull(r, b[:], 4) != nil {
@@ -99,12 +108,14 @@ func identifyLZ4Legacy(r io.ReaderAt, size int64) (format.Match, error) {
 	if n == 0 || n > decomp.LZ4LegacyMaxBlock || 8+n > size {
 		return format.Match{}, notMatch("lz4 legacy block size")
 	}
-	src := make([]byte, n)
-	if format.ReadFull(r, src, 8) != nil {
+	src, err := format.ReadGrow(r, 8, n)
+	if err != nil {
 		return format.Match{}, notMatch("lz4 legacy block")
 	}
-	dst := make([]byte, decomp.LZ4BlockBound(n))
-	if _, err := lz4.UncompressBlock(src, dst); err != nil {
+	bp := legacyDst.Get().(*[]byte)
+	_, err = lz4.UncompressBlock(src, (*bp)[:decomp.LZ4BlockBound(n)])
+	legacyDst.Put(bp)
+	if err != nil {
 		return format.Match{}, notMatch("lz4 legacy block does not decode")
 	}
 	m := format.Match{Extractable: true, Description: "lz4 compressed data (legacy)"}

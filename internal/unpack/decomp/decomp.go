@@ -79,7 +79,9 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 			return errors.As(err, &se) && se == "bad magic value in continuation file"
 		}}
 	case Zstd:
-		d, e := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		// The window is capped like the lzma and xz dictionaries (MaxDict):
+		// a junk frame header must not make the decoder reserve gigabytes.
+		d, e := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderMaxWindow(MaxDict))
 		if e != nil {
 			return nil, e
 		}

@@ -62,7 +62,7 @@ type superblock struct {
 
 func (sb *superblock) has(f uint32) bool { return sb.featIncompat&f != 0 }
 
-func notMatch(why string) error { return fmt.Errorf("%w: %s", format.ErrNotMatch, why) }
+func notMatch(why string) error { return format.NotMatch(why) }
 
 func readSuperblock(r io.ReaderAt, size int64) (*superblock, error) {
 	if size < sbOffset+sbSize {

@@ -45,7 +45,7 @@ type volume struct {
 	totalSectors int64
 }
 
-func notMatch(why string) error { return fmt.Errorf("%w: %s", format.ErrNotMatch, why) }
+func notMatch(why string) error { return format.NotMatch(why) }
 
 func readVolume(r io.ReaderAt, size int64) (*volume, error) {
 	var b [512]byte

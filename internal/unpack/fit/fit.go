@@ -44,8 +44,10 @@ func load(r io.ReaderAt, size int64) ([]byte, *tree, error) {
 	if total < hdrLen || total > size || total > maxBlob {
 		return nil, nil, fmt.Errorf("%w: fdt total size %d", format.ErrNotMatch, total)
 	}
-	b := make([]byte, total)
-	if err := format.ReadFull(r, b, 0); err != nil {
+	// Grown as read: a junk header's total must not cost its size in
+	// memory before the (metered) read fails.
+	b, err := format.ReadGrow(r, 0, total)
+	if err != nil {
 		return nil, nil, err
 	}
 	t, err := parseFDT(b)

@@ -131,3 +131,13 @@ func Unsupported(what string) error { return &UnsupportedError{What: what} }
 type UnsupportedError struct{ What string }
 
 func (e *UnsupportedError) Error() string { return "unsupported: " + e.What }
+
+// NotMatch returns an error wrapping ErrNotMatch with a reason. It costs
+// one small allocation and no formatting: a flood of magics makes
+// millions of rejections.
+func NotMatch(why string) error { return &notMatchError{why} }
+
+type notMatchError struct{ why string }
+
+func (e *notMatchError) Error() string { return ErrNotMatch.Error() + ": " + e.why }
+func (e *notMatchError) Unwrap() error { return ErrNotMatch }

@@ -40,7 +40,7 @@ type volume struct {
 	jolietRoot []byte // Joliet root directory record, if any
 }
 
-func notMatch(why string) error { return fmt.Errorf("%w: %s", format.ErrNotMatch, why) }
+func notMatch(why string) error { return format.NotMatch(why) }
 
 func readVolume(r io.ReaderAt, size int64) (*volume, error) {
 	v := &volume{}

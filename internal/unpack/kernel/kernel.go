@@ -124,8 +124,8 @@ func parseARM(r io.ReaderAt, size int64, h []byte) (*image, error) {
 	if n > maxImage {
 		return nil, fmt.Errorf("%w: zImage larger than %d bytes", format.ErrNotMatch, maxImage)
 	}
-	data := make([]byte, n)
-	if err := format.ReadFull(r, data, 0); err != nil {
+	data, err := format.ReadGrow(r, 0, n) // grown as read: n may be the rest of a large file
+	if err != nil {
 		return nil, err
 	}
 	if p, ok := find(data, 0x30, n); ok {

@@ -109,7 +109,7 @@ func (s *super) describe(r io.ReaderAt) string {
 	return fmt.Sprintf("squashfs %d.%d %s, %s, %d inodes, block %d", s.major, s.minor, e, comp, s.inodes, s.blockSize)
 }
 
-func notMatch(why string) error { return fmt.Errorf("%w: squashfs: %s", format.ErrNotMatch, why) }
+func notMatch(why string) error { return format.NotMatch("squashfs: " + why) }
 
 // readSuper reads and validates the superblock of any supported version.
 func readSuper(r io.ReaderAt, size int64) (*super, error) {
@@ -144,7 +144,7 @@ func readSuper(r io.ReaderAt, size int64) (*super, error) {
 	case 2:
 		s, err = parseSuper2(b[:63], o)
 	default:
-		return nil, notMatch(fmt.Sprintf("unsupported version %d", major))
+		return nil, notMatch("unsupported version") // no formatting: floods make millions of these
 	}
 	if err != nil {
 		return nil, err

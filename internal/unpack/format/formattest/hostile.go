@@ -195,3 +195,33 @@ func RandomName(rng *rand.Rand) string {
 	}
 	return string(b)
 }
+
+// SquashfsClaim returns a squashfs 4.0 superblock that passes a header
+// check and claims claim bytes (its tables point at random places inside
+// them), followed by pad random bytes: a junk header whose claimed
+// structure covers whatever is placed after it.
+func SquashfsClaim(rng *rand.Rand, claim int64, pad int) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 96, 96+pad)
+	copy(b, "hsqs")
+	le.PutUint32(b[4:], uint32(1+rng.IntN(1000))) // inodes
+	log := 12 + rng.IntN(9)
+	le.PutUint32(b[12:], 1<<log)
+	le.PutUint16(b[20:], uint16(1+rng.IntN(6))) // compressor
+	le.PutUint16(b[22:], uint16(log))
+	le.PutUint16(b[28:], 4)
+	le.PutUint64(b[40:], uint64(claim))
+	inode := 96 + rng.Int64N(max(claim/4, 1))
+	dir := inode + 1 + rng.Int64N(max(claim/4, 1))
+	le.PutUint64(b[32:], uint64(rng.IntN(int(min(dir-inode, 1<<16)))<<16)) // root inode: block 0
+	le.PutUint64(b[48:], uint64(dir+1+rng.Int64N(max(claim-dir-2, 1))))    // id table
+	le.PutUint64(b[56:], ^uint64(0))
+	le.PutUint64(b[64:], uint64(inode))
+	le.PutUint64(b[72:], uint64(dir))
+	le.PutUint64(b[80:], ^uint64(0))
+	le.PutUint64(b[88:], ^uint64(0))
+	for i := 0; i < pad; i++ {
+		b = append(b, byte(rng.Uint32()))
+	}
+	return b
+}
