@@ -1,8 +1,11 @@
 package secrets
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
@@ -31,6 +34,7 @@ type Options struct {
 // Analyzer is the secrets FileAnalyzer.
 type Analyzer struct {
 	sc   *Scanner
+	gl   []*glConfig // gitleaks configurations, run by their own detector
 	opt  Options
 	bufs sync.Pool
 }
@@ -58,7 +62,17 @@ func New(opt Options) (*Analyzer, error) {
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 64 << 20
 	}
-	a := &Analyzer{sc: NewScanner(all), opt: opt}
+	var own []*Rule
+	var gl []*glConfig
+	for _, r := range all {
+		switch {
+		case r.gl == nil:
+			own = append(own, r)
+		case len(gl) == 0 || gl[len(gl)-1] != r.gl:
+			gl = append(gl, r.gl)
+		}
+	}
+	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
 }
@@ -166,6 +180,9 @@ func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *pl
 		own = func(pos int) bool { return pos >= w.Own[0] && pos < w.Own[1] }
 	}
 	binary := IsBinary(in.Type.Type)
+	if len(a.gl) > 0 {
+		a.scanGitleaks(in, data, binary, base, lines, own, out)
+	}
 	if binary && !a.sc.RawBinary(in.Path) {
 		// A rule without keywords for this path, or a keyword no
 		// strings line can hold: build the strings view.
@@ -220,5 +237,70 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) m
 		Description: e.Help,
 		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
+	}
+}
+
+// scanGitleaks runs the gitleaks configurations over a file: a text as
+// gitleaks reads it; a binary, which gitleaks skips or reads raw, through
+// its printable strings like our rules.
+func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base int64, lines int, own func(int) bool, out *plugin.Results) {
+	text := data
+	var segs []segment
+	if binary {
+		s := a.bufs.Get().(*scratch)
+		defer a.bufs.Put(s)
+		s.strs, segs = Strings(data, s.strs)
+		text = s.strs
+	}
+	path := strings.TrimPrefix(in.Path, "/") // as when gitleaks scans the target's root
+	for _, c := range a.gl {
+		hits := c.detect(text, path)
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+		seen := map[string]bool{}
+		line, at := 1, 0
+		for _, h := range hits {
+			loc := in.Loc
+			switch {
+			case h.pathOnly:
+				if !own(0) {
+					continue // reported with the file's first window
+				}
+			case binary:
+				off := fileOffset(segs, h.sStart)
+				if !own(int(off)) {
+					continue
+				}
+				loc.Offset = base + off
+			default:
+				if !own(h.start) {
+					continue
+				}
+				{
+					line += bytes.Count(text[at:h.start], []byte{'\n'})
+					at = h.start
+					loc.Line = lines + line
+				}
+			}
+			k := h.r.id + "\x00" + h.secret
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out.Findings = append(out.Findings, a.glFinding(in.Path, loc, h))
+		}
+	}
+}
+
+func (a *Analyzer) glFinding(path string, loc model.Location, h glHit) model.Finding {
+	r := h.r.rule
+	ev := h.match
+	if !h.pathOnly {
+		ev = evidence(h.match, h.secret, a.opt.ShowSecrets)
+	}
+	e := r.Entry()
+	return model.Finding{
+		RuleID: r.ID, Title: r.Title, Severity: r.sev, Category: r.Category, CWE: r.CWE, Standards: r.Standards,
+		Location: loc, Evidence: ev, Description: e.Help, Remediation: e.Remediation,
+		Fingerprint: model.Fingerprint(r.ID, path, SecretKey([]byte(h.secret))),
 	}
 }
