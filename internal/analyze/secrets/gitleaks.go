@@ -152,7 +152,11 @@ func parseGitleaks(name string, data []byte, depth int) (*glConfig, error) {
 		}
 		r.allow = append(r.allow, p.targeted[id]...)
 	}
+	// Rules are checked once extended (an override may set only a field).
 	for _, r := range p.rules {
+		if r.re == nil && r.path == nil {
+			return nil, fmt.Errorf("%s: both |regex| and |path| are empty, this rule will have no effect", r.id)
+		}
 		if r.re != nil && r.secretGroup > r.re.NumSubexp() {
 			return nil, fmt.Errorf("%s: invalid regex secret group %d, max regex secret group %d", r.id, r.secretGroup, r.re.NumSubexp())
 		}
@@ -169,9 +173,6 @@ func parsePartial(name string, data []byte, depth int) (*glPartial, error) {
 	for _, fr := range f.Rules {
 		if strings.TrimSpace(fr.ID) == "" {
 			return nil, fmt.Errorf("rule |id| is missing or empty (description %q)", fr.Description)
-		}
-		if fr.Regex == "" && fr.Path == "" {
-			return nil, fmt.Errorf("%s: both |regex| and |path| are empty, this rule will have no effect", fr.ID)
 		}
 		r := &glRule{id: fr.ID, desc: fr.Description, secretGroup: fr.SecretGroup, entropy: fr.Entropy, tags: fr.Tags, skipReport: fr.SkipReport}
 		var err error

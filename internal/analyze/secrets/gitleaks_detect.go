@@ -13,6 +13,8 @@ import (
 // The detector of a gitleaks configuration follows gitleaks' file scan
 // step by step, since any shortcut changes which files are flagged:
 //
+//   - a file or directory that a global allowlist's paths match is not
+//     read, whatever the allowlist's condition;
 //   - a file is read in fragments: 100,000 bytes, then on to two
 //     consecutive newlines (at most 25,000 bytes more), through a 4 KiB
 //     buffered reader, so later fragments may be shorter;
@@ -50,7 +52,7 @@ type glHit struct {
 // detect runs the configuration over one file's text. path is the file's
 // path as gitleaks would see it when scanning the target's root.
 func (c *glConfig) detect(text []byte, path string) []glHit {
-	if allowedPath(c.allow, path) {
+	if walkSkips(c.allow, path) || allowedPath(c.allow, path) {
 		return nil
 	}
 	var out []glHit
@@ -300,6 +302,28 @@ func (f *glFrag) location(start, end int) (ls, le, line, col int) {
 		le = i
 	}
 	return ls, le, line, col
+}
+
+// walkSkips says whether gitleaks' directory walk leaves the file out: a
+// global allowlist's paths (whatever its condition) match the file or one
+// of its directories.
+func walkSkips(als []*glAllow, path string) bool {
+	for _, a := range als {
+		if a.paths == nil {
+			continue
+		}
+		for p := path; p != "" && p != "."; {
+			if a.paths.MatchString(p) {
+				return true
+			}
+			i := strings.LastIndexByte(p, '/')
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+	}
+	return false
 }
 
 // allowedPath is gitleaks' file-level allowlist check: an OR allowlist
