@@ -289,10 +289,10 @@ regexes = ['''(?i)^BASE_DOC''']
 		"lastline-allow.txt":    "# gitleaks:allow\nx = BASE_ABCDEFGH1234",
 		"lastline-nl-allow.txt": "# gitleaks:allow\nx = BASE_ABCDEFGH1234\n",
 		// the keyword gates the whole fragment, not the line
-		"kw-far.txt": "deploy\n\n\nELSEWHERE123456\n",
+		"kw-far.txt":  "deploy\n\n\nELSEWHERE123456\n",
 		"kw-none.txt": "ELSEWHERE123456\n",
 		// a keyword in one fragment, the match in a later one: no finding
-		"fragments.txt": "deploy\n" + filler + "\n\nELSEWHERE123456\n",
+		"fragments.txt":  "deploy\n" + filler + "\n\nELSEWHERE123456\n",
 		"fragments2.txt": filler + "\n\ndeploy ELSEWHERE123456\n",
 	}
 	writeFiles(t, dir, files)
