@@ -41,6 +41,9 @@ type Rule struct {
 	Help        string   `yaml:"help"`
 	Remediation string   `yaml:"remediation"`
 	Tags        []string `yaml:"tags"`
+	// Verify is the documented request that would confirm a found token
+	// (never made unless asked).
+	Verify string `yaml:"verify"`
 	// Keywords (case-insensitive) gate the rule: it runs only on lines
 	// where one occurs. A rule without keywords runs on every line.
 	Keywords []string `yaml:"keywords"`
