@@ -22,6 +22,7 @@ type secretsFlags struct {
 	rules    []string
 	gitleaks []string
 	show     bool
+	verify   bool
 	unpack   string
 	git      bool
 	staged   bool
@@ -229,7 +230,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 
 // options are the analyzer options of the rule-pack flags.
 func (sf *secretsFlags) options() sets.Options {
-	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show}
+	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show, Verify: sf.verify}
 }
 
 // registerRuleFlags adds the rule-pack flags shared by scan and secrets.
@@ -237,4 +238,5 @@ func (sf *secretsFlags) registerRuleFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&sf.rules, "rules", nil, "load extra secret rules from the YAML files of DIR (repeatable)")
 	f.StringArrayVar(&sf.gitleaks, "gitleaks-config", nil, "load a gitleaks TOML configuration as an extra rule pack (repeatable)")
 	f.BoolVar(&sf.show, "show-secrets", false, "show secrets and cracked passwords in the evidence (default: redacted)")
+	f.BoolVar(&sf.verify, "verify", false, "ask GitHub, GitLab, Slack, Stripe, SendGrid and AWS STS whether found tokens are live (sends them there; marks findings verified: true|false)")
 }

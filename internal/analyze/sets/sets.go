@@ -19,6 +19,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/secrets/verify"
 )
 
 // The set names.
@@ -39,6 +40,8 @@ type Options struct {
 	GitleaksConfigs []string
 	// ShowSecrets keeps secrets and cracked passwords in the evidence.
 	ShowSecrets bool
+	// Verify asks the providers whether found tokens are live.
+	Verify bool
 }
 
 // Set is what the engine runs: the per-file analyzers, the component
@@ -204,7 +207,11 @@ func (b *builder) secrets() *secrets.Analyzer {
 		}
 		extra = append(extra, rs...)
 	}
-	a, err := secrets.New(secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra})
+	opt := secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra}
+	if b.opt.Verify {
+		opt.Verify = verify.New()
+	}
+	a, err := secrets.New(opt)
 	if err != nil {
 		b.fail(&OptionError{Err: err})
 	}
