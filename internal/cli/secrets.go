@@ -23,6 +23,7 @@ type secretsFlags struct {
 	rules    []string
 	gitleaks []string
 	show     bool
+	verify   bool
 	unpack   string
 	git      bool
 	staged   bool
@@ -233,7 +234,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 
 // options are the analyzer options of the rule-pack flags.
 func (sf *secretsFlags) options() sets.Options {
-	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show, CrackBudget: sf.crackBudget}
+	return sets.Options{RuleDirs: sf.rules, GitleaksConfigs: sf.gitleaks, ShowSecrets: sf.show, CrackBudget: sf.crackBudget, Verify: sf.verify}
 }
 
 // registerRuleFlags adds the rule-pack flags shared by scan and secrets.
@@ -242,4 +243,5 @@ func (sf *secretsFlags) registerRuleFlags(f *pflag.FlagSet) {
 	f.StringArrayVar(&sf.gitleaks, "gitleaks-config", nil, "load a gitleaks TOML configuration as an extra rule pack (repeatable)")
 	f.BoolVar(&sf.show, "show-secrets", false, "show secrets and cracked passwords in the evidence (default: redacted)")
 	f.DurationVar(&sf.crackBudget, "crack-budget", accounts.DefaultCrackBudget, "work spent trying default passwords on each password hash, counted at a fixed reference speed so reports do not depend on the machine's load (one SHA-512-crypt guess is 1.5ms); a hash not cracked within it is listed as skipped")
+	f.BoolVar(&sf.verify, "verify", false, "ask GitHub, GitLab, Slack, Stripe, SendGrid and AWS STS whether found tokens are live (sends them there; marks findings verified: true|false)")
 }

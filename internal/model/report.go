@@ -314,6 +314,10 @@ type Finding struct {
 	// Suppressed is the accepted-risk entry that keeps the finding out
 	// of the gate; absent when none applies.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Verified is the answer of the provider's API when the secret was
+	// checked live (secrets --verify): true when it is valid, false when
+	// refused; absent when it was not checked or the answer was unclear.
+	Verified *bool `json:"verified,omitempty"`
 }
 
 // Vulnerability is a known vulnerability matched to a component.

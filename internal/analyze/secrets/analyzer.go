@@ -1,12 +1,16 @@
 package secrets
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/secrets/verify"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
@@ -26,11 +30,16 @@ type Options struct {
 	// MaxSize is the largest file scanned whole (default 64 MiB); larger
 	// ones are scanned in overlapping windows.
 	MaxSize int64
+	// Verify, when set, asks the providers whether the tokens of the
+	// rules in verifiers are live (off by default: it sends the tokens
+	// to their providers).
+	Verify *verify.Verifier
 }
 
 // Analyzer is the secrets FileAnalyzer.
 type Analyzer struct {
 	sc   *Scanner
+	gl   []*glConfig // gitleaks configurations, run by their own detector
 	opt  Options
 	bufs sync.Pool
 }
@@ -58,7 +67,17 @@ func New(opt Options) (*Analyzer, error) {
 	if opt.MaxSize == 0 {
 		opt.MaxSize = 64 << 20
 	}
-	a := &Analyzer{sc: NewScanner(all), opt: opt}
+	var own []*Rule
+	var gl []*glConfig
+	for _, r := range all {
+		switch {
+		case r.gl == nil:
+			own = append(own, r)
+		case len(gl) == 0 || gl[len(gl)-1] != r.gl:
+			gl = append(gl, r.gl)
+		}
+	}
+	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
 }
@@ -132,7 +151,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 		seen := map[string]bool{}
 		return plugin.Windows(ctx, in.R, in.Size, windowStep, windowOverlap, func(w *plugin.Window) error {
 			var part plugin.Results
-			a.scan(in, w.Data, nil, w, &part)
+			a.scan(ctx, in, w.Data, nil, w, &part)
 			for _, f := range part.Findings {
 				if !seen[f.Fingerprint] {
 					seen[f.Fingerprint] = true
@@ -142,7 +161,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 			return nil
 		})
 	}
-	a.scan(in, in.Data, in.Keywords, nil, out)
+	a.scan(ctx, in, in.Data, in.Keywords, nil, out)
 	return nil
 }
 
@@ -157,7 +176,7 @@ var (
 // scan reports the hits in data. w is nil for a whole file; for a window,
 // only hits starting in its owned part are reported, at file offsets and
 // lines.
-func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *plugin.Window, out *plugin.Results) {
+func (a *Analyzer) scan(ctx context.Context, in *plugin.Input, data []byte, kwf *strmatch.File, w *plugin.Window, out *plugin.Results) {
 	var base int64
 	lines := 0
 	own := func(int) bool { return true }
@@ -166,6 +185,9 @@ func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *pl
 		own = func(pos int) bool { return pos >= w.Own[0] && pos < w.Own[1] }
 	}
 	binary := IsBinary(in.Type.Type)
+	if len(a.gl) > 0 {
+		a.scanGitleaks(in, data, binary, base, lines, own, out)
+	}
 	if binary && !a.sc.RawBinary(in.Path) {
 		// A rule without keywords for this path, or a keyword no
 		// strings line can hold: build the strings view.
@@ -175,7 +197,7 @@ func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *pl
 		s.strs, segs = Strings(data, s.strs)
 		for _, h := range a.sc.Scan(s.strs, in.Path) {
 			if off := fileOffset(segs, h.SStart); own(int(off)) {
-				out.Findings = append(out.Findings, a.finding(in, s.strs, h, base+off))
+				out.Findings = append(out.Findings, a.finding(ctx, in, s.strs, h, base+off))
 			}
 		}
 		return
@@ -184,7 +206,7 @@ func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *pl
 	if binary {
 		for _, h := range a.sc.ScanBinary(data, in.Path, kw) {
 			if own(h.SStart) {
-				out.Findings = append(out.Findings, a.finding(in, data, h, base+int64(h.SStart)))
+				out.Findings = append(out.Findings, a.finding(ctx, in, data, h, base+int64(h.SStart)))
 			}
 		}
 		return
@@ -192,13 +214,13 @@ func (a *Analyzer) scan(in *plugin.Input, data []byte, kwf *strmatch.File, w *pl
 	for _, h := range a.sc.ScanHits(data, in.Path, kw) {
 		if own(h.Start) {
 			h.Line += lines
-			out.Findings = append(out.Findings, a.finding(in, data, h, -1))
+			out.Findings = append(out.Findings, a.finding(ctx, in, data, h, -1))
 		}
 	}
 }
 
 // finding reports h; offset >= 0 locates a binary's hit, else its line.
-func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) model.Finding {
+func (a *Analyzer) finding(ctx context.Context, in *plugin.Input, text []byte, h Hit, offset int64) model.Finding {
 	r := h.Rule
 	secret := h.Secret(text)
 	loc := in.Loc
@@ -209,6 +231,7 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) m
 	}
 	e := r.Entry()
 	return model.Finding{
+		Verified:    a.verify(ctx, r.ID, text, secret),
 		RuleID:      r.ID,
 		Title:       r.Title,
 		Severity:    r.sev,
@@ -221,4 +244,113 @@ func (a *Analyzer) finding(in *plugin.Input, text []byte, h Hit, offset int64) m
 		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
 	}
+}
+
+// scanGitleaks runs the gitleaks configurations over a file: a text as
+// gitleaks reads it; a binary, which gitleaks skips or reads raw, through
+// its printable strings like our rules.
+func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base int64, lines int, own func(int) bool, out *plugin.Results) {
+	text := data
+	var segs []segment
+	if binary {
+		s := a.bufs.Get().(*scratch)
+		defer a.bufs.Put(s)
+		s.strs, segs = Strings(data, s.strs)
+		text = s.strs
+	}
+	path := strings.TrimPrefix(in.Path, "/") // as when gitleaks scans the target's root
+	for _, c := range a.gl {
+		hits := c.detect(text, path)
+		sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+		seen := map[string]bool{}
+		line, at := 1, 0
+		for _, h := range hits {
+			loc := in.Loc
+			switch {
+			case h.pathOnly:
+				if !own(0) {
+					continue // reported with the file's first window
+				}
+			case binary:
+				off := fileOffset(segs, h.sStart)
+				if !own(int(off)) {
+					continue
+				}
+				loc.Offset = base + off
+			default:
+				if !own(h.start) {
+					continue
+				}
+				{
+					line += bytes.Count(text[at:h.start], []byte{'\n'})
+					at = h.start
+					loc.Line = lines + line
+				}
+			}
+			k := h.r.id + "\x00" + h.secret
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out.Findings = append(out.Findings, a.glFinding(in.Path, loc, h))
+		}
+	}
+}
+
+func (a *Analyzer) glFinding(path string, loc model.Location, h glHit) model.Finding {
+	r := h.r.rule
+	ev := h.match
+	if !h.pathOnly {
+		ev = evidence(h.match, h.secret, a.opt.ShowSecrets)
+	}
+	e := r.Entry()
+	return model.Finding{
+		RuleID: r.ID, Title: r.Title, Severity: r.sev, Category: r.Category, CWE: r.CWE, Standards: r.Standards,
+		Location: loc, Evidence: ev, Description: e.Help, Remediation: e.Remediation,
+		Fingerprint: model.Fingerprint(r.ID, path, SecretKey([]byte(h.secret))),
+	}
+}
+
+// verifiers names the provider that can confirm the tokens of a rule
+// (internal/analyze/secrets/verify).
+var verifiers = map[string]string{
+	"TS-SECRET-002": "aws", // with the access key ID of the same file
+	"TS-SECRET-026": "github", "TS-SECRET-027": "github", "TS-SECRET-028": "github",
+	"TS-SECRET-029": "github", "TS-SECRET-031": "github", "TS-SECRET-264": "github",
+	"TS-SECRET-032": "gitlab",
+	"TS-SECRET-051": "slack", "TS-SECRET-052": "slack",
+	"TS-SECRET-064": "stripe", "TS-SECRET-065": "stripe", "TS-SECRET-066": "stripe",
+	"TS-SECRET-077": "sendgrid",
+}
+
+// awsKeyIDRule finds the access key ID an AWS secret key is checked with.
+const awsKeyIDRule = "TS-SECRET-001"
+
+// verify asks the provider of rule about secret when --verify is on; nil
+// when it is off, the rule has no provider or the answer is unclear.
+func (a *Analyzer) verify(ctx context.Context, rule string, text, secret []byte) *bool {
+	p, ok := verifiers[rule]
+	if a.opt.Verify == nil || !ok {
+		return nil
+	}
+	partner := ""
+	if p == "aws" {
+		for _, r := range a.sc.rules {
+			if r.ID == awsKeyIDRule {
+				if hs := r.find(text, 0, len(text), nil); len(hs) > 0 {
+					partner = string(hs[0].Secret(text))
+				}
+			}
+		}
+	}
+	var v bool
+	switch a.opt.Verify.Check(ctx, p, string(secret), partner) {
+	case verify.Valid:
+		v = true
+	case verify.Invalid:
+		v = false
+	default:
+		return nil
+	}
+	return &v
 }

@@ -37,3 +37,50 @@ func FuzzGitleaks(f *testing.F) {
 		ParseGitleaks("fuzz.toml", b)
 	})
 }
+
+// FuzzGitleaksDetect runs a configuration using allowlists, required
+// rules, multi-line and path rules over arbitrary text.
+func FuzzGitleaksDetect(f *testing.F) {
+	rs, err := ParseGitleaks("fuzz.toml", []byte(`
+[[rules]]
+id = "pem"
+regex = '''-----BEGIN K-----[\s\S]{1,64}?-----END K-----'''
+keywords = ["begin k"]
+[[rules]]
+id = "pair"
+regex = '''P([0-9]{4})'''
+secretGroup = 1
+entropy = 1.0
+keywords = ["p"]
+[[rules.required]]
+id = "id"
+withinLines = 1
+[[rules]]
+id = "id"
+regex = '''I[0-9]{4}'''
+skipReport = true
+[[rules]]
+id = "generic-x"
+regex = '''x=(\S+)'''
+[[rules.allowlists]]
+regexTarget = "line"
+regexes = ['''(?i)skip''']
+condition = "AND"
+stopwords = ["no"]
+[[allowlists]]
+paths = ['''\.md$''']
+`))
+	if err != nil {
+		f.Fatal(err)
+	}
+	c := rs[0].gl
+	f.Add([]byte("-----BEGIN K-----\nabc\n-----END K-----\nP1234 I5678\nx=abc gitleaks:allow\nx=nope skip"), "a.txt")
+	f.Add([]byte("\n\n\nP0000\n"), "b.md")
+	f.Fuzz(func(t *testing.T, b []byte, path string) {
+		for _, h := range c.detect(b, path) {
+			if !h.pathOnly && (h.start < 0 || h.end > len(b) || h.sStart < 0 || h.sEnd > len(b) || h.sStart > h.sEnd) {
+				t.Fatalf("hit out of range: %+v (len %d)", h, len(b))
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package secrets_test
 
 import (
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -9,9 +10,17 @@ import (
 
 // negativeTrees are public trees without real secrets: the Go standard
 // library sources (a large source tree full of test fixtures), the C
-// headers, documentation and the CA certificates of the host. Each is
+// headers, documentation and the CA certificates of the host, and a
+// minimal Debian root file system (scripts/mkrootfs-debian.sh). Each is
 // skipped when absent.
-var negativeTrees = []string{"/usr/local/go/src", "/usr/include", "/usr/share/doc", "/usr/share/ca-certificates"}
+var negativeTrees = []string{"/usr/local/go/src", "/usr/include", "/usr/share/doc", "/usr/share/ca-certificates", debianRootfs()}
+
+func debianRootfs() string {
+	if c := os.Getenv("THINGSEC_CACHE"); c != "" {
+		return filepath.Join(c, "thingsec-debootstrap")
+	}
+	return filepath.Join(os.TempDir(), "thingsec-debootstrap")
+}
 
 // A private key finding (TS-KEY-*) is a real key that parsed, so it is a
 // true positive wherever it lies (Go's TLS test keys, the example keys of

@@ -41,6 +41,9 @@ type Rule struct {
 	Help        string   `yaml:"help"`
 	Remediation string   `yaml:"remediation"`
 	Tags        []string `yaml:"tags"`
+	// Verify is the documented request that would confirm a found token
+	// (never made unless asked).
+	Verify string `yaml:"verify"`
 	// Keywords (case-insensitive) gate the rule: it runs only on lines
 	// where one occurs. A rule without keywords runs on every line.
 	Keywords []string `yaml:"keywords"`
@@ -59,6 +62,9 @@ type Rule struct {
 
 	// Source names the pack the rule came from.
 	Source string `yaml:"-"`
+	// gl is the gitleaks configuration that runs the rule (LoadGitleaks);
+	// nil for our own rules.
+	gl *glConfig
 
 	re       *regexp.Regexp
 	anyGroup bool // no secret_group: the first group that matched
@@ -162,9 +168,6 @@ func (r *Rule) compile() error {
 	if r.ID == "" || r.Regex == "" {
 		return fmt.Errorf("rule %q: id and regex are required", r.ID)
 	}
-	if r.Title == "" {
-		r.Title = r.ID
-	}
 	var err error
 	if r.re, err = regexp.Compile(r.Regex); err != nil {
 		return fmt.Errorf("rule %s: %w", r.ID, err)
@@ -177,6 +180,41 @@ func (r *Rule) compile() error {
 		if r.pathRe, err = regexp.Compile(r.Paths); err != nil {
 			return fmt.Errorf("rule %s: paths: %w", r.ID, err)
 		}
+	}
+	if err := r.defaults(); err != nil {
+		return err
+	}
+	for i, k := range r.Keywords {
+		r.Keywords[i] = strings.ToLower(k)
+		if k == "" {
+			return fmt.Errorf("rule %s: empty keyword", r.ID)
+		}
+	}
+	for _, s := range r.Allowlist.Regexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return fmt.Errorf("rule %s: allowlist: %w", r.ID, err)
+		}
+		r.Allowlist.res = append(r.Allowlist.res, re)
+	}
+	for _, s := range r.Allowlist.Paths {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
+		}
+		r.Allowlist.pathRes = append(r.Allowlist.pathRes, re)
+	}
+	for i, s := range r.Allowlist.Stopwords {
+		r.Allowlist.Stopwords[i] = strings.ToLower(s)
+	}
+	return nil
+}
+
+// defaults checks the severity and category and fills the catalog fields
+// a rule leaves empty.
+func (r *Rule) defaults() error {
+	if r.Title == "" {
+		r.Title = r.ID
 	}
 	if r.Severity == "" {
 		r.Severity = string(catalog.SecretSeverity)
@@ -201,29 +239,6 @@ func (r *Rule) compile() error {
 	}
 	if len(r.Standards) == 0 {
 		r.Standards = DefaultStandards
-	}
-	for i, k := range r.Keywords {
-		r.Keywords[i] = strings.ToLower(k)
-		if k == "" {
-			return fmt.Errorf("rule %s: empty keyword", r.ID)
-		}
-	}
-	for _, s := range r.Allowlist.Regexes {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return fmt.Errorf("rule %s: allowlist: %w", r.ID, err)
-		}
-		r.Allowlist.res = append(r.Allowlist.res, re)
-	}
-	for _, s := range r.Allowlist.Paths {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
-		}
-		r.Allowlist.pathRes = append(r.Allowlist.pathRes, re)
-	}
-	for i, s := range r.Allowlist.Stopwords {
-		r.Allowlist.Stopwords[i] = strings.ToLower(s)
 	}
 	return nil
 }

@@ -15,13 +15,16 @@ func TestRuleExamples(t *testing.T) {
 	if err := Check(rs); err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) < 150 {
-		t.Errorf("%d embedded rules, want at least 150", len(rs))
+	if len(rs) < 300 {
+		t.Errorf("%d embedded rules, want at least 300", len(rs))
 	}
 	for _, r := range rs {
 		t.Run(r.ID, func(t *testing.T) {
 			if len(r.Examples.Match) == 0 || len(r.Examples.NoMatch) == 0 {
 				t.Errorf("rule needs match and no_match examples")
+			}
+			if strings.HasSuffix(r.Source, "/providers.yaml") && r.Verify == "" {
+				t.Errorf("rule needs a verify note (the request that would confirm the token)")
 			}
 			if len(r.Keywords) == 0 && r.Paths == "" {
 				t.Errorf("rule has no keywords: it would run on every line")

@@ -24,6 +24,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/privdata"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
+	"github.com/thingsec/thingsec/internal/analyze/secrets/verify"
 	"github.com/thingsec/thingsec/internal/analyze/services"
 	"github.com/thingsec/thingsec/internal/analyze/transport"
 	"github.com/thingsec/thingsec/internal/analyze/update"
@@ -50,6 +51,8 @@ type Options struct {
 	// CrackBudget bounds the default-password cracking per hash
 	// (accounts.DefaultCrackBudget when zero).
 	CrackBudget time.Duration
+	// Verify asks the providers whether found tokens are live.
+	Verify bool
 }
 
 // Set is what the engine runs: the per-file analyzers, the component
@@ -230,7 +233,11 @@ func (b *builder) secrets() *secrets.Analyzer {
 		}
 		extra = append(extra, rs...)
 	}
-	a, err := secrets.New(secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra})
+	opt := secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra}
+	if b.opt.Verify {
+		opt.Verify = verify.New()
+	}
+	a, err := secrets.New(opt)
 	if err != nil {
 		b.fail(&OptionError{Err: err})
 	}
