@@ -513,3 +513,18 @@ func TestProbeXZ(t *testing.T) {
 		t.Error("the cut stream decodes in full") // the probe's pass above is not vacuous
 	}
 }
+
+// BenchmarkBlockXZ decodes a 128 KiB x86-filtered block the way squashfs
+// asks for one (mksquashfs -comp xz -Xbcj x86 makes such blocks).
+func BenchmarkBlockXZ(b *testing.B) {
+	needXZ(b)
+	in := bcjtest.Input(b, "x86", 128<<10)
+	comp := run(b, in, "xz", "-c", "-T1", "--x86", "--lzma2=preset=6,dict=128KiB")
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if got, err := Block(XZ, comp, len(in)); err != nil || len(got) != len(in) {
+			b.Fatal(err)
+		}
+	}
+}
