@@ -24,7 +24,7 @@ func XZ() format.Format {
 			}
 			// A valid stream header alone is cheap to fake (and common in
 			// truncated carvings): the first bytes must decode too.
-			if !decodesSome(r, size, "xz") {
+			if !decomp.ProbeXZ(io.NewSectionReader(r, 0, size)) {
 				return format.Match{}, notMatch("xz data")
 			}
 			return format.Match{Extractable: true, Description: "xz compressed data"}, nil
@@ -58,16 +58,4 @@ func Bzip2() format.Format {
 			return rd, "data", err
 		},
 	}
-}
-
-// decodesSome says whether the stream yields at least one byte (or ends
-// cleanly) before failing.
-func decodesSome(r io.ReaderAt, size int64, method string) bool {
-	rd, err := decomp.NewReader(method, io.NewSectionReader(r, 0, size))
-	if err != nil {
-		return false
-	}
-	var b [1]byte
-	n, err := io.ReadFull(rd, b[:])
-	return n == 1 || err == io.EOF
 }

@@ -149,7 +149,7 @@ func Block(method string, src []byte, max int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return ReadAtMost(x, max)
+		return readBlock(x, max)
 	case Zstd:
 		d := zstdPool.Get().(*zstd.Decoder)
 		defer zstdPool.Put(d)
@@ -188,6 +188,36 @@ func ReadAtMost(r io.Reader, max int) ([]byte, error) {
 		return nil, ErrTooLarge
 	}
 	return buf.Bytes(), nil
+}
+
+// blockBuf bounds the buffer readBlock allocates before decoding: the
+// maximal size comes from a header, which a hostile image may fake.
+const blockBuf = 1 << 20
+
+// readBlock is ReadAtMost with the output buffer allocated once at its
+// expected size (max, up to blockBuf) instead of grown from zero: a block
+// usually decodes to exactly max bytes, and the growing and copying cost
+// as much as a fifth of decoding an xz block.
+func readBlock(r io.Reader, max int) ([]byte, error) {
+	lr := io.LimitReader(r, int64(max)+1)
+	buf := make([]byte, 0, min(max, blockBuf)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	if len(buf) > max {
+		return nil, ErrTooLarge
+	}
+	return buf, nil
 }
 
 // trailing ends a stream cleanly at an error that only means "something

@@ -460,3 +460,25 @@ func (x *xzReader) readIndex() error {
 	}
 	return nil
 }
+
+// xzProbeDict is the dictionary a probe decodes with. The first decoding
+// step fills it from the first LZMA2 chunk and stops there, so a probe
+// costs this much output whatever dictionary the stream asks for (a
+// kernel's asks for 32 MiB and its first chunk holds up to 2 MiB). It
+// exceeds the BCJ filter's 64 KiB window, so the filter's first read is
+// served by that step too; no match can reach further back than what was
+// decoded, so the smaller dictionary changes nothing about the bytes.
+const xzProbeDict = 80 << 10
+
+// ProbeXZ says whether an xz stream's first bytes decode (or the stream
+// ends cleanly at once), decoding a bounded prefix: identification calls
+// it, extraction decodes the stream for real.
+func ProbeXZ(r io.Reader) bool {
+	x, err := newXZReader(r, MaxDict, xzProbeDict)
+	if err != nil {
+		return false
+	}
+	var b [1]byte
+	n, err := io.ReadFull(x, b[:])
+	return n == 1 || err == io.EOF
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"math/rand"
@@ -476,5 +477,54 @@ func TestNewBCJReader(t *testing.T) {
 	}
 	if got, err := io.ReadAll(dr); err != nil || !bytes.Equal(got, samples) {
 		t.Fatalf("delta: %v", err)
+	}
+}
+
+// TestProbeXZ: the probe accepts a stream from its first bytes alone and
+// refuses one whose first data do not decode. The input is one LZMA2 chunk
+// (it compresses well), so a probe that decoded the whole first chunk, as
+// it did before, would refuse the stream cut in half.
+func TestProbeXZ(t *testing.T) {
+	needXZ(t)
+	var text bytes.Buffer
+	for i := 0; text.Len() < 512<<10; i++ {
+		fmt.Fprintf(&text, "%08d thingsec probe line %x\n", i*7919%100000, i)
+	}
+	in := text.Bytes()
+	comp := run(t, in, "xz", "-c", "-T1", "--x86", "--lzma2=preset=0,dict=32MiB")
+	if !ProbeXZ(bytes.NewReader(comp)) {
+		t.Fatal("whole stream refused")
+	}
+	if !ProbeXZ(bytes.NewReader(comp[:len(comp)/2])) {
+		t.Errorf("a stream cut in half (%d of %d bytes) is refused: the probe decodes more than a prefix", len(comp)/2, len(comp))
+	}
+	start := 12 + (int(comp[12])+1)*4 // the first block's data
+	bad := append([]byte(nil), comp...)
+	for i := start; i < start+64; i++ {
+		bad[i] = 0xff
+	}
+	if ProbeXZ(bytes.NewReader(bad)) {
+		t.Error("garbage first chunk accepted")
+	}
+	if ProbeXZ(bytes.NewReader(comp[:start+8])) {
+		t.Error("a stream cut inside its first chunk accepted")
+	}
+	if _, err := decodeXZ(t, comp[:len(comp)/2]); err == nil {
+		t.Error("the cut stream decodes in full") // the probe's pass above is not vacuous
+	}
+}
+
+// BenchmarkBlockXZ decodes a 128 KiB x86-filtered block the way squashfs
+// asks for one (mksquashfs -comp xz -Xbcj x86 makes such blocks).
+func BenchmarkBlockXZ(b *testing.B) {
+	needXZ(b)
+	in := bcjtest.Input(b, "x86", 128<<10)
+	comp := run(b, in, "xz", "-c", "-T1", "--x86", "--lzma2=preset=6,dict=128KiB")
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if got, err := Block(XZ, comp, len(in)); err != nil || len(got) != len(in) {
+			b.Fatal(err)
+		}
 	}
 }
