@@ -15,7 +15,7 @@ import (
 // reported as skipped, not passed.
 func TestFingerprintStringsTable(t *testing.T) {
 	if _, err := exec.LookPath("strings"); err != nil {
-		t.Fatal("strings (binutils) is needed for this test")
+		t.Skip("strings (binutils) is not installed: .ci/run installs it")
 	}
 	cat, err := Default()
 	if err != nil {
