@@ -9,24 +9,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/analyze/analyzetest"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/unpack"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
-
-func firmwareDir(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("THINGSEC_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	d := filepath.Join(root, "corpus", "firmware")
-	if _, err := os.Stat(filepath.Join(d, "answers.json")); err != nil {
-		t.Skipf("shared corpus not found at %s", d)
-	}
-	return d
-}
 
 // answerKey is the part of the corpus answer key this test reads.
 type answerKey struct {
@@ -55,7 +43,7 @@ type answerKey struct {
 // else fires, and no negative control is touched (N22: 1.1.0's
 // PermitRootLogin prohibit-password is not a root password login).
 func TestCorpusAnswerKey(t *testing.T) {
-	dir := firmwareDir(t)
+	dir := analyzetest.FirmwareDir(t)
 	if formattest.Race {
 		t.Skip("skipped under -race: two image unpacks; run go test ./internal/analyze/confrules")
 	}

@@ -5,45 +5,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/analyze/analyzetest"
 	"github.com/thingsec/thingsec/internal/analyze/inventory"
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/model"
 )
-
-func firmwareDir(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("THINGSEC_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	d := filepath.Join(root, "corpus", "firmware")
-	if _, err := os.Stat(filepath.Join(d, "answers.json")); err != nil {
-		t.Skipf("shared corpus not found at %s", d)
-	}
-	return d
-}
-
-// extractRootfs unpacks the squashfs root file system of an HG-100 image
-// (the TRX's second partition, at 0x4A0000) with unsquashfs.
-func extractRootfs(t *testing.T, img string) string {
-	t.Helper()
-	if _, err := exec.LookPath("unsquashfs"); err != nil {
-		t.Skip("unsquashfs not installed (squashfs-tools)")
-	}
-	dir := filepath.Join(t.TempDir(), "rootfs")
-	if out, err := exec.Command("unsquashfs", "-no-xattrs", "-q", "-n", "-o", "4849664", "-d", dir, img).CombinedOutput(); err != nil {
-		t.Fatalf("unsquashfs %s: %v\n%s", img, err, out)
-	}
-	return dir
-}
 
 type keyFinding struct {
 	ID       string `json:"id"`
@@ -63,7 +36,7 @@ type keyFinding struct {
 // path and line, and nothing else: the ttyS0 getty that asks for a login
 // and the 1.1.0 commented-out telnet line are not findings.
 func TestCorpusServices(t *testing.T) {
-	fw := firmwareDir(t)
+	fw := analyzetest.FirmwareDir(t)
 	raw, err := os.ReadFile(filepath.Join(fw, "answers.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +52,7 @@ func TestCorpusServices(t *testing.T) {
 	mine := map[string]string{"F03": RuleTelnet, "F04": RuleTFTP, "F05": RuleSerialShell, "F29": RuleShellListener}
 	for _, v := range []string{"1.0.0", "1.1.0"} {
 		t.Run(v, func(t *testing.T) {
-			dir := extractRootfs(t, filepath.Join(fw, "acme-hg100-"+v+".bin"))
+			dir := analyzetest.ExtractRootfs(t, filepath.Join(fw, "acme-hg100-"+v+".bin"))
 			rep, err := engine.Scan(context.Background(), engine.Config{Target: dir, Workers: 2,
 				Files: []plugin.FileAnalyzer{pkgdb.New()}, Components: inventory.New(), Trees: []plugin.TreeAnalyzer{MustNew()}})
 			if err != nil {
