@@ -214,6 +214,11 @@ type Evidence struct {
 	Kind  string `json:"kind"`            // package-db, binary-fingerprint, buildinfo, manifest, ...
 	Path  string `json:"path"`            // the file the evidence is in
 	Match string `json:"match,omitempty"` // the text that matched
+	// Confidence (0..1) is how surely the evidence identifies the
+	// component, set where it is weaker than its kind usually is: a
+	// file name alone, module paths recovered without versions.
+	// Absent, the kind's usual strength applies.
+	Confidence float64 `json:"confidence,omitempty"`
 }
 
 // Service is a program the target starts at boot, on demand (inetd,
