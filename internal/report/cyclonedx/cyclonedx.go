@@ -118,12 +118,18 @@ func component(c model.Component) cdx.Component {
 		}
 		occ = append(occ, o)
 	}
+	// One identity: every piece of evidence is a method that identified
+	// the same field, and the identity is as sure as its surest method.
 	var ids []cdx.EvidenceIdentity
-	for _, e := range c.Evidence {
-		ids = append(ids, cdx.EvidenceIdentity{
-			Field:   identityField(c),
-			Methods: &[]cdx.EvidenceIdentityMethod{{Technique: technique(e.Kind), Confidence: confidence(e.Kind), Value: e.Path + ": " + e.Match}},
-		})
+	if len(c.Evidence) > 0 {
+		var methods []cdx.EvidenceIdentityMethod
+		var best float32
+		for _, e := range c.Evidence {
+			conf := confidence(e)
+			best = max(best, *conf)
+			methods = append(methods, cdx.EvidenceIdentityMethod{Technique: technique(e.Kind), Confidence: conf, Value: e.Path + ": " + e.Match})
+		}
+		ids = append(ids, cdx.EvidenceIdentity{Field: identityField(c), Confidence: &best, Methods: &methods})
 	}
 	if len(occ) > 0 || len(ids) > 0 {
 		out.Evidence = &cdx.Evidence{}
@@ -193,21 +199,31 @@ func identityField(c model.Component) cdx.EvidenceIdentityFieldType {
 
 func technique(kind string) cdx.EvidenceIdentityTechnique {
 	switch kind {
-	case "binary-fingerprint", "buildinfo", "cargo-auditable":
+	case "binary-fingerprint", "buildinfo", "cargo-auditable", "go-modinfo", "go-pclntab", "rust-panic-path":
 		return cdx.EvidenceIdentityTechniqueBinaryAnalysis
-	case "package-db", "manifest", "os-release":
+	case "package-db", "manifest", "os-release", "runtime-release":
 		return cdx.EvidenceIdentityTechniqueManifestAnalysis
+	case "file-name":
+		return cdx.EvidenceIdentityTechniqueFilename
 	}
 	return cdx.EvidenceIdentityTechniqueOther
 }
 
-func confidence(kind string) *float32 {
+// confidence is the evidence's own confidence when its analyzer set one
+// (a weaker hint than its kind usually is), else its kind's.
+func confidence(e model.Evidence) *float32 {
+	if e.Confidence > 0 {
+		v := float32(min(e.Confidence, 1))
+		return &v
+	}
 	v := float32(0.8)
-	switch kind {
+	switch e.Kind {
 	case "package-db", "buildinfo", "cargo-auditable":
 		v = 1
 	case "binary-fingerprint":
 		v = 0.7
+	case "file-name":
+		v = 0.3
 	}
 	return &v
 }

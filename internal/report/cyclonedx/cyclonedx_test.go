@@ -79,3 +79,61 @@ func TestEmptyReport(t *testing.T) {
 	}
 	reporttest.ValidateCycloneDX(t, buf.Bytes())
 }
+
+// TestIdentityMethods: each piece of evidence is one method of the
+// component's identity, with its technique and confidence; an analyzer's
+// own (weaker) confidence wins over its kind's, and the identity is as
+// sure as its surest method.
+func TestIdentityMethods(t *testing.T) {
+	rep := &model.Report{
+		SchemaVersion: model.SchemaVersion,
+		Target:        model.Target{Name: "rootfs", Kind: "directory"},
+		Components: []model.Component{
+			{Ref: "pkg:generic/python@3.11.2", Name: "python", Version: "3.11.2", PURL: "pkg:generic/python@3.11.2", Type: "application",
+				Locations: []model.Location{{Path: "/usr/bin/python3.11"}},
+				Evidence: []model.Evidence{
+					{Kind: "binary-fingerprint", Path: "/usr/bin/python3.11", Match: "3.11.2"},
+					{Kind: "file-name", Path: "/usr/lib/python3.11/os.py", Match: "python3.11", Confidence: 0.25},
+				}},
+			{Ref: "pkg:golang/github.com/a/b", Name: "github.com/a/b", PURL: "pkg:golang/github.com/a/b", Type: "library",
+				Locations: []model.Location{{Path: "/usr/bin/agent"}},
+				Evidence:  []model.Evidence{{Kind: "go-pclntab", Path: "/usr/bin/agent", Match: "function names", Confidence: 0.3}}},
+		},
+	}
+	var buf bytes.Buffer
+	if err := Encode(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	reporttest.ValidateCycloneDX(t, buf.Bytes())
+	var bom cdx.BOM
+	if err := cdx.NewBOMDecoder(bytes.NewReader(buf.Bytes()), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		t.Fatal(err)
+	}
+	type method struct {
+		tech cdx.EvidenceIdentityTechnique
+		conf float32
+	}
+	want := map[string]struct {
+		conf    float32
+		methods []method
+	}{
+		"python":         {0.7, []method{{cdx.EvidenceIdentityTechniqueBinaryAnalysis, 0.7}, {cdx.EvidenceIdentityTechniqueFilename, 0.25}}},
+		"github.com/a/b": {0.3, []method{{cdx.EvidenceIdentityTechniqueBinaryAnalysis, 0.3}}},
+	}
+	for _, c := range *bom.Components {
+		w := want[c.Name]
+		if c.Evidence == nil || c.Evidence.Identity == nil || c.Evidence.Identity.Identities == nil || len(*c.Evidence.Identity.Identities) != 1 {
+			t.Fatalf("%s: evidence %+v", c.Name, c.Evidence)
+		}
+		id := (*c.Evidence.Identity.Identities)[0]
+		if id.Field != cdx.EvidenceIdentityFieldTypePURL || id.Confidence == nil || *id.Confidence != w.conf || id.Methods == nil || len(*id.Methods) != len(w.methods) {
+			t.Errorf("%s: identity %+v", c.Name, id)
+			continue
+		}
+		for i, m := range *id.Methods {
+			if m.Technique != w.methods[i].tech || m.Confidence == nil || *m.Confidence != w.methods[i].conf || m.Value == "" {
+				t.Errorf("%s: method %d %+v, want %+v", c.Name, i, m, w.methods[i])
+			}
+		}
+	}
+}
