@@ -11,6 +11,7 @@ import (
 	"debug/elf"
 	"encoding/json"
 	"io"
+	"runtime/debug"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
@@ -48,13 +49,36 @@ func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Result
 		return nil
 	}
 	defer f.Close()
-	if f.Section(".go.buildinfo") != nil || f.Section(".note.go.buildid") != nil {
-		out.Components = append(out.Components, Go(in.R, in.Loc)...)
+	goSections := f.Section(".go.buildinfo") != nil || f.Section(".note.go.buildid") != nil || f.Section(".gopclntab") != nil
+	// Without section headers (sstrip, a damaged header) the pclntab is
+	// looked for by its magic.
+	if goSections || len(f.Sections) <= 1 {
+		comps := Go(in.R, in.Loc)
+		if comps == nil {
+			comps = recoverGo(f, in, out)
+		}
+		out.Components = append(out.Components, comps...)
 	}
 	if s := f.Section(".dep-v0"); s != nil {
 		out.Components = append(out.Components, Cargo(s.Open(), in.Loc)...)
 	}
 	return nil
+}
+
+// recoverGo reads the module list and toolchain of a Go binary whose
+// build info blob is missing or damaged.
+func recoverGo(f *elf.File, in *plugin.Input, out *plugin.Results) []model.Component {
+	if in.Data == nil {
+		if f.Section(".gopclntab") != nil {
+			out.Skip("gobin", in, "Go binary without readable build info, too large to search its tables in memory")
+		}
+		return nil
+	}
+	rec, ok := Recover(f, in.Data)
+	if !ok {
+		return nil
+	}
+	return RecoveredComponents(rec, in.Loc)
 }
 
 func goPURL(path, version string) string {
@@ -72,8 +96,14 @@ func Go(r io.ReaderAt, loc model.Location) []model.Component {
 	if err != nil {
 		return nil
 	}
+	return fromBuildInfo(bi, loc, KindBuildInfo, 0)
+}
+
+// fromBuildInfo makes the components of a module list; conf is the
+// evidence confidence (0: the kind's own).
+func fromBuildInfo(bi *debug.BuildInfo, loc model.Location, kind string, conf float64) []model.Component {
 	ev := func(s string) []model.Evidence {
-		return []model.Evidence{{Kind: KindBuildInfo, Path: loc.Path, Match: s}}
+		return []model.Evidence{{Kind: kind, Path: loc.Path, Match: s, Confidence: conf}}
 	}
 	// Go build info records module paths and versions, never licences.
 	lic := func() *model.License {
@@ -97,17 +127,7 @@ func Go(r io.ReaderAt, loc model.Location) []model.Component {
 		deps = append(deps, goPURL(m.Path, m.Version))
 	}
 	if v := strings.TrimSpace(bi.GoVersion); v != "" {
-		gv, _, _ := strings.Cut(v, " ") // "go1.22.1 X:boringcrypto"
-		// The toolchain "go1.22.1" is the module version "v1.22.1" in the
-		// component and its purl alike.
-		mv := "v" + strings.TrimPrefix(gv, "go")
-		out = append(out, model.Component{
-			Name: "stdlib", Version: mv, Type: "library",
-			PURL:      packageurl.NewPackageURL("golang", "", "stdlib", mv, nil, "").ToString(),
-			CPEs:      []string{"cpe:2.3:a:golang:go:" + strings.TrimPrefix(gv, "go") + ":*:*:*:*:*:*:*"},
-			Locations: []model.Location{loc}, Evidence: ev("go " + v),
-			License: license.Unknown("Go build info records no licence (the Go toolchain is BSD-3-Clause, but a binary may be built with a modified one)"),
-		})
+		out = append(out, stdlib(v, loc, ev("go " + v)[0]))
 		deps = append(deps, out[len(out)-1].PURL)
 	}
 	if p := bi.Main.Path; p != "" {
