@@ -23,6 +23,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/privdata"
+	"github.com/thingsec/thingsec/internal/analyze/runtimes"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/secrets/verify"
 	"github.com/thingsec/thingsec/internal/analyze/services"
@@ -68,7 +69,7 @@ var table = []struct {
 	about string
 	build func(*builder) Set
 }{
-	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files", components},
+	{Components, "components: package databases, OS release files, binary fingerprints, Go build info, manifests and lock files, runtime layouts", components},
 	{Secrets, "secrets: token and password rules, account files, private keys and certificates", secretSet},
 	{Hardening, "hardening: exploit mitigations of every ELF file and the kernel's configuration", hardeningSet},
 	{Surface, "attack surface: services the init systems start, insecure configuration, web CGI, the update path, stored personal data and file permissions", surfaceSet},
@@ -82,6 +83,7 @@ func components(b *builder) Set {
 			binver.MustNew(),
 			gobin.New(),
 			lockfile.New(),
+			runtimes.New(),
 		},
 		Components: inventory.New(),
 	}

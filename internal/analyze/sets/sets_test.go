@@ -66,7 +66,7 @@ func TestSets(t *testing.T) {
 	if got[Components].Components == nil || got[Default].Components == nil {
 		t.Error("component sets without a consolidation stage")
 	}
-	for _, want := range []string{"pkgdb", "binver", "gobin", "lockfile"} {
+	for _, want := range []string{"pkgdb", "binver", "gobin", "lockfile", "runtimes"} {
 		if !slices.Contains(cf, want) {
 			t.Errorf("components set lacks %s: %v", want, cf)
 		}
