@@ -1,6 +1,9 @@
 // Package gobin reads the build information Go embeds in its binaries
 // (main module, dependencies, Go version) and the dependency list that
-// cargo-auditable embeds in Rust binaries (.dep-v0 section).
+// cargo-auditable embeds in Rust binaries (.dep-v0 section). When those
+// are gone it recovers what it can, with weaker evidence: a Go binary's
+// modules and toolchain from its pclntab and data, a Rust binary's crates
+// and rustc from the source paths of its panic locations.
 package gobin
 
 import (
@@ -61,8 +64,20 @@ func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Result
 	}
 	if s := f.Section(".dep-v0"); s != nil {
 		out.Components = append(out.Components, Cargo(s.Open(), in.Loc)...)
+	} else if !goSections && in.Data != nil {
+		crates, rustc, commit := RustPaths(rodata(f, in.Data))
+		out.Components = append(out.Components, RustComponents(crates, rustc, commit, in.Loc)...)
 	}
 	return nil
+}
+
+// rodata is the read-only data section, where string literals and panic
+// locations live, else the whole file (section headers stripped).
+func rodata(f *elf.File, data []byte) []byte {
+	if s := f.Section(".rodata"); s != nil && s.Type == elf.SHT_PROGBITS && s.Offset+s.Size <= uint64(len(data)) {
+		return data[s.Offset : s.Offset+s.Size]
+	}
+	return data
 }
 
 // recoverGo reads the module list and toolchain of a Go binary whose

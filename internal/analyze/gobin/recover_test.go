@@ -300,3 +300,25 @@ func TestRecoverNotGo(t *testing.T) {
 		t.Error("recovered from zeros")
 	}
 }
+
+// FuzzRecover: the table readers take any bytes, as a damaged binary
+// gives them.
+func FuzzRecover(f *testing.F) {
+	f.Add([]byte("\xf1\xff\xff\xff\x00\x00\x01\x08"), []byte("github.com/a/b@v1.2.3/x.go\x00"))
+	f.Add([]byte("\xff\xff\xff\xf0\x00\x00\x04\x04"+strings.Repeat("\x00\x00\x00\x10", 8)), []byte("/x/pkg/mod/golang.org/toolchain@v0.0.1-go1.22.1.linux-amd64/src/a.go"))
+	f.Fuzz(func(t *testing.T, tab, files []byte) {
+		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
+			if fn, fl, ok := pclnTables(tab, order); ok {
+				modulesFromTables(fn, fl)
+			}
+		}
+		modulesFromTables(tab, files)
+		findModInfo(append(append(append([]byte(nil), modinfoStart...), files...), modinfoEnd...))
+		RustPaths(files)
+		for _, m := range bytes.Split(tab, []byte{0}) {
+			if p := packageOf(string(m)); p != "" {
+				guessModule(p)
+			}
+		}
+	})
+}
