@@ -29,6 +29,10 @@ import (
 // Kind is the evidence kind of a fingerprint match.
 const Kind = "binary-fingerprint"
 
+// PathConfidence is the evidence confidence of a rule that reads the
+// version from the file's path (its matched text is the path).
+const PathConfidence = 0.5
+
 // Rule is one product fingerprint.
 type Rule struct {
 	ID      string `yaml:"id"`
@@ -348,6 +352,11 @@ func (m Match) Component(loc model.Location) model.Component {
 		Evidence:  []model.Evidence{{Kind: Kind, Path: loc.Path, Match: m.Text}},
 		License:   license.Unknown("identified from a version string in " + loc.Path + ", which states no licence"),
 		Supplier:  r.Vendor(),
+	}
+	if r.PathRegex {
+		// A file name is a weaker hint than a version string inside it.
+		c.Evidence[0].Confidence = PathConfidence
+		c.License = license.Unknown("identified from the file name " + loc.Path + ", which states no licence")
 	}
 	if r.PURL != "" {
 		c.PURL = r.PURL + "@" + m.Version

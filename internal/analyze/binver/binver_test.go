@@ -10,6 +10,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
 )
 
 // TestMentionsAreNotComponents: documentation, scripts, man pages and
@@ -127,4 +128,31 @@ func FuzzScan(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPathEvidenceIsWeaker: a version read from a file name says it is a
+// weaker hint than a version string read from the file's bytes.
+func TestPathEvidenceIsWeaker(t *testing.T) {
+	cat, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := "/usr/lib/x86_64-linux-gnu/libxml2.so.2.9.14"
+	ms := cat.ScanPath(p)
+	if len(ms) != 1 {
+		t.Fatalf("%d matches", len(ms))
+	}
+	c := ms[0].Component(model.Location{Path: p})
+	if c.Version != "2.9.14" || c.Evidence[0].Confidence != PathConfidence || c.Evidence[0].Match != p {
+		t.Errorf("path match %+v", c)
+	}
+	data, err := os.ReadFile("testdata/snippets/dnsmasq_mipsel.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range cat.Scan("/usr/sbin/dnsmasq", data) {
+		if c := m.Component(model.Location{Path: "/usr/sbin/dnsmasq"}); c.Evidence[0].Confidence != 0 {
+			t.Errorf("content match %+v", c)
+		}
+	}
 }

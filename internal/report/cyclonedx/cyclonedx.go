@@ -127,7 +127,13 @@ func component(c model.Component) cdx.Component {
 		for _, e := range c.Evidence {
 			conf := confidence(e)
 			best = max(best, *conf)
-			methods = append(methods, cdx.EvidenceIdentityMethod{Technique: technique(e.Kind), Confidence: conf, Value: e.Path + ": " + e.Match})
+			tech := technique(e.Kind)
+			if e.Kind == "binary-fingerprint" && e.Match == e.Path {
+				// a fingerprint whose matched text is the file's path
+				// (libxml2.so.2.9.14) named it by its file name
+				tech = cdx.EvidenceIdentityTechniqueFilename
+			}
+			methods = append(methods, cdx.EvidenceIdentityMethod{Technique: tech, Confidence: conf, Value: e.Path + ": " + e.Match})
 		}
 		ids = append(ids, cdx.EvidenceIdentity{Field: identityField(c), Confidence: &best, Methods: &methods})
 	}

@@ -98,6 +98,10 @@ func TestIdentityMethods(t *testing.T) {
 			{Ref: "pkg:golang/github.com/a/b", Name: "github.com/a/b", PURL: "pkg:golang/github.com/a/b", Type: "library",
 				Locations: []model.Location{{Path: "/usr/bin/agent"}},
 				Evidence:  []model.Evidence{{Kind: "go-pclntab", Path: "/usr/bin/agent", Match: "function names", Confidence: 0.3}}},
+			// a fingerprint rule that read the version from the file name
+			{Ref: "pkg:generic/libxml2@2.9.14", Name: "libxml2", Version: "2.9.14", PURL: "pkg:generic/libxml2@2.9.14", Type: "library",
+				Locations: []model.Location{{Path: "/usr/lib/libxml2.so.2.9.14"}},
+				Evidence:  []model.Evidence{{Kind: "binary-fingerprint", Path: "/usr/lib/libxml2.so.2.9.14", Match: "/usr/lib/libxml2.so.2.9.14", Confidence: 0.5}}},
 		},
 	}
 	var buf bytes.Buffer
@@ -119,6 +123,10 @@ func TestIdentityMethods(t *testing.T) {
 	}{
 		"python":         {0.7, []method{{cdx.EvidenceIdentityTechniqueBinaryAnalysis, 0.7}, {cdx.EvidenceIdentityTechniqueFilename, 0.25}}},
 		"github.com/a/b": {0.3, []method{{cdx.EvidenceIdentityTechniqueBinaryAnalysis, 0.3}}},
+		"libxml2":        {0.5, []method{{cdx.EvidenceIdentityTechniqueFilename, 0.5}}},
+	}
+	if len(*bom.Components) != len(want) {
+		t.Fatalf("%d components", len(*bom.Components))
 	}
 	for _, c := range *bom.Components {
 		w := want[c.Name]
