@@ -327,17 +327,13 @@ var goVersionText = regexp.MustCompile(`go1\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?`)
 // writable data. Requiring the header keeps a "go1.21" that is merely
 // text in the program from counting.
 func buildVersion(f *elf.File, data []byte, order binary.ByteOrder, ptr int) string {
-	type cand struct {
-		addr uint64
-		text string
-	}
-	var cands []cand
+	cands := map[uint64]string{} // address -> text
 	for _, loc := range goVersionText.FindAllIndex(data, 64) {
 		if loc[1] < len(data) && isVersionByte(data[loc[1]]) {
 			continue
 		}
 		if a, ok := fileToAddr(f, uint64(loc[0])); ok {
-			cands = append(cands, cand{a, string(data[loc[0]:loc[1]])})
+			cands[a] = string(data[loc[0]:loc[1]])
 		}
 	}
 	if len(cands) == 0 {
@@ -349,14 +345,9 @@ func buildVersion(f *elf.File, data []byte, order binary.ByteOrder, ptr int) str
 		}
 		seg := data[p.Off : p.Off+p.Filesz]
 		for o := 0; o+2*ptr <= len(seg); o += ptr {
-			a, n := readWord(seg[o:], order, ptr), readWord(seg[o+ptr:], order, ptr)
-			if n < 6 || n > 64 {
-				continue
-			}
-			for _, c := range cands {
-				if a == c.addr && n >= uint64(len(c.text)) {
-					return c.text
-				}
+			text, ok := cands[readWord(seg[o:], order, ptr)]
+			if n := readWord(seg[o+ptr:], order, ptr); ok && n >= uint64(len(text)) && n <= 64 {
+				return text
 			}
 		}
 	}
