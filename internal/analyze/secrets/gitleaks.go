@@ -69,6 +69,9 @@ type glConfig struct {
 	pack   *strmatch.Pack // every rule keyword, lower-cased
 	kwRule [][]*glRule    // pack keyword -> rules it gates
 	always []*glRule      // rules without keywords
+	// decodeDepth is how many decoding passes follow the first
+	// (gitleaks' --max-decode-depth)
+	decodeDepth int
 }
 
 type glRule struct {
@@ -82,6 +85,7 @@ type glRule struct {
 	required    []glRequired
 	skipReport  bool
 	rule        *Rule // the catalog entry and finding template
+	idx         int   // in glConfig.rules
 }
 
 type glRequired struct {
@@ -371,9 +375,11 @@ func joinAlternatives(pats []string) (*regexp.Regexp, error) {
 
 // finish builds the keyword pack and the catalog rules.
 func (c *glConfig) finish() error {
+	c.decodeDepth = glDecodeDepth
 	idx := map[string]int{}
 	var kws []strmatch.Keyword
-	for _, r := range c.rules {
+	for i, r := range c.rules {
+		r.idx = i
 		if len(r.keywords) == 0 {
 			c.always = append(c.always, r)
 		}
