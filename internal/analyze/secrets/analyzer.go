@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -34,6 +33,9 @@ type Options struct {
 	// rules in verifiers are live (off by default: it sends the tokens
 	// to their providers).
 	Verify *verify.Verifier
+	// GitleaksIgnore are the fingerprints of .gitleaksignore files: the
+	// gitleaks configurations' findings they list are dropped.
+	GitleaksIgnore GitleaksIgnore
 }
 
 // Analyzer is the secrets FileAnalyzer.
@@ -263,7 +265,6 @@ func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base
 		hits := c.detect(text, path)
 		sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
 		seen := map[string]bool{}
-		line, at := 1, 0
 		for _, h := range hits {
 			loc := in.Loc
 			switch {
@@ -281,11 +282,10 @@ func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base
 				if !own(h.start) {
 					continue
 				}
-				{
-					line += bytes.Count(text[at:h.start], []byte{'\n'})
-					at = h.start
-					loc.Line = lines + line
-				}
+				loc.Line = lines + h.startLine // as gitleaks counts lines
+			}
+			if a.opt.GitleaksIgnore.ignored(path, h.r.id, loc.Line) {
+				continue
 			}
 			k := h.r.id + "\x00" + h.secret
 			if seen[k] {

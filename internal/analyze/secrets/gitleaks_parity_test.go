@@ -52,11 +52,25 @@ func gitleaksFlagged(t *testing.T, bin, config, dir string) map[string]bool {
 // gitleaksReport is gitleaksFlagged with the findings too, as
 // "file:line:rule".
 func gitleaksReport(t *testing.T, bin, config, dir string) (files, lines map[string]bool) {
+	return gitleaksReportIn(t, bin, config, dir, false)
+}
+
+// gitleaksReportIn is gitleaksReport; inside runs gitleaks in dir on "."
+// (paths relative to it, as .gitleaksignore fingerprints name them, and
+// dir's .gitleaksignore read), else in an empty directory on dir.
+func gitleaksReportIn(t *testing.T, bin, config, dir string, inside bool) (files, lines map[string]bool) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "gl.json")
+	src := dir
+	if inside {
+		src = "."
+	}
 	cmd := exec.Command(bin, "dir", "--no-banner", "--exit-code", "0", "--log-level", "error",
-		"--config", config, "--report-format", "json", "--report-path", report, dir)
+		"--config", config, "--report-format", "json", "--report-path", report, src)
 	cmd.Dir = t.TempDir() // no .gitleaksignore of ours
+	if inside {
+		cmd.Dir = dir
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gitleaks: %v\n%s", err, out)
 	}
@@ -70,6 +84,9 @@ func gitleaksReport(t *testing.T, bin, config, dir string) (files, lines map[str
 	}
 	files, lines = map[string]bool{}, map[string]bool{}
 	for _, f := range fs {
+		if !filepath.IsAbs(f.File) {
+			f.File = filepath.Join(dir, f.File)
+		}
 		rel, err := filepath.Rel(dir, f.File)
 		if err != nil {
 			t.Fatal(err)
@@ -91,15 +108,20 @@ func thingsecFlagged(t *testing.T, config, dir string) (builtin, imported map[st
 // thingsecReport is thingsecFlagged with the imported configuration's
 // findings too, as "file:line:rule".
 func thingsecReport(t *testing.T, config, dir string) (builtin, imported, lines map[string]bool) {
+	return thingsecReportOpt(t, config, dir, secrets.Options{})
+}
+
+// thingsecReportOpt is thingsecReport with analyzer options.
+func thingsecReportOpt(t *testing.T, config, dir string, opt secrets.Options) (builtin, imported, lines map[string]bool) {
 	t.Helper()
-	var extra []*secrets.Rule
 	if config != "" {
-		var err error
-		if extra, err = secrets.LoadGitleaks(config); err != nil {
+		extra, err := secrets.LoadGitleaks(config)
+		if err != nil {
 			t.Fatal(err)
 		}
+		opt.Extra = append(opt.Extra, extra...)
 	}
-	sa, err := secrets.New(secrets.Options{Extra: extra})
+	sa, err := secrets.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
