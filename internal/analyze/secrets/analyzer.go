@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -44,6 +45,7 @@ type Analyzer struct {
 	gl   []*glConfig // gitleaks configurations, run by their own detector
 	opt  Options
 	bufs sync.Pool
+	now  time.Time // the scan's time: whether a JWT has expired
 }
 
 // Embedded returns the rules shipped in rules/secrets.
@@ -79,7 +81,7 @@ func New(opt Options) (*Analyzer, error) {
 			gl = append(gl, r.gl)
 		}
 	}
-	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt}
+	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt, now: time.Now().UTC()}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
 }
@@ -232,7 +234,7 @@ func (a *Analyzer) finding(ctx context.Context, in *plugin.Input, text []byte, h
 		loc.Line = h.Line
 	}
 	e := r.Entry()
-	return model.Finding{
+	f := model.Finding{
 		Verified:    a.verify(ctx, r.ID, text, secret),
 		RuleID:      r.ID,
 		Title:       r.Title,
@@ -246,6 +248,10 @@ func (a *Analyzer) finding(ctx context.Context, in *plugin.Input, text []byte, h
 		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
 	}
+	if r.ID == jwtRule {
+		jwtFinding(&f, string(secret), a.now)
+	}
+	return f
 }
 
 // scanGitleaks runs the gitleaks configurations over a file: a text as
