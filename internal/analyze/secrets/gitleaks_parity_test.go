@@ -417,7 +417,8 @@ func builtinExamples(t *testing.T) string {
 
 // TestGitleaksParityExamples: on gitleaks' own rule examples and on the
 // built-in rules' examples, --gitleaks-config with gitleaks' default
-// configuration flags exactly the files gitleaks flags. It prints the
+// configuration flags exactly the files gitleaks flags, with the same
+// findings (file, line, rule). It prints the
 // recall and false positives of the built-in rules, gitleaks and the
 // imported configuration.
 func TestGitleaksParityExamples(t *testing.T) {
@@ -441,9 +442,10 @@ func TestGitleaksParityExamples(t *testing.T) {
 					}
 					return err
 				})
-				gl := gitleaksFlagged(t, bin, cfg, side.dir)
-				builtin, imported := thingsecFlagged(t, cfg, side.dir)
+				gl, glLines := gitleaksReport(t, bin, cfg, side.dir)
+				builtin, imported, tsLines := thingsecReport(t, cfg, side.dir)
 				requireSame(t, c.name+" "+side.kind, gl, imported)
+				requireSame(t, c.name+" "+side.kind+", findings (file, line, rule)", glLines, tsLines)
 				line = append(line, fmt.Sprintf("%s %d: thingsec built-in %d, gitleaks %d, thingsec --gitleaks-config %d",
 					side.kind, n, len(builtin), len(gl), len(imported)))
 			}
