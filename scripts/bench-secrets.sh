@@ -6,12 +6,10 @@
 # and the ratio.
 #
 #   scripts/bench-secrets.sh [DIR]      (DIR: reuse/generate the tree there)
-#   SIZE_MB=512 WORKERS=2 scripts/bench-secrets.sh
+#   SIZE_MB=512 WORKERS=2 RUNS=3 TS_BIN=path/to/thingsec scripts/bench-secrets.sh
 #
 # gitleaks is installed with "go install" when absent. thingsec is built
-# from this checkout; until "secrets" is registered in cmd/thingsec the
-# same command runs through its Go test harness (internal/cli,
-# TestSecretsBenchDir), timed inside the process.
+# from this checkout (or TS_BIN).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SIZE_MB="${SIZE_MB:-512}"
@@ -61,29 +59,39 @@ if [ -z "$GL" ]; then
   GL="$(go env GOPATH)/bin/gitleaks"
 fi
 
-now() { date +%s.%N; }
+# Each tool runs RUNS times, alternately (paired runs on a shared machine);
+# the medians are printed. Wall time is what a user waits; CPU time
+# (user+sys, from /usr/bin/time when present) is what load on a shared
+# machine disturbs least, so both ratios are given.
+RUNS="${RUNS:-1}"
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+timed() { # timed OUT CMD...: appends "wall cpu" of CMD to OUT
+  local out="$1"; shift
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%e %U %S" -o "$TMP/t" "$@" >/dev/null 2>&1 || true
+    awk '{print $1, $2 + $3}' "$TMP/t" >> "$out"
+  else
+    local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N)
+    echo "$(echo "$t1 - $t0" | bc -l) 0" >> "$out"
+  fi
+}
 
-# ---- thingsec
+# ---- thingsec (TS_BIN: a thingsec binary to measure instead of this checkout)
 cd "$ROOT"
-CGO_ENABLED=0 go build -o "$TMP/thingsec" ./cmd/thingsec
-if "$TMP/thingsec" secrets --help >/dev/null 2>&1; then
-  t0=$(now)
-  "$TMP/thingsec" secrets --quiet --workers "$WORKERS" --format json -o "$TMP/ts.json" "$DIR" || [ $? -eq 1 ]
-  t1=$(now)
-  TS=$(echo "$t1 - $t0" | bc -l)
-else
-  go test -c -o "$TMP/cli.test" ./internal/cli
-  TS=$(BENCH_DIR="$DIR" BENCH_OUT="$TMP/ts.json" BENCH_WORKERS="$WORKERS" "$TMP/cli.test" -test.run TestSecretsBenchDir -test.v 2>&1 |
-       sed -n 's/.*bench-seconds=\([0-9.]*\).*/\1/p')
-fi
+if [ -n "${TS_BIN:-}" ]; then cp "$TS_BIN" "$TMP/thingsec"; else CGO_ENABLED=0 go build -o "$TMP/thingsec" ./cmd/thingsec; fi
+for i in $(seq "$RUNS"); do
+  timed "$TMP/ts.times" "$TMP/thingsec" secrets --quiet --workers "$WORKERS" --format json -o "$TMP/ts.json" "$DIR"
+  timed "$TMP/gl.times" env GOMAXPROCS="$WORKERS" "$GL" dir --no-banner --exit-code 0 --redact --log-level error --report-format json --report-path "$TMP/gl.json" "$DIR"
+done
 TSN=$(python3 -c "import json;print(len(json.load(open('$TMP/ts.json'))['findings']))" 2>/dev/null || echo "?")
-
-t0=$(now)
-GOMAXPROCS="$WORKERS" "$GL" dir --no-banner --exit-code 0 --redact --log-level error --report-format json --report-path "$TMP/gl.json" "$DIR" >/dev/null 2>&1
-t1=$(now)
-GLS=$(echo "$t1 - $t0" | bc -l)
 GLN=$(python3 -c "import json;print(len(json.load(open('$TMP/gl.json'))))" 2>/dev/null || echo "?")
+TS=$(cut -d' ' -f1 "$TMP/ts.times" | median); TSC=$(cut -d' ' -f2 "$TMP/ts.times" | median)
+GLS=$(cut -d' ' -f1 "$TMP/gl.times" | median); GLC=$(cut -d' ' -f2 "$TMP/gl.times" | median)
 
-printf 'thingsec secrets: %6.1f s  %7.1f MB/s  (%s findings)\n' "$TS" "$(echo "$MB / $TS" | bc -l)" "$TSN"
-printf 'gitleaks dir:     %6.1f s  %7.1f MB/s  (%s findings)\n' "$GLS" "$(echo "$MB / $GLS" | bc -l)" "$GLN"
+echo "runs: $RUNS each, alternating; medians; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'thingsec secrets: %6.1f s  %7.1f MB/s  cpu %6.1f s  (%s findings)\n' "$TS" "$(echo "$MB / $TS" | bc -l)" "$TSC" "$TSN"
+printf 'gitleaks dir:     %6.1f s  %7.1f MB/s  cpu %6.1f s  (%s findings)\n' "$GLS" "$(echo "$MB / $GLS" | bc -l)" "$GLC" "$GLN"
 printf 'ratio (thingsec speed / gitleaks speed): %.2fx\n' "$(echo "$GLS / $TS" | bc -l)"
+if [ "$(echo "$TSC > 0" | bc -l)" = 1 ]; then
+  printf 'cpu ratio (gitleaks cpu / thingsec cpu): %.2fx\n' "$(echo "$GLC / $TSC" | bc -l)"
+fi

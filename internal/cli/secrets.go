@@ -212,7 +212,9 @@ var sourceSkips = map[string]string{".git": "git history and metadata (thingsec 
 // secretsConfig builds the engine configuration of the secrets command:
 // the common scan settings with the secrets analyzer set.
 func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, error) {
-	set, err := buildSet(sets.Secrets, sf.options())
+	opt := sf.options()
+	opt.GitleaksIgnore = gitleaksIgnores(target, sf.gitleaks)
+	set, err := buildSet(sets.Secrets, opt)
 	if err != nil {
 		return engine.Config{}, err
 	}
@@ -230,6 +232,31 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 		return cfg, usageError{fmt.Errorf("--unpack %q: want auto, true or false", sf.unpack)}
 	}
 	return cfg, nil
+}
+
+// gitleaksIgnores are the .gitleaksignore files gitleaks reads when it
+// scans the directory target with a configuration: the current
+// directory's and the target's.
+func gitleaksIgnores(target string, configs []string) []string {
+	if len(configs) == 0 {
+		return nil
+	}
+	var out []string
+	for _, p := range []string{".gitleaksignore", filepath.Join(target, ".gitleaksignore")} {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			if len(out) == 1 && sameFile(out[0], p) {
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // options are the analyzer options of the rule-pack flags.

@@ -135,6 +135,23 @@ func TestSecretsCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("gitleaksignore of the target", func(t *testing.T) {
+		tree := writeTree(t, map[string]string{
+			"etc/gl.conf":     "legacy_key = LEGACY-ABCDEFGHIJKLMNOPQRST\n",
+			"etc/gl2.conf":    "legacy_key = LEGACY-ABCDEFGHIJKLMNOPQRST\n",
+			".gitleaksignore": "etc/gl.conf:legacy-key:1\n",
+		})
+		_, out, errs := runSecrets(t, "--format", "json", "--gitleaks-config", filepath.Join(rulesDir, "gitleaks.toml"), tree)
+		var got []string
+		for _, f := range findings(t, out) {
+			if strings.HasPrefix(f.RuleID, "gitleaks:") {
+				got = append(got, f.Location.Path)
+			}
+		}
+		if strings.Join(got, " ") != "/etc/gl2.conf" {
+			t.Errorf("gitleaks findings at %v, want only /etc/gl2.conf (the other is in .gitleaksignore); stderr %s", got, errs)
+		}
+	})
 	t.Run("table output", func(t *testing.T) {
 		code, out, _ := runSecrets(t, "--format", "table", dirty)
 		if code != ExitGate || !strings.Contains(out, "TS-SECRET-064") {

@@ -41,6 +41,10 @@ func Classify(p string) Kind {
 	dir := path.Dir(p)
 	lp := strings.ToLower(p)
 	switch {
+	case strings.Contains(p, "/lintian/overrides/"):
+		// Debian's lint overrides are named after their package
+		// ("passwd: elevated-privileges 4755 ...")
+		return KindNone
 	case base == "passwd" || base == "passwd-" || base == "master.passwd":
 		if strings.Contains(lp, "mosquitto") {
 			return KindMosquitto

@@ -1,12 +1,12 @@
 package secrets
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -34,6 +34,9 @@ type Options struct {
 	// rules in verifiers are live (off by default: it sends the tokens
 	// to their providers).
 	Verify *verify.Verifier
+	// GitleaksIgnore are the fingerprints of .gitleaksignore files: the
+	// gitleaks configurations' findings they list are dropped.
+	GitleaksIgnore GitleaksIgnore
 }
 
 // Analyzer is the secrets FileAnalyzer.
@@ -42,6 +45,7 @@ type Analyzer struct {
 	gl   []*glConfig // gitleaks configurations, run by their own detector
 	opt  Options
 	bufs sync.Pool
+	now  time.Time // the scan's time: whether a JWT has expired
 }
 
 // Embedded returns the rules shipped in rules/secrets.
@@ -77,7 +81,7 @@ func New(opt Options) (*Analyzer, error) {
 			gl = append(gl, r.gl)
 		}
 	}
-	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt}
+	a := &Analyzer{sc: NewScanner(own), gl: gl, opt: opt, now: time.Now().UTC()}
 	a.bufs.New = func() any { return &scratch{} }
 	return a, nil
 }
@@ -230,7 +234,7 @@ func (a *Analyzer) finding(ctx context.Context, in *plugin.Input, text []byte, h
 		loc.Line = h.Line
 	}
 	e := r.Entry()
-	return model.Finding{
+	f := model.Finding{
 		Verified:    a.verify(ctx, r.ID, text, secret),
 		RuleID:      r.ID,
 		Title:       r.Title,
@@ -244,6 +248,10 @@ func (a *Analyzer) finding(ctx context.Context, in *plugin.Input, text []byte, h
 		Remediation: e.Remediation,
 		Fingerprint: model.Fingerprint(r.ID, in.Path, SecretKey(secret)),
 	}
+	if r.ID == jwtRule {
+		jwtFinding(&f, string(secret), a.now)
+	}
+	return f
 }
 
 // scanGitleaks runs the gitleaks configurations over a file: a text as
@@ -263,7 +271,6 @@ func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base
 		hits := c.detect(text, path)
 		sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
 		seen := map[string]bool{}
-		line, at := 1, 0
 		for _, h := range hits {
 			loc := in.Loc
 			switch {
@@ -281,11 +288,10 @@ func (a *Analyzer) scanGitleaks(in *plugin.Input, data []byte, binary bool, base
 				if !own(h.start) {
 					continue
 				}
-				{
-					line += bytes.Count(text[at:h.start], []byte{'\n'})
-					at = h.start
-					loc.Line = lines + line
-				}
+				loc.Line = lines + h.startLine // as gitleaks counts lines
+			}
+			if a.opt.GitleaksIgnore.ignored(path, h.r.id, loc.Line) {
+				continue
 			}
 			k := h.r.id + "\x00" + h.secret
 			if seen[k] {

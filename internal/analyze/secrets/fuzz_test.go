@@ -84,3 +84,30 @@ paths = ['''\.md$''']
 		}
 	})
 }
+
+// FuzzGitleaksDecode runs gitleaks' decoding passes over arbitrary text
+// and checks that every segment maps back inside the text.
+func FuzzGitleaksDecode(f *testing.F) {
+	f.Add("data: dG9rZW4gPSBnaHBfcThXN2U2UjV0NFkzdTJJMW8wUDlhOFM3ZDZGNWc0SDNqMksx\n")
+	f.Add("q=%78%6f%78%62 \\u0041\\u0042 U+0041 U+0042 616263646566676869306a6b6c6d6e6f")
+	f.Fuzz(func(t *testing.T, text string) {
+		cur := text
+		var segs []*glSegment
+		for depth := 0; depth < glDecodeDepth; depth++ {
+			next, ns := glDecode(cur, segs)
+			if len(ns) == 0 {
+				break
+			}
+			for _, s := range ns {
+				if s.original.start < 0 || s.original.end > len(text) || s.original.start > s.original.end {
+					t.Fatalf("segment %+v outside the text (%d bytes)", s.original, len(text))
+				}
+				if s.decoded.end > len(next) || next[s.decoded.start:s.decoded.end] != s.value {
+					t.Fatalf("decoded span %+v does not hold the value", s.decoded)
+				}
+				glDecodedLine(ns, next)
+			}
+			cur, segs = next, ns
+		}
+	})
+}

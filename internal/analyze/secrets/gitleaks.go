@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -69,6 +72,9 @@ type glConfig struct {
 	pack   *strmatch.Pack // every rule keyword, lower-cased
 	kwRule [][]*glRule    // pack keyword -> rules it gates
 	always []*glRule      // rules without keywords
+	// decodeDepth is how many decoding passes follow the first
+	// (gitleaks' --max-decode-depth)
+	decodeDepth int
 }
 
 type glRule struct {
@@ -82,6 +88,7 @@ type glRule struct {
 	required    []glRequired
 	skipReport  bool
 	rule        *Rule // the catalog entry and finding template
+	idx         int   // in glConfig.rules
 }
 
 type glRequired struct {
@@ -252,16 +259,19 @@ func parsePartial(name string, data []byte, depth int) (*glPartial, error) {
 			return nil, errors.New("unable to load config due to extend.path and extend.useDefault being set")
 		}
 		switch {
-		case ext.UseDefault:
-			// gitleaks' own default rules are not shipped with thingsec
-			// (the built-in rules cover the same providers).
-			return nil, errors.New("[extend] useDefault: gitleaks' default configuration is not built in; set extend.path to a copy of it (gitleaks' config/gitleaks.toml)")
-		case ext.Path != "":
-			b, err := os.ReadFile(ext.Path)
+		case ext.UseDefault, ext.Path != "":
+			file := ext.Path
+			if ext.UseDefault {
+				var err error
+				if file, err = GitleaksDefaultConfig(); err != nil {
+					return nil, err
+				}
+			}
+			b, err := os.ReadFile(file)
 			if err != nil {
 				return nil, fmt.Errorf("failed to load extended config, err: %w", err)
 			}
-			base, err := parsePartial(ext.Path, b, depth+1)
+			base, err := parsePartial(file, b, depth+1)
 			if err != nil {
 				return nil, fmt.Errorf("failed to load extended config, err: %w", err)
 			}
@@ -371,9 +381,11 @@ func joinAlternatives(pats []string) (*regexp.Regexp, error) {
 
 // finish builds the keyword pack and the catalog rules.
 func (c *glConfig) finish() error {
+	c.decodeDepth = glDecodeDepth
 	idx := map[string]int{}
 	var kws []strmatch.Keyword
-	for _, r := range c.rules {
+	for i, r := range c.rules {
+		r.idx = i
 		if len(r.keywords) == 0 {
 			c.always = append(c.always, r)
 		}
@@ -413,4 +425,59 @@ func (c *glConfig) finish() error {
 	}
 	c.pack = strmatch.NewPack("gitleaks:"+c.name, kws)
 	return nil
+}
+
+// GitleaksDefaultConfig finds the default configuration that "[extend]
+// useDefault" names: $GITLEAKS_DEFAULT_CONFIG, else the newest gitleaks v8
+// module in the Go module cache (where "go install
+// github.com/zricethezav/gitleaks/v8@latest" leaves it). thingsec does not
+// ship gitleaks' rules.
+func GitleaksDefaultConfig() (string, error) {
+	if p := os.Getenv("GITLEAKS_DEFAULT_CONFIG"); p != "" {
+		return p, nil
+	}
+	var caches []string
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		caches = append(caches, c)
+	}
+	for _, gp := range filepath.SplitList(os.Getenv("GOPATH")) {
+		if gp != "" {
+			caches = append(caches, filepath.Join(gp, "pkg", "mod"))
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
+	}
+	best, bestV := "", []int(nil)
+	for _, c := range caches {
+		ms, _ := filepath.Glob(filepath.Join(c, "github.com", "zricethezav", "gitleaks", "v8@v*", "config", "gitleaks.toml"))
+		for _, m := range ms {
+			v := moduleVersion(filepath.Base(filepath.Dir(filepath.Dir(m))))
+			if v != nil && (bestV == nil || slices.Compare(v, bestV) > 0) {
+				best, bestV = m, v
+			}
+		}
+	}
+	if best == "" {
+		return "", errors.New("[extend] useDefault: gitleaks' default configuration was not found (thingsec does not ship it): set GITLEAKS_DEFAULT_CONFIG to a copy of gitleaks' config/gitleaks.toml, or install gitleaks with go install")
+	}
+	return best, nil
+}
+
+// moduleVersion reads "v8@v8.30.1" as [8 30 1]; nil for a pre-release or
+// anything else.
+func moduleVersion(dir string) []int {
+	_, v, ok := strings.Cut(dir, "@v")
+	if !ok {
+		return nil
+	}
+	var out []int
+	for _, p := range strings.Split(v, ".") {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
 }

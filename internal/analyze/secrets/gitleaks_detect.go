@@ -45,8 +45,9 @@ type glHit struct {
 	start, end             int // the match, after trimming
 	sStart, sEnd           int // the secret
 	secret, match          string
-	startLine, startColumn int // as gitleaks counts them, for required rules
+	startLine, startColumn int // as gitleaks counts them
 	pathOnly               bool
+	decoded                bool // found in a decoding pass
 }
 
 // detect runs the configuration over one file's text. path is the file's
@@ -117,36 +118,41 @@ func untilSafeBoundary(r *bufio.Reader, n int, frag *bytes.Buffer) {
 	}
 }
 
-// fragment runs the rules over one fragment (startLine: its first line).
+// fragment runs the rules over one fragment (startLine: its first line),
+// then again over each decoding pass of it (gitleaks_decode.go).
 func (c *glConfig) fragment(raw []byte, path string, startLine int) []glHit {
-	var run []*glRule
-	seen := map[*glRule]bool{}
-	add := func(r *glRule) {
-		if !seen[r] {
-			seen[r] = true
-			run = append(run, r)
-		}
-	}
-	for _, r := range c.always {
-		add(r)
-	}
-	for _, h := range strmatch.Find(nil, c.pack, raw) {
-		for _, r := range c.kwRule[h.Kw] {
-			add(r)
-		}
-	}
 	var nl []int
 	for i, b := range raw {
 		if b == '\n' {
 			nl = append(nl, i)
 		}
 	}
-	f := &glFrag{raw: raw, path: path, startLine: startLine, nl: nl}
+	f := &glFrag{raw: raw, cur: raw, path: path, startLine: startLine, nl: nl}
 	var hits []glHit
-	for _, r := range c.rules { // file order, for stable output
-		if seen[r] {
-			hits = append(hits, c.rule(f, r, false)...)
+	seen := make([]bool, len(c.rules))
+	for depth := 0; ; depth++ {
+		clear(seen)
+		for _, r := range c.always {
+			seen[r.idx] = true
 		}
+		for _, h := range strmatch.Find(nil, c.pack, f.cur) {
+			for _, r := range c.kwRule[h.Kw] {
+				seen[r.idx] = true
+			}
+		}
+		for i, r := range c.rules { // file order, for stable output
+			if seen[i] {
+				hits = append(hits, c.rule(f, r, false)...)
+			}
+		}
+		if depth+1 > c.decodeDepth {
+			break
+		}
+		text, segs := glDecode(string(f.cur), f.segs)
+		if len(segs) == 0 {
+			break
+		}
+		f.cur, f.segs = []byte(text), segs
 	}
 	return genericGivesWay(hits)
 }
@@ -156,6 +162,10 @@ type glFrag struct {
 	path      string
 	startLine int
 	nl        []int
+	// the text of the current decoding pass and its decoded segments
+	// (none in the first pass, where cur is raw)
+	cur  []byte
+	segs []*glSegment
 }
 
 // rule is gitleaks' rule check on one fragment; inherited is set when r
@@ -169,7 +179,7 @@ func (c *glConfig) rule(f *glFrag, r *glRule, inherited bool) []glHit {
 	}
 	if r.path != nil {
 		if r.re == nil {
-			if r.path.MatchString(f.path) {
+			if len(f.segs) == 0 && r.path.MatchString(f.path) {
 				return []glHit{{r: r, pathOnly: true, match: "file detected: " + f.path}}
 			}
 			return nil
@@ -182,11 +192,25 @@ func (c *glConfig) rule(f *glFrag, r *glRule, inherited bool) []glHit {
 		return nil
 	}
 	var hits []glHit
-	for _, m := range r.re.FindAllIndex(f.raw, -1) {
-		match := string(bytes.Trim(f.raw[m[0]:m[1]], "\n"))
-		start := m[0]
-		end := start + len(match) // as gitleaks ends it, even after a leading trim
-		base := m[0] + len(bytes.TrimRight(f.raw[m[0]:m[1]], "\n")) - len(match)
+	for _, m := range r.re.FindAllIndex(f.cur, -1) {
+		match := string(bytes.Trim(f.cur[m[0]:m[1]], "\n"))
+		var start, end, base int
+		decodedLine := ""
+		if len(f.segs) > 0 {
+			// a match of a later pass counts where it touches a
+			// segment decoded in that pass, at the segment's bytes
+			touch := glTouching(f.segs, glSpan{m[0], m[1]})
+			if len(touch) == 0 {
+				continue // found in an earlier pass
+			}
+			o := glToOriginal(touch, glSpan{m[0], m[1]})
+			start, end, base = o.start, o.end, o.start
+			decodedLine = glDecodedLine(touch, string(f.cur))
+		} else {
+			start = m[0]
+			end = start + len(match) // as gitleaks ends it, even after a leading trim
+			base = m[0] + len(bytes.TrimRight(f.raw[m[0]:m[1]], "\n")) - len(match)
+		}
 		ls, le, line, col := f.location(start, end)
 		if end > le {
 			le = end
@@ -195,8 +219,11 @@ func (c *glConfig) rule(f *glFrag, r *glRule, inherited bool) []glHit {
 		if strings.Contains(lineText, "gitleaks:allow") {
 			continue
 		}
+		if decodedLine == "" {
+			decodedLine = lineText
+		}
 		h := glHit{r: r, start: start, end: end, sStart: base, sEnd: base + len(match), secret: match, match: match,
-			startLine: f.startLine + line, startColumn: col}
+			startLine: f.startLine + line, startColumn: col, decoded: len(f.segs) > 0}
 		if g := r.re.FindStringSubmatchIndex(match); len(g) >= 4 {
 			if r.secretGroup > 0 {
 				if gs := g[2*r.secretGroup]; gs >= 0 {
@@ -213,10 +240,13 @@ func (c *glConfig) rule(f *glFrag, r *glRule, inherited bool) []glHit {
 				}
 			}
 		}
+		if h.decoded {
+			h.sStart, h.sEnd = start, end // the encoded bytes
+		}
 		if r.entropy != 0 && glEntropy(h.secret) <= r.entropy {
 			continue
 		}
-		if allowedFinding(c.allow, h, lineText, f.path) || allowedFinding(r.allow, h, lineText, f.path) {
+		if allowedFinding(c.allow, h, decodedLine, f.path) || allowedFinding(r.allow, h, decodedLine, f.path) {
 			continue
 		}
 		hits = append(hits, h)

@@ -2,6 +2,8 @@ package secrets_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -43,11 +45,32 @@ func gitleaksBinary(t *testing.T) string {
 // gitleaksFlagged runs gitleaks dir on dir with config and returns the
 // flagged files, relative to dir.
 func gitleaksFlagged(t *testing.T, bin, config, dir string) map[string]bool {
+	files, _ := gitleaksReport(t, bin, config, dir)
+	return files
+}
+
+// gitleaksReport is gitleaksFlagged with the findings too, as
+// "file:line:rule".
+func gitleaksReport(t *testing.T, bin, config, dir string) (files, lines map[string]bool) {
+	return gitleaksReportIn(t, bin, config, dir, false)
+}
+
+// gitleaksReportIn is gitleaksReport; inside runs gitleaks in dir on "."
+// (paths relative to it, as .gitleaksignore fingerprints name them, and
+// dir's .gitleaksignore read), else in an empty directory on dir.
+func gitleaksReportIn(t *testing.T, bin, config, dir string, inside bool) (files, lines map[string]bool) {
 	t.Helper()
 	report := filepath.Join(t.TempDir(), "gl.json")
+	src := dir
+	if inside {
+		src = "."
+	}
 	cmd := exec.Command(bin, "dir", "--no-banner", "--exit-code", "0", "--log-level", "error",
-		"--config", config, "--report-format", "json", "--report-path", report, dir)
+		"--config", config, "--report-format", "json", "--report-path", report, src)
 	cmd.Dir = t.TempDir() // no .gitleaksignore of ours
+	if inside {
+		cmd.Dir = dir
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("gitleaks: %v\n%s", err, out)
 	}
@@ -55,33 +78,50 @@ func gitleaksFlagged(t *testing.T, bin, config, dir string) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fs []struct{ File string }
+	var fs []glFinding
 	if err := json.Unmarshal(b, &fs); err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]bool{}
+	files, lines = map[string]bool{}, map[string]bool{}
 	for _, f := range fs {
+		if !filepath.IsAbs(f.File) {
+			f.File = filepath.Join(dir, f.File)
+		}
 		rel, err := filepath.Rel(dir, f.File)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[filepath.ToSlash(rel)] = true
+		rel = filepath.ToSlash(rel)
+		files[rel] = true
+		lines[fmt.Sprintf("%s:%d:%s", rel, f.StartLine, f.RuleID)] = true
 	}
-	return out
+	return files, lines
 }
 
 // thingsecFlagged scans dir with the built-in rules and the gitleaks
 // config through the engine; it returns the files flagged by each.
 func thingsecFlagged(t *testing.T, config, dir string) (builtin, imported map[string]bool) {
+	builtin, imported, _ = thingsecReport(t, config, dir)
+	return builtin, imported
+}
+
+// thingsecReport is thingsecFlagged with the imported configuration's
+// findings too, as "file:line:rule".
+func thingsecReport(t *testing.T, config, dir string) (builtin, imported, lines map[string]bool) {
+	return thingsecReportOpt(t, config, dir, secrets.Options{})
+}
+
+// thingsecReportOpt is thingsecReport with analyzer options.
+func thingsecReportOpt(t *testing.T, config, dir string, opt secrets.Options) (builtin, imported, lines map[string]bool) {
 	t.Helper()
-	var extra []*secrets.Rule
 	if config != "" {
-		var err error
-		if extra, err = secrets.LoadGitleaks(config); err != nil {
+		extra, err := secrets.LoadGitleaks(config)
+		if err != nil {
 			t.Fatal(err)
 		}
+		opt.Extra = append(opt.Extra, extra...)
 	}
-	sa, err := secrets.New(secrets.Options{Extra: extra})
+	sa, err := secrets.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,16 +129,17 @@ func thingsecFlagged(t *testing.T, config, dir string) (builtin, imported map[st
 	if err != nil {
 		t.Fatal(err)
 	}
-	builtin, imported = map[string]bool{}, map[string]bool{}
+	builtin, imported, lines = map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, f := range rep.Findings {
 		p := strings.TrimPrefix(f.Location.Path, "/")
-		if strings.HasPrefix(f.RuleID, "gitleaks:") {
+		if id, ok := strings.CutPrefix(f.RuleID, "gitleaks:"); ok {
 			imported[p] = true
+			lines[fmt.Sprintf("%s:%d:%s", p, f.Location.Line, id)] = true
 		} else {
 			builtin[p] = true
 		}
 	}
-	return builtin, imported
+	return builtin, imported, lines
 }
 
 func diffSets(a, b map[string]bool) []string {
@@ -376,7 +417,8 @@ func builtinExamples(t *testing.T) string {
 
 // TestGitleaksParityExamples: on gitleaks' own rule examples and on the
 // built-in rules' examples, --gitleaks-config with gitleaks' default
-// configuration flags exactly the files gitleaks flags. It prints the
+// configuration flags exactly the files gitleaks flags, with the same
+// findings (file, line, rule). It prints the
 // recall and false positives of the built-in rules, gitleaks and the
 // imported configuration.
 func TestGitleaksParityExamples(t *testing.T) {
@@ -400,13 +442,156 @@ func TestGitleaksParityExamples(t *testing.T) {
 					}
 					return err
 				})
-				gl := gitleaksFlagged(t, bin, cfg, side.dir)
-				builtin, imported := thingsecFlagged(t, cfg, side.dir)
+				gl, glLines := gitleaksReport(t, bin, cfg, side.dir)
+				builtin, imported, tsLines := thingsecReport(t, cfg, side.dir)
 				requireSame(t, c.name+" "+side.kind, gl, imported)
+				requireSame(t, c.name+" "+side.kind+", findings (file, line, rule)", glLines, tsLines)
 				line = append(line, fmt.Sprintf("%s %d: thingsec built-in %d, gitleaks %d, thingsec --gitleaks-config %d",
 					side.kind, n, len(builtin), len(gl), len(imported)))
 			}
 			t.Logf("%s: %s", c.name, strings.Join(line, "; "))
 		})
+	}
+}
+
+// decodingFixture writes files holding tokens of gitleaks' default rules
+// in every encoding gitleaks decodes (base64 standard and url-safe, hex,
+// percent, \u escapes, U+ code points, nested up to and past its depth),
+// and encoded texts that hold no token or do not decode.
+func decodingFixture(t *testing.T) (string, int) {
+	t.Helper()
+	const (
+		gh  = "ghp_q8W7e6R5t4Y3u2I1o0P9a8S7d6F5g4H3j2K1"         // github-pat
+		aws = "AKIAQ2XRV7NM4K5LPSTJ"                             // aws-access-token
+		sl  = "xoxb-281634196559-1587793086914-MRlFxQ6voXpYmgt2" // slack-bot-token
+	)
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	b64url := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	hexs := func(s string) string { return hex.EncodeToString([]byte(s)) }
+	pct := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		}
+		return b.String()
+	}
+	uesc := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+		return b.String()
+	}
+	ucp := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&b, "U+%04X ", r)
+		}
+		return b.String()
+	}
+	nest := func(s string, n int) string {
+		for i := 0; i < n; i++ {
+			s = b64(s)
+		}
+		return s
+	}
+	files := map[string]string{
+		"plain.txt":          "token = " + gh + "\n",
+		"b64.txt":            "data: " + b64("token = "+gh) + "\n",
+		"b64-bare.txt":       "value=" + b64(gh) + "\n",
+		"b64url.txt":         "v=" + b64url("key: "+aws+"??>>") + "\n",
+		"hex.txt":            "blob " + hexs("aws "+aws) + " end\n",
+		"pct.txt":            "url=https://x.example/?t=" + pct(sl) + "\n",
+		"pct-partial.txt":    "q=" + strings.Replace(sl, "-", "%2D", -1) + "\n",
+		"uesc.js":            "var s = \"" + uesc(gh) + "\";\n",
+		"ucp.txt":            ucp(aws) + "\n",
+		"nest2.txt":          "x " + nest("t="+gh, 2) + "\n",
+		"nest5.txt":          "x " + nest("t="+gh, 5) + "\n",
+		"nest6.txt":          "x " + nest("t="+gh, 6) + "\n",
+		"b64-of-pct.txt":     "x " + b64("u="+pct(gh)) + "\n",
+		"b64-allow.txt":      "data: " + b64("token = "+gh) + " # gitleaks:allow\n",
+		"b64-multiline.txt":  "a\nb: " + b64("line1\ntoken = "+gh+"\nline3") + "\nc\n",
+		"b64-secondline.txt": "header\n\n" + "k: " + b64(aws) + "\n",
+		// not secrets, or not decodable as gitleaks decodes
+		"b64-clean.txt":     "data: " + b64("nothing to see here, move along please") + "\n",
+		"b64-binary.txt":    "data: " + base64.StdEncoding.EncodeToString([]byte("\x00\x01"+gh)) + "\n",
+		"hex-odd.txt":       "blob " + hexs("aws "+aws) + "f end\n",
+		"hex-clean.txt":     "sha " + hexs("abcdefghijklmnopqrstuvwxyz0123") + "\n",
+		"pct-clean.txt":     "path=%2Fusr%2Flocal%2Fbin\n",
+		"b64-truncated.txt": "data: " + b64("token = " + gh)[:30] + "\n",
+		"uesc-clean.js":     "var s = \"" + uesc("hello world, nothing") + "\";\n",
+		"b64-nodigit.txt":   "data: QUJDREVGR0hJSktMTU5PUFFSU1RVVldY\n",
+		"b64-notouch.txt":   "token = " + gh + " " + b64("unrelated text here") + "\n",
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	return dir, len(files)
+}
+
+// decodingConfig is a configuration of three token rules for
+// decodingFixture.
+const decodingConfig = `
+[[rules]]
+id = "github-pat"
+regex = '''ghp_[0-9a-zA-Z]{36}'''
+keywords = ["ghp_"]
+[[rules]]
+id = "aws-access-token"
+regex = '''\b((?:AKIA|ASIA)[A-Z2-7]{16})\b'''
+keywords = ["akia", "asia"]
+[[rules]]
+id = "slack-bot-token"
+regex = '''xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*'''
+keywords = ["xoxb"]
+`
+
+// decodingFlagged are the findings of decodingConfig in decodingFixture
+// that gitleaks v8.30.1 reports.
+var decodingFlagged = []string{
+	"b64-bare.txt:1:github-pat", "b64-multiline.txt:2:github-pat", "b64-notouch.txt:1:github-pat",
+	"b64-of-pct.txt:1:github-pat", "b64-secondline.txt:3:aws-access-token", "b64.txt:1:github-pat",
+	"b64url.txt:1:aws-access-token", "hex.txt:1:aws-access-token", "nest2.txt:1:github-pat",
+	"nest5.txt:1:github-pat", "pct-partial.txt:1:slack-bot-token", "pct.txt:1:slack-bot-token",
+	"plain.txt:1:github-pat", "ucp.txt:1:aws-access-token", "uesc.js:1:github-pat",
+}
+
+// glFinding is a finding of gitleaks' JSON report.
+type glFinding struct {
+	File      string
+	RuleID    string
+	StartLine int
+}
+
+// TestGitleaksDecoding: the imported configuration decodes encoded text
+// as gitleaks does (gitleaks v8.30.1's findings, without gitleaks).
+func TestGitleaksDecoding(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "decoding.toml")
+	writeFiles(t, filepath.Dir(cfg), map[string]string{"decoding.toml": decodingConfig})
+	dir, _ := decodingFixture(t)
+	_, _, ts := thingsecReport(t, cfg, dir)
+	want := map[string]bool{}
+	for _, f := range decodingFlagged {
+		want[f] = true
+	}
+	requireSame(t, "decoding (gitleaks v8.30.1's findings)", want, ts)
+}
+
+// TestGitleaksParityDecoding: gitleaks decodes encoded text (5 passes by
+// default); with gitleaks' default configuration and decodingConfig, the
+// imported configuration reports the same findings (file, line, rule).
+func TestGitleaksParityDecoding(t *testing.T) {
+	bin := gitleaksBinary(t)
+	own := filepath.Join(t.TempDir(), "decoding.toml")
+	writeFiles(t, filepath.Dir(own), map[string]string{"decoding.toml": decodingConfig})
+	dir, n := decodingFixture(t)
+	for _, cfg := range []string{own, filepath.Join(examplesDir(t), "gitleaks.toml")} {
+		gl, glLines := gitleaksReport(t, bin, cfg, dir)
+		_, ts, tsLines := thingsecReport(t, cfg, dir)
+		requireSame(t, "decoding", gl, ts)
+		requireSame(t, "decoding, findings", glLines, tsLines)
+		if len(gl) < 8 || len(gl) > n-6 {
+			t.Errorf("gitleaks flags %d of %d files: the corpus does not test decoding", len(gl), n)
+		}
+		t.Logf("%s: gitleaks flags %d of %d files: %v", filepath.Base(cfg), len(gl), n, diffSets(glLines, nil))
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -177,7 +178,7 @@ func (r *Rule) compile() error {
 	}
 	r.anyGroup = r.SecretGroup == 0 && r.re.NumSubexp() > 0
 	if r.Paths != "" {
-		if r.pathRe, err = regexp.Compile(r.Paths); err != nil {
+		if r.pathRe, err = compilePath(r.Paths); err != nil {
 			return fmt.Errorf("rule %s: paths: %w", r.ID, err)
 		}
 	}
@@ -198,7 +199,7 @@ func (r *Rule) compile() error {
 		r.Allowlist.res = append(r.Allowlist.res, re)
 	}
 	for _, s := range r.Allowlist.Paths {
-		re, err := regexp.Compile(s)
+		re, err := compilePath(s)
 		if err != nil {
 			return fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
 		}
@@ -244,16 +245,61 @@ func (r *Rule) defaults() error {
 }
 
 // pathAllowed says whether the rule applies to a file path at all.
-func (r *Rule) pathAllowed(p string) bool {
-	if r.pathRe != nil && !r.pathRe.MatchString(p) {
+func (r *Rule) pathAllowed(p string) bool { return r.pathAllowedMemo(p, nil) }
+
+// pathAllowedMemo is pathAllowed with the path regexes' answers for p
+// kept in m: many rules share one path allowlist (compilePath gives them
+// one regexp), which then runs once per file.
+func (r *Rule) pathAllowedMemo(p string, m *pathMemo) bool {
+	if r.pathRe != nil && !m.match(r.pathRe, p) {
 		return false
 	}
 	for _, re := range r.Allowlist.pathRes {
-		if re.MatchString(p) {
+		if m.match(re, p) {
 			return false
 		}
 	}
 	return true
+}
+
+// pathMemo holds the answers of path regexes for one path (a handful of
+// distinct regexes: a slice beats a map).
+type pathMemo []struct {
+	re *regexp.Regexp
+	ok bool
+}
+
+func (m *pathMemo) match(re *regexp.Regexp, p string) bool {
+	if m == nil {
+		return re.MatchString(p)
+	}
+	for _, e := range *m {
+		if e.re == re {
+			return e.ok
+		}
+	}
+	ok := re.MatchString(p)
+	*m = append(*m, struct {
+		re *regexp.Regexp
+		ok bool
+	}{re, ok})
+	return ok
+}
+
+// pathRegexps interns compiled path patterns: rules that share a pattern
+// share its regexp, so a pathMemo answers it once.
+var pathRegexps sync.Map // pattern -> *regexp.Regexp
+
+func compilePath(s string) (*regexp.Regexp, error) {
+	if re, ok := pathRegexps.Load(s); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := pathRegexps.LoadOrStore(s, re)
+	return v.(*regexp.Regexp), nil
 }
 
 // accept applies the entropy threshold, the allowlist and the built-in

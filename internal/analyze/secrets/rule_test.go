@@ -23,8 +23,8 @@ func TestRuleExamples(t *testing.T) {
 			if len(r.Examples.Match) == 0 || len(r.Examples.NoMatch) == 0 {
 				t.Errorf("rule needs match and no_match examples")
 			}
-			if strings.HasSuffix(r.Source, "/providers.yaml") && r.Verify == "" {
-				t.Errorf("rule needs a verify note (the request that would confirm the token)")
+			if strings.TrimSpace(r.Verify) == "" {
+				t.Errorf("rule needs a verify note (the request that would confirm the secret)")
 			}
 			if len(r.Keywords) == 0 && r.Paths == "" {
 				t.Errorf("rule has no keywords: it would run on every line")

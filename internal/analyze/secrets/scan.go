@@ -135,6 +135,7 @@ func (s *Scanner) run(text []byte, path string, kw []strmatch.Hit, line func(tex
 	// (0 unknown, 1 yes, 2 no), decided once per file.
 	var last []int
 	var pathOK []uint8
+	var memo pathMemo
 	var hits []Hit
 	kws := s.pack.Keywords()
 	for _, h := range kw {
@@ -157,7 +158,7 @@ func (s *Scanner) run(text []byte, path string, kw []strmatch.Hit, line func(tex
 			r := s.rules[ri]
 			if pathOK[ri] == 0 {
 				pathOK[ri] = 2
-				if r.pathAllowed(path) {
+				if r.pathAllowedMemo(path, &memo) {
 					pathOK[ri] = 1
 				}
 			}

@@ -54,6 +54,9 @@ type Options struct {
 	CrackBudget time.Duration
 	// Verify asks the providers whether found tokens are live.
 	Verify bool
+	// GitleaksIgnore are .gitleaksignore files whose fingerprints drop
+	// the gitleaks configurations' findings.
+	GitleaksIgnore []string
 }
 
 // Set is what the engine runs: the per-file analyzers, the component
@@ -236,6 +239,14 @@ func (b *builder) secrets() *secrets.Analyzer {
 		extra = append(extra, rs...)
 	}
 	opt := secrets.Options{ShowSecrets: b.opt.ShowSecrets, Extra: extra}
+	if len(b.opt.GitleaksIgnore) > 0 {
+		ig, err := secrets.LoadGitleaksIgnore(b.opt.GitleaksIgnore...)
+		if err != nil {
+			b.fail(&OptionError{Option: "--gitleaks-config", Err: err})
+			return nil
+		}
+		opt.GitleaksIgnore = ig
+	}
 	if b.opt.Verify {
 		opt.Verify = verify.New()
 	}
