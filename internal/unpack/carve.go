@@ -31,6 +31,7 @@ type carver struct {
 	floor   []int64 // by format: the cost charged for one Identify call besides its reads
 	free    []int64 // by format: what a header check may read without charge (headerFree, decoderHead)
 	decoder []bool  // by format: its Identify starts a decompressor
+	walked  []bool  // by format: its size is where its records end (a text encoding)
 	// timeout bounds one file's identification stage (0: none).
 	timeout time.Duration
 	// maxKeep bounds the validated candidates one file yields; the
@@ -124,6 +125,7 @@ func newCarver(fs []format.Format) *carver {
 		c.floor = append(c.floor, fl)
 		c.free = append(c.free, free)
 		c.decoder = append(c.decoder, decoders[f.Name()])
+		c.walked = append(c.walked, f.Kind() == format.Encoding)
 		for _, sig := range f.Signatures() {
 			if len(sig.Magic) < 2 {
 				panic("carve: magic shorter than 2 bytes in " + f.Name())
@@ -242,6 +244,7 @@ type scanState struct {
 	out       []candidate
 	dropped   int // validated candidates dropped for maxKeep
 	covered   int64
+	claimer   int // the format whose candidate set covered
 	unsized   []bool
 	mr        meteredReader
 }
@@ -261,6 +264,7 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		used:      make([]int64, len(c.formats)),
 		unsized:   make([]bool, len(c.formats)),
 		known:     map[int]result{},
+		claimer:   -1,
 	}
 	st.mr = meteredReader{r: r, ctx: ctx}
 	for i := range st.formats {
@@ -403,7 +407,7 @@ func (st *scanState) consider(h hit) {
 		// or a header of junk. It covers nothing, so that a structure
 		// behind a bogus header is still found.
 	case res.m.Size > 0:
-		st.covered = cd.off + cd.size
+		st.covered, st.claimer = cd.off+cd.size, fi
 	default:
 		// Unknown length (a stream too large to measure cheaply): later
 		// hits of the same format are most likely its own members or
@@ -438,6 +442,12 @@ func (st *scanState) considerCovered(h hit) {
 	if st.c.decoder[fi] {
 		return // a stream inside a claim is found when the claim is extracted
 	}
+	if fi == st.claimer && st.c.walked[fi] {
+		// Every line of a record file is a candidate, and a record inside
+		// the claim reaches the same end as the claim's walk did: checking
+		// each would read the rest of the claim again, line after line.
+		return
+	}
 	n := st.size - h.off
 	mr := st.mr.reset(h.off, n, st.c.free[fi])
 	m, err := identify(st.c.formats[fi], mr, n)
@@ -445,7 +455,7 @@ func (st *scanState) considerCovered(h hit) {
 		return
 	}
 	st.out = append(st.out, candidate{f: st.c.formats[fi], fi: fi, off: h.off, m: m, size: m.Size})
-	st.covered = h.off + m.Size
+	st.covered, st.claimer = h.off+m.Size, fi
 	if st.c.maxKeep > 0 && len(st.out) >= 2*st.c.maxKeep {
 		st.trim()
 	}
