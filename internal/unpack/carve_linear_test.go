@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/thingsec/thingsec/internal/unpack/format"
 	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
@@ -110,5 +115,62 @@ func TestCarveRecordFileReads(t *testing.T) {
 				t.Errorf("read %.1f times the input, want < 4", ratio)
 			}
 		})
+	}
+}
+
+// bigReadFormat's Identify reads 4 MiB and records how many calls, across
+// all scans, are past their first MiB at once.
+type bigReadFormat struct{ now, most *atomic.Int64 }
+
+func (bigReadFormat) Name() string      { return "bigread" }
+func (bigReadFormat) Kind() format.Kind { return format.Container }
+func (bigReadFormat) Signatures() []format.Signature {
+	return []format.Signature{{Magic: []byte("BIG!")}}
+}
+func (f bigReadFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
+	buf := make([]byte, 64<<10)
+	past := false
+	defer func() {
+		if past {
+			f.now.Add(-1)
+		}
+	}()
+	for off := int64(0); off < 4<<20; off += int64(len(buf)) {
+		if _, err := r.ReadAt(buf, off); err != nil {
+			return format.Match{}, format.ErrNotMatch
+		}
+		if off >= smallRead && !past {
+			past = true
+			n := f.now.Add(1)
+			for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+			}
+			time.Sleep(time.Millisecond) // let the other scans catch up
+		}
+	}
+	return format.Match{}, format.ErrNotMatch
+}
+func (bigReadFormat) Extract(context.Context, io.ReaderAt, int64, format.Sink) error { return nil }
+
+// TestCarveOneBigReadAtOnce: however many scans run at once (one per
+// worker), one Identify call at a time reads past its first MiB, so what
+// identification holds does not grow with the number of workers.
+func TestCarveOneBigReadAtOnce(t *testing.T) {
+	var now, most atomic.Int64
+	c := newCarver([]format.Format{bigReadFormat{&now, &most}}).withLimits(DefaultLimits())
+	data := make([]byte, 6<<20)
+	for _, off := range []int{0, 1000, 2 << 20} {
+		copy(data[off:], "BIG!")
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.scan(context.Background(), bytes.NewReader(data), int64(len(data)), true)
+		}()
+	}
+	wg.Wait()
+	if most.Load() != 1 {
+		t.Errorf("%d Identify calls read past their first MiB at once, want 1", most.Load())
 	}
 }
