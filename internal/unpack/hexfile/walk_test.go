@@ -101,11 +101,15 @@ func (f hexFormat) refParse(line []byte) (string, bool) {
 // truncations and bit flips, line-ending variants and magic floods.
 func TestWalkAgrees(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
+	variants := 300
+	if formattest.Race {
+		variants = 20
+	}
 	var inputs [][]byte
 	for _, n := range []string{"plain.hex", "plain.srec", "gap.hex", "gap.srec", "high.hex", "high.srec"} {
 		d := formattest.Testdata(t, n)
 		inputs = append(inputs, d, bytes.ReplaceAll(d, []byte("\n"), []byte("\r\n")), bytes.ReplaceAll(d, []byte("\n"), []byte("\n\n")), bytes.ToLower(d))
-		for i := 0; i < 300; i++ {
+		for i := 0; i < variants; i++ {
 			v := append([]byte{}, d...)
 			for k := rng.Intn(3); k >= 0; k-- {
 				switch rng.Intn(4) {
@@ -126,7 +130,7 @@ func TestWalkAgrees(t *testing.T) {
 			inputs = append(inputs, v)
 		}
 	}
-	for i := 0; i < 200; i++ {
+	for i := 0; i < variants; i++ {
 		inputs = append(inputs, randomRecords(rng, intel), randomRecords(rng, srec))
 	}
 	for _, f := range Formats() {
