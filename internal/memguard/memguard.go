@@ -8,9 +8,12 @@
 package memguard
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,8 +36,11 @@ type Guard struct {
 	prev     int64
 }
 
-// The memory the runtime holds: everything it mapped, less the heap
-// pages it already returned to the operating system.
+// The memory the runtime has mapped for itself, less the heap pages it
+// already returned to the operating system. This is what the runtime's
+// soft limit counts, but it is not what the process holds: an allocation
+// that was never written (a decoder's window sized from a header, mostly
+// unused) counts in full, and costs no memory until it is touched.
 const (
 	metricTotal    = "/memory/classes/total:bytes"
 	metricReleased = "/memory/classes/heap/released:bytes"
@@ -114,10 +120,44 @@ func (g *Guard) sample(s []metrics.Sample) {
 	}
 }
 
+// held is the memory the process really holds for the runtime: the
+// runtime's mapped memory, but no more than the anonymous resident set
+// (resident pages less those backed by files, such as a database's
+// mapping, which the kernel may drop at will). Pressure then comes when
+// memory is used, not when it is only reserved.
 func held(s []metrics.Sample) (int64, bool) {
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
 		return 0, false
 	}
-	return int64(s[0].Value.Uint64() - s[1].Value.Uint64()), true
+	mapped := int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+	if rss, ok := residentAnon(); ok && rss < mapped {
+		return rss, true
+	}
+	return mapped, true
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// residentAnon reads the anonymous resident set of the process from
+// /proc/self/statm (resident minus shared pages); false where there is
+// none (not Linux).
+func residentAnon() (int64, bool) {
+	f, err := os.Open("/proc/self/statm")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	var buf [128]byte
+	n, _ := f.Read(buf[:])
+	fields := strings.Fields(string(buf[:n]))
+	if len(fields) < 3 {
+		return 0, false
+	}
+	res, err1 := strconv.ParseInt(fields[1], 10, 64)
+	shared, err2 := strconv.ParseInt(fields[2], 10, 64)
+	if err1 != nil || err2 != nil || res < shared {
+		return 0, false
+	}
+	return (res - shared) * pageSize, true
 }

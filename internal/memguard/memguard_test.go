@@ -1,7 +1,9 @@
 package memguard
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -51,4 +53,50 @@ func TestStopRestoresLimit(t *testing.T) {
 	if nilGuard.Pressure() {
 		t.Fatal("a nil guard reports pressure")
 	}
+}
+
+// TestPressureCountsResidentMemory: memory that is allocated but never
+// written (a decoder's window sized from a header) costs nothing and must
+// not make the engine shed work; once it is written, it counts.
+func TestPressureCountsResidentMemory(t *testing.T) {
+	if _, ok := residentAnon(); !ok {
+		t.Skip("no /proc/self/statm")
+	}
+	const limit = 96 << 20
+	// Five times the budget, reserved but untouched (fresh pages from the
+	// operating system are not cleared by the runtime), allocated before
+	// the soft limit is set so that the collector does not run at each.
+	var hold [][]byte
+	for i := 0; i < 8; i++ {
+		hold = append(hold, make([]byte, 64<<20))
+	}
+	g := Start(limit)
+	defer g.Stop()
+	s := []metrics.Sample{{Name: metricTotal}, {Name: metricReleased}}
+	g.sample(s)
+	mapped := readMapped(s)
+	if mapped < 8*64<<20 {
+		t.Fatalf("the runtime maps %d MiB for 512 MiB of allocations", mapped>>20)
+	}
+	if g.Pressure() {
+		rss, _ := residentAnon()
+		t.Fatalf("pressure with %d MiB reserved but %d MiB resident under a %d MiB budget", mapped>>20, rss>>20, limit>>20)
+	}
+	// Write the budget's worth: now it is held.
+	for _, b := range hold[:2] {
+		for i := 0; i < len(b); i += 4096 {
+			b[i] = 1
+		}
+	}
+	g.sample(s)
+	if !g.Pressure() {
+		rss, _ := residentAnon()
+		t.Fatalf("no pressure with %d MiB resident under a %d MiB budget", rss>>20, limit>>20)
+	}
+	runtime.KeepAlive(hold)
+}
+
+func readMapped(s []metrics.Sample) int64 {
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }

@@ -31,6 +31,7 @@ type carver struct {
 	floor   []int64 // by format: the cost charged for one Identify call besides its reads
 	free    []int64 // by format: what a header check may read without charge (headerFree, decoderHead)
 	decoder []bool  // by format: its Identify starts a decompressor
+	walked  []bool  // by format: its size is where its records end (a text encoding)
 	// timeout bounds one file's identification stage (0: none).
 	timeout time.Duration
 	// maxKeep bounds the validated candidates one file yields; the
@@ -39,6 +40,11 @@ type carver struct {
 	// The identification budget (formatBurst and globalBurst; tests
 	// shrink them).
 	burst, globalBurst int64
+	// big is held by the one Identify call, among all the scans of a
+	// session (one per worker), that reads more than smallRead: what
+	// identification holds at once is bounded by workers × smallRead plus
+	// one call's allowance, however many workers there are.
+	big chan struct{}
 }
 
 type pattern struct {
@@ -95,6 +101,9 @@ const (
 	// minAllowance is what a call may read even when the bucket is nearly
 	// empty, so that a real structure after a flood can still validate.
 	minAllowance = 256 << 10
+	// smallRead is what an Identify call reads without taking the
+	// session's big-read slot.
+	smallRead = 1 << 20
 	// callFloor is the setup cost of an Identify that reads a header;
 	// decoderFloor that of one that starts a decompressor (its tables
 	// and window are allocated per call).
@@ -113,7 +122,7 @@ const (
 var decoders = map[string]bool{"gzip": true, "zlib": true, "xz": true, "lzma": true, "bzip2": true, "zstd": true, "lz4": true, "lzop": true, "compress": true, "kernel": true}
 
 func newCarver(fs []format.Format) *carver {
-	c := &carver{formats: fs, burst: formatBurst, globalBurst: globalBurst}
+	c := &carver{formats: fs, burst: formatBurst, globalBurst: globalBurst, big: make(chan struct{}, 1)}
 	// Formats and offsets that share a magic hang off one index.
 	index := map[string]int{}
 	for i, f := range fs {
@@ -124,6 +133,7 @@ func newCarver(fs []format.Format) *carver {
 		c.floor = append(c.floor, fl)
 		c.free = append(c.free, free)
 		c.decoder = append(c.decoder, decoders[f.Name()])
+		c.walked = append(c.walked, f.Kind() == format.Encoding)
 		for _, sig := range f.Signatures() {
 			if len(sig.Magic) < 2 {
 				panic("carve: magic shorter than 2 bytes in " + f.Name())
@@ -242,6 +252,7 @@ type scanState struct {
 	out       []candidate
 	dropped   int // validated candidates dropped for maxKeep
 	covered   int64
+	claimer   int // the format whose candidate set covered
 	unsized   []bool
 	mr        meteredReader
 }
@@ -261,8 +272,9 @@ func (c *carver) newScanState(ctx context.Context, r io.ReaderAt, size int64) *s
 		used:      make([]int64, len(c.formats)),
 		unsized:   make([]bool, len(c.formats)),
 		known:     map[int]result{},
+		claimer:   -1,
 	}
-	st.mr = meteredReader{r: r, ctx: ctx}
+	st.mr = meteredReader{r: r, ctx: ctx, big: c.big}
 	for i := range st.formats {
 		st.formats[i] = bucket{avail: c.burst, burst: c.burst, rate: formatRate}
 	}
@@ -286,19 +298,30 @@ var errBudget = errors.New("identification budget used up")
 // up. One is reused for every call of a scan: a dense flood makes
 // millions of calls.
 type meteredReader struct {
-	r     io.ReaderAt
-	ctx   context.Context
-	base  int64
-	n     int64
-	allow int64
-	used  int64
-	cut   bool
+	r       io.ReaderAt
+	ctx     context.Context
+	big     chan struct{}
+	base    int64
+	n       int64
+	allow   int64
+	used    int64
+	cut     bool
+	holding bool // the big-read slot
 }
 
 // reset prepares m for the call on the n bytes at base.
 func (m *meteredReader) reset(base, n, allow int64) *meteredReader {
+	m.release()
 	m.base, m.n, m.allow, m.used, m.cut = base, n, allow, 0, false
 	return m
+}
+
+// release gives back the big-read slot when the call held it.
+func (m *meteredReader) release() {
+	if m.holding {
+		<-m.big
+		m.holding = false
+	}
 }
 
 func (m *meteredReader) ReadAt(p []byte, off int64) (int, error) {
@@ -327,6 +350,17 @@ func (m *meteredReader) ReadAt(p []byte, off int64) (int, error) {
 	short := int64(len(p)) > left
 	if short {
 		p = p[:left]
+	}
+	if !m.holding && m.big != nil && m.used+int64(len(p)) > smallRead {
+		// Wait for the slot (another worker's large read) or give up
+		// when the scan's time is up.
+		select {
+		case m.big <- struct{}{}:
+			m.holding = true
+		case <-m.ctx.Done():
+			m.cut = true
+			return 0, m.ctx.Err()
+		}
 	}
 	n, err := m.r.ReadAt(p, m.base+off)
 	m.used += int64(n)
@@ -373,6 +407,7 @@ func (st *scanState) consider(h hit) {
 		n := st.size - h.off
 		mr := st.mr.reset(h.off, n, allow)
 		res.m, res.err = identify(c.formats[fi], mr, n)
+		mr.release()
 		switch {
 		case mr.cut && empty:
 			st.skip(fi, h.off)
@@ -403,7 +438,7 @@ func (st *scanState) consider(h hit) {
 		// or a header of junk. It covers nothing, so that a structure
 		// behind a bogus header is still found.
 	case res.m.Size > 0:
-		st.covered = cd.off + cd.size
+		st.covered, st.claimer = cd.off+cd.size, fi
 	default:
 		// Unknown length (a stream too large to measure cheaply): later
 		// hits of the same format are most likely its own members or
@@ -438,14 +473,21 @@ func (st *scanState) considerCovered(h hit) {
 	if st.c.decoder[fi] {
 		return // a stream inside a claim is found when the claim is extracted
 	}
+	if fi == st.claimer && st.c.walked[fi] {
+		// Every line of a record file is a candidate, and a record inside
+		// the claim reaches the same end as the claim's walk did: checking
+		// each would read the rest of the claim again, line after line.
+		return
+	}
 	n := st.size - h.off
 	mr := st.mr.reset(h.off, n, st.c.free[fi])
 	m, err := identify(st.c.formats[fi], mr, n)
+	mr.release()
 	if err != nil || mr.cut || m.Size <= 0 || m.Size > n || h.off+m.Size <= st.covered {
 		return
 	}
 	st.out = append(st.out, candidate{f: st.c.formats[fi], fi: fi, off: h.off, m: m, size: m.Size})
-	st.covered = h.off + m.Size
+	st.covered, st.claimer = h.off+m.Size, fi
 	if st.c.maxKeep > 0 && len(st.out) >= 2*st.c.maxKeep {
 		st.trim()
 	}
@@ -531,6 +573,7 @@ func (c *carver) scanExcept(ctx context.Context, r io.ReaderAt, size int64, all 
 		n := size
 		mr := st.mr.reset(0, n, math.MaxInt64)
 		m, ierr := identify(c.formats[fi], mr, n)
+		mr.release()
 		st.known[fi] = result{m, ierr}
 		if ierr == nil && m.Size > 0 && m.Size <= size {
 			break

@@ -24,9 +24,15 @@ const maxPeak = 512 << 20
 
 // resetPeak makes the next peakRSS report the peak from now on (Linux
 // resets VmHWM on "5" > clear_refs); it returns false when it cannot.
+// With THINGSEC_WHOLE_PEAK set (scripts/hostile) the peak is not reset:
+// the kernel's peak of the whole process, which the script reads from
+// outside, would otherwise cover only the last case.
 func resetPeak() bool {
 	runtime.GC()
 	debug.FreeOSMemory()
+	if os.Getenv("THINGSEC_WHOLE_PEAK") != "" {
+		return false
+	}
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 

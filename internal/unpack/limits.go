@@ -24,8 +24,11 @@ import (
 // limits: bytes read and calls made by rejected candidates are bounded by
 // about 16 units per input byte plus a fixed burst, per format and in
 // total (see carve.go), hits are held one 1 MiB window at a time, and a
-// file yields at most MaxLayers validated candidates (the largest). Peak
-// memory of the identification stage is below 512 MiB for any input;
+// file yields at most MaxLayers validated candidates (the largest). One
+// Identify call at a time, among all workers, may read past its first MiB,
+// so identification holds at most workers × 1 MiB plus one call's
+// allowance (64 MiB) at once. Peak memory of the identification stage is
+// below 512 MiB for any input;
 // LayerTimeout bounds its wall time per file as it does extraction per
 // layer.
 type Limits struct {

@@ -76,10 +76,21 @@ func tarSize(b []byte) (int64, bool) {
 	return octal(b)
 }
 
+var errNotTar = notMatch("tar header")
+
 func (tarFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
+	// The checksum field first: a candidate in a flood of magics is
+	// rejected from 8 bytes, not a 512-byte header.
+	var ck [8]byte
+	if size < 512 || format.ReadFull(r, ck[:], 148) != nil {
+		return format.Match{}, errNotTar
+	}
+	if _, ok := octal(ck[:]); !ok {
+		return format.Match{}, errNotTar
+	}
 	b := make([]byte, 512)
-	if size < 512 || format.ReadFull(r, b, 0) != nil || !tarHeaderOK(b) {
-		return format.Match{}, notMatch("tar header")
+	if format.ReadFull(r, b, 0) != nil || !tarHeaderOK(b) {
+		return format.Match{}, errNotTar
 	}
 	m := format.Match{Extractable: true, Description: "tar archive"}
 	// Walk the headers to find the end-of-archive marker.

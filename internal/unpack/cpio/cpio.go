@@ -5,6 +5,7 @@ package cpio
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,10 +36,41 @@ func (cpioFormat) Signatures() []format.Signature {
 // maxMembers bounds the header walk of Identify.
 const maxMembers = 1 << 20
 
+var errNotCpio = format.NotMatch("no cpio header")
+
+// plausibleBinary rejects, from its 26 bytes, a binary header (whose
+// two-byte magic is weak: any bytes after it parse) with a file type
+// that does not exist or a name longer than a path, before its name is
+// read. Other headers pass.
+func plausibleBinary(r io.ReaderAt, size int64) bool {
+	var b [26]byte
+	if size < int64(len(b)) || format.ReadFull(r, b[:], 0) != nil {
+		return true // readHeader decides
+	}
+	v, ok := sniff(b[:])
+	if !ok || (v != binLE && v != binBE) {
+		return true
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if v == binBE {
+		bo = binary.BigEndian
+	}
+	switch bo.Uint16(b[6:]) & 0o170000 {
+	case 0o010000, 0o020000, 0o040000, 0o060000, 0o100000, 0o120000, 0o140000:
+	default:
+		return false
+	}
+	n := bo.Uint16(b[20:])
+	return n >= 1 && n <= maxName
+}
+
 func (cpioFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
+	if !plausibleBinary(r, size) {
+		return format.Match{}, errNotCpio
+	}
 	h, err := readHeader(r, 0, size)
 	if err != nil {
-		return format.Match{}, fmt.Errorf("%w: %v", format.ErrNotMatch, err)
+		return format.Match{}, errNotCpio
 	}
 	// The two-byte binary magic is weak: demand a plausible first member
 	// followed by a second one (or the end marker).
@@ -48,7 +80,7 @@ func (cpioFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 		}
 		if !h.isTrailer() {
 			if _, err := readHeader(r, h.next, size); err != nil {
-				return format.Match{}, fmt.Errorf("%w: %v", format.ErrNotMatch, err)
+				return format.Match{}, errNotCpio
 			}
 		}
 	}

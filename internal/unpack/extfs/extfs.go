@@ -68,6 +68,16 @@ func readSuperblock(r io.ReaderAt, size int64) (*superblock, error) {
 	if size < sbOffset+sbSize {
 		return nil, notMatch("too small for an ext superblock")
 	}
+	// The fixed fields of the first 80 bytes first: a candidate in a
+	// flood of magics is rejected without reading the whole superblock.
+	var head [0x50]byte
+	if err := format.ReadFull(r, head[:], sbOffset); err != nil {
+		return nil, notMatch("short superblock")
+	}
+	if le := binary.LittleEndian; le.Uint16(head[0x38:]) != magic || le.Uint32(head[0x18:]) > 6 || le.Uint32(head[0x4C:]) > 1 ||
+		le.Uint32(head[0x14:]) > 1 || le.Uint32(head[0x20:]) == 0 || le.Uint32(head[0x28:]) == 0 {
+		return nil, notMatch("bad ext superblock")
+	}
 	b := make([]byte, sbSize)
 	if err := format.ReadFull(r, b, sbOffset); err != nil {
 		return nil, notMatch("short superblock")

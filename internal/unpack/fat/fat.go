@@ -47,9 +47,19 @@ type volume struct {
 
 func notMatch(why string) error { return format.NotMatch(why) }
 
+var errBPB = notMatch("bad BIOS parameter block")
+
 func readVolume(r io.ReaderAt, size int64) (*volume, error) {
 	var b [512]byte
-	if size < 512 || format.ReadFull(r, b[:], 0) != nil {
+	// The BIOS parameter block's first fields before the whole sector: a
+	// candidate in a flood of magics is rejected from 24 bytes.
+	if size < 512 || format.ReadFull(r, b[:0x18], 0) != nil {
+		return nil, notMatch("too small")
+	}
+	if (b[0] != 0xEB && b[0] != 0xE9) || b[0x0D] == 0 || b[0x10] == 0 || b[0x10] > 4 || (b[0x15] != 0xF0 && b[0x15] < 0xF8) {
+		return nil, errBPB
+	}
+	if format.ReadFull(r, b[0x18:], 0x18) != nil {
 		return nil, notMatch("too small")
 	}
 	le := binary.LittleEndian

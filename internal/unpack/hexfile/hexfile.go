@@ -4,14 +4,13 @@
 package hexfile
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -63,7 +62,8 @@ func (f hexFormat) Signatures() []format.Signature {
 	return sigs
 }
 
-// record is one decoded line.
+// record is one decoded line. data points into the walker's buffer: it
+// is valid until the callback returns.
 type record struct {
 	typ  byte // Intel type, or the S-record digit
 	addr uint32
@@ -72,14 +72,32 @@ type record struct {
 
 var errRecord = errors.New("not a valid record")
 
-// parseLine decodes one line (without line ending).
-func (f hexFormat) parseLine(line []byte) (record, error) {
+// unhex maps a hex digit to its value and every other byte to 0xff.
+var unhex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	for i, c := range "ABCDEF" {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
+
+// addrLen is the address length of each S-record type (0: not a type).
+var addrLen = [10]int{'0' - '0': 2, 1: 2, 2: 3, 3: 4, 5: 2, 6: 3, 7: 4, 8: 3, 9: 2}
+
+// parseLine decodes one line (prefix and hex digits, no line ending) into
+// buf.
+func (f hexFormat) parseLine(line []byte, buf *[maxLine / 2]byte) (record, error) {
 	if f.k == intel {
 		if len(line) < 11 || line[0] != ':' || len(line)%2 != 1 {
 			return record{}, errRecord
 		}
-		b, err := hex.DecodeString(string(line[1:]))
-		if err != nil || int(b[0])+5 != len(b) {
+		b, ok := decodeHex(buf, line[1:])
+		if !ok || int(b[0])+5 != len(b) {
 			return record{}, errRecord
 		}
 		var sum byte
@@ -94,8 +112,8 @@ func (f hexFormat) parseLine(line []byte) (record, error) {
 	if len(line) < 8 || line[0] != 'S' || line[1] < '0' || line[1] > '9' || line[1] == '4' || len(line)%2 != 0 {
 		return record{}, errRecord
 	}
-	b, err := hex.DecodeString(string(line[2:]))
-	if err != nil || int(b[0])+1 != len(b) {
+	b, ok := decodeHex(buf, line[2:])
+	if !ok || int(b[0])+1 != len(b) {
 		return record{}, errRecord
 	}
 	var sum byte
@@ -105,7 +123,7 @@ func (f hexFormat) parseLine(line []byte) (record, error) {
 	if ^sum != b[len(b)-1] {
 		return record{}, errRecord
 	}
-	al := map[byte]int{'0': 2, '1': 2, '2': 3, '3': 4, '5': 2, '6': 3, '7': 4, '8': 3, '9': 2}[line[1]]
+	al := addrLen[line[1]-'0']
 	if len(b) < 2+al {
 		return record{}, errRecord
 	}
@@ -116,6 +134,22 @@ func (f hexFormat) parseLine(line []byte) (record, error) {
 	return record{typ: line[1], addr: addr, data: b[1+al : len(b)-1]}, nil
 }
 
+// decodeHex decodes the hex digits of src (an even number) into buf.
+func decodeHex(buf *[maxLine / 2]byte, src []byte) ([]byte, bool) {
+	n := len(src) / 2
+	if len(src)%2 != 0 || n > len(buf) || n == 0 {
+		return nil, false
+	}
+	for i := 0; i < n; i++ {
+		hi, lo := unhex[src[2*i]], unhex[src[2*i+1]]
+		if hi|lo == 0xff {
+			return nil, false
+		}
+		buf[i] = hi<<4 | lo
+	}
+	return buf[:n], true
+}
+
 func (f hexFormat) isEnd(r record) bool {
 	if f.k == intel {
 		return r.typ == 1
@@ -123,49 +157,130 @@ func (f hexFormat) isEnd(r record) bool {
 	return r.typ == '7' || r.typ == '8' || r.typ == '9'
 }
 
-// scanner yields the lines of the input with their end offsets.
+// scanner yields the lines of the input, reading it in chunks that start
+// small and grow: a candidate in a flood of magics is rejected after one
+// read of a few dozen bytes, a real file is read in large chunks, and
+// nothing is allocated per line.
 type scanner struct {
-	br  *bufio.Reader
-	off int64
+	r     io.ReaderAt
+	size  int64
+	buf   []byte
+	start int64 // input offset of buf[0]
+	n     int   // bytes of buf filled
+	pos   int   // next byte of buf to scan
+	chunk int   // the next read's size
+	eof   bool
+	off   int64 // input offset after the last line returned
 }
 
+const (
+	firstChunk = 64
+	maxChunk   = 64 << 10
+)
+
+var scanners = sync.Pool{New: func() any { return &scanner{buf: make([]byte, 0, maxChunk)} }}
+
+func newScanner(r io.ReaderAt, size int64) *scanner {
+	s := scanners.Get().(*scanner)
+	*s = scanner{r: r, size: size, buf: s.buf[:0], chunk: firstChunk}
+	return s
+}
+
+func (s *scanner) release() {
+	s.r = nil
+	scanners.Put(s)
+}
+
+// fill reads the next chunk after the unscanned bytes, moving them to
+// the front of buf. It returns false at the end of the input.
+func (s *scanner) fill() bool {
+	if s.eof {
+		return false
+	}
+	keep := copy(s.buf[:cap(s.buf)], s.buf[s.pos:s.n])
+	s.start += int64(s.pos)
+	s.pos, s.n = 0, keep
+	want := min(int64(s.chunk), int64(cap(s.buf)-keep), s.size-(s.start+int64(keep)))
+	s.chunk = min(2*s.chunk, maxChunk)
+	if want <= 0 {
+		s.eof = true
+		return false
+	}
+	m, err := s.r.ReadAt(s.buf[keep:keep+int(want)], s.start+int64(keep))
+	s.n += m
+	s.buf = s.buf[:s.n]
+	if err != nil || m == 0 {
+		s.eof = true
+	}
+	return m > 0
+}
+
+// line returns the next line (without its line ending). A record is a
+// prefix of two characters and hex digits: the line is cut short with
+// errRecord at the first other character that does not end it, so a
+// candidate that is not a record costs a few bytes, however long its
+// line. io.EOF means the input ended.
 func (s *scanner) line() ([]byte, error) {
-	var line []byte
+	i := s.pos // scanning position
 	for {
-		b, err := s.br.ReadByte()
-		if err != nil {
-			if len(line) > 0 && err == io.EOF {
+		for ; i < s.n; i++ {
+			c := s.buf[i]
+			switch {
+			case c == '\n':
+				line := s.buf[s.pos:i]
+				for len(line) > 0 && line[len(line)-1] == '\r' {
+					line = line[:len(line)-1]
+				}
+				s.pos = i + 1
+				s.off = s.start + int64(s.pos)
 				return line, nil
+			case c == '\r' || unhex[c] != 0xff || i-s.pos < 2:
+			default:
+				return nil, errRecord
 			}
-			return nil, err
+			if i-s.pos >= maxLine {
+				return nil, errRecord
+			}
 		}
-		s.off++
-		if b == '\n' {
-			return bytes.TrimRight(line, "\r"), nil
+		i -= s.pos
+		if !s.fill() {
+			line := s.buf[s.pos:s.n]
+			if len(line) == 0 {
+				return nil, io.EOF
+			}
+			s.pos = s.n
+			s.off = s.start + int64(s.n)
+			for len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			return line, nil
 		}
-		if len(line) >= maxLine {
-			return nil, errRecord
-		}
-		line = append(line, b)
+		i += s.pos
 	}
 }
 
 // walk parses records from the start until the end record, the end of
-// input or the first line that is not a record. It returns the records,
-// the byte length they span and whether an end record was seen.
+// input or the first line that is not a record. It returns the byte
+// length the records span, whether an end record was seen and how many
+// records there were.
 func (f hexFormat) walk(r io.ReaderAt, size int64, fn func(record) error) (int64, bool, int, error) {
-	s := &scanner{br: bufio.NewReader(io.NewSectionReader(r, 0, size))}
+	s := newScanner(r, size)
+	defer s.release()
+	var buf [maxLine / 2]byte
 	var end int64
 	n := 0
 	for {
 		line, err := s.line()
-		if err != nil {
+		if err == io.EOF {
 			return end, false, n, nil
+		}
+		if err != nil {
+			return end, false, n, err
 		}
 		if len(line) == 0 {
 			continue
 		}
-		rec, err := f.parseLine(line)
+		rec, err := f.parseLine(line, &buf)
 		if err != nil {
 			return end, false, n, err
 		}
@@ -183,6 +298,8 @@ func (f hexFormat) walk(r io.ReaderAt, size int64, fn func(record) error) (int64
 // errEnough stops Identify's walk once the head checks out.
 var errEnough = errors.New("enough")
 
+var errNotMatch = format.NotMatch("no hex records")
+
 func (f hexFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	n := 0
 	_, ended, _, err := f.walk(r, min(size, 16*maxLine), func(record) error {
@@ -192,7 +309,7 @@ func (f hexFormat) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 		return nil
 	})
 	if n == 0 || (n < minHead && !ended) || (err != nil && err != errEnough) {
-		return format.Match{}, fmt.Errorf("%w: %s records", format.ErrNotMatch, f.Name())
+		return format.Match{}, errNotMatch
 	}
 	// Find where the records end.
 	end, _, count, _ := f.walk(r, size, func(record) error { return nil })

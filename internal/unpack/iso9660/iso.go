@@ -43,6 +43,17 @@ type volume struct {
 func notMatch(why string) error { return format.NotMatch(why) }
 
 func readVolume(r io.ReaderAt, size int64) (*volume, error) {
+	// The first descriptor's type and version first: a candidate in a
+	// flood of magics is rejected from 8 bytes, not a 2 KiB sector.
+	var head [8]byte
+	if format.ReadFull(r, head[:], firstDescSect*sectorSize) != nil || head[6] != 1 {
+		return nil, notMatch("bad volume descriptor")
+	}
+	switch head[0] {
+	case 0, 1, 2, 3, 255:
+	default:
+		return nil, notMatch("bad volume descriptor type")
+	}
 	v := &volume{}
 	d := make([]byte, sectorSize)
 	for i := int64(0); i < maxDescriptors; i++ {

@@ -5,6 +5,7 @@ package ubifs
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -24,7 +25,18 @@ func (ubifsFormat) Signatures() []format.Signature {
 	return []format.Signature{{Magic: magicBytes, Offset: 0}}
 }
 
+var errNotSuper = format.NotMatch("no UBIFS superblock node")
+
 func readSuperblock(r io.ReaderAt, size int64) (superblock, error) {
+	// The common header first: a candidate that is not a superblock node
+	// is rejected from 24 bytes, not the 4 KiB its CRC covers.
+	var ch [chSize]byte
+	if format.ReadFull(r, ch[:], 0) != nil || binary.LittleEndian.Uint32(ch[:]) != nodeMagic || ch[20] != sbNode {
+		return superblock{}, errNotSuper
+	}
+	if l := binary.LittleEndian.Uint32(ch[16:]); l < 128 || l > sbSize {
+		return superblock{}, errNotSuper
+	}
 	p := make([]byte, sbSize)
 	n, _ := r.ReadAt(p, 0)
 	sb, err := parseSuperblock(p[:n])

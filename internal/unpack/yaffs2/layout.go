@@ -85,7 +85,23 @@ const probeChunks = 16
 // an object header, all but at most one of the others are erased or have
 // sane tags, every header tag points at a sane object header, and at least
 // two chunks are in use.
+// plausibleHead checks the type and parent of an object header as
+// parseHeader does.
+func plausibleHead(b []byte, bo binary.ByteOrder) bool {
+	typ, parent := bo.Uint32(b[0:]), bo.Uint32(b[4:])
+	return typ >= typFile && typ <= typSpecial && parent != 0 && parent <= maxObjID
+}
+
 func detect(r io.ReaderAt, size int64) (layout, bool) {
+	// The type, parent and first name byte first: a candidate in a flood
+	// of magics is rejected from 16 bytes, not a 512-byte header.
+	var head [16]byte
+	if size < hdrLen || format.ReadFull(r, head[:], 0) != nil || head[10] == 0 || head[10] == '/' {
+		return layout{}, false
+	}
+	if le, be := binary.LittleEndian, binary.BigEndian; !plausibleHead(head[:], le) && !plausibleHead(head[:], be) {
+		return layout{}, false
+	}
 	for _, bo := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
 		var hb [hdrLen]byte
 		if size < hdrLen || format.ReadFull(r, hb[:], 0) != nil {
