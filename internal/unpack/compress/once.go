@@ -13,7 +13,7 @@ import (
 // whether it is whole before writing it: every real kernel or root file
 // system of a boot container fits; a larger payload is checked by a first
 // decoding pass and decoded again into the sink.
-const holdMax = 32 << 20
+var holdMax = 32 << 20 // a variable for tests
 
 // checkMax bounds the first pass over a payload larger than holdMax; past
 // it the stream is decoded straight into the sink, whose limits apply.
@@ -43,7 +43,7 @@ func AddChecked(ctx context.Context, sink format.Sink, name, method string, data
 		return raw(err)
 	}
 	// Too large to hold: finish the check, then decode for real.
-	if err := drain(ctx, rd, checkMax-holdMax); err != nil {
+	if err := drain(ctx, rd, int64(checkMax-holdMax)); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
