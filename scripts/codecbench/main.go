@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
@@ -23,7 +24,17 @@ func main() {
 	xzFile := flag.String("xz", "", "xz stream to decode to stdout")
 	sqfs := flag.String("squashfs", "", "squashfs image to extract")
 	dir := flag.String("d", "", "directory to extract into")
+	prof := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "codecbench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	var err error
 	switch {
 	case *xzFile != "":
@@ -36,6 +47,7 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "codecbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

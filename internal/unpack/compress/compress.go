@@ -23,6 +23,9 @@ type stream struct {
 	name     string
 	sigs     []format.Signature
 	identify func(r io.ReaderAt, size int64) (format.Match, error)
+	// check, when set, decides like identify but decodes only a bounded
+	// prefix: it does not measure the stream (see Check).
+	check func(r io.ReaderAt, size int64) error
 	// open returns the decoded stream and the file name to give it.
 	open func(r io.ReaderAt, size int64) (io.Reader, string, error)
 }
@@ -32,6 +35,19 @@ func (s *stream) Kind() format.Kind              { return format.Stream }
 func (s *stream) Signatures() []format.Signature { return s.sigs }
 func (s *stream) Identify(r io.ReaderAt, size int64) (format.Match, error) {
 	return s.identify(r, size)
+}
+
+// Check validates a candidate of f at offset 0 of r as Identify does,
+// accepting and refusing the same candidates, but without measuring the
+// compressed length, which can mean decoding megabytes: it decodes at most
+// a bounded prefix. It is for callers that decode the stream anyway (a
+// kernel's payload). Formats of other packages are identified.
+func Check(f format.Format, r io.ReaderAt, size int64) error {
+	if s, ok := f.(*stream); ok && s.check != nil {
+		return s.check(r, size)
+	}
+	_, err := f.Identify(r, size)
+	return err
 }
 
 func (s *stream) Extract(ctx context.Context, r io.ReaderAt, size int64, sink format.Sink) error {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -15,13 +16,17 @@ func Gzip() format.Format {
 	return &stream{
 		name:     "gzip",
 		sigs:     []format.Signature{{Magic: []byte{0x1f, 0x8b, 0x08}}},
-		identify: identifyGzip,
+		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyGzip(r, size, probeOut) },
+		check: func(r io.ReaderAt, size int64) error {
+			_, err := identifyGzip(r, size, checkOut)
+			return err
+		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
 			g, err := newGzipReader(r, size)
 			if err != nil {
 				return nil, "", err
 			}
-			return g, gzipName(g.name), nil
+			return decomp.Metered(decomp.Gzip, g), gzipName(g.name), nil
 		},
 	}
 }
@@ -30,7 +35,9 @@ func gzipHeaderOK(b []byte) bool {
 	return len(b) >= 10 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8 && b[3]&0xe0 == 0
 }
 
-func identifyGzip(r io.ReaderAt, size int64) (format.Match, error) {
+// identifyGzip decodes up to max bytes: probeOut measures the stream,
+// checkOut is enough to decide.
+func identifyGzip(r io.ReaderAt, size, max int64) (format.Match, error) {
 	if !gzipHeaderOK(header(r, size, 10)) {
 		return format.Match{}, notMatch("gzip header")
 	}
@@ -38,7 +45,7 @@ func identifyGzip(r io.ReaderAt, size int64) (format.Match, error) {
 	if err != nil {
 		return format.Match{}, notMatch("gzip header: " + err.Error())
 	}
-	p := probe(g)
+	p := probeN(decomp.Metered("gzip-identify", g), max)
 	if p.err != nil && p.out < 64<<10 {
 		return format.Match{}, notMatch("gzip data: " + p.err.Error())
 	}

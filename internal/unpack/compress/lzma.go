@@ -29,7 +29,11 @@ func LZMA() format.Format {
 	return &stream{
 		name:     "lzma",
 		sigs:     sigs,
-		identify: identifyLZMA,
+		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyLZMA(r, size, true) },
+		check: func(r io.ReaderAt, size int64) error {
+			_, err := identifyLZMA(r, size, false)
+			return err
+		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
 			rd, err := decomp.NewReader(decomp.LZMA, io.NewSectionReader(r, 0, size))
 			return rd, "data", err
@@ -62,7 +66,9 @@ func parseLZMAHeader(h []byte) (lzmaHeader, error) {
 	return l, nil
 }
 
-func identifyLZMA(r io.ReaderAt, size int64) (format.Match, error) {
+// identifyLZMA checks the header and the first bytes; with measure it
+// also finds the compressed length (lzmaEnd).
+func identifyLZMA(r io.ReaderAt, size int64, measure bool) (format.Match, error) {
 	l, err := parseLZMAHeader(header(r, size, 13))
 	if err != nil || l.size == 0 {
 		return format.Match{}, notMatch("lzma header")
@@ -74,7 +80,7 @@ func identifyLZMA(r io.ReaderAt, size int64) (format.Match, error) {
 	if err != nil {
 		return format.Match{}, notMatch("lzma header")
 	}
-	n, err := io.CopyN(io.Discard, rd, probe)
+	n, err := io.CopyN(io.Discard, decomp.Metered("lzma-identify", rd), probe)
 	if err != nil && (err != io.EOF || (l.size >= 0 && n != l.size)) {
 		return format.Match{}, notMatch("lzma data does not decode")
 	}
@@ -82,7 +88,9 @@ func identifyLZMA(r io.ReaderAt, size int64) (format.Match, error) {
 	if l.size >= 0 {
 		m.Description += fmt.Sprintf(", %d bytes unpacked", l.size)
 	}
-	m.Size = lzmaEnd(r, size, l)
+	if measure {
+		m.Size = lzmaEnd(r, size, l)
+	}
 	return m, nil
 }
 
@@ -101,7 +109,7 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
 	if err != nil {
 		return 0
 	}
-	n, err := io.Copy(io.Discard, io.LimitReader(rd, probeOut+1))
+	n, err := io.Copy(io.Discard, io.LimitReader(decomp.Metered("lzma-identify", rd), probeOut+1))
 	if err != nil || n > probeOut || (l.size >= 0 && n != l.size) {
 		return 0
 	}

@@ -45,8 +45,13 @@ type probeResult struct {
 	err   error // a corruption
 }
 
-func probe(rd io.Reader) probeResult {
-	n, err := io.CopyN(io.Discard, rd, probeOut)
+// checkOut is the output a Check decodes: the most any identification
+// needs to decide (gzip and zlib accept a stream that decodes this much
+// before an error).
+const checkOut = 64 << 10
+
+func probeN(rd io.Reader, max int64) probeResult {
+	n, err := io.CopyN(io.Discard, rd, max)
 	switch {
 	case err == io.EOF:
 		return probeResult{out: n, ended: true}

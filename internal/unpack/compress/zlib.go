@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/zlib"
+	"github.com/thingsec/thingsec/internal/unpack/decomp"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
@@ -21,13 +22,17 @@ func Zlib() format.Format {
 	return &stream{
 		name:     "zlib",
 		sigs:     sigs,
-		identify: identifyZlib,
+		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyZlib(r, size, probeOut) },
+		check: func(r io.ReaderAt, size int64) error {
+			_, err := identifyZlib(r, size, checkOut)
+			return err
+		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
 			z, err := zlib.NewReader(io.NewSectionReader(r, 0, size))
 			if err != nil {
 				return nil, "", err
 			}
-			return z, "data", nil
+			return decomp.Metered(decomp.Zlib, z), "data", nil
 		},
 	}
 }
@@ -37,7 +42,9 @@ func zlibHeaderOK(b []byte) bool {
 		(uint16(b[0])<<8|uint16(b[1]))%31 == 0 && b[1]&0x20 == 0
 }
 
-func identifyZlib(r io.ReaderAt, size int64) (format.Match, error) {
+// identifyZlib decodes up to max bytes: probeOut measures the stream,
+// checkOut is enough to decide.
+func identifyZlib(r io.ReaderAt, size, max int64) (format.Match, error) {
 	if !zlibHeaderOK(header(r, size, 2)) || size < 8 {
 		return format.Match{}, notMatch("zlib header")
 	}
@@ -46,7 +53,7 @@ func identifyZlib(r io.ReaderAt, size int64) (format.Match, error) {
 	if err != nil {
 		return format.Match{}, notMatch("zlib header")
 	}
-	p := probe(z)
+	p := probeN(decomp.Metered("zlib-identify", z), max)
 	switch {
 	case p.ended:
 		return format.Match{Size: cr.n, Extractable: true, Description: "zlib compressed data"}, nil

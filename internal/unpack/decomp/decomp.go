@@ -55,6 +55,14 @@ var ErrUnknownMethod = errors.New("unknown compression method")
 // ignored, as after a kernel payload or in a carved candidate; an input
 // that ends inside the stream is an error (io.ErrUnexpectedEOF).
 func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
+	rc, err := newReader(method, r)
+	if err != nil {
+		return nil, err
+	}
+	return meteredRC(method, rc), nil
+}
+
+func newReader(method string, r io.Reader) (io.ReadCloser, error) {
 	var rd io.Reader
 	var err error
 	switch method {
@@ -117,6 +125,10 @@ func NewReader(method string, r io.Reader) (io.ReadCloser, error) {
 // found in vendor squashfs and some kernels: props is the lc/lp/pb byte.
 // unpacked is the size when known, or -1.
 func NewRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Reader, error) {
+	return newRawLZMA(r, props, dictSize, unpacked)
+}
+
+func newRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Reader, error) {
 	var hdr [13]byte
 	hdr[0] = props
 	binary.LittleEndian.PutUint32(hdr[1:5], min(dictSize, MaxDict))
@@ -127,6 +139,16 @@ func NewRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Re
 // Block decompresses one self-contained block of at most max output bytes.
 // It is what block-structured file systems (squashfs, jffs2, ubifs) need.
 func Block(method string, src []byte, max int) ([]byte, error) {
+	switch method {
+	case LZO, LZ4Block, XZ, Zstd:
+		out, err := block(method, src, max)
+		meterBlock(method, out)
+		return out, err
+	}
+	return block(method, src, max)
+}
+
+func block(method string, src []byte, max int) ([]byte, error) {
 	switch method {
 	case LZO:
 		dst := make([]byte, max)

@@ -13,5 +13,5 @@ func newLZMAReader(r io.Reader) (io.Reader, error) {
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return nil, io.ErrUnexpectedEOF
 	}
-	return NewRawLZMA(r, h[0], binary.LittleEndian.Uint32(h[1:5]), int64(binary.LittleEndian.Uint64(h[5:13])))
+	return newRawLZMA(r, h[0], binary.LittleEndian.Uint32(h[1:5]), int64(binary.LittleEndian.Uint64(h[5:13])))
 }

@@ -187,7 +187,7 @@ func (z *LzopReader) next() error {
 		return io.ErrUnexpectedEOF
 	}
 	if src < dst {
-		if data, err = Block(LZO, data, int(dst)); err != nil {
+		if data, err = block(LZO, data, int(dst)); err != nil {
 			return fmt.Errorf("lzop block: %w", err)
 		}
 		if len(data) != int(dst) {

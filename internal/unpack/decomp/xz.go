@@ -479,6 +479,6 @@ func ProbeXZ(r io.Reader) bool {
 		return false
 	}
 	var b [1]byte
-	n, err := io.ReadFull(x, b[:])
+	n, err := io.ReadFull(Metered("xz-probe", x), b[:])
 	return n == 1 || err == io.EOF
 }

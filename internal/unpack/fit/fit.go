@@ -223,18 +223,8 @@ func addImage(ctx context.Context, sink format.Sink, name, comp string, data io.
 		sink.Problem(name, format.Unsupported("FIT compression "+comp))
 		return raw()
 	}
-	// Decode once to check, so a payload that does not decode stays raw.
-	rd, err := decomp.NewReader(method, io.NewSectionReader(data, 0, n))
-	if err == nil {
-		_, err = io.Copy(io.Discard, io.LimitReader(rd, 1<<30))
-	}
-	if err != nil {
-		sink.Problem(name, fmt.Errorf("fit: %s data does not decode, kept raw: %w", comp, err))
-		return raw()
-	}
-	rd, err = decomp.NewReader(method, io.NewSectionReader(data, 0, n))
-	if err != nil {
-		return err
-	}
-	return compress.AddStream(ctx, sink, name, rd)
+	// A payload that does not decode stays raw; it is decoded once.
+	return compress.AddChecked(ctx, sink, name, method, data, n, func(err error) error {
+		return fmt.Errorf("fit: %s data does not decode, kept raw: %w", comp, err)
+	})
 }

@@ -175,7 +175,9 @@ func find(data []byte, from, to int64) (payload, bool) {
 				break
 			}
 			p := off + int64(i)
-			if _, err := c.f.Identify(bytes.NewReader(data[p:]), int64(len(data))-p); err == nil {
+			// The payload is decoded by Extract: a check of its first
+			// bytes decides, its length is not measured.
+			if compress.Check(c.f, bytes.NewReader(data[p:]), int64(len(data))-p) == nil {
 				best = payload{off: p, method: c.method}
 				break
 			}

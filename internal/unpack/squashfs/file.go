@@ -68,7 +68,13 @@ func (f *fileReader) Read(p []byte) (int, error) {
 
 // schedule starts decoding the next block; sparse blocks and list errors
 // resolve at once.
-func (f *fileReader) schedule() {
+func (f *fileReader) schedule() { f.scheduleOn(false) }
+
+// scheduleAsync starts decoding the next block on another goroutine
+// whatever the file's size: the file is prepared ahead of its turn.
+func (f *fileReader) scheduleAsync() { f.scheduleOn(true) }
+
+func (f *fileReader) scheduleOn(async bool) {
 	bs := uint64(f.img.sb.blockSize)
 	want := min(f.n.fileSize-f.sched, bs)
 	f.blocks--
@@ -102,7 +108,7 @@ func (f *fileReader) schedule() {
 		}
 		ch <- blockResult{d, err}
 	}
-	if readAhead > 1 && f.blocks+uint64(len(f.ahead)) > 1 {
+	if async || readAhead > 1 && f.blocks+uint64(len(f.ahead)) > 1 {
 		go decode()
 	} else {
 		decode()

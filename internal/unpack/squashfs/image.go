@@ -36,6 +36,7 @@ type image struct {
 	badFrag map[uint32]error
 	cached  int
 	frags   fragCache
+	ahead   *ahead // set while walking
 	uids    []uint32
 	gids    []uint32
 	// metaOrder is the byte order of metadata block headers: AVM's

@@ -41,9 +41,31 @@ func (img *image) fragment(i uint32) ([]byte, error) {
 }
 
 func (img *image) loadFragment(i uint32) ([]byte, error) {
+	start, size, err := img.fragmentEntry(i)
+	if err != nil {
+		return nil, err
+	}
+	if d := img.frags.get(int64(start)); d != nil {
+		return d, nil
+	}
+	var d []byte
+	if r, ok := img.ahead.takeFragment(int64(start)); ok {
+		d, err = r.data, r.err
+	} else {
+		d, err = img.dataBlock(start, size, int(img.sb.blockSize), -1)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fragment %d: %w", i, err)
+	}
+	img.frags.put(int64(start), d)
+	return d, nil
+}
+
+// fragmentEntry reads the disk offset and size word of fragment block i.
+func (img *image) fragmentEntry(i uint32) (start uint64, size uint32, err error) {
 	sb := img.sb
 	if i >= sb.fragments || sb.fragStart == noTable {
-		return nil, corrupt("fragment %d out of range", i)
+		return 0, 0, corrupt("fragment %d out of range", i)
 	}
 	entSize, ptrSize := uint64(16), uint64(8)
 	if sb.major == 2 {
@@ -53,21 +75,19 @@ func (img *image) loadFragment(i uint32) ([]byte, error) {
 	var p [8]byte
 	ptrOff := sb.fragStart + pos/metaSize*ptrSize
 	if ptrOff+ptrSize > uint64(sb.bytesUsed) {
-		return nil, corrupt("fragment index out of range")
+		return 0, 0, corrupt("fragment index out of range")
 	}
 	if err := format.ReadFull(img.r, p[:ptrSize], int64(ptrOff)); err != nil {
-		return nil, err
+		return 0, 0, err
 	}
 	blk := uint64(sb.order.Uint32(p[:]))
 	if ptrSize == 8 {
 		blk = sb.order.Uint64(p[:])
 	}
 	if blk >= uint64(sb.bytesUsed) {
-		return nil, corrupt("fragment table block out of range")
+		return 0, 0, corrupt("fragment table block out of range")
 	}
 	c := &cursor{img: img, block: int64(blk), off: int(pos % metaSize), limit: sb.bytesUsed}
-	var start uint64
-	var err error
 	if sb.major == 2 {
 		var s32 uint32
 		s32, err = c.u32()
@@ -76,21 +96,10 @@ func (img *image) loadFragment(i uint32) ([]byte, error) {
 		start, err = c.u64()
 	}
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	size, err := c.u32()
-	if err != nil {
-		return nil, err
-	}
-	if d := img.frags.get(int64(start)); d != nil {
-		return d, nil
-	}
-	d, err := img.dataBlock(start, size, int(sb.blockSize), -1)
-	if err != nil {
-		return nil, fmt.Errorf("fragment %d: %w", i, err)
-	}
-	img.frags.put(int64(start), d)
-	return d, nil
+	size, err = c.u32()
+	return start, size, err
 }
 
 // dataBlock reads and decodes a data or fragment block stored at off with

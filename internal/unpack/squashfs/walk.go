@@ -59,6 +59,9 @@ func (img *image) walk(ctx context.Context, outer format.Sink) error {
 		dir bool
 	}
 	seen := map[uint64]visit{img.sb.rootInode: {format.Entry{}, true}}
+	img.ahead = newAhead(ctx, img)
+	defer func() { img.ahead = nil }()
+	isSeen := func(ref uint64) bool { _, ok := seen[ref]; return ok }
 	stack := []job{{"", root}}
 	walked := 0
 	for len(stack) > 0 {
@@ -71,7 +74,13 @@ func (img *image) walk(ctx context.Context, outer format.Sink) error {
 		if err != nil {
 			sink.Problem(d.path, err)
 		}
-		for _, e := range entries {
+		refs := make([]uint64, len(entries))
+		for i, e := range entries {
+			refs[i] = e.ref
+		}
+		img.ahead.reset()
+		for i, e := range entries {
+			img.ahead.prepare(refs[i+1:], isSeen)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -103,12 +112,12 @@ func (img *image) walk(ctx context.Context, outer format.Sink) error {
 				}
 				continue
 			}
-			n, err := img.readInode(e.ref)
+			n, err := img.ahead.inode(e.ref)
 			if err != nil {
 				sink.Problem(p, err)
 				continue
 			}
-			ent, err := img.emit(ctx, sink, p, n)
+			ent, err := img.emit(ctx, sink, p, e.ref, n)
 			if err != nil {
 				return err
 			}
@@ -122,7 +131,7 @@ func (img *image) walk(ctx context.Context, outer format.Sink) error {
 }
 
 // emit adds n at p and returns the entry (without content) it added.
-func (img *image) emit(ctx context.Context, sink format.Sink, p string, n *inode) (format.Entry, error) {
+func (img *image) emit(ctx context.Context, sink format.Sink, p string, ref uint64, n *inode) (format.Entry, error) {
 	e := format.Entry{Path: p, Mode: n.mode(), ModTime: time.Unix(n.mtime, 0).UTC()}
 	if e.Mode&fs.ModeDevice != 0 {
 		e.DevMajor, e.DevMinor = format.LinuxDev(n.rdev)
@@ -145,7 +154,7 @@ func (img *image) emit(ctx context.Context, sink format.Sink, p string, n *inode
 		e.Linkname = n.target
 	case typeFile:
 		e.Size = int64(min(n.fileSize, 1<<62))
-		return e, sink.Add(e, img.newFileReader(ctx, n))
+		return e, sink.Add(e, img.ahead.reader(ref, n))
 	}
 	return e, sink.Add(e, nil)
 }

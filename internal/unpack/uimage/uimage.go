@@ -152,47 +152,11 @@ func (uimage) Extract(ctx context.Context, r io.ReaderAt, size int64, sink forma
 		sink.Problem(name, format.Unsupported("uImage "+h.compression()))
 		return sink.Add(format.Entry{Path: name, Mode: 0o644, Size: n}, data)
 	}
-	// Decode once to check the stream, so that a payload that does not
-	// decode is kept raw rather than as a broken prefix.
-	if err := check(ctx, method, io.NewSectionReader(data, 0, n)); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		sink.Problem(name, fmt.Errorf("uImage %s payload does not decode, kept raw: %w", h.compression(), err))
-		return sink.Add(format.Entry{Path: name, Mode: 0o644, Size: n}, data)
-	}
-	rd, err := decomp.NewReader(method, io.NewSectionReader(data, 0, n))
-	if err != nil {
-		return err
-	}
-	return compress.AddStream(ctx, sink, name, rd)
-}
-
-// checkLimit bounds the trial decode; a larger payload is decoded straight
-// into the sink, whose limits apply.
-const checkLimit = 1 << 30
-
-func check(ctx context.Context, method string, r io.Reader) error {
-	rd, err := decomp.NewReader(method, r)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 256<<10)
-	var total int64
-	for total < checkLimit {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := rd.Read(buf)
-		total += int64(n)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	// A payload that does not decode is kept raw rather than as a broken
+	// prefix; it is decoded once.
+	return compress.AddChecked(ctx, sink, name, method, data, n, func(err error) error {
+		return fmt.Errorf("uImage %s payload does not decode, kept raw: %w", h.compression(), err)
+	})
 }
 
 func crc(r io.Reader) (uint32, error) {
