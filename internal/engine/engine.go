@@ -114,6 +114,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	// One pass: each layer's files are read once, as soon as the layer is
 	// extracted, for the inventory, the analyzers and the carve.
 	w := newWalker(cfg, sess.Layers())
+	defer w.closeRoots() // opened again by the stages after the walk
 	res, err := w.run(ctx, sess, cfg.Unpack)
 	if err != nil {
 		return nil, err

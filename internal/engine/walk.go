@@ -153,6 +153,9 @@ func (w *walker) level(ctx context.Context, ls []*unpack.Layer) {
 	w.pool(ctx, jobs, true)
 }
 
+// keepBuf is the largest read buffer a worker keeps between files.
+const keepBuf = 4 << 20
+
 // pool runs file over jobs on cfg.Workers goroutines.
 func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 	var wg sync.WaitGroup
@@ -167,6 +170,12 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 					continue
 				}
 				buf = w.file(ctx, j, buf)
+				if cap(buf) > keepBuf {
+					// a large file's buffer is not kept for the
+					// rest of the walk: each worker would hold
+					// the largest file it ever read
+					buf = nil
+				}
 				if !progress {
 					continue
 				}
@@ -461,5 +470,51 @@ func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	return io.ReadAll(io.LimitReader(f, max))
+	// One buffer of the file's size: io.ReadAll would grow one by
+	// doubling, allocating about twice a large file while reading it.
+	size := min(st.Size(), max)
+	if size < 0 {
+		size = 0
+	}
+	buf := make([]byte, size)
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		// the file shrank since Stat: what was there
+		err = nil
+	}
+	return buf[:n], err
 }
+
+// OpenFile implements plugin.Opener.
+func (w *walker) OpenFile(layer, p string) (plugin.FileReader, error) {
+	l, ok := w.byID[layer]
+	if !ok || l.Dir == "" {
+		return nil, fmt.Errorf("no layer %s", layer)
+	}
+	root, err := w.root(l)
+	if err != nil {
+		return nil, err
+	}
+	f, err := root.Open(p[1:])
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, errors.New("not a regular file")
+	}
+	return &openFile{File: f, size: st.Size()}, nil
+}
+
+// openFile is a layer's file opened for plugin.Opener.
+type openFile struct {
+	*os.File
+	size int64
+}
+
+func (f *openFile) Size() int64 { return f.size }

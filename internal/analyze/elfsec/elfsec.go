@@ -57,7 +57,7 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
 	if in.Type.Type != filetype.ELF {
-		return a.kernel(in, out)
+		return a.kernel(ctx, in, out)
 	}
 	fx, err := Inspect(in.R, in.Size)
 	if err != nil {
@@ -78,7 +78,7 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 	b := a.binary(in, fx)
 	if b.Kind == "executable" && fx.Static && isKernelImage(in) {
 		// an ELF vmlinux is a kernel, not a program
-		return a.kernel(in, out)
+		return a.kernel(ctx, in, out)
 	}
 	a.findings(in, &b, out)
 	out.Binaries = append(out.Binaries, b)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -170,8 +171,19 @@ func TestKernelConfig(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			var out plugin.Results
 			in := input(t, tc.file, tc.path, 0o644)
-			if err := a.kernel(in, &out); err != nil {
+			if err := a.kernel(context.Background(), in, &out); err != nil {
 				t.Fatal(err)
+			}
+			// a file too large to be held in memory (Data nil) is
+			// searched in windows first, then read: the same record
+			var streamed plugin.Results
+			big := *in
+			big.Data = nil
+			if err := a.kernel(context.Background(), &big, &streamed); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(streamed, out) {
+				t.Fatalf("streamed %+v\nheld %+v", streamed, out)
 			}
 			if len(out.Binaries) != 1 {
 				t.Fatalf("%d records, problems %v", len(out.Binaries), out.Problems)
@@ -195,6 +207,24 @@ func TestKernelConfig(t *testing.T) {
 	in := input(t, "kernel.config", "/boot/config", 0o644)
 	if !a.FileRequired(&in.FileInfo) {
 		t.Error("kernel config not required")
+	}
+}
+
+// TestMayHoldKernel: the window search finds a banner across a window
+// edge, and says no for data with neither banner nor configuration.
+func TestMayHoldKernel(t *testing.T) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte{0xa5}, 3<<20)
+	if mayHoldKernel(ctx, bytes.NewReader(data), int64(len(data))) {
+		t.Fatal("no banner, yet may hold a kernel")
+	}
+	copy(data[1<<20-5:], bannerText) // straddles the first window's end
+	if !mayHoldKernel(ctx, bytes.NewReader(data), int64(len(data))) {
+		t.Fatal("banner across a window edge not seen")
+	}
+	cfg := input(t, "kernel.config", "/boot/config", 0o644)
+	if !mayHoldKernel(ctx, cfg.R, cfg.Size) {
+		t.Fatal("kernel configuration not seen")
 	}
 }
 

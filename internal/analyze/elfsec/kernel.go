@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -54,13 +55,41 @@ func looksKernelConfig(head []byte) bool {
 
 // kernel looks for a kernel banner and an embedded configuration (IKCFG)
 // in a data file, or reads a configuration file.
-func (a *Analyzer) kernel(in *plugin.Input, out *plugin.Results) error {
+func (a *Analyzer) kernel(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
+	if in.Data == nil && in.Size <= maxKernel && !mayHoldKernel(ctx, in.R, in.Size) {
+		// a file too large to be held is read whole only when it
+		// has a banner or is a configuration: most are not kernels
+		return nil
+	}
 	data := readAll(in, maxKernel)
 	if data == nil {
 		return nil
 	}
 	a.kernelBytes(data, in.Loc, out)
 	return nil
+}
+
+// bannerText starts the kernel's banner.
+var bannerText = []byte("Linux version ")
+
+// mayHoldKernel says whether kernelBytes could find anything in the file:
+// a configuration by its first lines, or the banner anywhere. It reads
+// the file in windows, so that a large file with neither is not held.
+func mayHoldKernel(ctx context.Context, r io.ReaderAt, size int64) bool {
+	head := make([]byte, min(size, 4096))
+	n, _ := r.ReadAt(head, 0)
+	if looksKernelConfig(head[:n]) {
+		return true
+	}
+	found := errors.New("found")
+	err := plugin.Windows(ctx, r, size, 1<<20, len(bannerText), func(w *plugin.Window) error {
+		if bytes.Contains(w.Data, bannerText) {
+			return found
+		}
+		return nil
+	})
+	// a read error: let readAll see what it can, as before
+	return err != nil
 }
 
 // kernelBytes reads a kernel image or configuration held in data.
@@ -75,7 +104,7 @@ func (a *Analyzer) kernelBytes(data []byte, loc model.Location, out *plugin.Resu
 			k.Version = string(m[1])
 		}
 	} else {
-		i := bytes.Index(data, []byte("Linux version "))
+		i := bytes.Index(data, bannerText)
 		if i < 0 {
 			return
 		}
@@ -162,6 +191,9 @@ func (kt *KernelTree) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model
 				return err
 			}
 		case (f.Type == filetype.Data || f.Type == filetype.Firmware) && f.Size >= minKernel:
+			if o, ok := t.(plugin.Opener); ok && !treeMayHoldKernel(ctx, o, f.Layer, f.Path) {
+				continue
+			}
 			data, err := t.ReadFile(f.Layer, f.Path, maxKernel)
 			if err != nil {
 				continue
@@ -170,6 +202,17 @@ func (kt *KernelTree) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model
 		}
 	}
 	return nil
+}
+
+// treeMayHoldKernel is mayHoldKernel on a file of the tree (at most
+// maxKernel bytes of it, as ReadFile would read).
+func treeMayHoldKernel(ctx context.Context, o plugin.Opener, layer, p string) bool {
+	f, err := o.OpenFile(layer, p)
+	if err != nil {
+		return true // ReadFile reports it
+	}
+	defer f.Close()
+	return mayHoldKernel(ctx, f, min(f.Size(), maxKernel))
 }
 
 // lsMode turns the inventory's "-rwsr-xr-x" back into the permission

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"io"
 	"path"
 	"regexp"
 	"sort"
@@ -415,6 +416,7 @@ func linkNeeded(ctx context.Context, t plugin.Tree, files []model.File, comps []
 		return owner[k]
 	}
 	seen := map[string]bool{}
+	libs := map[string][]string{} // DT_NEEDED of each ELF file read, by k
 	for _, c := range comps {
 		if dbOf(c) != "" {
 			continue
@@ -429,7 +431,12 @@ func linkNeeded(ctx context.Context, t plugin.Tree, files []model.File, comps []
 				continue
 			}
 			seen[k+"\x00"+c.Ref] = true
-			for _, so := range needed(t, f) {
+			sos, ok := libs[k]
+			if !ok {
+				sos = needed(t, f)
+				libs[k] = sos
+			}
+			for _, so := range sos {
 				lib := resolveLib(byPath, byBase, f.Layer, so)
 				if lib == "" {
 					continue
@@ -443,11 +450,25 @@ func linkNeeded(ctx context.Context, t plugin.Tree, files []model.File, comps []
 }
 
 func needed(t plugin.Tree, f *model.File) []string {
-	data, err := t.ReadFile(f.Layer, f.Path, 256<<20)
-	if err != nil {
-		return nil
+	const max = 256 << 20 // the bytes of a file read for its ELF headers
+	var r io.ReaderAt
+	if o, ok := t.(plugin.Opener); ok {
+		// the ELF parser reads the headers and the dynamic section
+		// only, not the whole file
+		fr, err := o.OpenFile(f.Layer, f.Path)
+		if err != nil {
+			return nil
+		}
+		defer fr.Close()
+		r = io.NewSectionReader(fr, 0, min(fr.Size(), max))
+	} else {
+		data, err := t.ReadFile(f.Layer, f.Path, max)
+		if err != nil {
+			return nil
+		}
+		r = bytes.NewReader(data)
 	}
-	ef, err := elf.NewFile(bytes.NewReader(data))
+	ef, err := elf.NewFile(r)
 	if err != nil {
 		return nil
 	}

@@ -121,6 +121,22 @@ type Tree interface {
 	Chain(layer string) string
 }
 
+// Opener is a Tree that also opens a file for reads at offsets, so that a
+// parser needing a few parts of a large file (the ELF headers and dynamic
+// section) reads those, not the whole file.
+type Opener interface {
+	// OpenFile opens a regular file of a layer; the caller closes it.
+	OpenFile(layer, path string) (FileReader, error)
+}
+
+// FileReader is an open file of a layer.
+type FileReader interface {
+	io.ReaderAt
+	io.Closer
+	// Size is the file's size when opened.
+	Size() int64
+}
+
 // Consolidator is the component stage between the walk and the tree
 // analyzers. It gets every component the file analyzers found, one per
 // file and match, with the requirements they declared, and returns the
