@@ -8,7 +8,9 @@ package binver
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -406,13 +408,52 @@ func Binary(t string) bool {
 	return t == filetype.ELF || t == filetype.Data || t == filetype.Firmware
 }
 
+// Target says whether content fingerprints apply to a file of type t
+// whose first bytes are head: binaries and raw images, but not what the
+// file typer calls data while it is text in an 8-bit encoding (a Latin-1
+// changelog) nor a gettext message catalog, whose header names the
+// version of the source its translations were made for, not of a program
+// on the device.
+func Target(t string, head []byte) bool {
+	if !Binary(t) || messageCatalog(head) {
+		return false
+	}
+	return t != filetype.Data || !legacyText(head)
+}
+
+// messageCatalog: the GNU gettext .mo magic, either byte order.
+func messageCatalog(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xde, 0x12, 0x04, 0x95}) || bytes.HasPrefix(head, []byte{0x95, 0x04, 0x12, 0xde})
+}
+
+// legacyText: no NUL and hardly any control characters, so text in a
+// single-byte encoding. Programs, images and compressed data all have NULs
+// within their first kilobytes.
+func legacyText(head []byte) bool {
+	if len(head) == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	ctrl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1b || c == 0x7f {
+			ctrl++
+		}
+	}
+	return ctrl*100 <= len(head)
+}
+
+// hugePrefix is how much of a file too large to be held in memory (a
+// kernel or a monolithic firmware binary) is read for fingerprints: the
+// version banners of such files sit in their first megabytes.
+const hugePrefix = 16 << 20
+
 // FileRequired implements plugin.FileAnalyzer: binaries, and any file
 // whose path a path rule names (lib/modules/<version>/modules.order).
 func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	if fi.Size <= 0 {
 		return false
 	}
-	return Binary(fi.Type.Type) || StringsDump(fi.Path) || a.cat.pathNamed(fi.Path)
+	return Target(fi.Type.Type, fi.Head) || StringsDump(fi.Path) || a.cat.pathNamed(fi.Path)
 }
 
 // Analyze implements plugin.FileAnalyzer.
@@ -421,11 +462,19 @@ func (a *Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Resu
 	switch {
 	case StringsDump(in.Path) && in.Data != nil:
 		ms = a.cat.ScanStrings(strings.TrimSuffix(strings.TrimSuffix(in.Path, ".txt"), ".strings"), in.Data)
-	case !Binary(in.Type.Type):
+	case !Target(in.Type.Type, in.Head):
 		ms = a.cat.ScanPath(in.Path)
 	case in.Data == nil:
-		out.SkipLarge(a.Name(), in, 0) // larger than the in-memory limit: not a userland binary
-		return nil
+		// larger than the in-memory limit: its first megabytes, read once
+		buf := make([]byte, min(in.Size, hugePrefix))
+		n, err := io.ReadFull(io.NewSectionReader(in.R, 0, int64(len(buf))), buf)
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("%s: %w", in.Path, err)
+		}
+		ms = a.cat.Scan(in.Path, buf[:n])
+		if in.Size > hugePrefix { // the rest is not looked at: say so
+			out.Skip(a.Name(), in, fmt.Sprintf("%d bytes: too large to be held in memory; fingerprinted from its first %d bytes", in.Size, hugePrefix))
+		}
 	default:
 		ms = a.cat.ScanHits(in.Path, in.Data, strmatch.Find(in.Keywords, a.cat.pack, in.Data))
 	}

@@ -1,20 +1,56 @@
 package strmatch
 
+import "encoding/binary"
+
 // keywordDFA is an Aho-Corasick automaton compiled to a dense DFA over
 // byte classes: ASCII letters fold to one class per letter (the match is
 // case-insensitive without lower-casing the text), and every byte that
-// occurs in no keyword shares class 0. The table stays small enough for
-// the cache, and the inner loop is one load per input byte.
+// occurs in no keyword shares class 0. The inner loop is one load per
+// input byte.
+//
+// The automaton does not run over every byte: a prefilter looks for the
+// next place where the first four bytes of some keyword occur (a hashed
+// bit table of the keywords' first four bytes, each byte folded with
+// 0x20, 16 KiB, in the L1 cache; tables of the first two or three bytes
+// when shorter keywords exist) and the automaton runs from there only until it is
+// back in a state of depth one or less, where no keyword can be under way
+// that did not start at the current byte. The prefilter's loads do not
+// depend on each other, so it runs several times faster than the
+// automaton's chain of dependent loads, and its cost hardly grows with the
+// table: a larger rule set means a few more candidates, not a larger
+// table to walk for every byte.
 type keywordDFA struct {
 	class  [256]uint8
 	nclass int
-	// delta[state*nclass + class] = next*nclass<<1 | 1 if next ends a
-	// keyword: the state is kept pre-multiplied and the output test is
-	// one bit of the same load.
+	// delta[state*nclass + class] = next*nclass<<8 | depth(next)<<1 | 1 if
+	// next ends a keyword: the state is kept pre-multiplied and the depth
+	// (the length of the keyword prefix the state stands for; deepCap for
+	// 127 and more) and the output test are bits of the same load.
 	delta []uint32
 	out   [][]int // state -> keyword indexes ending here
 	lens  []int   // keyword lengths
+	// quads has bit hash(b0 b1 b2 b3) set for the first four bytes of
+	// every keyword of four or more, pairs bit b0<<8|b1 for the two-byte
+	// keywords and triples bit hash(b0 b1 b2) for the three-byte ones,
+	// every byte or-ed with 0x20 (a letter's two cases are one, and a few
+	// other bytes share a bit: the prefilter may give false candidates,
+	// never miss one). skip is false when a keyword is shorter than two
+	// bytes, and the automaton then reads every byte.
+	quads, triples   [1 << hashBits / 64]uint64
+	pairs            [1 << 16 / 64]uint64
+	skip, two, three bool
 }
+
+// folded is or-ed into four text bytes before the prefilter's lookups.
+const folded = 0x20202020
+
+const (
+	hashBits = 17
+	deepCap  = 127
+)
+
+// hash maps up to four bytes, little-endian in w, to a table bit.
+func hash(w uint32) uint { return uint(w*2654435761) >> (32 - hashBits) }
 
 // newKeywordDFA builds the automaton; keywords must be lower case (the
 // Set folds them).
@@ -63,14 +99,16 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		}
 		d.out[s] = append(d.out[s], ki)
 	}
-	if len(nodes)*d.nclass >= 1<<30 {
+	if len(nodes)*d.nclass >= 1<<24 {
 		panic("keywordDFA: too many states")
 	}
 	// Breadth-first: fail links, inherited outputs, full transitions.
+	depth := make([]int, len(nodes))
 	queue := []int32{}
 	for c := 0; c < d.nclass; c++ {
 		if t := nodes[0].next[c]; t >= 0 {
 			nodes[t].fail = 0
+			depth[t] = 1
 			queue = append(queue, t)
 		} else {
 			nodes[0].next[c] = 0
@@ -84,6 +122,7 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		for c := 0; c < d.nclass; c++ {
 			if t := nodes[s].next[c]; t >= 0 {
 				nodes[t].fail = nodes[f].next[c]
+				depth[t] = depth[s] + 1
 				queue = append(queue, t)
 			} else {
 				nodes[s].next[c] = nodes[f].next[c]
@@ -93,27 +132,112 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 	d.delta = make([]uint32, len(nodes)*d.nclass)
 	for s, n := range nodes {
 		for c, t := range n.next {
-			v := uint32(t) * uint32(d.nclass) << 1
+			v := uint32(t)*uint32(d.nclass)<<8 | uint32(min(depth[t], deepCap))<<1
 			if len(d.out[t]) > 0 {
 				v |= 1
 			}
 			d.delta[s*d.nclass+c] = v
 		}
 	}
+	d.skip = true
+	for _, k := range keywords {
+		if len(k) < 2 {
+			d.skip = false
+			continue
+		}
+		var w uint32
+		for i := 0; i < 4 && i < len(k); i++ {
+			w |= uint32(k[i]|0x20) << (8 * i)
+		}
+		switch len(k) {
+		case 2:
+			d.pairs[w>>6] |= 1 << (w & 63)
+			d.two = true
+		case 3:
+			h := hash(w)
+			d.triples[h>>6] |= 1 << (h & 63)
+			d.three = true
+		default:
+			h := hash(w)
+			d.quads[h>>6] |= 1 << (h & 63)
+		}
+	}
 	return d
+}
+
+// scan calls out(i, state) for every position i where a keyword ends
+// (state is the automaton's state there, d.out[state] the keywords).
+func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
+	delta, class, nc := d.delta, &d.class, uint32(d.nclass)
+	if !d.skip {
+		var st uint32
+		for i, b := range text {
+			v := delta[st+uint32(class[b])]
+			st = v >> 8
+			if v&1 != 0 {
+				out(i, int(st/nc))
+			}
+		}
+		return
+	}
+	n := len(text)
+	quads, triples, pairs := &d.quads, &d.triples, &d.pairs
+	seen := 0
+	for i := 0; ; {
+		// In the start state: find the next place where the first four
+		// bytes of a keyword occur (or the first two or three, for
+		// shorter ones). The last three bytes are all candidates; the
+		// text's last byte begins no keyword (all have two or more).
+		for ; i+3 < n; i++ {
+			w := binary.LittleEndian.Uint32(text[i:]) | folded
+			if h := hash(w); quads[h>>6]&(1<<(h&63)) != 0 {
+				break
+			}
+			if d.two {
+				if x := w & 0xffff; pairs[x>>6]&(1<<(x&63)) != 0 {
+					break
+				}
+			}
+			if d.three {
+				if h := hash(w & 0xffffff); triples[h>>6]&(1<<(h&63)) != 0 {
+					break
+				}
+			}
+		}
+		if i+1 >= n {
+			return
+		}
+		// Run the automaton from the start state at the candidate until
+		// the longest keyword prefix it is in starts after the candidate
+		// (no keyword starts at the candidate, or the one that did has
+		// ended): every occurrence still possible starts at or after that
+		// prefix's first byte, where the prefilter resumes. Bytes before
+		// seen were read by an earlier run that reported every keyword
+		// ending there (a later run from a later start finds a subset).
+		var st uint32
+		for j := i; ; {
+			if j >= n {
+				return
+			}
+			v := delta[st+uint32(class[text[j]])]
+			st = v >> 8
+			if v&1 != 0 && j >= seen {
+				out(j, int(st/nc))
+			}
+			j++
+			if d := int(v>>1) & deepCap; d < deepCap && j-d > i {
+				i, seen = j-d, max(seen, j)
+				break
+			}
+		}
+	}
 }
 
 // walk calls fn(start, keyword) for every keyword occurrence in text.
 func (d *keywordDFA) walk(text []byte, fn func(start, kw int)) {
-	var s uint32
-	delta, class := d.delta, &d.class
-	for i, b := range text {
-		v := delta[s+uint32(class[b])]
-		s = v >> 1
-		if v&1 != 0 {
-			for _, k := range d.out[int(s)/d.nclass] {
-				fn(i-d.lens[k]+1, k)
-			}
+	d.scan(text, func(i, state int) {
+		for _, k := range d.out[state] {
+			fn(i-d.lens[k]+1, k)
 		}
-	}
+	})
 }

@@ -157,22 +157,13 @@ func (s *Set) Scan(data []byte) Result {
 	for i := range r.hits {
 		r.hits[i], slab = slab[:0:n], slab[n:]
 	}
-	d := s.dfa
-	var st uint32
-	delta, class, nclass := d.delta, &d.class, uint32(d.nclass)
-	for i, b := range data {
-		v := delta[st+uint32(class[b])]
-		st = v >> 1
-		if v&1 != 0 {
-			s.emit(&r, data, i, st/nclass)
-		}
-	}
+	s.dfa.scan(data, func(i, state int) { s.emit(&r, data, i, state) })
 	return r
 }
 
 // emit records the hits of every keyword ending at data[i] (the automaton
 // is in state).
-func (s *Set) emit(r *Result, data []byte, i int, state uint32) {
+func (s *Set) emit(r *Result, data []byte, i int, state int) {
 	for _, pat := range s.dfa.out[state] {
 		start := i - s.dfa.lens[pat] + 1
 		for _, t := range s.targets[pat] {
