@@ -139,6 +139,8 @@ func versionAgrees(r *Rule, deb, got string) bool {
 		up = up[:i]
 	}
 	up = strings.TrimSuffix(strings.SplitN(up, "+", 2)[0], "-stable")
+	// a Debian repack of the upstream tarball (1.9.21~dfsg)
+	up, _, _ = strings.Cut(up, "~dfsg")
 	if r.VersionScheme == "soname" {
 		return true // the library's own ABI version, not the package's
 	}
