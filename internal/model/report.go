@@ -9,7 +9,7 @@ package model
 import "time"
 
 // SchemaVersion is the version of the report format.
-const SchemaVersion = "2.1.0"
+const SchemaVersion = "2.2.0"
 
 // Report is the result of one scan. Readers must ignore fields they do
 // not know: a later minor version of the same major may add some.
