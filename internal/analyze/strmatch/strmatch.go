@@ -5,7 +5,9 @@
 // A family registers a Pack: its keywords, each either case-insensitive
 // (ASCII letters fold) or exact. A Set compiles the keywords of every pack
 // into one Aho-Corasick automaton (a dense DFA over case-folded byte
-// classes, one table load per input byte). Set.Scan reads a file's bytes
+// classes, one table load per input byte) behind a prefilter on the
+// keywords' first four bytes, so that the automaton runs only near
+// candidates and the pass costs little more as the keyword count grows. Set.Scan reads a file's bytes
 // once and sorts the hits by pack; exact keywords are verified against the
 // bytes at the hit. Each family then runs its own matcher (regular
 // expressions, windows, allowlists) only near its hits. The engine knows
