@@ -133,8 +133,8 @@ func parseDotnetShared(p string, data []byte, loc model.Location) []model.Compon
 }
 
 // parseDotnetDeps lists the NuGet packages an application's deps.json
-// says it was built with. Projects (the application itself) and
-// references are not packages.
+// says it was built with, and the runtime a self-contained one carries.
+// Projects (the application itself) and references are not packages.
 func parseDotnetDeps(data []byte, loc model.Location) []model.Component {
 	d := parseDeps(data)
 	if d == nil {
@@ -142,7 +142,7 @@ func parseDotnetDeps(data []byte, loc model.Location) []model.Component {
 	}
 	keys := make([]string, 0, len(d.Libraries))
 	for k, l := range d.Libraries {
-		if l.Type == "package" {
+		if l.Type == "package" || l.Type == "runtimepack" {
 			keys = append(keys, k)
 		}
 	}
@@ -151,6 +151,12 @@ func parseDotnetDeps(data []byte, loc model.Location) []model.Component {
 	for _, k := range keys {
 		name, ver, ok := splitLibrary(k)
 		if !ok {
+			continue
+		}
+		if d.Libraries[k].Type == "runtimepack" {
+			if c := runtimePack(name, ver, k, d.RuntimeTarget.Name, loc); c != nil {
+				out = append(out, *c)
+			}
 			continue
 		}
 		out = append(out, model.Component{
@@ -162,6 +168,28 @@ func parseDotnetDeps(data []byte, loc model.Location) []model.Component {
 		})
 	}
 	return out
+}
+
+// runtimePack names the runtime a self-contained application carries in
+// its own directory: its deps.json lists the framework's runtime pack,
+// "runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64/8.0.11", as a
+// library of type runtimepack.
+func runtimePack(name, ver, key, target string, loc model.Location) *model.Component {
+	fwName, _, ok := strings.Cut(strings.TrimPrefix(name, "runtimepack."), ".Runtime.")
+	fw, known := dotnetFrameworks[fwName]
+	if !ok || !known || !strings.HasPrefix(name, "runtimepack.") {
+		return nil
+	}
+	major, _, _ := strings.Cut(ver, ".")
+	return &model.Component{
+		Name: fw.name, Version: ver, Type: "application",
+		PURL:      packageurl.NewPackageURL("generic", "", fw.purlName, ver, nil, "").ToString(),
+		CPEs:      []string{"cpe:2.3:a:" + fw.cpe(atoi(major)) + ":" + ver + ":*:*:*:*:*:*:*"},
+		Supplier:  "Microsoft",
+		Locations: []model.Location{loc},
+		Evidence:  []model.Evidence{{Kind: KindManifest, Path: loc.Path, Match: "deps.json runtime pack " + key + " for " + target + " (self-contained)"}},
+		License:   license.Unknown("a deps.json records no licence"),
+	}
 }
 
 type runtimeConfigFramework struct {

@@ -130,8 +130,37 @@ func TestDotnetLookalikes(t *testing.T) {
 	}
 }
 
+// TestDotnetSelfContained: a self-contained application names the
+// runtime it carries, with its release, besides its packages.
+func TestDotnetSelfContained(t *testing.T) {
+	got := run(t, "/opt/gateway/Gateway.deps.json", read(t, "selfcontained-8.0.11.deps.json"))
+	want := []string{
+		"MQTTnet 4.3.7.1207 pkg:nuget/MQTTnet@4.3.7.1207 ",
+		"ASP.NET Core runtime 8.0.11 pkg:generic/dotnet-aspnetcore@8.0.11 cpe:2.3:a:microsoft:asp.net_core:8.0.11:*:*:*:*:*:*:*",
+		".NET runtime 8.0.11 pkg:generic/dotnet-runtime@8.0.11 cpe:2.3:a:microsoft:.net:8.0.11:*:*:*:*:*:*:*",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i, c := range got {
+		if s := c.Name + " " + c.Version + " " + c.PURL + " " + strings.Join(c.CPEs, ","); s != want[i] {
+			t.Errorf("got  %s\nwant %s", s, want[i])
+		}
+		if len(c.Evidence) != 1 || c.Evidence[0].Confidence != 0 || c.Evidence[0].Kind != KindManifest {
+			t.Errorf("evidence %+v", c.Evidence)
+		}
+	}
+	// a runtime pack of a framework not known, or not named as one
+	for _, lib := range []string{"runtimepack.Microsoft.WindowsDesktop.App.Runtime.win-x64/8.0.11", "Microsoft.NETCore.App.Runtime.linux-x64/8.0.11", "runtimepack.Microsoft.NETCore.App/8.0.11"} {
+		doc := `{"runtimeTarget":{"name":".NETCoreApp,Version=v8.0/linux-x64"},"libraries":{"` + lib + `":{"type":"runtimepack"}}}`
+		if got := run(t, "/opt/app/App.deps.json", []byte(doc)); len(got) != 0 {
+			t.Errorf("%s: got %+v", lib, got)
+		}
+	}
+}
+
 func FuzzDotnet(f *testing.F) {
-	for _, n := range []string{"fable-cli-2.13.0.deps.json", "fable-cli-2.13.0.runtimeconfig.json", "netcoreapp-8.0.0.deps.json", "netcoreapp-8.0.0.version"} {
+	for _, n := range []string{"fable-cli-2.13.0.deps.json", "fable-cli-2.13.0.runtimeconfig.json", "netcoreapp-8.0.0.deps.json", "netcoreapp-8.0.0.version", "selfcontained-8.0.11.deps.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", n))
 		if err != nil {
 			f.Fatal(err)
