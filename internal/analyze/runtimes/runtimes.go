@@ -1,8 +1,9 @@
 // Package runtimes names language runtimes and Java libraries from the
 // files they install rather than from version strings in a binary: a
 // JDK's release file, the Maven coordinates and manifests inside jars
-// (the unpacker opens jars, so their members arrive as files), and a
-// Python standard library directory. Interpreter binaries themselves are
+// (the unpacker opens jars, so their members arrive as files), a
+// Python standard library directory, and .NET's shared frameworks,
+// deps.json and runtimeconfig.json. Interpreter binaries themselves are
 // fingerprinted by binver.
 package runtimes
 
@@ -59,6 +60,9 @@ const (
 	pomProperties
 	jarManifest
 	pythonStdlib
+	dotnetShared
+	dotnetDeps
+	dotnetRuntimeConfig
 )
 
 var (
@@ -77,7 +81,7 @@ func classify(p string) kind {
 	case strings.HasPrefix(base, "os.") && pythonPath.MatchString(p):
 		return pythonStdlib
 	}
-	return none
+	return classifyDotnet(p, path.Base(p))
 }
 
 // FileRequired implements plugin.FileAnalyzer.
@@ -98,6 +102,12 @@ func (*Analyzer) Analyze(_ context.Context, in *plugin.Input, out *plugin.Result
 func Parse(p string, data []byte, loc model.Location) []model.Component {
 	var c *model.Component
 	switch classify(p) {
+	case dotnetShared:
+		return parseDotnetShared(p, data, loc)
+	case dotnetDeps:
+		return parseDotnetDeps(data, loc)
+	case dotnetRuntimeConfig:
+		return parseDotnetRuntimeConfig(data, loc)
 	case javaRelease:
 		c = parseJavaRelease(data, loc)
 	case pomProperties:
