@@ -450,29 +450,14 @@ func (w *walker) Chain(layer string) string {
 
 // ReadFile implements plugin.Tree.
 func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
-	l, ok := w.byID[layer]
-	if !ok || l.Dir == "" {
-		return nil, fmt.Errorf("no layer %s", layer)
-	}
-	root, err := w.root(l)
-	if err != nil {
-		return nil, err
-	}
-	f, err := root.Open(p[1:])
+	f, err := w.open(layer, p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
 	// One buffer of the file's size: io.ReadAll would grow one by
 	// doubling, allocating about twice a large file while reading it.
-	size := min(st.Size(), max)
+	size := min(f.size, max)
 	if size < 0 {
 		size = 0
 	}
@@ -487,6 +472,15 @@ func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
 
 // OpenFile implements plugin.Opener.
 func (w *walker) OpenFile(layer, p string) (plugin.FileReader, error) {
+	f, err := w.open(layer, p)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return f, nil
+}
+
+// open opens the regular file p of a layer, inside the layer's root.
+func (w *walker) open(layer, p string) (*openFile, error) {
 	l, ok := w.byID[layer]
 	if !ok || l.Dir == "" {
 		return nil, fmt.Errorf("no layer %s", layer)
