@@ -393,27 +393,45 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 	if l.Size > 0 && l.Size < size {
 		size = l.Size
 	}
-	sink := &layerSink{s: s, l: l, root: root, inSize: size}
+	sink := &layerSink{s: s, l: l, root: root, inSize: size, guardOn: s.carvedStream(l, fi.Size())}
 	lctx, cancel := context.WithTimeout(ctx, s.lim.LayerTimeout)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- fmt.Errorf("unpacker crashed: %v", r)
-			}
+	run := func(sink *layerSink) error {
+		done := make(chan error, 1)
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					done <- fmt.Errorf("unpacker crashed: %v", r)
+				}
+			}()
+			done <- l.f.Extract(lctx, io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size), size, sink)
 		}()
-		done <- l.f.Extract(lctx, io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size), size, sink)
-	}()
-	var xerr error
-	select {
-	case xerr = <-done:
-	case <-lctx.Done():
-		xerr = fmt.Errorf("%w: extraction took longer than %s", ErrLimit, s.lim.LayerTimeout)
-		s.problem(l.ID, "", "limit", xerr.Error())
-		// The unpacker goroutine sees the cancelled context and stops; its
-		// later writes are refused by the stopped sink.
-		sink.stopped = xerr
+		select {
+		case xerr := <-done:
+			return xerr
+		case <-lctx.Done():
+			xerr := fmt.Errorf("%w: extraction took longer than %s", ErrLimit, s.lim.LayerTimeout)
+			s.problem(l.ID, "", "limit", xerr.Error())
+			// The unpacker goroutine sees the cancelled context and stops; its
+			// later writes are refused by the stopped sink.
+			sink.stopped = xerr
+			return xerr
+		}
+	}
+	xerr := run(sink)
+	if g := sink.guard; g != nil && g.tripped && sink.stopped == nil && ctx.Err() == nil {
+		s.discard(l, sink)
+		if g.decodeErr != nil {
+			l.Extracted = false
+			l.Dir = ""
+			_ = s.work.Remove(l.ID)
+			s.problem(l.ID, "", "corrupt", g.why(l))
+			return
+		}
+		// The stream decoded to its end (or past what it may write): real
+		// data of low entropy. Extract it again, unjudged.
+		sink = &layerSink{s: s, l: l, root: root, inSize: size}
+		xerr = run(sink)
 	}
 	if xerr != nil && !errors.Is(xerr, ErrLimit) {
 		kind := "corrupt"
@@ -427,6 +445,28 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 		}
 	}
 	l.Files = len(l.Entries)
+}
+
+// carvedStream says whether l is a stream carved inside a larger file (not
+// the whole file): its output is judged for garbage (garbage.go).
+func (s *Session) carvedStream(l *Layer, fileSize int64) bool {
+	if l.f == nil || l.f.Kind() != format.Stream {
+		return false
+	}
+	return l.Offset > 0 || (l.Size > 0 && l.Size < fileSize)
+}
+
+// discard removes what a layer wrote and gives its bytes back to the
+// scan budget.
+func (s *Session) discard(l *Layer, sink *layerSink) {
+	for p, e := range l.Entries {
+		if e.Mode.IsRegular() {
+			_ = sink.root.Remove(p[1:])
+		}
+		delete(l.Entries, p)
+	}
+	s.totalBytes.Add(-sink.written)
+	l.Bytes = 0
 }
 
 // rawName is the file of a failed layer that holds the bytes its header

@@ -31,6 +31,10 @@ type layerSink struct {
 	// writing is the entry whose content is being read, and damaged the
 	// first problem an unpacker reported about it meanwhile.
 	writing, damaged string
+	// guardOn judges the output of a carved stream (garbage.go); guard is
+	// its entry's judge.
+	guardOn bool
+	guard   *garbageGuard
 }
 
 // clean turns an entry name into a layer path ("/etc/shadow"). It reports
@@ -54,6 +58,16 @@ func (k *layerSink) Problem(p string, err error) {
 	var ue *format.UnsupportedError
 	if errors.As(err, &ue) {
 		kind = "unsupported"
+	}
+	if g := k.guard; g != nil && g.tripped && p != "" {
+		if cp, _ := clean(p); cp == g.path {
+			// Held back: the layer is dropped with one problem, or
+			// extracted again when the stream turns out whole.
+			if g.decodeErr == nil {
+				g.decodeErr = err
+			}
+			return
+		}
 	}
 	k.s.problem(k.l.ID, p, kind, err.Error())
 	// A problem about an entry already listed means its content is not
@@ -247,6 +261,9 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 	entryCap := max(left-min(left/4, entryReserve), 0)
 	buf := make([]byte, 256<<10)
 	var n int64
+	if k.guardOn && k.guard == nil {
+		k.guard = newGarbageGuard(p)
+	}
 	for {
 		want := len(buf)
 		if int64(want) > entryCap-n {
@@ -282,6 +299,10 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 			k.written += int64(m)
 			k.l.Bytes = k.written
 			k.s.totalBytes.Add(int64(m))
+			if g := k.guard; g != nil && g.path == p && g.add(buf[:m]) {
+				g.drain(r, entryCap-n)
+				return n, nil
+			}
 		}
 		if rerr == io.EOF {
 			return n, nil
