@@ -6,45 +6,16 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/analyze/analyzetest"
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/model"
 )
-
-func firmwareDir(t *testing.T) string {
-	t.Helper()
-	root := os.Getenv("THINGSEC_SHARED")
-	if root == "" {
-		root = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	d := filepath.Join(root, "corpus", "firmware")
-	if _, err := os.Stat(filepath.Join(d, "answers.json")); err != nil {
-		t.Skipf("shared corpus not found at %s", d)
-	}
-	return d
-}
-
-// extractRootfs unpacks the squashfs root file system of an HG-100 image
-// with unsquashfs, the reference tool, so that this test does not depend
-// on thingsec's own unpacker. The offset is the TRX's second partition.
-func extractRootfs(t *testing.T, img string) string {
-	t.Helper()
-	if _, err := exec.LookPath("unsquashfs"); err != nil {
-		t.Skip("unsquashfs not installed (squashfs-tools)")
-	}
-	dir := filepath.Join(t.TempDir(), "rootfs")
-	const rootfsOffset = 0x4A0000
-	if out, err := exec.Command("unsquashfs", "-no-xattrs", "-q", "-n", "-o", "4849664", "-d", dir, img).CombinedOutput(); err != nil {
-		t.Fatalf("unsquashfs %s at %#x: %v\n%s", img, rootfsOffset, err, out)
-	}
-	return dir
-}
 
 // analyzeTree runs the analyzer over every regular file of dir as the
 // engine would hand them over.
@@ -81,7 +52,7 @@ func analyzeTree(t *testing.T, a *Analyzer, dir string) *plugin.Results {
 // (verify/<version>/checksec.csv), and the answer key's hardening
 // findings, negative controls and informational items hold.
 func TestCorpusChecksec(t *testing.T) {
-	fw := firmwareDir(t)
+	fw := analyzetest.FirmwareDir(t)
 	var key struct {
 		Images map[string]struct {
 			Findings []struct {
@@ -103,7 +74,7 @@ func TestCorpusChecksec(t *testing.T) {
 	a := MustNew()
 	for _, ver := range []string{"1.0.0", "1.1.0"} {
 		t.Run(ver, func(t *testing.T) {
-			dir := extractRootfs(t, filepath.Join(fw, "acme-hg100-"+ver+".bin"))
+			dir := analyzetest.ExtractRootfs(t, filepath.Join(fw, "acme-hg100-"+ver+".bin"))
 			res := analyzeTree(t, a, dir)
 			bins := map[string]model.Binary{}
 			for _, b := range res.Binaries {
