@@ -1,6 +1,10 @@
 package secrets
 
-import "testing"
+import (
+	"testing"
+	"time"
+	"unicode/utf8"
+)
 
 // FuzzScan runs every embedded rule over arbitrary text and checks the
 // hit bounds.
@@ -108,6 +112,23 @@ func FuzzGitleaksDecode(f *testing.F) {
 				glDecodedLine(ns, next)
 			}
 			cur, segs = next, ns
+		}
+	})
+}
+
+// FuzzJWT: any token text decodes or is refused without a panic, and
+// what a decoded one says is valid UTF-8 (claims are attacker text).
+func FuzzJWT(f *testing.F) {
+	f.Add("eyJhbGciOiJub25lIn0.eyJpc3MiOiJhY21lIiwiZXhwIjoxNjE0NTU2ODAwfQ.")
+	f.Add("eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOlsiYSIsImIiXX0.c2ln")
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, tok string) {
+		j, ok := decodeJWT(tok)
+		if !ok {
+			return
+		}
+		if d := j.describe(time.Unix(1e9, 0)); !utf8.ValidString(d) && utf8.ValidString(tok) {
+			t.Errorf("describe %q: invalid UTF-8 %q", tok, d)
 		}
 	})
 }

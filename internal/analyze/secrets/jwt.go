@@ -95,7 +95,7 @@ func (j jwtInfo) describe(now time.Time) string {
 	add := func(k, v string) {
 		if v != "" {
 			if len(v) > 64 {
-				v = v[:61] + "..."
+				v = strings.ToValidUTF8(v[:61], "") + "..." // a cut rune is dropped, not kept half
 			}
 			p = append(p, k+" "+v)
 		}
