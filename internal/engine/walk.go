@@ -39,7 +39,13 @@ type walker struct {
 	// without unpacking.
 	targets *unpack.Session
 	jobs    []*job
-	// progress counters, over all levels
+	// walked holds the inventory of each layer read so far; the layers
+	// are read in any order as they are extracted, and their files and
+	// jobs are put in layer order once all are (assemble).
+	walked map[*unpack.Layer]*walkedLayer
+	// work feeds the file workers, shared by every layer being read.
+	work chan *job
+	// progress counters, over all layers
 	mu     sync.Mutex
 	nfiles int
 	nbytes int64
@@ -48,7 +54,7 @@ type walker struct {
 }
 
 func newWalker(cfg Config, layers []*unpack.Layer) *walker {
-	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, timings: newTimings(cfg.Log)}
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log)}
 	for _, l := range layers {
 		w.byID[l.ID] = l
 	}
@@ -66,29 +72,66 @@ func newWalker(cfg Config, layers []*unpack.Layer) *walker {
 
 type job struct {
 	l   *unpack.Layer
-	idx int // index into w.files
-	out plugin.Results
+	f   *model.File // in the layer's walkedLayer, then in w.files
+	pos int         // index of f among the layer's files
+	// done counts down the unread files of the layer.
+	done *sync.WaitGroup
+	out  plugin.Results
 	// carved: the file was carved while read; whole and parts are what
 	// the carve found (see unpack.Carved), which decided how it was
 	// analysed. redo: analyse again from the layers actually made.
 	carved, whole, parts, redo bool
 }
 
-// run walks every layer: with unpacking, level by level as the session
-// makes them (each file read once gives its hash, type, analyzers and the
-// carve that finds the next level), else only the layers already there.
+// walkedLayer is the inventory of one layer, in path order, and the jobs
+// of its regular files.
+type walkedLayer struct {
+	files []model.File
+	jobs  []*job
+}
+
+// walkHook, when set (tests only), is called before each file is read,
+// to perturb the timing of the walk.
+var walkHook func()
+
+// run walks every layer: with unpacking, each layer as soon as the
+// session has extracted it (each file read once gives its hash, type,
+// analyzers and the carve that finds the layers inside it), else only the
+// layers already there.
 func (w *walker) run(ctx context.Context, sess *unpack.Session, unpacking bool) (*plugin.Results, error) {
 	w.targets = sess
+	w.work = make(chan *job)
+	var workers sync.WaitGroup
+	for i := 0; i < w.cfg.Workers; i++ {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			w.worker(ctx, w.work, true)
+		}()
+	}
+	var err error
 	if unpacking {
 		w.sess = sess
-		if err := sess.RunWalk(ctx, w.level); err != nil {
-			w.closeRoots()
-			return nil, err
-		}
+		err = sess.RunWalk(ctx, w.layer)
 	} else {
-		w.level(ctx, w.layers)
+		var wg sync.WaitGroup
+		for _, l := range w.layers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w.layer(ctx, l)
+			}()
+		}
+		wg.Wait()
+	}
+	close(w.work)
+	workers.Wait()
+	if err != nil {
+		w.closeRoots()
+		return nil, err
 	}
 	w.index(sess.Layers())
+	w.assemble()
 	w.settle(ctx)
 	w.closeRoots()
 	if err := ctx.Err(); err != nil {
@@ -109,48 +152,75 @@ func (w *walker) index(layers []*unpack.Layer) {
 	}
 }
 
-// level reads and analyses the files of one level of layers.
-func (w *walker) level(ctx context.Context, ls []*unpack.Layer) {
-	var jobs []*job
-	for _, l := range ls {
-		if l.Dir == "" || !l.Extracted {
+// assemble puts the inventory and the jobs of the layers read in layer
+// order (breadth first, as the IDs go), whatever order they were read in.
+func (w *walker) assemble() {
+	for _, l := range w.layers {
+		wl := w.walked[l]
+		if wl == nil {
 			continue
 		}
-		paths := make([]string, 0, len(l.Entries))
-		for p := range l.Entries {
-			paths = append(paths, p)
-		}
-		sort.Strings(paths)
-		for _, p := range paths {
-			e := l.Entries[p]
-			// Unpacked and Unclaimed are known once every layer exists (settle).
-			f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: model.LsMode(e.Mode), UID: e.UID, GID: e.GID}
-			if e.Mode&fs.ModeDevice != 0 {
-				f.Device = &model.Device{Major: int64(e.DevMajor), Minor: int64(e.DevMinor)}
-			}
-			if e.Incomplete != "" {
-				f.Complete, f.IncompleteReason = new(false), e.Incomplete
-			}
-			switch {
-			case e.Mode.IsRegular() || e.Hardlink:
-				// Type, hash and size are filled in when file reads it.
-				if e.Hardlink {
-					f.LinkTarget = e.Linkname
-				}
-				w.files = append(w.files, f)
-				jobs = append(jobs, &job{l: l, idx: len(w.files) - 1})
-			default:
-				f.Type = entryType(e.Mode)
-				f.LinkTarget = e.Linkname
-				if !e.Mode.IsDir() {
-					f.Size = 0
-				}
-				w.files = append(w.files, f)
-			}
+		base := len(w.files)
+		w.files = append(w.files, wl.files...)
+		for _, j := range wl.jobs {
+			j.f = &w.files[base+j.pos]
+			w.jobs = append(w.jobs, j)
 		}
 	}
-	w.jobs = append(w.jobs, jobs...)
-	w.pool(ctx, jobs, true)
+	w.walked = nil
+}
+
+// layer reads and analyses the files of one layer, on the shared workers.
+func (w *walker) layer(ctx context.Context, l *unpack.Layer) {
+	if l.Dir == "" || !l.Extracted {
+		return
+	}
+	paths := make([]string, 0, len(l.Entries))
+	for p := range l.Entries {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	wl := &walkedLayer{files: make([]model.File, 0, len(paths))}
+	var done sync.WaitGroup
+	for _, p := range paths {
+		e := l.Entries[p]
+		// Unpacked and Unclaimed are known once every layer exists (settle).
+		f := model.File{Layer: l.ID, Path: p, Size: e.Size, Mode: model.LsMode(e.Mode), UID: e.UID, GID: e.GID}
+		if e.Mode&fs.ModeDevice != 0 {
+			f.Device = &model.Device{Major: int64(e.DevMajor), Minor: int64(e.DevMinor)}
+		}
+		if e.Incomplete != "" {
+			f.Complete, f.IncompleteReason = new(false), e.Incomplete
+		}
+		switch {
+		case e.Mode.IsRegular() || e.Hardlink:
+			// Type, hash and size are filled in when file reads it.
+			if e.Hardlink {
+				f.LinkTarget = e.Linkname
+			}
+			wl.files = append(wl.files, f)
+			wl.jobs = append(wl.jobs, &job{l: l, pos: len(wl.files) - 1, done: &done})
+		default:
+			f.Type = entryType(e.Mode)
+			f.LinkTarget = e.Linkname
+			if !e.Mode.IsDir() {
+				f.Size = 0
+			}
+			wl.files = append(wl.files, f)
+		}
+	}
+	// wl.files is complete: the jobs may point into it.
+	for _, j := range wl.jobs {
+		j.f = &wl.files[j.pos]
+	}
+	w.mu.Lock()
+	w.walked[l] = wl
+	w.mu.Unlock()
+	done.Add(len(wl.jobs))
+	for _, j := range wl.jobs {
+		w.work <- j
+	}
+	done.Wait()
 }
 
 // keepBuf is the largest read buffer a worker keeps between files.
@@ -164,28 +234,7 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, 0, 1<<20)
-			for j := range ch {
-				if ctx.Err() != nil {
-					continue
-				}
-				buf = w.file(ctx, j, buf)
-				if cap(buf) > keepBuf {
-					// a large file's buffer is not kept for the
-					// rest of the walk: each worker would hold
-					// the largest file it ever read
-					buf = nil
-				}
-				if !progress {
-					continue
-				}
-				w.mu.Lock()
-				w.nfiles++
-				w.nbytes += w.files[j.idx].Size
-				n, b := w.nfiles, w.nbytes
-				w.mu.Unlock()
-				w.cfg.Progress.Walked(n, b)
-			}
+			w.worker(ctx, ch, progress)
 		}()
 	}
 	for _, j := range jobs {
@@ -195,6 +244,36 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 	wg.Wait()
 }
 
+// worker reads the files of the jobs it receives until ch is closed.
+func (w *walker) worker(ctx context.Context, ch <-chan *job, progress bool) {
+	buf := make([]byte, 0, 1<<20)
+	for j := range ch {
+		if walkHook != nil {
+			walkHook()
+		}
+		if ctx.Err() == nil {
+			buf = w.file(ctx, j, buf)
+			if cap(buf) > keepBuf {
+				// a large file's buffer is not kept for the
+				// rest of the walk: each worker would hold
+				// the largest file it ever read
+				buf = nil
+			}
+			if progress {
+				w.mu.Lock()
+				w.nfiles++
+				w.nbytes += j.f.Size
+				n, b := w.nfiles, w.nbytes
+				w.mu.Unlock()
+				w.cfg.Progress.Walked(n, b)
+			}
+		}
+		if j.done != nil {
+			j.done.Done()
+		}
+	}
+}
+
 // settle completes the inventory once every layer exists: which layers
 // each file was unpacked into and its unclaimed regions. A file analysed
 // by what its carve found, when the layers made differ (the layer limit
@@ -202,7 +281,8 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 func (w *walker) settle(ctx context.Context) {
 	var redo []*job
 	for _, j := range w.jobs {
-		f := &w.files[j.idx]
+		f := j.f
+		j.done = nil
 		f.Unpacked = nil
 		for _, c := range j.l.Children[f.Path] {
 			f.Unpacked = append(f.Unpacked, c.ID)
@@ -245,7 +325,7 @@ func (w *walker) problem(j *job, path, msg string) {
 // file reads one file once: hash, type, then every analyzer that wants it.
 // buf is reused between files of one worker.
 func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
-	f := &w.files[j.idx]
+	f := j.f
 	f.Type = filetype.Data
 	root, err := w.root(j.l)
 	if err != nil {

@@ -46,6 +46,13 @@ type Layer struct {
 	// the bytes it claimed: that format at offset 0 of it is not tried
 	// again.
 	rawOf format.Format
+	// Pipeline state (walk.go), guarded by Session.mu: parent is the
+	// layer whose file holds this one, idx its index in Session.layers,
+	// stage how far it got, and jobs what Carve found in its files.
+	parent *Layer
+	idx    int
+	stage  stage
+	jobs   []carveJob
 }
 
 // Options configure a Session.
@@ -75,10 +82,13 @@ type Session struct {
 	carver     *carver
 	mu         sync.Mutex
 	layers     []*Layer
+	byID       map[string]*Layer
 	problems   []model.Problem
+	pkeys      []problemKey // of problems, one each
 	totalBytes atomic.Int64
 	totalFiles atomic.Int64
-	carved     map[*Layer][]carveJob // RunWalk: what Carve found, per layer of the current level
+	// carveSem bounds the files carved at once over all layers (Run).
+	carveSem chan struct{}
 }
 
 // NewSession prepares a session writing under opt.WorkDir.
@@ -96,21 +106,63 @@ func NewSession(opt Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("work directory: %w", err)
 	}
-	return &Session{opt: opt, lim: opt.Limits, work: root, carver: newCarver(opt.Formats).withLimits(opt.Limits)}, nil
+	return &Session{opt: opt, lim: opt.Limits, work: root, carver: newCarver(opt.Formats).withLimits(opt.Limits),
+		byID: map[string]*Layer{}, carveSem: make(chan struct{}, opt.Workers)}, nil
 }
 
 // Close releases the work directory handle (it does not remove it).
 func (s *Session) Close() error { return s.work.Close() }
 
 // Layers returns all layers in ID order.
-func (s *Session) Layers() []*Layer { return s.layers }
+func (s *Session) Layers() []*Layer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.layers
+}
 
-// Problems returns what went wrong, in the order found.
-func (s *Session) Problems() []model.Problem { return s.problems }
+// problemKey places a problem in the order a level-by-level unpack finds
+// them, whatever the timing of the pipeline: by depth, the problems of
+// extracting the layers of that depth, then those of carving them, each
+// in layer order and then in the order found within the layer.
+type problemKey struct {
+	block int // 2 × depth, +1 once the layer's files are being carved
+	layer int // index of the layer
+}
+
+func (a problemKey) less(b problemKey) bool {
+	if a.block != b.block {
+		return a.block < b.block
+	}
+	return a.layer < b.layer
+}
+
+// Problems returns what went wrong, in a deterministic order (problemKey).
+func (s *Session) Problems() []model.Problem {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	order := make([]int, len(s.problems))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return s.pkeys[order[i]].less(s.pkeys[order[j]]) })
+	out := make([]model.Problem, len(order))
+	for i, k := range order {
+		out[i] = s.problems[k]
+	}
+	return out
+}
 
 func (s *Session) problem(layer, p, kind, msg string) {
 	s.mu.Lock()
+	k := problemKey{block: -1}
+	if l := s.byID[layer]; l != nil {
+		k = problemKey{block: 2 * l.Depth, layer: l.idx}
+		if l.stage >= carving {
+			k.block++
+		}
+	}
 	s.problems = append(s.problems, model.Problem{Layer: layer, Path: p, Stage: "unpack", Kind: kind, Message: msg})
+	s.pkeys = append(s.pkeys, k)
 	s.mu.Unlock()
 }
 
@@ -205,6 +257,8 @@ func (s *Session) newLayer(parent *Layer, source, fmtName string, off, size int6
 		Entries:  map[string]format.Entry{},
 		Children: map[string][]*Layer{},
 		Regions:  map[string][]model.Region{},
+		parent:   parent,
+		idx:      len(s.layers),
 	}
 	if parent != nil {
 		l.Parent = parent.ID
@@ -216,12 +270,14 @@ func (s *Session) newLayer(parent *Layer, source, fmtName string, off, size int6
 		l.Chain += fmt.Sprintf(" > %s@0x%x", fmtName, off)
 	}
 	s.layers = append(s.layers, l)
+	s.byID[l.ID] = l
 	return l
 }
 
-// Run unpacks recursively, breadth first: every layer's files are carved
-// (in parallel), the layers found get their IDs in a deterministic order,
-// and then they are extracted in parallel. It reads every file itself;
+// Run unpacks recursively: every layer's files are carved (in parallel),
+// and each layer found is extracted, then carved in turn, as soon as the
+// layers before it are known (walk.go); IDs and problems come out in
+// breadth-first order whatever the timing. It reads every file itself;
 // RunWalk lets a caller that reads them anyway do the carving.
 func (s *Session) Run(ctx context.Context) error { return s.RunWalk(ctx, nil) }
 
@@ -232,9 +288,9 @@ type carveJob struct {
 	err   error
 }
 
-// carveLayer identifies the formats inside the files of l and creates
-// their (not yet extracted) layers.
-func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
+// carveFiles identifies the formats inside the files of l, in path
+// order; at most Workers files are carved at once over all layers.
+func (s *Session) carveFiles(ctx context.Context, l *Layer) []carveJob {
 	if l.Dir == "" {
 		return nil
 	}
@@ -253,13 +309,12 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 	defer root.Close()
 	jobs := make([]carveJob, len(paths))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.opt.Workers)
 	for i, p := range paths {
 		jobs[i].path = p
 		wg.Add(1)
-		sem <- struct{}{}
+		s.carveSem <- struct{}{}
 		go func(j *carveJob) {
-			defer func() { <-sem; wg.Done() }()
+			defer func() { <-s.carveSem; wg.Done() }()
 			if ctx.Err() != nil {
 				return
 			}
@@ -278,7 +333,7 @@ func (s *Session) carveLayer(ctx context.Context, l *Layer) []*Layer {
 		}(&jobs[i])
 	}
 	wg.Wait()
-	return s.adopt(l, jobs)
+	return jobs
 }
 
 // adopt records what the carve jobs of l's files (in path order) found
@@ -309,59 +364,13 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 	return out
 }
 
-// extractAll extracts the given (new) layers in parallel.
-func (s *Session) extractAll(ctx context.Context, ls []*Layer) {
-	s.mu.Lock()
-	first := len(s.problems)
-	s.mu.Unlock()
-	defer s.orderProblems(first, ls)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, s.opt.Workers)
-	for _, l := range ls {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(l *Layer) {
-			defer func() { <-sem; wg.Done() }()
-			s.extract(ctx, l)
-			if s.opt.Progress != nil {
-				s.opt.Progress(len(s.layers), s.totalBytes.Load())
-			}
-		}(l)
-	}
-	wg.Wait()
-}
-
-// orderProblems puts the problems found since first in the order of ls:
-// layers are extracted in parallel, and the report must not depend on
-// which finished first.
-func (s *Session) orderProblems(first int, ls []*Layer) {
-	rank := make(map[string]int, len(ls))
-	for i, l := range ls {
-		rank[l.ID] = i
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ps := s.problems[first:]
-	sort.SliceStable(ps, func(i, j int) bool { return rank[ps[i].Layer] < rank[ps[j].Layer] })
-}
-
-func (s *Session) parent(l *Layer) *Layer {
-	for _, p := range s.layers {
-		if p.ID == l.Parent {
-			return p
-		}
-	}
-	return nil
-}
-
 func (s *Session) extract(ctx context.Context, l *Layer) {
 	if s.opt.Shed != nil && s.opt.Shed() {
 		l.Extracted = false
 		s.problem(l.ID, "", "limit", fmt.Sprintf("memory limit: %s at 0x%x in %s is not extracted (the scan is near its memory budget, --max-memory)", l.Format, l.Offset, l.Source))
 		return
 	}
-	parent := s.parent(l)
-	proot, err := os.OpenRoot(parent.Dir)
+	proot, err := os.OpenRoot(l.parent.Dir)
 	if err != nil {
 		s.problem(l.ID, "", "io", err.Error())
 		return
