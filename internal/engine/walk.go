@@ -155,17 +155,27 @@ func (w *walker) index(layers []*unpack.Layer) {
 // assemble puts the inventory and the jobs of the layers read in layer
 // order (breadth first, as the IDs go), whatever order they were read in.
 func (w *walker) assemble() {
+	var base []int
 	for _, l := range w.layers {
 		wl := w.walked[l]
 		if wl == nil {
 			continue
 		}
-		base := len(w.files)
+		base = append(base, len(w.files))
 		w.files = append(w.files, wl.files...)
-		for _, j := range wl.jobs {
-			j.f = &w.files[base+j.pos]
-			w.jobs = append(w.jobs, j)
+		w.jobs = append(w.jobs, wl.jobs...)
+	}
+	// w.files is complete: the jobs may point into it.
+	i := 0
+	for _, l := range w.layers {
+		wl := w.walked[l]
+		if wl == nil {
+			continue
 		}
+		for _, j := range wl.jobs {
+			j.f = &w.files[base[i]+j.pos]
+		}
+		i++
 	}
 	w.walked = nil
 }
