@@ -18,10 +18,15 @@ import (
 func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
 	type where struct{ layer, path string }
 	keyFiles := map[where]model.Location{}
+	var order []where // the key files in the order of their findings: the report must not depend on map order
 	for _, f := range rep.Findings {
 		switch f.RuleID {
 		case RulePrivateKey, RuleSSHHostKey, RuleEncryptedKey, RulePKCS12Open:
-			keyFiles[where{f.Location.Layer, f.Location.Path}] = f.Location
+			w := where{f.Location.Layer, f.Location.Path}
+			if _, seen := keyFiles[w]; !seen {
+				order = append(order, w)
+			}
+			keyFiles[w] = f.Location
 		}
 	}
 	if len(keyFiles) == 0 {
@@ -57,7 +62,8 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 			}
 		}
 	}
-	for w, loc := range keyFiles {
+	for _, w := range order {
+		loc := keyFiles[w]
 		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
 		if err != nil {
 			continue
