@@ -46,6 +46,8 @@ type Layer struct {
 	// the bytes it claimed: that format at offset 0 of it is not tried
 	// again.
 	rawOf format.Format
+	// held is what identification decoded, for the extraction (held.go).
+	held format.Held
 }
 
 // Options configure a Session.
@@ -302,7 +304,10 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 			child.f = c.f
 			l.Children[j.path] = append(l.Children[j.path], child)
 			if c.m.Extractable {
+				child.held = c.m.Held
 				out = append(out, child)
+			} else {
+				s.carver.held.release(c.m.Held)
 			}
 		}
 	}
@@ -355,6 +360,9 @@ func (s *Session) parent(l *Layer) *Layer {
 }
 
 func (s *Session) extract(ctx context.Context, l *Layer) {
+	held := l.held
+	l.held = nil
+	defer s.carver.held.release(held)
 	if s.opt.Shed != nil && s.opt.Shed() {
 		l.Extracted = false
 		s.problem(l.ID, "", "limit", fmt.Sprintf("memory limit: %s at 0x%x in %s is not extracted (the scan is near its memory budget, --max-memory)", l.Format, l.Offset, l.Source))
@@ -404,7 +412,14 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 					done <- fmt.Errorf("unpacker crashed: %v", r)
 				}
 			}()
-			done <- l.f.Extract(lctx, io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size), size, sink)
+			r := io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size)
+			if hx, ok := l.f.(format.HeldExtractor); ok && held != nil {
+				h := held
+				held = nil // a second run decodes again
+				done <- hx.ExtractHeld(lctx, r, size, h, sink)
+				return
+			}
+			done <- l.f.Extract(lctx, r, size, sink)
 		}()
 		select {
 		case xerr := <-done:
