@@ -145,22 +145,19 @@ func TestDecodeOnceStreams(t *testing.T) {
 			t.Fatalf("%s not installed (it is in .ci/run): %v", tool.cmd[0], err)
 		}
 	}
-	// Source text of this package: compressible, but well above the
-	// garbage guard's entropy floor.
-	srcs, _ := filepath.Glob("*.go")
-	var text []byte
-	for _, f := range srcs {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text = append(text, b...)
+	// Text: compressible, but well above the garbage guard's entropy
+	// floor.
+	text, err := os.ReadFile(filepath.Join("compress", "testdata", "plain.txt"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	small := text[:min(len(text), 200<<10)]
-	var large []byte
+	var small, large []byte
 	for i := 0; len(large) < 6<<20; i++ {
 		large = append(large, fmt.Sprintf("\n-- copy %d --\n", i)...)
 		large = append(large, text...)
+		if i == 8 {
+			small = large
+		}
 	}
 	sizes := [][]byte{small}
 	if !testing.Short() && !formattest.Race {
@@ -174,39 +171,44 @@ func TestDecodeOnceStreams(t *testing.T) {
 		}
 		return b
 	}
+	// .Z has no end marker: it ends with its file, alone in it. The
+	// other formats share one file, one stream each (the formats whose
+	// identification does not measure a stream, xz and bzip2, take the
+	// rest of the file, hiding a second stream of theirs).
+	groups := [][]int{{0, 1, 2, 3, 4, 5, 6, 7}, {8}}
 	for k, in := range sizes {
-		// One stream per format and blob: the formats whose
-		// identification does not measure the stream (xz, bzip2, .Z)
-		// take the rest of the file, hiding a second stream of theirs.
-		blob := gap()
-		for i, tool := range streamTools {
-			// Every stream decodes to its own size: the meter tells
-			// decoders apart by what they yielded.
-			in := append(bytes.Repeat([]byte{'#'}, 1+i), in...)
-			cmd := exec.Command(tool.cmd[0], tool.cmd[1:]...)
-			cmd.Stdin = bytes.NewReader(in)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("%s: %v", tool.format, err)
+		for g, group := range groups {
+			blob := gap()
+			for j, i := range group {
+				tool := streamTools[i]
+				// Every stream decodes to its own size: the meter tells
+				// decoders apart by what they yielded.
+				in := append(bytes.Repeat([]byte{'#'}, 1+i), in...)
+				cmd := exec.Command(tool.cmd[0], tool.cmd[1:]...)
+				cmd.Stdin = bytes.NewReader(in)
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("%s: %v", tool.format, err)
+				}
+				blob = append(blob, out...)
+				if j < len(group)-1 {
+					blob = append(blob, gap()...)
+				}
 			}
-			blob = append(blob, out...)
-			if i < len(streamTools)-1 {
-				// .Z, last, has no end marker: it ends with the file.
-				blob = append(blob, gap()...)
+			file := filepath.Join(t.TempDir(), fmt.Sprintf("streams%d-%d.bin", k, g))
+			if err := os.WriteFile(file, blob, 0o644); err != nil {
+				t.Fatal(err)
 			}
-		}
-		file := filepath.Join(t.TempDir(), fmt.Sprintf("streams%d.bin", k))
-		if err := os.WriteFile(file, blob, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		n, extra := decodeOnce(t, file)
-		if n != len(streamTools) {
-			t.Errorf("%s: %d decoded streams checked, want %d", filepath.Base(file), n, len(streamTools))
-		}
-		// The format checks decode at most a few blocks each; a stream
-		// measured by decoding its first 4 MiB once more would show.
-		if extra > 1<<20 {
-			t.Errorf("%s: decoders yielded %d bytes more than the decoded files", filepath.Base(file), extra)
+			n, extra := decodeOnce(t, file)
+			if n < len(group) {
+				t.Errorf("%s: %d decoded streams checked, want %d", filepath.Base(file), n, len(group))
+			}
+			// The format checks decode at most a few blocks each; a
+			// stream measured by decoding its first 4 MiB once more
+			// would show.
+			if extra > 1<<20 {
+				t.Errorf("%s: decoders yielded %d bytes more than the decoded files", filepath.Base(file), extra)
+			}
 		}
 	}
 }
