@@ -45,6 +45,9 @@ type carver struct {
 	// identification holds at once is bounded by workers × smallRead plus
 	// one call's allowance, however many workers there are.
 	big chan struct{}
+	// held is what the decoded output handed from identification to
+	// extraction costs in all (held.go).
+	held heldBudget
 }
 
 type pattern struct {
@@ -408,6 +411,9 @@ func (st *scanState) consider(h hit) {
 		mr := st.mr.reset(h.off, n, allow)
 		res.m, res.err = identify(c.formats[fi], mr, n)
 		mr.release()
+		if mr.cut {
+			res.m.Held = nil // its decoder saw the cut, not the stream
+		}
 		switch {
 		case mr.cut && empty:
 			st.skip(fi, h.off)
@@ -445,9 +451,25 @@ func (st *scanState) consider(h hit) {
 		// blocks, not new streams; other formats after it are still found.
 		st.unsized[fi] = true
 	}
-	st.out = append(st.out, cd)
+	st.keep(cd)
 	if c.maxKeep > 0 && len(st.out) >= 2*c.maxKeep {
 		st.trim()
+	}
+}
+
+// keep adds a validated candidate; what its identification decoded stays
+// held for its extraction when the session's budget allows.
+func (st *scanState) keep(cd candidate) {
+	if !st.c.held.reserve(cd.m.Held) {
+		cd.m.Held = nil
+	}
+	st.out = append(st.out, cd)
+}
+
+// releaseAll gives back what the candidates found hold: none is kept.
+func (st *scanState) releaseAll() {
+	for _, cd := range st.out {
+		st.c.held.release(cd.m.Held)
 	}
 }
 
@@ -486,7 +508,7 @@ func (st *scanState) considerCovered(h hit) {
 	if err != nil || mr.cut || m.Size <= 0 || m.Size > n || h.off+m.Size <= st.covered {
 		return
 	}
-	st.out = append(st.out, candidate{f: st.c.formats[fi], fi: fi, off: h.off, m: m, size: m.Size})
+	st.keep(candidate{f: st.c.formats[fi], fi: fi, off: h.off, m: m, size: m.Size})
 	st.covered, st.claimer = h.off+m.Size, fi
 	if st.c.maxKeep > 0 && len(st.out) >= 2*st.c.maxKeep {
 		st.trim()
@@ -502,6 +524,9 @@ func (st *scanState) trim() {
 	}
 	sort.SliceStable(st.out, func(i, j int) bool { return st.out[i].size > st.out[j].size })
 	st.dropped += len(st.out) - k
+	for _, cd := range st.out[k:] {
+		st.c.held.release(cd.m.Held)
+	}
 	st.out = st.out[:k]
 	sort.SliceStable(st.out, func(i, j int) bool { return st.out[i].off < st.out[j].off })
 }
@@ -574,6 +599,9 @@ func (c *carver) scanExcept(ctx context.Context, r io.ReaderAt, size int64, all 
 		mr := st.mr.reset(0, n, math.MaxInt64)
 		m, ierr := identify(c.formats[fi], mr, n)
 		mr.release()
+		if mr.cut {
+			m.Held = nil
+		}
 		st.known[fi] = result{m, ierr}
 		if ierr == nil && m.Size > 0 && m.Size <= size {
 			break
@@ -600,6 +628,7 @@ func (c *carver) scanExcept(ctx context.Context, r io.ReaderAt, size int64, all 
 			}
 			hits, buf, err = c.collect(r, size, base, min(base+window, size), false, buf, hits[:0])
 			if err != nil {
+				st.releaseAll()
 				return nil, nil, err
 			}
 			if !process(hits) {
@@ -608,6 +637,7 @@ func (c *carver) scanExcept(ctx context.Context, r io.ReaderAt, size int64, all 
 		}
 	}
 	if parent.Err() != nil {
+		st.releaseAll()
 		return nil, nil, parent.Err()
 	}
 	st.trim()

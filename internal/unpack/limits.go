@@ -118,6 +118,8 @@ func (s *Session) admit(l *Layer, jobs []carveJob) {
 		for ci, c := range jobs[ji].cands {
 			if keep[[2]int{ji, ci}] {
 				kept = append(kept, c)
+			} else {
+				s.carver.held.release(c.m.Held) // never extracted
 			}
 		}
 		jobs[ji].cands = kept

@@ -53,6 +53,8 @@ type Layer struct {
 	idx    int
 	stage  stage
 	jobs   []carveJob
+	// held is what identification decoded, for the extraction (held.go).
+	held format.Held
 }
 
 // Options configure a Session.
@@ -357,7 +359,10 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 			child.f = c.f
 			l.Children[j.path] = append(l.Children[j.path], child)
 			if c.m.Extractable {
+				child.held = c.m.Held
 				out = append(out, child)
+			} else {
+				s.carver.held.release(c.m.Held)
 			}
 		}
 	}
@@ -365,6 +370,9 @@ func (s *Session) adopt(l *Layer, jobs []carveJob) []*Layer {
 }
 
 func (s *Session) extract(ctx context.Context, l *Layer) {
+	held := l.held
+	l.held = nil
+	defer s.carver.held.release(held)
 	if s.opt.Shed != nil && s.opt.Shed() {
 		l.Extracted = false
 		s.problem(l.ID, "", "limit", fmt.Sprintf("memory limit: %s at 0x%x in %s is not extracted (the scan is near its memory budget, --max-memory)", l.Format, l.Offset, l.Source))
@@ -413,7 +421,14 @@ func (s *Session) extract(ctx context.Context, l *Layer) {
 					done <- fmt.Errorf("unpacker crashed: %v", r)
 				}
 			}()
-			done <- l.f.Extract(lctx, io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size), size, sink)
+			r := io.NewSectionReader(newWindowReader(src, fi.Size()), l.Offset, size)
+			if hx, ok := l.f.(format.HeldExtractor); ok && held != nil {
+				h := held
+				held = nil // a second run decodes again
+				done <- hx.ExtractHeld(lctx, r, size, h, sink)
+				return
+			}
+			done <- l.f.Extract(lctx, r, size, sink)
 		}()
 		select {
 		case xerr := <-done:

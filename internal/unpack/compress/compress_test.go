@@ -290,6 +290,7 @@ func FuzzCompress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, fm := range formats {
 			formattest.Fuzz(t, fm, data)
+			heldSame(t, fm, data)
 		}
 	})
 }

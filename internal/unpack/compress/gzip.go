@@ -16,9 +16,9 @@ func Gzip() format.Format {
 	return &stream{
 		name:     "gzip",
 		sigs:     []format.Signature{{Magic: []byte{0x1f, 0x8b, 0x08}}},
-		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyGzip(r, size, probeOut) },
+		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyGzip(r, size, probeOut, true) },
 		check: func(r io.ReaderAt, size int64) error {
-			_, err := identifyGzip(r, size, checkOut)
+			_, err := identifyGzip(r, size, checkOut, false)
 			return err
 		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
@@ -36,16 +36,25 @@ func gzipHeaderOK(b []byte) bool {
 }
 
 // identifyGzip decodes up to max bytes: probeOut measures the stream,
-// checkOut is enough to decide.
-func identifyGzip(r io.ReaderAt, size, max int64) (format.Match, error) {
+// checkOut is enough to decide. With keep the match holds what it decoded
+// (held.go).
+func identifyGzip(r io.ReaderAt, size, max int64, keep bool) (format.Match, error) {
 	if !gzipHeaderOK(header(r, size, 10)) {
 		return format.Match{}, notMatch("gzip header")
 	}
-	g, err := newGzipReader(r, size)
+	in := &rebind{r: r}
+	g, err := newGzipReader(in, size)
 	if err != nil {
 		return format.Match{}, notMatch("gzip header: " + err.Error())
 	}
-	p := probeN(decomp.Metered("gzip-identify", g), max)
+	rd := decomp.Metered("gzip-identify", g)
+	var c capture
+	var p probeResult
+	if keep {
+		p = probeInto(&c, rd, max)
+	} else {
+		p = probeN(rd, max)
+	}
 	if p.err != nil && p.out < 64<<10 {
 		return format.Match{}, notMatch("gzip data: " + p.err.Error())
 	}
@@ -55,6 +64,9 @@ func identifyGzip(r io.ReaderAt, size, max int64) (format.Match, error) {
 	}
 	if p.ended {
 		m.Size = g.end
+	}
+	if keep {
+		m.Held = hand(p, &c, rd, in, size, gzipName(g.name), flateState)
 	}
 	return m, nil
 }

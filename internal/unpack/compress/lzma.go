@@ -89,29 +89,36 @@ func identifyLZMA(r io.ReaderAt, size int64, measure bool) (format.Match, error)
 		m.Description += fmt.Sprintf(", %d bytes unpacked", l.size)
 	}
 	if measure {
-		m.Size = lzmaEnd(r, size, l)
+		m.Size, m.Held = lzmaEnd(r, size, l)
 	}
 	return m, nil
 }
 
 // lzmaEnd decodes a stream of moderate unpacked size (at most probeOut) to
-// find its compressed length; 0 when that is too costly or fails.
-func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
+// find its compressed length; 0 when that is too costly or fails. The
+// decoder is opened as extraction opens it, so what it decoded is held
+// for the extraction (held.go), a longer stream of unknown size with its
+// live decoder.
+func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) (int64, format.Held) {
 	if l.size > probeOut {
-		return 0
+		return 0, nil
 	}
-	cr := newCountReader(io.NewSectionReader(r, 13, size-13))
-	dict := min(l.dict, decomp.MaxDict)
-	if l.size < 0 {
-		dict = min(dict, probeOut)
-	}
-	rd, err := decomp.NewRawLZMA(cr, l.props, dict, l.size)
+	in := &rebind{r: r}
+	cr := newCountReader(io.NewSectionReader(in, 13, size-13))
+	rd, err := decomp.NewRawLZMA(cr, l.props, l.dict, l.size)
 	if err != nil {
-		return 0
+		return 0, nil
 	}
-	n, err := io.Copy(io.Discard, io.LimitReader(decomp.Metered("lzma-identify", rd), probeOut+1))
-	if err != nil || n > probeOut || (l.size >= 0 && n != l.size) {
-		return 0
+	rd = decomp.Metered("lzma-identify", rd)
+	var c capture
+	p := probeInto(&c, rd, probeOut+1)
+	if p.ended && l.size >= 0 && p.out != l.size {
+		return 0, nil
 	}
-	return 13 + cr.n
+	// The window holds what was decoded, up to the dictionary size.
+	h := hand(p, &c, rd, in, size, "data", min(p.out, int64(min(l.dict, decomp.MaxDict))))
+	if !p.ended {
+		return 0, h
+	}
+	return 13 + cr.n, h
 }

@@ -24,7 +24,7 @@ func Lzop() format.Format {
 			if err != nil {
 				return nil, "", err
 			}
-			return z, gzipName(z.Name), nil
+			return decomp.Metered(decomp.Lzop, z), gzipName(z.Name), nil
 		},
 	}
 }

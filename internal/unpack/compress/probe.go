@@ -43,6 +43,7 @@ type probeResult struct {
 	ended bool  // the stream ended cleanly within probeOut
 	trunc bool  // the input ended inside the stream
 	err   error // a corruption
+	raw   error // the decoder's error when trunc or err
 }
 
 // checkOut is the output a Check decodes: the most any identification
@@ -50,15 +51,18 @@ type probeResult struct {
 // before an error).
 const checkOut = 64 << 10
 
-func probeN(rd io.Reader, max int64) probeResult {
-	n, err := io.CopyN(io.Discard, rd, max)
+func probeN(rd io.Reader, max int64) probeResult { return probeInto(io.Discard, rd, max) }
+
+// probeInto is probeN keeping what it decodes in w.
+func probeInto(w io.Writer, rd io.Reader, max int64) probeResult {
+	n, err := io.CopyN(w, rd, max)
 	switch {
 	case err == io.EOF:
 		return probeResult{out: n, ended: true}
 	case err == nil:
 		return probeResult{out: n}
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return probeResult{out: n, trunc: true}
+		return probeResult{out: n, trunc: true, raw: err}
 	}
-	return probeResult{out: n, err: err}
+	return probeResult{out: n, err: err, raw: err}
 }

@@ -22,9 +22,9 @@ func Zlib() format.Format {
 	return &stream{
 		name:     "zlib",
 		sigs:     sigs,
-		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyZlib(r, size, probeOut) },
+		identify: func(r io.ReaderAt, size int64) (format.Match, error) { return identifyZlib(r, size, probeOut, true) },
 		check: func(r io.ReaderAt, size int64) error {
-			_, err := identifyZlib(r, size, checkOut)
+			_, err := identifyZlib(r, size, checkOut, false)
 			return err
 		},
 		open: func(r io.ReaderAt, size int64) (io.Reader, string, error) {
@@ -43,22 +43,37 @@ func zlibHeaderOK(b []byte) bool {
 }
 
 // identifyZlib decodes up to max bytes: probeOut measures the stream,
-// checkOut is enough to decide.
-func identifyZlib(r io.ReaderAt, size, max int64) (format.Match, error) {
+// checkOut is enough to decide. With keep the match holds what it decoded
+// (held.go).
+func identifyZlib(r io.ReaderAt, size, max int64, keep bool) (format.Match, error) {
 	if !zlibHeaderOK(header(r, size, 2)) || size < 8 {
 		return format.Match{}, notMatch("zlib header")
 	}
-	cr := newCountReader(io.NewSectionReader(r, 0, size))
+	in := &rebind{r: r}
+	cr := newCountReader(io.NewSectionReader(in, 0, size))
 	z, err := zlib.NewReader(cr)
 	if err != nil {
 		return format.Match{}, notMatch("zlib header")
 	}
-	p := probeN(decomp.Metered("zlib-identify", z), max)
+	rd := decomp.Metered("zlib-identify", z)
+	var c capture
+	var p probeResult
+	if keep {
+		p = probeInto(&c, rd, max)
+	} else {
+		p = probeN(rd, max)
+	}
+	var m format.Match
 	switch {
 	case p.ended:
-		return format.Match{Size: cr.n, Extractable: true, Description: "zlib compressed data"}, nil
+		m = format.Match{Size: cr.n, Extractable: true, Description: "zlib compressed data"}
 	case p.trunc && p.out >= 256, p.err != nil && p.out >= 64<<10, p.err == nil && !p.trunc:
-		return format.Match{Extractable: true, Description: "zlib compressed data (damaged or truncated)"}, nil
+		m = format.Match{Extractable: true, Description: "zlib compressed data (damaged or truncated)"}
+	default:
+		return format.Match{}, notMatch("zlib data does not decode")
 	}
-	return format.Match{}, notMatch("zlib data does not decode")
+	if keep {
+		m.Held = hand(p, &c, rd, in, size, "data", flateState)
+	}
+	return m, nil
 }

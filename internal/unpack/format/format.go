@@ -36,6 +36,25 @@ type Match struct {
 	// Extractable is false for formats that are identified but that this
 	// build cannot unpack (the layer is listed as identified-only).
 	Extractable bool
+	// Held, when set, is what Identify decoded of the candidate, offered
+	// to its extraction so a stream is not decoded twice (HeldExtractor).
+	// A caller that does not extract the candidate may drop it.
+	Held Held
+}
+
+// Held is the output an Identify call decoded (and possibly its live
+// decoder), kept for the candidate's extraction.
+type Held interface {
+	// Cost is the memory it holds, in bytes.
+	Cost() int64
+}
+
+// HeldExtractor is a Format whose Identify may hand over what it decoded:
+// ExtractHeld extracts the candidate as Extract does, byte for byte, from
+// h (a Match.Held of the same candidate, used at most once) instead of
+// decoding it again.
+type HeldExtractor interface {
+	ExtractHeld(ctx context.Context, r io.ReaderAt, size int64, h Held, sink Sink) error
 }
 
 // Kind says what a format's output is, which decides how the engine looks
