@@ -15,7 +15,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +22,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -266,9 +266,9 @@ func firstList(ls ...[]string) []string {
 }
 
 var (
-	idRe       = regexp.MustCompile(`^TS-[A-Z]+-\d{3}$`)
-	cweRe      = regexp.MustCompile(`^CWE-\d+$`)
-	standardRe = regexp.MustCompile(`^[a-z0-9-]+(@[0-9.]+)?:[A-Za-z0-9.-]+$`)
+	idRe       = lazyre.New(`^TS-[A-Z]+-\d{3}$`)
+	cweRe      = lazyre.New(`^CWE-\d+$`)
+	standardRe = lazyre.New(`^[a-z0-9-]+(@[0-9.]+)?:[A-Za-z0-9.-]+$`)
 )
 
 // New checks rules and builds a catalog: ids are TS-<AREA>-<NNN> and

@@ -23,6 +23,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/rules"
@@ -321,7 +322,7 @@ func CPE(part, vendorProduct, v string) string {
 	return strings.Join([]string{"cpe", "2.3", part, cpeEscape(vendor), cpeEscape(product), cpeEscape(v), cpeEscape(update), "*", "*", "*", "*", "*", "*"}, ":")
 }
 
-var opensshVer = regexp.MustCompile(`^(\d+\.\d+(?:\.\d+)?)(p\d+)$`)
+var opensshVer = lazyre.New(`^(\d+\.\d+(?:\.\d+)?)(p\d+)$`)
 
 func cpeEscape(s string) string {
 	if s == "*" || s == "-" {
