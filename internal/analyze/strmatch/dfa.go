@@ -12,7 +12,8 @@ import "encoding/binary"
 // next place where the first four bytes of some keyword occur (a hashed
 // bit table of the keywords' first four bytes, each byte folded with
 // 0x20, 16 KiB, in the L1 cache; tables of the first two or three bytes
-// when shorter keywords exist) and the automaton runs from there only until it is
+// when shorter keywords exist; before any of them, a direct bit table of
+// every keyword's first two bytes, which most bytes of a binary fail) and the automaton runs from there only until it is
 // back in a state of depth one or less, where no keyword can be under way
 // that did not start at the current byte. The prefilter's loads do not
 // depend on each other, so it runs several times faster than the
@@ -39,6 +40,11 @@ type keywordDFA struct {
 	quads, triples   [1 << hashBits / 64]uint64
 	pairs            [1 << 16 / 64]uint64
 	skip, two, three bool
+	// firsts has bit b0<<8|b1 set for the first two bytes of every
+	// keyword (folded as above): a direct lookup, without the hash's
+	// multiply, that rules out most bytes before the other tables are
+	// read.
+	firsts [1 << 16 / 64]uint64
 }
 
 // folded is or-ed into four text bytes before the prefilter's lookups.
@@ -149,6 +155,8 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		for i := 0; i < 4 && i < len(k); i++ {
 			w |= uint32(k[i]|0x20) << (8 * i)
 		}
+		f := w & 0xffff
+		d.firsts[f>>6] |= 1 << (f & 63)
 		switch len(k) {
 		case 2:
 			d.pairs[w>>6] |= 1 << (w & 63)
@@ -181,7 +189,7 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		return
 	}
 	n := len(text)
-	quads, triples, pairs := &d.quads, &d.triples, &d.pairs
+	quads, triples, pairs, firsts := &d.quads, &d.triples, &d.pairs, &d.firsts
 	seen := 0
 	for i := 0; ; {
 		// In the start state: find the next place where the first four
@@ -190,6 +198,9 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		// text's last byte begins no keyword (all have two or more).
 		for ; i+3 < n; i++ {
 			w := binary.LittleEndian.Uint32(text[i:]) | folded
+			if f := w & 0xffff; firsts[f>>6]&(1<<(f&63)) == 0 {
+				continue
+			}
 			if h := hash(w); quads[h>>6]&(1<<(h&63)) != 0 {
 				break
 			}
