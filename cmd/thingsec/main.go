@@ -7,6 +7,8 @@ import (
 
 	"github.com/thingsec/thingsec/internal/cli"
 	"github.com/thingsec/thingsec/internal/supervise"
+	// supervises the program before the other packages' initialisers run
+	_ "github.com/thingsec/thingsec/internal/supervise/boot"
 )
 
 func main() {

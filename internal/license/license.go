@@ -7,11 +7,11 @@
 package license
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/github/go-spdx/v2/spdxexp"
 	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -262,7 +262,7 @@ func term(name string) string {
 	return Ref(name)
 }
 
-var keySep = regexp.MustCompile(`[\s_]+`)
+var keySep = lazyre.New(`[\s_]+`)
 
 // key is the lookup form of a licence name: lower case, single spaces, no
 // "the" or trailing "license".
@@ -278,7 +278,7 @@ func key(name string) string {
 // gnuName matches the GNU licence families in the ways package metadata
 // writes them: "GPLv2+", "GPL-2", "GPL 2.0 or later", "LGPL-2.1-only",
 // "GNU General Public License v3 or later", "GPL2".
-var gnuName = regexp.MustCompile(`^(?:the\s+)?(?:gnu\s+)?(affero\s+general\s+public|lesser\s+general\s+public|library\s+general\s+public|general\s+public|free\s+documentation|agpl|lgpl|gpl|gfdl|fdl)(?:\s+licen[cs]e)?(?:[\s,-]*v(?:ersion)?)?[\s.-]*(\d+(?:\.\d+)?)?(.*)$`)
+var gnuName = lazyre.New(`^(?:the\s+)?(?:gnu\s+)?(affero\s+general\s+public|lesser\s+general\s+public|library\s+general\s+public|general\s+public|free\s+documentation|agpl|lgpl|gpl|gfdl|fdl)(?:\s+licen[cs]e)?(?:[\s,-]*v(?:ersion)?)?[\s.-]*(\d+(?:\.\d+)?)?(.*)$`)
 
 // gnuVersions are the versions of each family on the SPDX list; the
 // first is the one a statement without a version means.

@@ -3,8 +3,9 @@ package model
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"regexp"
 	"strings"
+
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // Severity of a finding or vulnerability.
@@ -61,7 +62,7 @@ func Fingerprint(ruleID, path, key string) string {
 
 // versionRun is a dotted version with optional revision parts: "1.2.3",
 // "30.34.3", "6.1.0-50", "2.36-9".
-var versionRun = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)+(?:[-_+~][0-9]+)*`)
+var versionRun = lazyre.New(`[0-9]+(?:\.[0-9]+)+(?:[-_+~][0-9]+)*`)
 
 // FingerprintPath is the path as a fingerprint sees it: every dotted
 // version in it becomes "#", so that a release which upgrades a library

@@ -9,11 +9,8 @@
 package supervise
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"syscall"
@@ -49,7 +46,7 @@ func WorkRoot() string {
 func Exit(code int) {
 	if Child() {
 		if f := os.NewFile(codeFD, "exit-code"); f != nil {
-			fmt.Fprintf(f, "%d\n", code)
+			_, _ = f.WriteString(strconv.Itoa(code) + "\n")
 			f.Close()
 		}
 	}
@@ -76,41 +73,45 @@ func Run(args []string, stderr io.Writer) (code int, ok bool) {
 	if err != nil {
 		return 0, false
 	}
-	cmd := exec.Command(exe, args[1:]...)
-	// the child keeps the name it was called by (a multi-call binary, or
-	// a test binary that dispatches on it, runs the same command)
-	cmd.Args[0] = args[0]
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	// TMPDIR too, so that every temporary file of the child (work
-	// directories, downloads) lies in the root this process removes
-	cmd.Env = append(os.Environ(), envChild+"=1", envWorkRoot+"="+root, "TMPDIR="+root)
-	cmd.ExtraFiles = []*os.File{pw} // fd 3 in the child
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
-	if err := cmd.Start(); err != nil {
+	// the child keeps the name it was called by (a multi-call binary, or
+	// a test binary that dispatches on it, runs the same command); fd 3
+	// is its end of the exit-code pipe
+	proc, err := os.StartProcess(exe, args, &os.ProcAttr{
+		Env:   childEnv(root),
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, pw},
+	})
+	pw.Close()
+	if err != nil {
 		pr.Close()
-		pw.Close()
 		return 0, false
 	}
-	pw.Close()
 	reported := make(chan string, 1)
 	go func() {
 		b, _ := io.ReadAll(io.LimitReader(pr, 32))
 		pr.Close()
 		reported <- string(b)
 	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	var werr error
+	type result struct {
+		st  *os.ProcessState
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		st, err := proc.Wait()
+		done <- result{st, err}
+	}()
+	var res result
 wait:
 	for {
 		select {
 		case s := <-sigs:
 			// a terminal's Ctrl-C reaches the child too; a signal sent to
 			// this process alone must reach it as well
-			_ = cmd.Process.Signal(s)
-		case werr = <-done:
+			_ = proc.Signal(s)
+		case res = <-done:
 			break wait
 		}
 	}
@@ -118,27 +119,45 @@ wait:
 	if c, err := strconv.Atoi(trim(msg)); err == nil {
 		return c, true
 	}
-	var xe *exec.ExitError
-	if errors.As(werr, &xe) {
-		if st, ok := xe.Sys().(syscall.WaitStatus); ok && st.Signaled() {
-			sig := st.Signal()
-			// interrupted, or a reader of the output went away (| head):
-			// the shell's usual status, no message
-			if sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP || sig == syscall.SIGPIPE {
-				return 128 + int(sig), true
-			}
-			fmt.Fprintf(stderr, "thingsec: internal error: the worker process was killed by %v\n", sig)
-			return ExitInternal, true
-		}
-		fmt.Fprintf(stderr, "thingsec: internal error: the worker process crashed (exit status %d); its message is above\n", xe.ExitCode())
+	if res.err != nil {
+		say(stderr, "thingsec: internal error: "+res.err.Error()+"\n")
 		return ExitInternal, true
 	}
-	if werr != nil {
-		fmt.Fprintf(stderr, "thingsec: internal error: %v\n", werr)
+	if st, ok := res.st.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+		sig := st.Signal()
+		// interrupted, or a reader of the output went away (| head):
+		// the shell's usual status, no message
+		if sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP || sig == syscall.SIGPIPE {
+			return 128 + int(sig), true
+		}
+		say(stderr, "thingsec: internal error: the worker process was killed by "+sig.String()+"\n")
+		return ExitInternal, true
+	}
+	if c := res.st.ExitCode(); c != 0 {
+		say(stderr, "thingsec: internal error: the worker process crashed (exit status "+strconv.Itoa(c)+"); its message is above\n")
 		return ExitInternal, true
 	}
 	// exited 0 without reporting: only a program that does not call Exit
 	return 0, true
+}
+
+// childEnv is this process's environment for a child whose work root is
+// root: TMPDIR too, so that every temporary file of the child (work
+// directories, downloads) lies in the root the parent removes. A variable
+// set here replaces the inherited one (a process reads the first of two).
+func childEnv(root string) []string {
+	set := []string{envChild + "=1", envWorkRoot + "=" + root, "TMPDIR=" + root}
+	env := make([]string, 0, len(os.Environ())+len(set))
+	for _, kv := range os.Environ() {
+		if !hasKey(kv, envChild) && !hasKey(kv, envWorkRoot) && !hasKey(kv, "TMPDIR") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, set...)
+}
+
+func hasKey(kv, key string) bool {
+	return len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key
 }
 
 func trim(s string) string {
@@ -147,3 +166,8 @@ func trim(s string) string {
 	}
 	return s
 }
+
+// say writes msg to w. The package does without fmt and os/exec:
+// internal/supervise/boot runs it before the initialisers of most other
+// packages, and every standard package it needs would come first.
+func say(w io.Writer, msg string) { _, _ = io.WriteString(w, msg) }

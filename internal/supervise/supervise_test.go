@@ -47,7 +47,7 @@ func TestSupervisedExitCodesAndCleanup(t *testing.T) {
 			}
 			root, err := os.ReadFile(where)
 			if err != nil {
-				t.Fatalf("the child never ran supervised: %v", err)
+				t.Fatalf("the child never ran supervised with its work root as TMPDIR: %v", err)
 			}
 			if _, err := os.Stat(string(root)); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("work root %s left behind (%v)", root, err)

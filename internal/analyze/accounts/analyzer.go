@@ -11,7 +11,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -158,7 +158,7 @@ var serviceAccounts = map[string]bool{
 	"tftp": true, "dhcp": true, "logger": true, "syslog": true, "_apt": true, "nogroup": true,
 }
 
-var noLoginShell = regexp.MustCompile(`(?:nologin|/false|/sync|/shutdown|/halt|^$)`)
+var noLoginShell = lazyre.New(`(?:nologin|/false|/sync|/shutdown|/halt|^$)`)
 
 func (a *Analyzer) passwdChecks(in *plugin.Input, e Entry, out *plugin.Results) {
 	if e.UID == "0" {

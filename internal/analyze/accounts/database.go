@@ -6,15 +6,15 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
-var passWords = regexp.MustCompile(`(?i)pass(?:word|wd)?(?:_?(?:md5|sha1?|hash))?`)
+var passWords = lazyre.New(`(?i)pass(?:word|wd)?(?:_?(?:md5|sha1?|hash))?`)
 
 // hexRuns returns the runs of at least 32 lower-case (or upper-case) hex
 // digits.

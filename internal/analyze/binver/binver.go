@@ -23,9 +23,9 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
-	"github.com/thingsec/thingsec/rules"
 )
 
 // Kind is the evidence kind of a fingerprint match.
@@ -93,18 +93,32 @@ var (
 // Default loads the embedded rule table once.
 func Default() (*Catalog, error) {
 	defaultOnce.Do(func() {
-		sub, err := fs.Sub(rules.FS, "components")
-		if err != nil {
-			defaultErr = err
-			return
+		// the rules of rules/components, kept parsed in embedded_rules.go
+		// (made from the YAML by TestEmbeddedRules, which fails while
+		// the two differ): no YAML is parsed at run time
+		rs := make([]*Rule, len(embeddedRules))
+		for i, e := range embeddedRules {
+			r := *e
+			rs[i] = &r
 		}
-		defaultCat, defaultErr = Load(sub)
+		defaultCat, defaultErr = Compile(rs)
 	})
 	return defaultCat, defaultErr
 }
 
 // Load reads every *.yaml file of fsys as a list of rules.
 func Load(fsys fs.FS) (*Catalog, error) {
+	all, err := parseAll(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(all)
+}
+
+//go:generate go test -run TestEmbeddedRules -update
+
+// parseAll reads Load's files, unchecked.
+func parseAll(fsys fs.FS) ([]*Rule, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, err
@@ -122,7 +136,7 @@ func Load(fsys fs.FS) (*Catalog, error) {
 		}
 		all = append(all, rs...)
 	}
-	return Compile(all)
+	return all, nil
 }
 
 // Compile checks the rules and builds the keyword prefilter.
@@ -321,7 +335,7 @@ func CPE(part, vendorProduct, v string) string {
 	return strings.Join([]string{"cpe", "2.3", part, cpeEscape(vendor), cpeEscape(product), cpeEscape(v), cpeEscape(update), "*", "*", "*", "*", "*", "*"}, ":")
 }
 
-var opensshVer = regexp.MustCompile(`^(\d+\.\d+(?:\.\d+)?)(p\d+)$`)
+var opensshVer = lazyre.New(`^(\d+\.\d+(?:\.\d+)?)(p\d+)$`)
 
 func cpeEscape(s string) string {
 	if s == "*" || s == "-" {

@@ -15,13 +15,13 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/srctext"
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -165,8 +165,8 @@ func haserlShell(data []byte) []byte {
 }
 
 var (
-	cgiEnvRe  = regexp.MustCompile(`^(?:QUERY_STRING|REQUEST_METHOD|CONTENT_LENGTH|HTTP_COOKIE|REQUEST_URI)$`)
-	cmdFmtRe  = regexp.MustCompile(`^(?:/\S+/)?(?:ping6?|traceroute6?|nslookup|arping|ifconfig|iptables|route|wget|curl|tftp|nvram|sh|echo|cat|rm|cp|mv|kill|killall|reboot|mtd|flash|telnetd|ntpclient|date|tar|tcpdump|dig|host|iwconfig|iwpriv|brctl|logger|uci|insmod|ip)\s[^%]*%s|[;|&>` + "`" + `].*%s|%s.*[;|&>]|\$\(.*%s`)
+	cgiEnvRe  = lazyre.New(`^(?:QUERY_STRING|REQUEST_METHOD|CONTENT_LENGTH|HTTP_COOKIE|REQUEST_URI)$`)
+	cmdFmtRe  = lazyre.New(`^(?:/\S+/)?(?:ping6?|traceroute6?|nslookup|arping|ifconfig|iptables|route|wget|curl|tftp|nvram|sh|echo|cat|rm|cp|mv|kill|killall|reboot|mtd|flash|telnetd|ntpclient|date|tar|tcpdump|dig|host|iwconfig|iwpriv|brctl|logger|uci|insmod|ip)\s[^%]*%s|[;|&>` + "`" + `].*%s|%s.*[;|&>]|\$\(.*%s`)
 	execFuncs = []string{"system", "popen", "execl", "execlp", "execle", "execv", "execvp", "execve", "__system", "doSystemCmd", "twsystem", "CsteSystem", "bstartSystem"}
 )
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/srctext"
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // Flow is one path from request data to a command: the steps from the
@@ -56,16 +57,16 @@ type taint struct {
 type lang struct {
 	name string
 	// sources find request data in a statement (capture 0 names it).
-	sources []*regexp.Regexp
+	sources []*lazyre.Regexp
 	// assign splits an assignment into variable and expression.
-	assign *regexp.Regexp
+	assign *lazyre.Regexp
 	// sinks are calls whose argument a shell runs.
 	sinks []sink
 	// sanitize matches an expression whose value is safe whatever goes in.
-	sanitize *regexp.Regexp
+	sanitize *lazyre.Regexp
 	// guard matches a whitelist check of a variable that stops its taint
 	// for the rest of the file.
-	guard *regexp.Regexp
+	guard *lazyre.Regexp
 	// ref finds references to the variable name in an expression.
 	ref func(name string) *regexp.Regexp
 	// strip removes literal text that cannot reference variables.
@@ -76,25 +77,25 @@ type lang struct {
 
 type sink struct {
 	name string
-	re   *regexp.Regexp // matches the sink; the argument starts at the end of the match
+	re   *lazyre.Regexp // matches the sink; the argument starts at the end of the match
 	kind string
 }
 
 var (
-	luaSourceRe = []*regexp.Regexp{
-		regexp.MustCompile(`(?:os|nixio)\.getenv\s*\(\s*["'](?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+|CONTENT_TYPE|SCRIPT_NAME)["']\s*\)`),
-		regexp.MustCompile(`(?:luci\.)?http\.(?:formvalue|formvaluetable|content|getenv|getcookie|urldecode_params)\s*\(`),
-		regexp.MustCompile(`\bformvalue\s*\(`),
-		regexp.MustCompile(`io\.(?:read|stdin:read|lines)\s*\(`),
+	luaSourceRe = []*lazyre.Regexp{
+		lazyre.New(`(?:os|nixio)\.getenv\s*\(\s*["'](?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+|CONTENT_TYPE|SCRIPT_NAME)["']\s*\)`),
+		lazyre.New(`(?:luci\.)?http\.(?:formvalue|formvaluetable|content|getenv|getcookie|urldecode_params)\s*\(`),
+		lazyre.New(`\bformvalue\s*\(`),
+		lazyre.New(`io\.(?:read|stdin:read|lines)\s*\(`),
 	}
-	shSourceRe = []*regexp.Regexp{
-		regexp.MustCompile(`\$\{?(?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+|FORM_\w+|GET_\w+|POST_\w+|COOKIE_\w+)\b`),
+	shSourceRe = []*lazyre.Regexp{
+		lazyre.New(`\$\{?(?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+|FORM_\w+|GET_\w+|POST_\w+|COOKIE_\w+)\b`),
 	}
-	phpSourceRe = []*regexp.Regexp{
-		regexp.MustCompile(`\$_(?:GET|POST|REQUEST|COOKIE|FILES)\b`),
-		regexp.MustCompile(`\$_SERVER\s*\[\s*["'](?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+)["']`),
-		regexp.MustCompile(`php://input`),
-		regexp.MustCompile(`getenv\s*\(\s*["']QUERY_STRING["']`),
+	phpSourceRe = []*lazyre.Regexp{
+		lazyre.New(`\$_(?:GET|POST|REQUEST|COOKIE|FILES)\b`),
+		lazyre.New(`\$_SERVER\s*\[\s*["'](?:QUERY_STRING|REQUEST_URI|PATH_INFO|HTTP_[A-Z_]+)["']`),
+		lazyre.New(`php://input`),
+		lazyre.New(`getenv\s*\(\s*["']QUERY_STRING["']`),
 	}
 )
 
@@ -102,16 +103,16 @@ var langs = map[string]*lang{
 	"lua": {
 		name:    "lua",
 		sources: luaSourceRe,
-		assign:  regexp.MustCompile(`^\s*(?:local\s+)?([A-Za-z_][\w]*)\s*=\s*([^=].*)$`),
+		assign:  lazyre.New(`^\s*(?:local\s+)?([A-Za-z_][\w]*)\s*=\s*([^=].*)$`),
 		sinks: []sink{
-			{"os.execute", regexp.MustCompile(`\bos\.execute\s*\(`), "command"},
-			{"io.popen", regexp.MustCompile(`\bio\.popen\s*\(`), "command"},
-			{"luci.sys.call", regexp.MustCompile(`\b(?:luci\.)?sys\.(?:call|exec|fork_exec|fork_call)\s*\(`), "command"},
-			{"luci.util.exec", regexp.MustCompile(`\b(?:luci\.)?util\.(?:exec|execi|ubus_exec)\s*\(`), "command"},
-			{"nixio.exec", regexp.MustCompile(`\bnixio\.(?:exec|execp)\s*\(\s*["'](?:/bin/)?(?:ba)?sh["']`), "command"},
+			{"os.execute", lazyre.New(`\bos\.execute\s*\(`), "command"},
+			{"io.popen", lazyre.New(`\bio\.popen\s*\(`), "command"},
+			{"luci.sys.call", lazyre.New(`\b(?:luci\.)?sys\.(?:call|exec|fork_exec|fork_call)\s*\(`), "command"},
+			{"luci.util.exec", lazyre.New(`\b(?:luci\.)?util\.(?:exec|execi|ubus_exec)\s*\(`), "command"},
+			{"nixio.exec", lazyre.New(`\bnixio\.(?:exec|execp)\s*\(\s*["'](?:/bin/)?(?:ba)?sh["']`), "command"},
 		},
-		sanitize: regexp.MustCompile(`\btonumber\s*\(|\b(?:luci\.)?util\.shellquote\s*\(|\bshellquote\s*\(|\bmath\.floor\s*\(|\bdatatypes\.\w+\s*\(`),
-		guard:    regexp.MustCompile(`:match\s*\(\s*["']\^\[[^\]]*%[wda][^\]]*\][+*]\$["']|\bmatch\s*\([^,]+,\s*["']\^\[[^\]]*%[wda][^\]]*\][+*]\$["']|datatypes\.(?:host|ipaddr|ip4addr|ip6addr|hostname|uinteger|integer)\s*\(`),
+		sanitize: lazyre.New(`\btonumber\s*\(|\b(?:luci\.)?util\.shellquote\s*\(|\bshellquote\s*\(|\bmath\.floor\s*\(|\bdatatypes\.\w+\s*\(`),
+		guard:    lazyre.New(`:match\s*\(\s*["']\^\[[^\]]*%[wda][^\]]*\][+*]\$["']|\bmatch\s*\([^,]+,\s*["']\^\[[^\]]*%[wda][^\]]*\][+*]\$["']|datatypes\.(?:host|ipaddr|ip4addr|ip6addr|hostname|uinteger|integer)\s*\(`),
 		ref: func(name string) *regexp.Regexp {
 			return regexp.MustCompile(`(?:^|[^\w.:])` + regexp.QuoteMeta(name) + `\b`)
 		},
@@ -122,13 +123,13 @@ var langs = map[string]*lang{
 	"php": {
 		name:    "php",
 		sources: phpSourceRe,
-		assign:  regexp.MustCompile(`^\s*\$([A-Za-z_]\w*)\s*(?:\.=|=)\s*([^=].*?);?\s*$`),
+		assign:  lazyre.New(`^\s*\$([A-Za-z_]\w*)\s*(?:\.=|=)\s*([^=].*?);?\s*$`),
 		sinks: []sink{
-			{"system", regexp.MustCompile(`(?:^|[^\w>$:])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\s*\(`), "command"},
-			{"backticks", regexp.MustCompile("`"), "command"},
+			{"system", lazyre.New(`(?:^|[^\w>$:])(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)\s*\(`), "command"},
+			{"backticks", lazyre.New("`"), "command"},
 		},
-		sanitize: regexp.MustCompile(`\bescapeshellarg\s*\(|\bescapeshellcmd\s*\(|\bintval\s*\(|\(int\)|\bfilter_var\s*\([^)]*FILTER_VALIDATE_(?:INT|IP)|\bfloatval\s*\(`),
-		guard:    regexp.MustCompile(`\bpreg_match\s*\(\s*['"]/\^\[[^\]]*\][+*]\$/[a-z]*['"]|\bctype_(?:alnum|digit|alpha)\s*\(|\bis_numeric\s*\(|\bfilter_var\s*\(`),
+		sanitize: lazyre.New(`\bescapeshellarg\s*\(|\bescapeshellcmd\s*\(|\bintval\s*\(|\(int\)|\bfilter_var\s*\([^)]*FILTER_VALIDATE_(?:INT|IP)|\bfloatval\s*\(`),
+		guard:    lazyre.New(`\bpreg_match\s*\(\s*['"]/\^\[[^\]]*\][+*]\$/[a-z]*['"]|\bctype_(?:alnum|digit|alpha)\s*\(|\bis_numeric\s*\(|\bfilter_var\s*\(`),
 		ref: func(name string) *regexp.Regexp {
 			return regexp.MustCompile(`\$` + regexp.QuoteMeta(name) + `\b`)
 		},
@@ -139,14 +140,14 @@ var langs = map[string]*lang{
 	"sh": {
 		name:    "sh",
 		sources: shSourceRe,
-		assign:  regexp.MustCompile(`^\s*(?:local\s+|export\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$`),
+		assign:  lazyre.New(`^\s*(?:local\s+|export\s+|readonly\s+)?([A-Za-z_]\w*)=(.*)$`),
 		sinks: []sink{
-			{"eval", regexp.MustCompile(`(?:^|[;&|({]\s*|\bthen\s+|\bdo\s+|\belse\s+)eval\s`), "command"},
-			{"sh -c", regexp.MustCompile(`\b(?:ba|a|da|z)?sh\s+-c\s`), "command"},
-			{"su -c", regexp.MustCompile(`\bsu\s+(?:-\s+)?(?:\w+\s+)?-c\s`), "command"},
+			{"eval", lazyre.New(`(?:^|[;&|({]\s*|\bthen\s+|\bdo\s+|\belse\s+)eval\s`), "command"},
+			{"sh -c", lazyre.New(`\b(?:ba|a|da|z)?sh\s+-c\s`), "command"},
+			{"su -c", lazyre.New(`\bsu\s+(?:-\s+)?(?:\w+\s+)?-c\s`), "command"},
 		},
-		sanitize: regexp.MustCompile(`tr\s+-(?:cd|dc)\s+['"]?\[?:?(?:alnum|digit|alpha)|tr\s+-(?:cd|dc)\s+['"]?(?:a-z|A-Z|0-9)|sed\s+(?:-\w+\s+)*['"]?s/\[\^(?:a-zA-Z0-9|\[:alnum:\]|0-9|\[:digit:\])`),
-		guard:    regexp.MustCompile(`\[\[?:alnum:\]|\[\^?a-zA-Z0-9|\[!a-zA-Z0-9|\[!?\[:alnum:\]|\[!0-9\]|\[\^0-9\]|\[\[:digit:\]\]|grep\s+-[a-zA-Z]*x?[a-zA-Z]*\s+['"]\^\[`),
+		sanitize: lazyre.New(`tr\s+-(?:cd|dc)\s+['"]?\[?:?(?:alnum|digit|alpha)|tr\s+-(?:cd|dc)\s+['"]?(?:a-z|A-Z|0-9)|sed\s+(?:-\w+\s+)*['"]?s/\[\^(?:a-zA-Z0-9|\[:alnum:\]|0-9|\[:digit:\])`),
+		guard:    lazyre.New(`\[\[?:alnum:\]|\[\^?a-zA-Z0-9|\[!a-zA-Z0-9|\[!?\[:alnum:\]|\[!0-9\]|\[\^0-9\]|\[\[:digit:\]\]|grep\s+-[a-zA-Z]*x?[a-zA-Z]*\s+['"]\^\[`),
 		ref: func(name string) *regexp.Regexp {
 			return regexp.MustCompile(`\$(?:` + regexp.QuoteMeta(name) + `\b|\{` + regexp.QuoteMeta(name) + `[}:#%/\-+=?])`)
 		},
@@ -394,7 +395,7 @@ func splitPos(s, sep string) []int {
 	return out
 }
 
-var cmpRe = regexp.MustCompile(`==|~=|<=|>=|[^<]<[^<]|[^>]>[^>]|^\s*not\s`)
+var cmpRe = lazyre.New(`==|~=|<=|>=|[^<]<[^<]|[^>]>[^>]|^\s*not\s`)
 
 func isComparison(s string) bool {
 	t := strings.TrimSpace(s)
@@ -500,9 +501,9 @@ func inDouble(s string) bool {
 	return n%2 == 1
 }
 
-var readRe = regexp.MustCompile(`(?:^|[;&|]\s*|\bthen\s+|\bdo\s+)read\s+((?:-[a-zA-Z]+\s+(?:\S+\s+)?)*)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*)`)
+var readRe = lazyre.New(`(?:^|[;&|]\s*|\bthen\s+|\bdo\s+)read\s+((?:-[a-zA-Z]+\s+(?:\S+\s+)?)*)([A-Za-z_]\w*(?:\s+[A-Za-z_]\w*)*)`)
 
-var stdinRe = regexp.MustCompile(`^\s*(?:local\s+)?([A-Za-z_]\w*)=["']?\$\((?:cat|head\s+-c\s+\S+|dd\s[^)]*)\s*\)`)
+var stdinRe = lazyre.New(`^\s*(?:local\s+)?([A-Za-z_]\w*)=["']?\$\((?:cat|head\s+-c\s+\S+|dd\s[^)]*)\s*\)`)
 
 // readVars taints variables a CGI shell script reads from its standard
 // input: the POST body.
@@ -521,8 +522,8 @@ func readVars(st statement, vars map[string]*taint) {
 }
 
 var (
-	shWordRe    = regexp.MustCompile(`\$\{?([A-Za-z_]\w*)`)
-	shBuiltinRe = regexp.MustCompile(`^\s*(?:echo|printf|local|export|readonly|test|\[|\[\[|case|return|exit|logger|if\s+\[|elif\s+\[|while\s+\[|for|:|\}|\{|esac|;;)\b`)
+	shWordRe    = lazyre.New(`\$\{?([A-Za-z_]\w*)`)
+	shBuiltinRe = lazyre.New(`^\s*(?:echo|printf|local|export|readonly|test|\[|\[\[|case|return|exit|logger|if\s+\[|elif\s+\[|while\s+\[|for|:|\}|\{|esac|;;)\b`)
 )
 
 // shellArgs reports request data expanded unquoted in a command line:

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // Rule is one rules/config entry: the catalog fields (read by
@@ -237,7 +238,7 @@ func (c *Cond) valueOK(v string) bool {
 	return true
 }
 
-var portFlag = regexp.MustCompile(`--(?:dports?|destination-ports?)[ =]+(\S+)`)
+var portFlag = lazyre.New(`--(?:dports?|destination-ports?)[ =]+(\S+)`)
 
 // namesPort says whether a port list in v includes one of ports. In a
 // command line only the arguments of --dport(s) count.

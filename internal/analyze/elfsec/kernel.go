@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"regexp"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -25,10 +25,10 @@ const (
 
 // bannerRe matches the kernel's "Linux version" banner: version, builder
 // and compiler in parentheses, then the build number.
-var bannerRe = regexp.MustCompile(`Linux version (\d+\.\d+(?:\.\d+)?[^ \x00\n]*) \([^\x00\n]{1,400}?\) #[^\x00\n]{0,120}`)
+var bannerRe = lazyre.New(`Linux version (\d+\.\d+(?:\.\d+)?[^ \x00\n]*) \([^\x00\n]{1,400}?\) #[^\x00\n]{0,120}`)
 
 // configHeaderRe is the comment Kconfig writes at the top of a .config.
-var configHeaderRe = regexp.MustCompile(`(?m)^# Linux/\S+ (\d+\.\d+\.\d+\S*) Kernel Configuration`)
+var configHeaderRe = lazyre.New(`(?m)^# Linux/\S+ (\d+\.\d+\.\d+\S*) Kernel Configuration`)
 
 // Hardening options read from a kernel configuration. Each entry is the
 // option's current name and the older names it had.

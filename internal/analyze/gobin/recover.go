@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
-	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -180,11 +180,11 @@ func findModInfo(data []byte) *debug.BuildInfo {
 // modCachePath matches module@version in a source file path, as recorded
 // with -trimpath ("github.com/x/y@v1.2.3/f.go") or from the module cache
 // ("/root/go/pkg/mod/github.com/x/y@v1.2.3/f.go").
-var modCachePath = regexp.MustCompile(`^(?:.*/pkg/mod/)?([^@]+)@(v\d+\.\d+\.\d+[^/@]*)/`)
+var modCachePath = lazyre.New(`^(?:.*/pkg/mod/)?([^@]+)@(v\d+\.\d+\.\d+[^/@]*)/`)
 
 // toolchainVersion: a toolchain the go command downloaded lives in the
 // module cache as golang.org/toolchain@v0.0.1-go1.22.1.linux-amd64.
-var toolchainVersion = regexp.MustCompile(`^v0\.0\.1-(go\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)\.`)
+var toolchainVersion = lazyre.New(`^v0\.0\.1-(go\d+\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?)\.`)
 
 // modulesFromTables lists the modules the file table names with versions,
 // then the packages of the function table no versioned module covers,
@@ -292,7 +292,7 @@ var hostDepth = map[string]int{
 	"golang.org": 3, // golang.org/x/<repo>
 }
 
-var majorSuffix = regexp.MustCompile(`^v\d+$`)
+var majorSuffix = lazyre.New(`^v\d+$`)
 
 // guessModule cuts a package path to its likely module path: host/owner/
 // repo on forges, host/name elsewhere, a /vN major suffix kept. It is a
@@ -320,7 +320,7 @@ func guessModule(pkg string) string {
 	return strings.Join(el[:n], "/")
 }
 
-var goVersionText = regexp.MustCompile(`go1\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?`)
+var goVersionText = lazyre.New(`go1\.\d+(?:\.\d+)?(?:(?:rc|beta)\d+)?`)
 
 // buildVersion finds runtime.buildVersion: a "go1.x.y" string whose
 // address is held, with its length, by a string header in the binary's

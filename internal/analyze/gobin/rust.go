@@ -2,10 +2,10 @@ package gobin
 
 import (
 	"bytes"
-	"regexp"
 	"sort"
 
 	"github.com/package-url/packageurl-go"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -27,11 +27,11 @@ var (
 	// …/registry/src/github.com-<hash>/) and Debian's
 	// (/usr/share/cargo/registry/). Crate names never contain
 	// "-<digits>.<digits>.<digits>", so the lazy name stops at the version.
-	rustCratePath = regexp.MustCompile(`/(?:registry/src/[^/\x00]+|share/cargo/registry)/([A-Za-z0-9_][A-Za-z0-9_-]*?)-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)/`)
+	rustCratePath = lazyre.New(`/(?:registry/src/[^/\x00]+|share/cargo/registry)/([A-Za-z0-9_][A-Za-z0-9_-]*?)-(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)/`)
 	// rustc's own library paths: the commit of an upstream toolchain,
 	// the version of a distribution's (Debian: /usr/src/rustc-1.63.0/).
-	rustcCommit  = regexp.MustCompile(`/rustc/([0-9a-f]{40})/library/`)
-	rustcVersion = regexp.MustCompile(`/rustc-(\d+\.\d+\.\d+)/library/`)
+	rustcCommit  = lazyre.New(`/rustc/([0-9a-f]{40})/library/`)
+	rustcVersion = lazyre.New(`/rustc-(\d+\.\d+\.\d+)/library/`)
 )
 
 // RustPaths lists the crates, rustc version and rustc commit that the

@@ -14,7 +14,6 @@ import (
 	"debug/elf"
 	"io"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,6 +22,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/binver"
 	"github.com/thingsec/thingsec/internal/analyze/pkgdb"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -317,8 +317,8 @@ func uniqSorted(s []string) []string {
 }
 
 var (
-	debRepack = regexp.MustCompile(`[+.~](dfsg|ds|really|repack)[0-9.]*.*$`)
-	debSecfix = regexp.MustCompile(`[+~]deb\d+u\d+.*$`)
+	debRepack = lazyre.New(`[+.~](dfsg|ds|really|repack)[0-9.]*.*$`)
+	debSecfix = lazyre.New(`[+~]deb\d+u\d+.*$`)
 )
 
 // Upstream reduces a package version to its upstream part: no epoch, no

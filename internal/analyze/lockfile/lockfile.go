@@ -9,13 +9,13 @@ import (
 	"context"
 	"encoding/json"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -285,7 +285,7 @@ func npmLicense(one json.RawMessage, many []json.RawMessage) string {
 	return strings.Join(all, " AND ")
 }
 
-var reqLine = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([A-Za-z0-9.+!_-]+)`)
+var reqLine = lazyre.New(`^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([A-Za-z0-9.+!_-]+)`)
 
 func pyName(n string) string {
 	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(n))
@@ -425,9 +425,9 @@ func conanLock(_ string, data []byte) []found {
 	return out
 }
 
-var makeVar = regexp.MustCompile(`^([A-Z0-9_]+)\s*[:?]?=\s*(.*)$`)
+var makeVar = lazyre.New(`^([A-Z0-9_]+)\s*[:?]?=\s*(.*)$`)
 
-var makeRef = regexp.MustCompile(`\$\(([A-Z0-9_]+)\)`)
+var makeRef = lazyre.New(`\$\(([A-Z0-9_]+)\)`)
 
 // makeVars reads simple "VAR:=value" assignments, expanding $(VAR) once.
 func makeVars(data []byte) (map[string]string, map[string]int) {
@@ -468,12 +468,12 @@ func buildrootMk(p string, data []byte) []found {
 	return []found{{typ: "generic", name: pkg, version: v, match: key + " = " + v, line: at[key], license: vars[lic], hasLicense: true}}
 }
 
-var pvLine = regexp.MustCompile(`^PV\s*[?:]?=\s*"([^"$]+)"`)
+var pvLine = lazyre.New(`^PV\s*[?:]?=\s*"([^"$]+)"`)
 
 // licLine is a recipe's LICENSE ("GPL-2.0-only & MIT", "|" for a choice).
-var licLine = regexp.MustCompile(`^LICENSE\s*[?:]?=\s*"([^"$]*)"`)
+var licLine = lazyre.New(`^LICENSE\s*[?:]?=\s*"([^"$]*)"`)
 
-var bbName = regexp.MustCompile(`^([A-Za-z0-9+.-]+?)_([0-9][A-Za-z0-9.+~-]*)\.bb$`)
+var bbName = lazyre.New(`^([A-Za-z0-9+.-]+?)_([0-9][A-Za-z0-9.+~-]*)\.bb$`)
 
 func yoctoRecipe(p string, data []byte) []found {
 	base := path.Base(p)

@@ -1,9 +1,10 @@
 package privdata
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // kind is a sort of personal data (or credential) a value holds.
@@ -99,7 +100,7 @@ func classifyField(name string) fieldKind {
 
 // An address: a local part, a domain with a letter TLD that is not a
 // file extension ("icon@2x.png" is an image).
-var emailRe = regexp.MustCompile(`[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.([A-Za-z]{2,24})\b`)
+var emailRe = lazyre.New(`[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.([A-Za-z]{2,24})\b`)
 
 var fileExt = map[string]bool{
 	"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "ico": true, "bmp": true,
@@ -201,7 +202,7 @@ func isPhone(v string, phoneField bool) bool {
 
 func allSame(s string) bool { return s != "" && strings.Count(s, s[:1]) == len(s) }
 
-var dateRe = regexp.MustCompile(`^(?:(19\d\d|20[0-3]\d)-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])(?:[T ].*)?|(0?[1-9]|[12]\d|3[01])[./](0?[1-9]|1[0-2])[./](19\d\d|20[0-3]\d)|(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(19\d\d|20[0-3]\d))$`)
+var dateRe = lazyre.New(`^(?:(19\d\d|20[0-3]\d)-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])(?:[T ].*)?|(0?[1-9]|[12]\d|3[01])[./](0?[1-9]|1[0-2])[./](19\d\d|20[0-3]\d)|(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])/(19\d\d|20[0-3]\d))$`)
 
 func isDate(v string) bool { return dateRe.MatchString(strings.TrimSpace(v)) }
 
@@ -244,7 +245,7 @@ func isLatLon(v string) bool {
 	return len(f) == 2 && coordinate(f[0], 90) && coordinate(f[1], 180)
 }
 
-var macRe = regexp.MustCompile(`^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){4}$|^[0-9A-Fa-f]{12}$|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$`)
+var macRe = lazyre.New(`^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){4}$|^[0-9A-Fa-f]{12}$|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$`)
 
 // isName: one to five words of letters, as people's names are written.
 func isName(v string) bool {
@@ -269,9 +270,9 @@ func isName(v string) bool {
 	return letters >= 2
 }
 
-var cryptRe = regexp.MustCompile(`^(?:\$(?:1|2[abxy]?|5|6|y|7|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2[-_a-z0-9]*|scrypt)\$|\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|PBKDF2[-A-Z0-9]*)\}|(?:pbkdf2_sha\d+|bcrypt|argon2|sha1|md5)\$)`)
-var hexRe = regexp.MustCompile(`^(?:[0-9a-f]{32}|[0-9A-F]{32}|[0-9a-f]{40}|[0-9A-F]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{96}|[0-9a-f]{128}|[0-9A-F]{128})$`)
-var b64HashRe = regexp.MustCompile(`^[A-Za-z0-9+/]{22,86}={0,2}$`)
+var cryptRe = lazyre.New(`^(?:\$(?:1|2[abxy]?|5|6|y|7|gy|sha1|md5|argon2(?:id|i|d)|pbkdf2[-_a-z0-9]*|scrypt)\$|\{(?:SSHA|SHA|SMD5|MD5|CRYPT|SSHA256|SSHA512|PBKDF2[-A-Z0-9]*)\}|(?:pbkdf2_sha\d+|bcrypt|argon2|sha1|md5)\$)`)
+var hexRe = lazyre.New(`^(?:[0-9a-f]{32}|[0-9A-F]{32}|[0-9a-f]{40}|[0-9A-F]{40}|[0-9a-f]{56}|[0-9a-f]{64}|[0-9A-F]{64}|[0-9a-f]{96}|[0-9a-f]{128}|[0-9A-F]{128})$`)
+var b64HashRe = lazyre.New(`^[A-Za-z0-9+/]{22,86}={0,2}$`)
 
 // isHash: a value that is a password hash, not a password.
 func isHash(v string) bool {

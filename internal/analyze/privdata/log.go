@@ -4,19 +4,19 @@ import (
 	"bytes"
 	"fmt"
 	"hash/maphash"
-	"regexp"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
 // In free text only international numbers are phone numbers: a national
 // number is any digit run.
 var (
-	logPhoneRe = regexp.MustCompile(`(?:^|[^\w+])(\+[1-9][0-9 ().-]{6,20}[0-9])`)
-	logGeoRe   = regexp.MustCompile(`(?i)\b(?:lat|latitude)["']?\s*[=:]\s*["']?(-?\d{1,2}\.\d{4,})\b[^\n]{0,40}?\b(?:lon|lng|long|longitude)["']?\s*[=:]\s*["']?(-?\d{1,3}\.\d{4,})\b`)
-	logEmailRe = regexp.MustCompile(`[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b`)
+	logPhoneRe = lazyre.New(`(?:^|[^\w+])(\+[1-9][0-9 ().-]{6,20}[0-9])`)
+	logGeoRe   = lazyre.New(`(?i)\b(?:lat|latitude)["']?\s*[=:]\s*["']?(-?\d{1,2}\.\d{4,})\b[^\n]{0,40}?\b(?:lon|lng|long|longitude)["']?\s*[=:]\s*["']?(-?\d{1,3}\.\d{4,})\b`)
+	logEmailRe = lazyre.New(`[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,24}\b`)
 )
 
 // minLogValues: a log holds personal data when several distinct people

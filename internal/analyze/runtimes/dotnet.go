@@ -3,11 +3,11 @@ package runtimes
 import (
 	"encoding/json"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -43,9 +43,9 @@ var dotnetFrameworks = map[string]dotnetFramework{
 
 var (
 	// dotnet/shared/Microsoft.NETCore.App/8.0.0/Microsoft.NETCore.App.deps.json, or .version
-	dotnetSharedPath = regexp.MustCompile(`(?:^|/)shared/(Microsoft\.NETCore\.App|Microsoft\.AspNetCore\.App)/((\d+)\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/(\.version|Microsoft\.(?:NETCore|AspNetCore)\.App\.deps\.json)$`)
-	nugetID          = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-	nugetVersion     = regexp.MustCompile(`^\d+(?:\.\d+){1,3}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
+	dotnetSharedPath = lazyre.New(`(?:^|/)shared/(Microsoft\.NETCore\.App|Microsoft\.AspNetCore\.App)/((\d+)\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)/(\.version|Microsoft\.(?:NETCore|AspNetCore)\.App\.deps\.json)$`)
+	nugetID          = lazyre.New(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
+	nugetVersion     = lazyre.New(`^\d+(?:\.\d+){1,3}(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$`)
 )
 
 // classifyDotnet tells the .NET files apart by name and place.

@@ -13,12 +13,12 @@ import (
 	"context"
 	"encoding/binary"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/license"
 	"github.com/thingsec/thingsec/internal/model"
 )
@@ -66,8 +66,8 @@ const (
 )
 
 var (
-	pomPath    = regexp.MustCompile(`(?:^|/)META-INF/maven/[^/]+/[^/]+/pom\.properties$`)
-	pythonPath = regexp.MustCompile(`/lib/python(\d+\.\d+)/(?:os\.pyc?|__pycache__/os\.cpython-(\d+)\.pyc)$`)
+	pomPath    = lazyre.New(`(?:^|/)META-INF/maven/[^/]+/[^/]+/pom\.properties$`)
+	pythonPath = lazyre.New(`/lib/python(\d+\.\d+)/(?:os\.pyc?|__pycache__/os\.cpython-(\d+)\.pyc)$`)
 )
 
 func classify(p string) kind {
@@ -143,7 +143,7 @@ func keyValues(data []byte) map[string]string {
 	return kv
 }
 
-var javaVersion = regexp.MustCompile(`^\d+(?:\.\d+)*(?:_\d+)?$`)
+var javaVersion = lazyre.New(`^\d+(?:\.\d+)*(?:_\d+)?$`)
 
 // parseJavaRelease reads a JDK/JRE release file: JAVA_VERSION names the
 // release (OpenJDK is what NVD files Java SE flaws under, as

@@ -14,7 +14,6 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/model"
-	"github.com/thingsec/thingsec/rules"
 )
 
 // Options configure the analyzer.
@@ -47,9 +46,6 @@ type Analyzer struct {
 	bufs sync.Pool
 	now  time.Time // the scan's time: whether a JWT has expired
 }
-
-// Embedded returns the rules shipped in rules/secrets.
-func Embedded() ([]*Rule, error) { return LoadDir(rules.FS, "secrets") }
 
 // New builds the analyzer from the embedded rules and opt.Extra.
 func New(opt Options) (*Analyzer, error) {

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // gitleaks decodes encoded text in passes before giving up on a fragment
@@ -273,9 +275,9 @@ func glDecodeBase64(s string) string {
 }
 
 var (
-	glCodePointsRe = regexp.MustCompile(`(?:U\+[a-fA-F0-9]{4}(?:\s|$))+`)
-	glEscapesRe    = regexp.MustCompile(`(?i)(?:\\{1,2}u[a-fA-F0-9]{4})+`)
-	glEscapeRe     = regexp.MustCompile(`(?i)\\{1,2}u([a-fA-F0-9]{4})`)
+	glCodePointsRe = lazyre.New(`(?:U\+[a-fA-F0-9]{4}(?:\s|$))+`)
+	glEscapesRe    = lazyre.New(`(?i)(?:\\{1,2}u[a-fA-F0-9]{4})+`)
+	glEscapeRe     = lazyre.New(`(?i)\\{1,2}u([a-fA-F0-9]{4})`)
 )
 
 // glDecodeUnicode decodes runs of "U+XXXX " code points, else runs of

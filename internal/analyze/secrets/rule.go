@@ -67,10 +67,21 @@ type Rule struct {
 	// nil for our own rules.
 	gl *glConfig
 
+	sev model.Severity
+	// m is the rule's compiled regular expressions: compiled by
+	// ParseYAML (a user's pack, whose errors are the user's to see), or
+	// on first use for the embedded rules (Embedded), most of which never
+	// meet their keywords in a given image.
+	m func() *matcher
+}
+
+// matcher is a rule's compiled regular expressions.
+type matcher struct {
 	re       *regexp.Regexp
 	anyGroup bool // no secret_group: the first group that matched
 	pathRe   *regexp.Regexp
-	sev      model.Severity
+	allow    []*regexp.Regexp // Allowlist.Regexes
+	allowRe  []*regexp.Regexp // Allowlist.Paths
 }
 
 // Allowlist drops matches that are known not to be secrets.
@@ -78,8 +89,6 @@ type Allowlist struct {
 	Regexes   []string `yaml:"regexes"`   // matched against the secret
 	Stopwords []string `yaml:"stopwords"` // secret contains one (case-insensitive)
 	Paths     []string `yaml:"paths"`     // regexps on the file path
-	res       []*regexp.Regexp
-	pathRes   []*regexp.Regexp
 }
 
 // Examples are strings the rule must and must not find; a table test runs
@@ -166,21 +175,23 @@ func Check(rules []*Rule) error {
 }
 
 func (r *Rule) compile() error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	m, err := r.matcher()
+	if err != nil {
+		return err
+	}
+	r.m = func() *matcher { return m }
+	return nil
+}
+
+// check validates and normalises what needs no regular expression: the
+// required fields, the severity and category, the keywords and stopwords
+// (lower case).
+func (r *Rule) check() error {
 	if r.ID == "" || r.Regex == "" {
 		return fmt.Errorf("rule %q: id and regex are required", r.ID)
-	}
-	var err error
-	if r.re, err = regexp.Compile(r.Regex); err != nil {
-		return fmt.Errorf("rule %s: %w", r.ID, err)
-	}
-	if r.SecretGroup > r.re.NumSubexp() {
-		return fmt.Errorf("rule %s: secret_group %d but the regex has %d groups", r.ID, r.SecretGroup, r.re.NumSubexp())
-	}
-	r.anyGroup = r.SecretGroup == 0 && r.re.NumSubexp() > 0
-	if r.Paths != "" {
-		if r.pathRe, err = compilePath(r.Paths); err != nil {
-			return fmt.Errorf("rule %s: paths: %w", r.ID, err)
-		}
 	}
 	if err := r.defaults(); err != nil {
 		return err
@@ -191,24 +202,56 @@ func (r *Rule) compile() error {
 			return fmt.Errorf("rule %s: empty keyword", r.ID)
 		}
 	}
-	for _, s := range r.Allowlist.Regexes {
-		re, err := regexp.Compile(s)
-		if err != nil {
-			return fmt.Errorf("rule %s: allowlist: %w", r.ID, err)
-		}
-		r.Allowlist.res = append(r.Allowlist.res, re)
-	}
-	for _, s := range r.Allowlist.Paths {
-		re, err := compilePath(s)
-		if err != nil {
-			return fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
-		}
-		r.Allowlist.pathRes = append(r.Allowlist.pathRes, re)
-	}
 	for i, s := range r.Allowlist.Stopwords {
 		r.Allowlist.Stopwords[i] = strings.ToLower(s)
 	}
 	return nil
+}
+
+// matcher compiles the rule's regular expressions.
+func (r *Rule) matcher() (*matcher, error) {
+	m := &matcher{}
+	var err error
+	if m.re, err = regexp.Compile(r.Regex); err != nil {
+		return nil, fmt.Errorf("rule %s: %w", r.ID, err)
+	}
+	if r.SecretGroup > m.re.NumSubexp() {
+		return nil, fmt.Errorf("rule %s: secret_group %d but the regex has %d groups", r.ID, r.SecretGroup, m.re.NumSubexp())
+	}
+	m.anyGroup = r.SecretGroup == 0 && m.re.NumSubexp() > 0
+	if r.Paths != "" {
+		if m.pathRe, err = compilePath(r.Paths); err != nil {
+			return nil, fmt.Errorf("rule %s: paths: %w", r.ID, err)
+		}
+	}
+	for _, s := range r.Allowlist.Regexes {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: allowlist: %w", r.ID, err)
+		}
+		m.allow = append(m.allow, re)
+	}
+	for _, s := range r.Allowlist.Paths {
+		re, err := compilePath(s)
+		if err != nil {
+			return nil, fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
+		}
+		m.allowRe = append(m.allowRe, re)
+	}
+	return m, nil
+}
+
+// compileLater makes the rule compile its regular expressions on first
+// use, once, from any goroutine. For rules whose expressions the tests
+// have compiled (the embedded ones): an error is a build defect.
+func (r *Rule) compileLater() {
+	r.m = sync.OnceValue(func() *matcher {
+		m, err := r.matcher()
+		if err != nil {
+			panic(err)
+		}
+		return m
+	})
 }
 
 // defaults checks the severity and category and fills the catalog fields
@@ -251,10 +294,14 @@ func (r *Rule) pathAllowed(p string) bool { return r.pathAllowedMemo(p, nil) }
 // kept in m: many rules share one path allowlist (compilePath gives them
 // one regexp), which then runs once per file.
 func (r *Rule) pathAllowedMemo(p string, m *pathMemo) bool {
-	if r.pathRe != nil && !m.match(r.pathRe, p) {
+	if r.Paths == "" && len(r.Allowlist.Paths) == 0 {
+		return true // no expression to compile
+	}
+	rm := r.m()
+	if rm.pathRe != nil && !m.match(rm.pathRe, p) {
 		return false
 	}
-	for _, re := range r.Allowlist.pathRes {
+	for _, re := range rm.allowRe {
 		if m.match(re, p) {
 			return false
 		}
@@ -311,7 +358,7 @@ func (r *Rule) accept(secret []byte) bool {
 	if r.Entropy > 0 && Entropy(secret) < r.Entropy {
 		return false
 	}
-	for _, re := range r.Allowlist.res {
+	for _, re := range r.m().allow {
 		if re.Match(secret) {
 			return false
 		}

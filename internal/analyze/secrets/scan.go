@@ -222,9 +222,10 @@ func runAround(data []byte, pos, n int) (int, int) {
 // find runs r on text[lo:hi].
 func (r *Rule) find(text []byte, lo, hi int, hits []Hit) []Hit {
 	seg := text[lo:hi]
-	for _, m := range r.re.FindAllSubmatchIndex(seg, -1) {
+	rm := r.m()
+	for _, m := range rm.re.FindAllSubmatchIndex(seg, -1) {
 		ss, se := m[0], m[1]
-		if r.anyGroup {
+		if rm.anyGroup {
 			for g := 1; 2*g < len(m); g++ {
 				if m[2*g] >= 0 {
 					ss, se = m[2*g], m[2*g+1]

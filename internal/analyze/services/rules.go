@@ -3,10 +3,10 @@ package services
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -46,7 +46,7 @@ func loadRules() (map[string]*rule, error) {
 
 // serialTTY says whether a console is a serial line (or the kernel
 // console, which on a device is one) rather than a virtual terminal.
-var virtualTTY = regexp.MustCompile(`^(tty[0-9]+|pts/.*|vc/.*)$`)
+var virtualTTY = lazyre.New(`^(tty[0-9]+|pts/.*|vc/.*)$`)
 
 func serialTTY(c string) bool { return c != "" && !virtualTTY.MatchString(c) }
 

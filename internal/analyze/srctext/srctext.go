@@ -9,9 +9,9 @@ import (
 	"debug/elf"
 	"io"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -283,7 +283,7 @@ func StringsWith(data []byte, needle string) []Str {
 
 func printable(c byte) bool { return c >= 0x20 && c < 0x7f || c == '\t' }
 
-var userinfoRe = regexp.MustCompile(`(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'"]*:)[^@\s/'"]+@`)
+var userinfoRe = lazyre.New(`(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'"]*:)[^@\s/'"]+@`)
 
 // RedactURLs hides the passwords of URLs with user information
 // (mqtt://user:secret@host) in evidence.

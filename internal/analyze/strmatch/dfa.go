@@ -12,7 +12,8 @@ import "encoding/binary"
 // next place where the first four bytes of some keyword occur (a hashed
 // bit table of the keywords' first four bytes, each byte folded with
 // 0x20, 16 KiB, in the L1 cache; tables of the first two or three bytes
-// when shorter keywords exist) and the automaton runs from there only until it is
+// when shorter keywords exist; before any of them, a direct bit table of
+// every keyword's first two bytes, which most bytes of a binary fail) and the automaton runs from there only until it is
 // back in a state of depth one or less, where no keyword can be under way
 // that did not start at the current byte. The prefilter's loads do not
 // depend on each other, so it runs several times faster than the
@@ -39,6 +40,11 @@ type keywordDFA struct {
 	quads, triples   [1 << hashBits / 64]uint64
 	pairs            [1 << 16 / 64]uint64
 	skip, two, three bool
+	// firsts has bit b0<<8|b1 set for the first two bytes of every
+	// keyword (folded as above): a direct lookup, without the hash's
+	// multiply, that rules out most bytes before the other tables are
+	// read.
+	firsts [1 << 16 / 64]uint64
 }
 
 // folded is or-ed into four text bytes before the prefilter's lookups.
@@ -72,72 +78,77 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 	if d.nclass > 255 {
 		panic("keywordDFA: too many byte classes")
 	}
-	// Trie over classes; -1 = no edge yet.
-	type node struct {
-		next []int32
-		fail int32
+	// Trie over classes, every node's edges in one flat table (node s's
+	// edge on class c at s*nc+c; -1 = no edge yet): one allocation that
+	// grows, not one per node.
+	nc := d.nclass
+	size := 1
+	for _, k := range keywords {
+		size += len(k)
 	}
-	newNode := func() node {
-		n := node{next: make([]int32, d.nclass)}
-		for i := range n.next {
-			n.next[i] = -1
-		}
-		return n
+	next := make([]int32, nc, size*nc)
+	for i := range next {
+		next[i] = -1
 	}
-	nodes := []node{newNode()}
-	d.out = [][]int{nil}
+	nodes := 1
+	d.out = make([][]int, 1, size)
 	for ki, k := range keywords {
 		s := int32(0)
 		for i := 0; i < len(k); i++ {
-			c := d.class[k[i]]
-			if nodes[s].next[c] < 0 {
-				nodes = append(nodes, newNode())
+			c := int32(d.class[k[i]])
+			if next[s*int32(nc)+c] < 0 {
+				for range nc {
+					next = append(next, -1)
+				}
 				d.out = append(d.out, nil)
-				nodes[s].next[c] = int32(len(nodes) - 1)
+				next[s*int32(nc)+c] = int32(nodes)
+				nodes++
 			}
-			s = nodes[s].next[c]
+			s = next[s*int32(nc)+c]
 		}
 		d.out[s] = append(d.out[s], ki)
 	}
-	if len(nodes)*d.nclass >= 1<<24 {
+	if nodes*nc >= 1<<24 {
 		panic("keywordDFA: too many states")
 	}
 	// Breadth-first: fail links, inherited outputs, full transitions.
-	depth := make([]int, len(nodes))
-	queue := []int32{}
-	for c := 0; c < d.nclass; c++ {
-		if t := nodes[0].next[c]; t >= 0 {
-			nodes[t].fail = 0
+	depth := make([]int, nodes)
+	fail := make([]int32, nodes)
+	queue := make([]int32, 0, nodes)
+	for c := 0; c < nc; c++ {
+		if t := next[c]; t >= 0 {
+			fail[t] = 0
 			depth[t] = 1
 			queue = append(queue, t)
 		} else {
-			nodes[0].next[c] = 0
+			next[c] = 0
 		}
 	}
 	for len(queue) > 0 {
 		s := queue[0]
 		queue = queue[1:]
-		f := nodes[s].fail
-		d.out[s] = append(d.out[s], d.out[f]...)
-		for c := 0; c < d.nclass; c++ {
-			if t := nodes[s].next[c]; t >= 0 {
-				nodes[t].fail = nodes[f].next[c]
+		f := fail[s]
+		if len(d.out[f]) > 0 {
+			d.out[s] = append(d.out[s], d.out[f]...)
+		}
+		row, frow := next[int(s)*nc:int(s+1)*nc], next[int(f)*nc:int(f+1)*nc]
+		for c := 0; c < nc; c++ {
+			if t := row[c]; t >= 0 {
+				fail[t] = frow[c]
 				depth[t] = depth[s] + 1
 				queue = append(queue, t)
 			} else {
-				nodes[s].next[c] = nodes[f].next[c]
+				row[c] = frow[c]
 			}
 		}
 	}
-	d.delta = make([]uint32, len(nodes)*d.nclass)
-	for s, n := range nodes {
-		for c, t := range n.next {
-			v := uint32(t)*uint32(d.nclass)<<8 | uint32(min(depth[t], deepCap))<<1
-			if len(d.out[t]) > 0 {
-				v |= 1
-			}
-			d.delta[s*d.nclass+c] = v
+	d.delta = make([]uint32, nodes*nc)
+	for i, t := range next {
+		v := uint32(t)*uint32(nc)<<8 | uint32(min(depth[t], deepCap))<<1
+		if len(d.out[t]) > 0 {
+			v |= 1
 		}
+		d.delta[i] = v
 	}
 	d.skip = true
 	for _, k := range keywords {
@@ -149,6 +160,8 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		for i := 0; i < 4 && i < len(k); i++ {
 			w |= uint32(k[i]|0x20) << (8 * i)
 		}
+		f := w & 0xffff
+		d.firsts[f>>6] |= 1 << (f & 63)
 		switch len(k) {
 		case 2:
 			d.pairs[w>>6] |= 1 << (w & 63)
@@ -181,7 +194,7 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		return
 	}
 	n := len(text)
-	quads, triples, pairs := &d.quads, &d.triples, &d.pairs
+	quads, triples, pairs, firsts := &d.quads, &d.triples, &d.pairs, &d.firsts
 	seen := 0
 	for i := 0; ; {
 		// In the start state: find the next place where the first four
@@ -190,6 +203,9 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		// text's last byte begins no keyword (all have two or more).
 		for ; i+3 < n; i++ {
 			w := binary.LittleEndian.Uint32(text[i:]) | folded
+			if f := w & 0xffff; firsts[f>>6]&(1<<(f&63)) == 0 {
+				continue
+			}
 			if h := hash(w); quads[h>>6]&(1<<(h&63)) != 0 {
 				break
 			}

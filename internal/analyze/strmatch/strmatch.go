@@ -152,9 +152,11 @@ type Result struct {
 func (s *Set) Scan(data []byte) Result {
 	r := Result{set: s, hits: make([][]Hit, len(s.packs))}
 	// One slab for the first hits of every pack (source and config text
-	// holds a keyword every few hundred bytes; binaries far fewer): fewer
+	// holds a keyword every few hundred bytes; binaries far fewer, one in
+	// several KiB, so the slab is sized for text below 1 KiB per hit and
+	// capped: a binary's is not megabytes of zeroed memory): fewer
 	// allocations and regrowths per file.
-	n := min(len(data)/256, 1<<14)
+	n := min(len(data)/512, 1<<11)
 	slab := make([]Hit, n*len(s.packs))
 	for i := range r.hits {
 		r.hits[i], slab = slab[:0:n], slab[n:]

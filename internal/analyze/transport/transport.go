@@ -15,13 +15,13 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"regexp"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/srctext"
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -106,19 +106,19 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 // Text patterns.
 var (
 	// a command that turns certificate checks off
-	insecureCmdRe = regexp.MustCompile(`\bcurl\b[^|;&\n]*\s(?:-k|--insecure|-[a-zA-Z]*k[a-zA-Z]*)(?:\s|$|["'])|\b(?:wget|uclient-fetch)\b[^|;&\n]*\s--no-check-certificate\b|\bopenssl\s+s_client\b[^|;&\n]*-verify_return_error\s+0`)
+	insecureCmdRe = lazyre.New(`\bcurl\b[^|;&\n]*\s(?:-k|--insecure|-[a-zA-Z]*k[a-zA-Z]*)(?:\s|$|["'])|\b(?:wget|uclient-fetch)\b[^|;&\n]*\s--no-check-certificate\b|\bopenssl\s+s_client\b[^|;&\n]*-verify_return_error\s+0`)
 	// settings and code that turn certificate checks off
-	insecureSettingRe = regexp.MustCompile(`(?i)\b(?:verify_tls|tls_verify|ssl_verify|verify_ssl|sslverify|ssl_verify_peer|verify_peer|verify_certificate|check_certificate|check_cert|tls_check_cert|insecure[_-]skip[_-]tls[_-]verify|verifycert|ssl_check_cert)["']?\s*[:=]\s*["']?(?:false|no|off|0|none)\b|\btls_insecure\s+(?:true|yes|1)\b|\btls-verify\s*=\s*(?:false|no|0)\b|(?-i:\bverify\s*=\s*False\b)|\brejectUnauthorized["']?\s*:\s*false\b|\bNODE_TLS_REJECT_UNAUTHORIZED["']?\s*[=:]\s*["']?0|(?-i:\bInsecureSkipVerify\s*:\s*true\b)|(?-i:CURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*(?:0|false|FALSE)\b)|(?-i:SSL_CTX_set_verify\s*\([^,]+,\s*SSL_VERIFY_NONE)|(?-i:\bverify\s*=\s*["']none["'])|(?-i:\bssl\._create_unverified_context\b)|(?-i:\bCERT_NONE\b)`)
+	insecureSettingRe = lazyre.New(`(?i)\b(?:verify_tls|tls_verify|ssl_verify|verify_ssl|sslverify|ssl_verify_peer|verify_peer|verify_certificate|check_certificate|check_cert|tls_check_cert|insecure[_-]skip[_-]tls[_-]verify|verifycert|ssl_check_cert)["']?\s*[:=]\s*["']?(?:false|no|off|0|none)\b|\btls_insecure\s+(?:true|yes|1)\b|\btls-verify\s*=\s*(?:false|no|0)\b|(?-i:\bverify\s*=\s*False\b)|\brejectUnauthorized["']?\s*:\s*false\b|\bNODE_TLS_REJECT_UNAUTHORIZED["']?\s*[=:]\s*["']?0|(?-i:\bInsecureSkipVerify\s*:\s*true\b)|(?-i:CURLOPT_SSL_VERIFY(?:PEER|HOST)\s*,\s*(?:0|false|FALSE)\b)|(?-i:SSL_CTX_set_verify\s*\([^,]+,\s*SSL_VERIFY_NONE)|(?-i:\bverify\s*=\s*["']none["'])|(?-i:\bssl\._create_unverified_context\b)|(?-i:\bCERT_NONE\b)`)
 	// SSH without host key verification
-	hostKeyRe = regexp.MustCompile(`(?i)\bStrictHostKeyChecking\s*[= ]\s*["']?no\b|\bUserKnownHostsFile\s*[= ]\s*["']?/dev/null\b|(?-i:\bdbclient\b[^|;&\n]*\s-y\s*-?y\b)|(?-i:\bssh\.InsecureIgnoreHostKey\s*\()|(?-i:\bAutoAddPolicy\s*\()`)
+	hostKeyRe = lazyre.New(`(?i)\bStrictHostKeyChecking\s*[= ]\s*["']?no\b|\bUserKnownHostsFile\s*[= ]\s*["']?/dev/null\b|(?-i:\bdbclient\b[^|;&\n]*\s-y\s*-?y\b)|(?-i:\bssh\.InsecureIgnoreHostKey\s*\()|(?-i:\bAutoAddPolicy\s*\()`)
 
-	endpointRe   = regexp.MustCompile(`\b(http|ftp|mqtt|ws|telnet|tftp|tcp)://([^\s"'<>\\)\]{},;|` + "`" + `]+)`)
-	sensitiveRe  = regexp.MustCompile(`(?i)passw|passwd|token|secret|api[_-]?key|auth|login|account|credential|telemetry|upload|update|upgrade|firmware|\bapi\b|_api\b|cloud|report|stat|register|activate|license|payment|billing|email|e-mail`)
-	docContextRe = regexp.MustCompile(`(?i)xmlns|<!DOCTYPE|schemaLocation|SYSTEM\s+"|@context|\bhref=|\bsee\s+(?:<?https?|ftp)://|documentation|bug reports?|report bugs|bug track|homepage|licen[cs]e|\bL<|latest (?:sources|version)|available (?:from|at)`)
+	endpointRe   = lazyre.New(`\b(http|ftp|mqtt|ws|telnet|tftp|tcp)://([^\s"'<>\\)\]{},;|` + "`" + `]+)`)
+	sensitiveRe  = lazyre.New(`(?i)passw|passwd|token|secret|api[_-]?key|auth|login|account|credential|telemetry|upload|update|upgrade|firmware|\bapi\b|_api\b|cloud|report|stat|register|activate|license|payment|billing|email|e-mail`)
+	docContextRe = lazyre.New(`(?i)xmlns|<!DOCTYPE|schemaLocation|SYSTEM\s+"|@context|\bhref=|\bsee\s+(?:<?https?|ftp)://|documentation|bug reports?|report bugs|bug track|homepage|licen[cs]e|\bL<|latest (?:sources|version)|available (?:from|at)`)
 	// binURLRe: in a program, an endpoint is a string that is the URL (a
 	// default, a format) or a value after a key or in a command line;
 	// a URL inside prose is a reference
-	binURLRe = regexp.MustCompile(`^\s*["'<(]?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|[=]\s*["']?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|\b(?:wget|curl|tftp|uclient-fetch|mosquitto_pub|mosquitto_sub)\s[^\n]*://`)
+	binURLRe = lazyre.New(`^\s*["'<(]?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|[=]\s*["']?(?:http|ftp|mqtt|ws|telnet|tftp|tcp)://|\b(?:wget|curl|tftp|uclient-fetch|mosquitto_pub|mosquitto_sub)\s[^\n]*://`)
 )
 
 // text finds the settings and endpoints of a configuration, script or web
@@ -210,7 +210,7 @@ func endpoints(s string) []endpoint {
 	return out
 }
 
-var hostLabelRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$`)
+var hostLabelRe = lazyre.New(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$`)
 
 // hostOK says whether host is a real, non-loopback host name or address,
 // and whether it is a private one.
@@ -309,8 +309,8 @@ func clip(s string, n int) string {
 
 // Binary patterns: strings a program carries when it turns checks off.
 var (
-	binCurlRe    = regexp.MustCompile(`CURLOPT_SSL_VERIFY(?:PEER|HOST)\s*(?:=|,|:)?\s*(?:0|false|FALSE|0L)\b`)
-	binNoneRe    = regexp.MustCompile(`\bSSL_VERIFY_NONE\b|MBEDTLS_SSL_VERIFY_NONE|WOLFSSL_VERIFY_NONE`)
+	binCurlRe    = lazyre.New(`CURLOPT_SSL_VERIFY(?:PEER|HOST)\s*(?:=|,|:)?\s*(?:0|false|FALSE|0L)\b`)
+	binNoneRe    = lazyre.New(`\bSSL_VERIFY_NONE\b|MBEDTLS_SSL_VERIFY_NONE|WOLFSSL_VERIFY_NONE`)
 	binCmdRe     = insecureCmdRe
 	verifySetter = []string{"curl_easy_setopt", "SSL_CTX_set_verify", "SSL_set_verify", "mbedtls_ssl_conf_authmode", "wolfSSL_CTX_set_verify", "gnutls_certificate_set_verify_flags"}
 )
@@ -394,7 +394,7 @@ func (a *Analyzer) binary(in *plugin.Input, out *plugin.Results) {
 	}
 }
 
-var goSymRe = regexp.MustCompile(`[A-Za-z0-9_./*()-]*InsecureIgnoreHostKey[A-Za-z0-9_.]*`)
+var goSymRe = lazyre.New(`[A-Za-z0-9_./*()-]*InsecureIgnoreHostKey[A-Za-z0-9_.]*`)
 
 // goSymbol cuts the function name that holds InsecureIgnoreHostKey out
 // of the (packed) string around it.
@@ -407,7 +407,7 @@ func goSymbol(s string, _ int) string {
 
 // hostPortRe: Go packs its strings without separators, so the port ends
 // at the first non-digit.
-var hostPortRe = regexp.MustCompile(`\b([a-z0-9][a-z0-9.-]*\.[a-z]{2,}:(?:22\d\d|22))(?:[^0-9]|$)`)
+var hostPortRe = lazyre.New(`\b([a-z0-9][a-z0-9.-]*\.[a-z]{2,}:(?:22\d\d|22))(?:[^0-9]|$)`)
 
 // binaryEndpoints lists host:port strings of SSH-like ports in a binary.
 func binaryEndpoints(d []byte, needle string) []string {

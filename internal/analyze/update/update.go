@@ -23,6 +23,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/srctext"
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -119,14 +120,14 @@ func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Re
 var (
 	flashRe = cmdAt(`mtd\s+(?:-[a-zA-Z]+\s+(?:\S+\s+)?)*write\b|dd\s[^;|&]*\bof=/dev/(?:mtd|mmcblk|ubi|nand|sd[a-z])|flashcp\s|nandwrite\s|ubiupdatevol\s|sysupgrade\s|swupdate\s|rauc\s+install\b|mender\s+(?:-install|install)\b|fwupdate\s`)
 	fetchRe = cmdAt(`wget|curl|tftp|ftpget|uclient-fetch|atftp|scp|rsync`)
-	urlRe   = regexp.MustCompile(`\b(?:https?|ftp|tftp|ftps|sftp)://[^\s"'<>;|)]+`)
+	urlRe   = lazyre.New(`\b(?:https?|ftp|tftp|ftps|sftp)://[^\s"'<>;|)]+`)
 	// cleartext: plain HTTP, FTP or TFTP (a tftp client is TFTP whatever
 	// its arguments)
-	clearURLRe = regexp.MustCompile(`\b(?:http|ftp|tftp)://`)
-	verifyRe   = regexp.MustCompile(`openssl\s+(?:dgst|pkeyutl|rsautl|smime|cms)\b[^;|&]*-verify|\bgpgv?2?\s+[^;|&]*--verify|\bgpgv\b|\busign\s+[^;|&]*-V\b|\bsignify(?:-openbsd)?\s+[^;|&]*-V\b|\bfwtool\s+[^;|&]*-s\b|\bucert\s+[^;|&]*-V\b|\bminisign\s+[^;|&]*-V\b|\bmkimage\s+[^;|&]*-k\s|\bswupdate\s[^;|&]*-k\s|\brauc\s+install\b|\bcosign\s+verify|\bverify_signature\b|\bcheck_signature\b|\bverify_image_sig`)
-	sumRe      = regexp.MustCompile(`\b(?:md5sum|sha1sum|sha256sum|sha512sum|cksum|crc32)\b`)
-	tftpRe     = regexp.MustCompile(`\b(?:tftp|atftp)\s`)
-	assignRe   = regexp.MustCompile(`^\s*(?:local\s+|export\s+|readonly\s+)?([A-Za-z_]\w*)=["']?((?:https?|ftp|tftp)://[^\s"']+)`)
+	clearURLRe = lazyre.New(`\b(?:http|ftp|tftp)://`)
+	verifyRe   = lazyre.New(`openssl\s+(?:dgst|pkeyutl|rsautl|smime|cms)\b[^;|&]*-verify|\bgpgv?2?\s+[^;|&]*--verify|\bgpgv\b|\busign\s+[^;|&]*-V\b|\bsignify(?:-openbsd)?\s+[^;|&]*-V\b|\bfwtool\s+[^;|&]*-s\b|\bucert\s+[^;|&]*-V\b|\bminisign\s+[^;|&]*-V\b|\bmkimage\s+[^;|&]*-k\s|\bswupdate\s[^;|&]*-k\s|\brauc\s+install\b|\bcosign\s+verify|\bverify_signature\b|\bcheck_signature\b|\bverify_image_sig`)
+	sumRe      = lazyre.New(`\b(?:md5sum|sha1sum|sha256sum|sha512sum|cksum|crc32)\b`)
+	tftpRe     = lazyre.New(`\b(?:tftp|atftp)\s`)
+	assignRe   = lazyre.New(`^\s*(?:local\s+|export\s+|readonly\s+)?([A-Za-z_]\w*)=["']?((?:https?|ftp|tftp)://[^\s"']+)`)
 )
 
 type hit struct {
@@ -144,8 +145,8 @@ func (h hit) String() string {
 }
 
 // cmdAt anchors a command pattern where a shell command starts.
-func cmdAt(words string) *regexp.Regexp {
-	return regexp.MustCompile(`(?m)(?:^|[;&|(` + "`" + `]\s*|\b(?:then|do|else|exec|if|while|until|!)\s+|\)\s*)\s*(?:\S*/)?(?:` + words + `)`)
+func cmdAt(words string) *lazyre.Regexp {
+	return lazyre.New(`(?m)(?:^|[;&|(` + "`" + `]\s*|\b(?:then|do|else|exec|if|while|until|!)\s+|\)\s*)\s*(?:\S*/)?(?:` + words + `)`)
 }
 
 // blankQuotes blanks the contents of quoted strings, so that a message
@@ -286,7 +287,7 @@ func mechanism(fetch, flash, verify, sums []hit) string {
 	return strings.Join(parts, "; ")
 }
 
-func tools(hs []hit, re *regexp.Regexp) string {
+func tools(hs []hit, re *lazyre.Regexp) string {
 	seen := map[string]bool{}
 	var out []string
 	for _, h := range hs {
@@ -322,12 +323,12 @@ func (a *Analyzer) add(in *plugin.Input, out *plugin.Results, f model.Finding, l
 
 // Patterns of a compiled updater.
 var (
-	binFlashRe = regexp.MustCompile(`\bmtd\s+(?:-[a-zA-Z]+\s+)*write\s|\bof=/dev/mtd|\bflashcp\s|\bnandwrite\s|\bsysupgrade\s|\bubiupdatevol\s|/dev/mtd%|/dev/mtd\d`)
+	binFlashRe = lazyre.New(`\bmtd\s+(?:-[a-zA-Z]+\s+)*write\s|\bof=/dev/mtd|\bflashcp\s|\bnandwrite\s|\bsysupgrade\s|\bubiupdatevol\s|/dev/mtd%|/dev/mtd\d`)
 	// a download: a string that is a URL (or a URL format), or a
 	// download command line; URLs inside prose (licences, help) are not
-	binFetchRe  = regexp.MustCompile(`^\s*(?:https?|ftp|tftp)://(?:[A-Za-z0-9.-]+|%s)|(?:^|[;&|]\s*)(?:\S*/)?(?:wget|curl|tftp|uclient-fetch)\s+-`)
-	binTFTPRe   = regexp.MustCompile(`\btftp\s+-`)
-	binVerifyRe = regexp.MustCompile(`openssl\s+dgst\b.*-verify|gpgv?\s.*--verify|usign\s.*-V|signify\s.*-V|fwtool\s.*-s`)
+	binFetchRe  = lazyre.New(`^\s*(?:https?|ftp|tftp)://(?:[A-Za-z0-9.-]+|%s)|(?:^|[;&|]\s*)(?:\S*/)?(?:wget|curl|tftp|uclient-fetch)\s+-`)
+	binTFTPRe   = lazyre.New(`\btftp\s+-`)
+	binVerifyRe = lazyre.New(`openssl\s+dgst\b.*-verify|gpgv?\s.*--verify|usign\s.*-V|signify\s.*-V|fwtool\s.*-s`)
 	verifyFuncs = []string{"EVP_DigestVerifyFinal", "EVP_DigestVerify", "EVP_VerifyFinal", "EVP_PKEY_verify", "RSA_verify", "RSA_public_decrypt", "ECDSA_verify", "ECDSA_do_verify",
 		"mbedtls_pk_verify", "mbedtls_rsa_pkcs1_verify", "mbedtls_ecdsa_read_signature", "wc_SignatureVerify", "wc_RsaSSL_Verify", "ed25519_verify", "crypto_sign_open",
 		"crypto_sign_verify_detached", "gpgme_op_verify", "br_rsa_pkcs1_vrfy_get_default"}

@@ -25,12 +25,12 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/catalog"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/ci"
 )
@@ -77,7 +77,7 @@ type Options struct {
 	Rules []*catalog.Rule
 }
 
-var versionRe = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+var versionRe = lazyre.New(`^[0-9]+\.[0-9]+\.[0-9]+$`)
 
 // CheckVersion says whether v is a schema version GitLab can read
 // (MAJOR.MINOR.PATCH); the CLI checks --gitlab-schema-version with it
@@ -426,7 +426,7 @@ func vuln(rep *model.Report, v *model.Vulnerability) Vulnerability {
 	return out
 }
 
-var linkRe = regexp.MustCompile(`^(https?|ftp)://.+`)
+var linkRe = lazyre.New(`^(https?|ftp)://.+`)
 
 // identifier names a vulnerability id by its kind (cve, ghsa, osv).
 func identifier(id string) Identifier {
@@ -445,8 +445,8 @@ func identifier(id string) Identifier {
 var (
 	v2Metric = `(?:AV:[NAL]|AC:[LMH]|Au:[MSN]|[CIA]:[NPC]|E:(?:U|POC|F|H|ND)|RL:(?:OF|TF|W|U|ND)|RC:(?:UC|UR|C|ND)|CDP:(?:N|L|LM|MH|H|ND)|TD:(?:N|L|M|H|ND)|[CIA]R:(?:L|M|H|ND))`
 	v3Metric = `(?:AV:[NALP]|AC:[LH]|PR:[NLH]|UI:[NR]|S:[UC]|[CIA]:[NLH]|E:[XUPFH]|RL:[XOTWU]|RC:[XURC]|[CIA]R:[XLMH]|MAV:[XNALP]|MAC:[XLH]|MPR:[XNLH]|MUI:[XNR]|MS:[XUC]|M[CIA]:[XNLH])`
-	v2Re     = regexp.MustCompile(`^(?:` + v2Metric + `/)*` + v2Metric + `$`)
-	v3Re     = regexp.MustCompile(`^CVSS:3[.][01]/(?:` + v3Metric + `/)*` + v3Metric + `$`)
+	v2Re     = lazyre.New(`^(?:` + v2Metric + `/)*` + v2Metric + `$`)
+	v3Re     = lazyre.New(`^CVSS:3[.][01]/(?:` + v3Metric + `/)*` + v3Metric + `$`)
 )
 
 // gitlabVector returns the vectors GitLab's schema accepts: well-formed

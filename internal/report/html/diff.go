@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/diff"
 	"github.com/thingsec/thingsec/internal/model"
@@ -16,10 +17,12 @@ import (
 //go:embed diff.html.tmpl
 var diffPage string
 
-var diffTmpl = template.Must(template.New("diff").Funcs(template.FuncMap{
-	"sev":  sevClass,
-	"join": strings.Join,
-}).Parse(diffPage))
+var diffTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("diff").Funcs(template.FuncMap{
+		"sev":  sevClass,
+		"join": strings.Join,
+	}).Parse(diffPage))
+})
 
 // EncodeDiff writes the diff d as one self-contained page, with the
 // report page's style sheet, script and Content-Security-Policy: the
@@ -27,7 +30,7 @@ var diffTmpl = template.Must(template.New("diff").Funcs(template.FuncMap{
 // and files, each change with a badge saying what happened. Unchanged
 // findings are only counted.
 func EncodeDiff(w io.Writer, d *diff.Diff) error {
-	if err := diffTmpl.Execute(w, buildDiff(d)); err != nil {
+	if err := diffTmpl().Execute(w, buildDiff(d)); err != nil {
 		return fmt.Errorf("html: %w", err)
 	}
 	return nil

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/catalog"
@@ -34,24 +35,28 @@ var js string
 //go:embed report.html.tmpl
 var page string
 
-var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
-	"sev":   sevClass,
-	"join":  strings.Join,
-	"loc":   location,
-	"hex":   func(n int64) string { return "0x" + strconv.FormatInt(n, 16) },
-	"size":  size,
-	"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) + "%" },
-	"date":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
-	"score": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-	"prob":  func(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + "%" },
-	"state": stateLabel,
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.Itoa(n) + " " + many
-	},
-}).Parse(page))
+// tmpl is parsed on first use: every command links this package, few
+// write HTML.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"sev":   sevClass,
+		"join":  strings.Join,
+		"loc":   location,
+		"hex":   func(n int64) string { return "0x" + strconv.FormatInt(n, 16) },
+		"size":  size,
+		"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) + "%" },
+		"date":  func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"score": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+		"prob":  func(f float64) string { return strconv.FormatFloat(100*f, 'f', 2, 64) + "%" },
+		"state": stateLabel,
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
+	}).Parse(page))
+})
 
 // CSP is the page's Content-Security-Policy: nothing may load, and only
 // the page's own style sheet and script (by SHA-256) may run.
@@ -84,7 +89,7 @@ func EncodeSecrets(w io.Writer, rep *model.Report) error {
 }
 
 func encode(w io.Writer, v *view) error {
-	if err := tmpl.Execute(w, v); err != nil {
+	if err := tmpl().Execute(w, v); err != nil {
 		return fmt.Errorf("html: %w", err)
 	}
 	return nil

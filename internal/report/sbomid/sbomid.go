@@ -4,9 +4,9 @@
 package sbomid
 
 import (
-	"regexp"
 	"strings"
 
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -73,9 +73,9 @@ func Identify(rep *model.Report) Firmware {
 
 // uimageName is the image name the uimage unpacker puts in the layer
 // description.
-var uimageName = regexp.MustCompile(`^uImage "([^"]+)"`)
+var uimageName = lazyre.New(`^uImage "([^"]+)"`)
 
-var trailingVersion = regexp.MustCompile(`^(.*?)[\s_-]+v?(\d+(?:\.\d+)+(?:[-.][0-9A-Za-z]+)*)$`)
+var trailingVersion = lazyre.New(`^(.*?)[\s_-]+v?(\d+(?:\.\d+)+(?:[-.][0-9A-Za-z]+)*)$`)
 
 // splitVersion splits "AcmeCam C1 rootfs 1.0.0" into name and version.
 func splitVersion(s string) (string, string) {
@@ -86,7 +86,7 @@ func splitVersion(s string) (string, string) {
 	return s, ""
 }
 
-var contact = regexp.MustCompile(`^\s*(.*?)\s*<([^<>@\s]+@[^<>\s]+)>\s*$`)
+var contact = lazyre.New(`^\s*(.*?)\s*<([^<>@\s]+@[^<>\s]+)>\s*$`)
 
 // SupplierName is the name part of "Name <email>".
 func SupplierName(s string) string {
@@ -104,7 +104,7 @@ func SupplierContact(s string) (name, email string) {
 }
 
 // orgWords mark a supplier that is a group or company, not a person.
-var orgWords = regexp.MustCompile(`(?i)\b(team|project|group|maintainers|developers|community|foundation|inc|ltd|llc|gmbh|corp|corporation|company|networks|systems|technologies|labs|org)\b`)
+var orgWords = lazyre.New(`(?i)\b(team|project|group|maintainers|developers|community|foundation|inc|ltd|llc|gmbh|corp|corporation|company|networks|systems|technologies|labs|org)\b`)
 
 // Organization says whether a supplier name reads as an organisation.
 func Organization(name string) bool {

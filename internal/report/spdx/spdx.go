@@ -5,7 +5,6 @@ package spdx
 import (
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -14,13 +13,14 @@ import (
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	spdx "github.com/spdx/tools-golang/spdx/v2/v2_3"
+	"github.com/thingsec/thingsec/internal/lazyre"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report/sbomid"
 )
 
 var namespace = uuid.MustParse("0f3b8f6e-8a5c-4d47-b0a4-6f1f3e9b2c71")
 
-var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+var idUnsafe = lazyre.New(`[^A-Za-z0-9.-]+`)
 
 // Document converts a report to an SPDX 2.3 document.
 func Document(rep *model.Report) *spdx.Document {
@@ -148,7 +148,7 @@ func Document(rep *model.Report) *spdx.Document {
 }
 
 // licenseRefs finds the LicenseRef- identifiers of an expression.
-var licenseRefs = regexp.MustCompile(`LicenseRef-[A-Za-z0-9.-]+`)
+var licenseRefs = lazyre.New(`LicenseRef-[A-Za-z0-9.-]+`)
 
 // licenceComment says where a declared licence was read, or why there is
 // none.

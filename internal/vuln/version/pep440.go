@@ -1,13 +1,14 @@
 package version
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/thingsec/thingsec/internal/lazyre"
 )
 
 // pep440RE accepts the normalisable forms of PEP 440 (case-insensitive,
 // with ., - or _ separators and the alternative spellings).
-var pep440RE = regexp.MustCompile(`^v?(?:(\d+)!)?(\d+(?:\.\d+)*)` +
+var pep440RE = lazyre.New(`^v?(?:(\d+)!)?(\d+(?:\.\d+)*)` +
 	`(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d*))?` +
 	`(?:-(\d+)|[-_.]?(post|rev|r)[-_.]?(\d*))?` +
 	`(?:[-_.]?(dev)[-_.]?(\d*))?` +
