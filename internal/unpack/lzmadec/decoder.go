@@ -94,66 +94,130 @@ func (rc *rangeDec) init() error {
 	return nil
 }
 
+// normalize shifts in the next input byte when the range got small. The
+// decoder normalizes before each bit (and once at the end, see flush), so
+// the rare shift stays out of the inlined bit decoding.
 func (rc *rangeDec) normalize() {
 	if rc.rng < 1<<24 {
-		rc.rng <<= 8
-		var b byte
-		if rc.pos < len(rc.in) {
-			b = rc.in[rc.pos]
-		}
-		rc.pos++
-		rc.code = rc.code<<8 | uint32(b)
+		rc.shift()
 	}
 }
 
+//go:noinline
+func (rc *rangeDec) shift() {
+	rc.rng <<= 8
+	var b byte
+	if rc.pos < len(rc.in) {
+		b = rc.in[rc.pos]
+	}
+	rc.pos++
+	rc.code = rc.code<<8 | uint32(b)
+}
+
 func (rc *rangeDec) bit(p *uint16) uint32 {
+	if rc.rng < 1<<24 {
+		rc.shift()
+	}
 	v := uint32(*p)
 	bound := (rc.rng >> 11) * v
-	var b uint32
 	if rc.code < bound {
 		rc.rng = bound
 		*p = uint16(v + (2048-v)>>5)
-	} else {
-		rc.rng -= bound
-		rc.code -= bound
-		*p = uint16(v - v>>5)
-		b = 1
+		return 0
 	}
-	rc.normalize()
-	return b
+	rc.rng -= bound
+	rc.code -= bound
+	*p = uint16(v - v>>5)
+	return 1
 }
 
 // direct decodes n bits of probability one half.
 func (rc *rangeDec) direct(n uint) uint32 {
+	rng, code, ip, in := rc.rng, rc.code, rc.pos, rc.in
 	var res uint32
 	for ; n > 0; n-- {
-		rc.rng >>= 1
-		rc.code -= rc.rng
-		t := 0 - (rc.code >> 31)
-		rc.code += rc.rng & t
+		if rng < 1<<24 {
+			rng <<= 8
+			code <<= 8
+			if ip < len(in) {
+				code |= uint32(in[ip])
+			}
+			ip++
+		}
+		rng >>= 1
+		code -= rng
+		t := 0 - (code >> 31)
+		code += rng & t
 		res = res<<1 + t + 1
-		rc.normalize()
 	}
+	rc.rng, rc.code, rc.pos = rng, code, ip
 	return res
 }
 
 // tree decodes an n-bit symbol with a bit tree of 1<<n probabilities.
+// The bit decoding is written out here and in the literal loop: the
+// compiler does not inline it.
 func (rc *rangeDec) tree(p []uint16, n uint) uint32 {
+	rng, code, ip, in := rc.rng, rc.code, rc.pos, rc.in
+	top := uint32(1) << n
+	p = p[:top]
 	m := uint32(1)
-	for m < 1<<n {
-		m = m<<1 | rc.bit(&p[m])
+	for m < top {
+		if rng < 1<<24 {
+			rng <<= 8
+			code <<= 8
+			if ip < len(in) {
+				code |= uint32(in[ip])
+			}
+			ip++
+		}
+		pr := &p[m]
+		v := uint32(*pr)
+		bound := (rng >> 11) * v
+		if code < bound {
+			rng = bound
+			*pr = uint16(v + (2048-v)>>5)
+			m <<= 1
+		} else {
+			rng -= bound
+			code -= bound
+			*pr = uint16(v - v>>5)
+			m = m<<1 | 1
+		}
 	}
-	return m - 1<<n
+	rc.rng, rc.code, rc.pos = rng, code, ip
+	return m - top
 }
 
 // reverse decodes an n-bit symbol least significant bit first.
 func (rc *rangeDec) reverse(p []uint16, n uint) uint32 {
+	rng, code, ip, in := rc.rng, rc.code, rc.pos, rc.in
 	m, sym := uint32(1), uint32(0)
 	for i := uint(0); i < n; i++ {
-		b := rc.bit(&p[m])
-		m = m<<1 | b
-		sym |= b << i
+		if rng < 1<<24 {
+			rng <<= 8
+			code <<= 8
+			if ip < len(in) {
+				code |= uint32(in[ip])
+			}
+			ip++
+		}
+		pr := &p[m]
+		v := uint32(*pr)
+		bound := (rng >> 11) * v
+		if code < bound {
+			rng = bound
+			*pr = uint16(v + (2048-v)>>5)
+			m <<= 1
+		} else {
+			rng -= bound
+			code -= bound
+			*pr = uint16(v - v>>5)
+			m = m<<1 | 1
+			sym |= 1 << i
+		}
 	}
+	rc.rng, rc.code, rc.pos = rng, code, ip
 	return sym
 }
 
@@ -281,10 +345,13 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 		d.pending -= n
 	}
 
+	// The range decoder's state lives in locals in the loop; the less
+	// frequent parts call rc's methods between syncs.
+	rng, code, ip, in := rc.rng, rc.code, rc.pos, rc.in
 	symStart := pos
 	for pos < limit {
-		if rc.pos > inSafe {
-			if final && rc.pos > len(rc.in) {
+		if ip > inSafe {
+			if final && ip > len(in) {
 				pos = symStart
 				err = errTruncated
 			}
@@ -292,7 +359,20 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 		}
 		symStart = pos
 		posState := uint32(pos) & pbMask
-		if rc.bit(&p.isMatch[state<<4|posState]) == 0 {
+		if rng < 1<<24 {
+			rng <<= 8
+			code <<= 8
+			if ip < len(in) {
+				code |= uint32(in[ip])
+			}
+			ip++
+		}
+		pr := &p.isMatch[state<<4|posState]
+		v := uint32(*pr)
+		bound := (rng >> 11) * v
+		if code < bound {
+			rng = bound
+			*pr = uint16(v + (2048-v)>>5)
 			// Literal.
 			var prev uint32
 			if pos > 0 {
@@ -312,7 +392,27 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 				for sym < 0x100 {
 					mb := (match >> 7) & 1
 					match <<= 1
-					b := rc.bit(&probs[(1+mb)<<8+sym])
+					if rng < 1<<24 {
+						rng <<= 8
+						code <<= 8
+						if ip < len(in) {
+							code |= uint32(in[ip])
+						}
+						ip++
+					}
+					pr := &probs[(1+mb)<<8+sym]
+					v := uint32(*pr)
+					bound := (rng >> 11) * v
+					var b uint32
+					if code < bound {
+						rng = bound
+						*pr = uint16(v + (2048-v)>>5)
+					} else {
+						rng -= bound
+						code -= bound
+						*pr = uint16(v - v>>5)
+						b = 1
+					}
 					sym = sym<<1 | b
 					if mb != b {
 						break
@@ -320,7 +420,27 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 				}
 			}
 			for sym < 0x100 {
-				sym = sym<<1 | rc.bit(&probs[sym])
+				if rng < 1<<24 {
+					rng <<= 8
+					code <<= 8
+					if ip < len(in) {
+						code |= uint32(in[ip])
+					}
+					ip++
+				}
+				pr := &probs[sym&0xff]
+				v := uint32(*pr)
+				bound := (rng >> 11) * v
+				if code < bound {
+					rng = bound
+					*pr = uint16(v + (2048-v)>>5)
+					sym <<= 1
+				} else {
+					rng -= bound
+					code -= bound
+					*pr = uint16(v - v>>5)
+					sym = sym<<1 | 1
+				}
 			}
 			dict[pos] = byte(sym)
 			pos++
@@ -334,9 +454,14 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 			}
 			continue
 		}
+		rng -= bound
+		code -= bound
+		*pr = uint16(v - v>>5)
+		rc.rng, rc.code, rc.pos = rng, code, ip
 		var length uint32
 		if rc.bit(&p.isRep[state]) != 0 {
 			if pos == 0 && !wrapped {
+				rng, code, ip = rc.rng, rc.code, rc.pos
 				err = corrupt("repeated match in an empty dictionary")
 				break
 			}
@@ -354,6 +479,7 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 					}
 					dict[pos] = dict[src]
 					pos++
+					rng, code, ip = rc.rng, rc.code, rc.pos
 					continue
 				}
 			} else {
@@ -403,7 +529,8 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 				rep0 = dist
 			}
 			if rep0 == eosDist {
-				if rc.pos > len(rc.in) {
+				rng, code, ip = rc.rng, rc.code, rc.pos
+				if ip > len(in) {
 					pos = symStart
 					err = errTruncated
 					break
@@ -412,6 +539,7 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 				break
 			}
 		}
+		rng, code, ip = rc.rng, rc.code, rc.pos
 		// Distance check: rep0 must reach into the history. (Reps are
 		// checked again here since any of them may be garbage.)
 		if int64(rep0) >= int64(pos) && (!wrapped || int64(rep0) >= int64(len(dict))) {
@@ -426,6 +554,7 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 		}
 		pos = copyMatch(dict, pos, int(rep0), n)
 	}
+	rc.rng, rc.code, rc.pos = rng, code, ip
 	if err == nil && rc.pos > len(rc.in) && final {
 		// The last symbol read past the input.
 		pos = symStart
@@ -469,8 +598,12 @@ func copyMatch(dict []byte, pos, rep0, n int) int {
 }
 
 // finishedOK says whether the range decoder ended cleanly (code 0), as
-// after the last symbol of a stream without end marker.
-func (d *Decoder) finishedOK() bool { return d.rc.code == 0 }
+// after the last symbol of a stream without end marker. The final
+// normalization reads the stream's last byte.
+func (d *Decoder) finishedOK() bool {
+	d.rc.normalize()
+	return d.rc.code == 0 && d.rc.pos <= len(d.rc.in)
+}
 
 // decodeMarker decodes one symbol after the known size was reached; it must
 // be the end marker. The decoder is unusable afterwards.

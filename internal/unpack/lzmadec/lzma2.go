@@ -99,7 +99,7 @@ func (r *Reader2) step(want int) error {
 		if d.pending > 0 {
 			return corrupt("match beyond the LZMA2 chunk")
 		}
-		if d.rc.pos != len(d.rc.in) || !d.finishedOK() {
+		if !d.finishedOK() || d.rc.pos != len(d.rc.in) {
 			return corrupt("LZMA2 chunk size")
 		}
 	}
