@@ -100,12 +100,11 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
 	if l.size > probeOut {
 		return 0
 	}
-	cr := newCountReader(io.NewSectionReader(r, 13, size-13))
 	dict := min(l.dict, decomp.MaxDict)
 	if l.size < 0 {
 		dict = min(dict, probeOut)
 	}
-	rd, err := decomp.NewRawLZMA(cr, l.props, dict, l.size)
+	rd, err := decomp.NewRawLZMA(io.NewSectionReader(r, 13, size-13), l.props, dict, l.size)
 	if err != nil {
 		return 0
 	}
@@ -113,5 +112,9 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) int64 {
 	if err != nil || n > probeOut || (l.size >= 0 && n != l.size) {
 		return 0
 	}
-	return 13 + cr.n
+	used, ok := decomp.LZMAConsumed(rd)
+	if !ok {
+		return 0
+	}
+	return 13 + used
 }

@@ -19,6 +19,7 @@ type Reader2 struct {
 	copying   bool // the current chunk is uncompressed
 	needDict  bool // the next chunk must reset the dictionary
 	needProps bool // the next LZMA chunk must set properties
+	short     bool // the input ended inside the current chunk
 }
 
 // NewReader2 opens LZMA2 data with a window of dictSize bytes (the caller
@@ -43,7 +44,7 @@ func (r *Reader2) Reset(src io.Reader, dictSize int) {
 	r.d.rc = rangeDec{}
 	r.d.pending, r.d.eos = 0, false
 	r.src, r.rd, r.err = src, 0, nil
-	r.left, r.copying, r.needDict, r.needProps = 0, false, true, true
+	r.left, r.copying, r.needDict, r.needProps, r.short = 0, false, true, true, false
 }
 
 // WindowSize is the size of the window buffer (for pooling decisions).
@@ -70,6 +71,9 @@ func (r *Reader2) Read(p []byte) (int, error) {
 func (r *Reader2) step(want int) error {
 	d := &r.d
 	if r.left == 0 {
+		if r.short {
+			return io.ErrUnexpectedEOF
+		}
 		if err := r.chunk(); err != nil {
 			return err
 		}
@@ -95,7 +99,7 @@ func (r *Reader2) step(want int) error {
 	if d.eos {
 		return corrupt("end marker in LZMA2 data")
 	}
-	if r.left == 0 {
+	if r.left == 0 && !r.short {
 		if d.pending > 0 {
 			return corrupt("match beyond the LZMA2 chunk")
 		}
@@ -104,6 +108,20 @@ func (r *Reader2) step(want int) error {
 		}
 	}
 	return nil
+}
+
+// data reads a chunk's n data bytes. A chunk cut short by the end of the
+// input still decodes up to where its data ends (a probe of a truncated
+// stream sees its first bytes), then fails with io.ErrUnexpectedEOF.
+func (r *Reader2) data(n int) (int, error) {
+	m, err := io.ReadFull(r.src, r.buf[:n])
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		r.short = true
+	case err != nil:
+		return 0, err
+	}
+	return m, nil
 }
 
 // chunk reads the next chunk header and its compressed data.
@@ -130,9 +148,9 @@ func (r *Reader2) chunk() error {
 		if _, err := io.ReadFull(r.src, h[1:3]); err != nil {
 			return io.ErrUnexpectedEOF
 		}
-		n := int(h[1])<<8 | int(h[2]) + 1
-		if _, err := io.ReadFull(r.src, r.buf[:n]); err != nil {
-			return io.ErrUnexpectedEOF
+		n, err := r.data(int(h[1])<<8 | int(h[2]) + 1)
+		if err != nil {
+			return err
 		}
 		d.rc = rangeDec{in: r.buf[:n]}
 		r.left, r.copying = n, true
@@ -162,12 +180,13 @@ func (r *Reader2) chunk() error {
 	case c >= 0xA0:
 		d.resetState()
 	}
-	if _, err := io.ReadFull(r.src, r.buf[:packed]); err != nil {
-		return io.ErrUnexpectedEOF
-	}
-	d.rc = rangeDec{in: r.buf[:packed]}
-	if err := d.rc.init(); err != nil {
+	n, err := r.data(packed)
+	if err != nil {
 		return err
+	}
+	d.rc = rangeDec{in: r.buf[:n]}
+	if err := d.rc.init(); err != nil {
+		return truncErr(err)
 	}
 	d.pending, d.eos = 0, false
 	r.left, r.copying = unpacked, false
