@@ -128,3 +128,49 @@ func BenchmarkXZCLI(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFile decodes an lzma-alone file named by $THINGSEC_LZMA_BENCH
+// (a kernel payload, say) with both decoders and xz -dc.
+func BenchmarkFile(b *testing.B) {
+	name := os.Getenv("THINGSEC_LZMA_BENCH")
+	if name == "" {
+		b.Skip("set THINGSEC_LZMA_BENCH to an lzma-alone file")
+	}
+	comp, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := NewAloneReader(bytes.NewReader(comp), 64<<20)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	comp = comp[:HeaderSize+r.Consumed()] // xz refuses trailing data
+	b.Run("lzmadec-reader", func(b *testing.B) {
+		run(b, len(data), func() {
+			r, _ := NewAloneReader(bytes.NewReader(comp), 64<<20)
+			if n, err := io.Copy(io.Discard, r); err != nil || n != int64(len(data)) {
+				b.Fatal(err, n)
+			}
+		})
+	})
+	b.Run("ulikunitz", func(b *testing.B) {
+		run(b, len(data), func() {
+			r, _ := lzma.NewReader(bytes.NewReader(comp))
+			if n, err := io.Copy(io.Discard, r); err != nil || n != int64(len(data)) {
+				b.Fatal(err, n)
+			}
+		})
+	})
+	b.Run("xz-cli", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		var cpu time.Duration
+		for i := 0; i < b.N; i++ {
+			cpu += xzDecode(b, comp, "--format=lzma")
+		}
+		b.ReportMetric(float64(len(data))*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+	})
+}
