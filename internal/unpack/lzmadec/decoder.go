@@ -552,6 +552,16 @@ func (d *Decoder) decode(limit, inSafe int, final bool) error {
 			d.pending = n - room
 			n = room
 		}
+		if src := pos - int(rep0) - 1; src >= 0 && n <= 16 {
+			// Most matches are short: a forward byte copy (which also
+			// repeats an overlapping source) beats a call.
+			dst, from := dict[pos:pos+n], dict[src:src+n]
+			for i := range dst {
+				dst[i] = from[i]
+			}
+			pos += n
+			continue
+		}
 		pos = copyMatch(dict, pos, int(rep0), n)
 	}
 	rc.rng, rc.code, rc.pos = rng, code, ip
