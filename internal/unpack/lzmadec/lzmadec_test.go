@@ -11,8 +11,18 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 	"github.com/ulikunitz/xz/lzma"
 )
+
+// scale shrinks the test data under the race detector, which slows the
+// decoding loop tenfold; the settings covered stay the same.
+func scale(n int) int {
+	if formattest.Race {
+		return n / 8
+	}
+	return n
+}
 
 // sample is compressible data of every kind LZMA meets: text with long
 // repeats, a machine-code-like binary, runs and random bytes.
@@ -88,7 +98,7 @@ func readAll(t testing.TB, r io.Reader) []byte {
 func TestAloneCLI(t *testing.T) {
 	needXZ(t)
 	for i, s := range cliSettings {
-		data := sample(200<<10+i*777, int64(i))
+		data := sample(scale(200<<10)+i*777, int64(i))
 		comp := xzCLI(t, data, "--format=lzma", "--lzma1="+s)
 		t.Run(s, func(t *testing.T) {
 			r, err := NewAloneReader(bytes.NewReader(comp), 64<<20)
@@ -166,7 +176,7 @@ func iotestOneByte(r io.Reader) io.Reader { return oneByte{r} }
 // ulikunitz's encoder does.
 func TestKnownSizeNoMarker(t *testing.T) {
 	for i, p := range []lzma.Properties{{LC: 3, LP: 0, PB: 2}, {LC: 0, LP: 2, PB: 0}, {LC: 4, LP: 0, PB: 4}} {
-		data := sample(150<<10, int64(100+i))
+		data := sample(scale(150<<10), int64(100+i))
 		var buf bytes.Buffer
 		w, err := lzma.WriterConfig{Properties: &p, DictCap: 1 << 16, SizeInHeader: true, Size: int64(len(data))}.NewWriter(&buf)
 		if err != nil {
@@ -198,7 +208,7 @@ func TestLZMA2CLI(t *testing.T) {
 	needXZ(t)
 	for i, s := range append(cliSettings[:3:3], "lc=4,lp=0,pb=4", "lc=0,lp=4,pb=0,dict=4KiB", "lc=1,lp=1,pb=1,dict=128KiB,mode=fast") {
 		// Random data makes the encoder write uncompressed chunks.
-		data := sample(3<<20/2+i*1001, int64(50+i))
+		data := sample(scale(3<<20/2)+i*1001, int64(50+i))
 		comp := xzCLI(t, data, "--format=raw", "--lzma2="+s)
 		t.Run(s, func(t *testing.T) {
 			// The window: ample, the output's size, and for streams
@@ -237,7 +247,7 @@ func dictOf(setting string) int {
 // ulikunitz's own decoder on mutated inputs: same output prefix, and an
 // error from one is an error (or shorter output) from the other.
 func TestDifferential(t *testing.T) {
-	data := sample(64<<10, 7)
+	data := sample(scale(64<<10), 7)
 	var buf bytes.Buffer
 	w, _ := lzma.WriterConfig{DictCap: 1 << 16}.NewWriter(&buf)
 	w.Write(data)
