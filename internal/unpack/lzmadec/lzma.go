@@ -37,6 +37,10 @@ func ParseHeader(h []byte) (Header, error) {
 // refills below it, so no symbol runs out of input mid-way.
 const inMargin = 64
 
+// inBuf is the input buffer of a Reader: identification opens a reader
+// per candidate, so it is small; refilling costs one read per inBuf bytes.
+const inBuf = 16 << 10
+
 // streamBatch bounds the output decoded per Read beyond what the caller
 // asked for, so a small read of a stream with a large window stays cheap.
 const streamBatch = 256 << 10
@@ -108,7 +112,7 @@ func (r *Reader) Reset(src io.Reader, props byte, dictSize uint32, size int64, m
 		return err
 	}
 	if r.buf == nil {
-		r.buf = make([]byte, 64<<10)
+		r.buf = make([]byte, inBuf)
 	}
 	r.src, r.eof, r.read, r.size, r.out, r.rd, r.err, r.start = src, false, 0, size, 0, 0, nil, false
 	r.d.rc = rangeDec{in: r.buf[:0]}
