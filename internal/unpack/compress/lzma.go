@@ -104,12 +104,11 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) (int64, format.Held) {
 		return 0, nil
 	}
 	in := &rebind{r: r}
-	cr := newCountReader(io.NewSectionReader(in, 13, size-13))
-	rd, err := decomp.NewRawLZMA(cr, l.props, l.dict, l.size)
+	raw, err := decomp.NewRawLZMA(io.NewSectionReader(in, 13, size-13), l.props, l.dict, l.size)
 	if err != nil {
 		return 0, nil
 	}
-	rd = decomp.Metered("lzma-identify", rd)
+	rd := decomp.Metered("lzma-identify", raw)
 	var c capture
 	p := probeInto(&c, rd, probeOut+1)
 	if p.ended && l.size >= 0 && p.out != l.size {
@@ -120,5 +119,10 @@ func lzmaEnd(r io.ReaderAt, size int64, l lzmaHeader) (int64, format.Held) {
 	if !p.ended {
 		return 0, h
 	}
-	return 13 + cr.n, h
+	// The decoder reads ahead: the stream's length is what it consumed.
+	used, ok := decomp.LZMAConsumed(raw)
+	if !ok {
+		return 0, h
+	}
+	return 13 + used, h
 }

@@ -10,7 +10,6 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,7 @@ import (
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz/lzma"
+	"github.com/thingsec/thingsec/internal/unpack/lzmadec"
 )
 
 // Method names accepted by NewReader and Block.
@@ -129,18 +128,14 @@ func NewRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Re
 }
 
 func newRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Reader, error) {
-	var hdr [13]byte
-	hdr[0] = props
-	binary.LittleEndian.PutUint32(hdr[1:5], min(dictSize, MaxDict))
-	binary.LittleEndian.PutUint64(hdr[5:13], uint64(unpacked))
-	return lzma.ReaderConfig{DictCap: MaxDict}.NewReader(io.MultiReader(bytes.NewReader(hdr[:]), r))
+	return lzmadec.NewReader(r, props, min(dictSize, MaxDict), unpacked, MaxDict)
 }
 
 // Block decompresses one self-contained block of at most max output bytes.
 // It is what block-structured file systems (squashfs, jffs2, ubifs) need.
 func Block(method string, src []byte, max int) ([]byte, error) {
 	switch method {
-	case LZO, LZ4Block, XZ, Zstd:
+	case LZO, LZ4Block, XZ, Zstd, LZMA:
 		out, err := block(method, src, max)
 		meterBlock(method, out)
 		return out, err
@@ -172,6 +167,8 @@ func block(method string, src []byte, max int) ([]byte, error) {
 			return nil, err
 		}
 		return readBlock(x, max)
+	case LZMA:
+		return lzmaBlock(src, max)
 	case Zstd:
 		d := zstdPool.Get().(*zstd.Decoder)
 		defer zstdPool.Put(d)

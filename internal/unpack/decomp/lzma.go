@@ -1,8 +1,13 @@
 package decomp
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
+	"sync"
+
+	"github.com/thingsec/thingsec/internal/unpack/lzmadec"
 )
 
 // newLZMAReader opens an lzma-alone stream. The header was checked by
@@ -14,4 +19,51 @@ func newLZMAReader(r io.Reader) (io.Reader, error) {
 		return nil, io.ErrUnexpectedEOF
 	}
 	return newRawLZMA(r, h[0], binary.LittleEndian.Uint32(h[1:5]), int64(binary.LittleEndian.Uint64(h[5:13])))
+}
+
+// LZMAConsumed is the compressed length an LZMA reader from NewRawLZMA
+// used so far (after io.EOF: the stream's length without header).
+func LZMAConsumed(r io.Reader) (int64, bool) {
+	lr, ok := r.(*lzmadec.Reader)
+	if !ok {
+		return 0, false
+	}
+	return lr.Consumed(), true
+}
+
+// lzmaDecoders are reused across blocks: a decoder's probability tables
+// and literal coder are worth keeping between squashfs blocks.
+var lzmaDecoders = sync.Pool{New: func() any { return new(lzmadec.Decoder) }}
+
+// lzmaBlock decodes an lzma-alone block straight into its output, which is
+// the dictionary: no window is allocated and nothing is copied.
+func lzmaBlock(src []byte, max int) ([]byte, error) {
+	hd, err := lzmadec.ParseHeader(src)
+	if err != nil {
+		return nil, err
+	}
+	n := max
+	if hd.Size >= 0 {
+		if hd.Size > int64(max) {
+			return nil, ErrTooLarge
+		}
+		n = int(hd.Size)
+	}
+	if n > blockBuf {
+		// A size from a header that may be faked: decode as a stream,
+		// growing the output as it comes.
+		rd, err := newLZMAReader(bytes.NewReader(src))
+		if err != nil {
+			return nil, err
+		}
+		return readBlock(rd, max)
+	}
+	dst := make([]byte, n)
+	d := lzmaDecoders.Get().(*lzmadec.Decoder)
+	defer lzmaDecoders.Put(d)
+	k, err := d.DecodeBlock(dst, src[lzmadec.HeaderSize:], hd.Props, hd.Size)
+	if errors.Is(err, lzmadec.ErrTooLarge) {
+		return nil, ErrTooLarge
+	}
+	return dst[:k], err
 }

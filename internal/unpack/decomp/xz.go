@@ -11,15 +11,15 @@ import (
 	"hash/crc32"
 	"hash/crc64"
 	"io"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
-	"github.com/ulikunitz/xz/lzma"
+	"github.com/thingsec/thingsec/internal/unpack/lzmadec"
 )
 
-// The .xz container is parsed here rather than by ulikunitz/xz, whose
-// reader accepts only a lone LZMA2 filter: real streams (kernels, squashfs
-// built with -Xbcj, xz --x86/--arm/--delta ...) put BCJ and Delta filters
-// before it. ulikunitz/xz still decodes the LZMA2 data of each block.
+// The .xz container is parsed here: real streams (kernels, squashfs built
+// with -Xbcj, xz --x86/--arm/--delta ...) put BCJ and Delta filters before
+// LZMA2, whose data package lzmadec decodes.
 
 // xzMagic starts a stream header; a footer ends with "YZ".
 var xzMagic = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
@@ -211,6 +211,7 @@ type xzReader struct {
 	check     byte
 
 	block     io.Reader // the current block's decoded data
+	lz        *lzmadec.Reader2
 	hdr       xzBlockHeader
 	hdrLen    int64
 	dataStart int64 // input offset of the block's compressed data
@@ -323,11 +324,8 @@ func (x *xzReader) nextBlock() error {
 	if bh.compressed >= 0 {
 		src = io.LimitReader(x.in, bh.compressed)
 	}
-	rd, err := lzma.Reader2Config{DictCap: int(max(dict, lzma.MinDictCap))}.NewReader2(src)
-	if err != nil {
-		return err
-	}
-	x.block = rd
+	x.lz = getReader2(src, int(dict))
+	x.block = x.lz
 	for i := len(bh.filters) - 2; i >= 0; i-- {
 		f := bh.filters[i]
 		if f.id == xzFilterDelta {
@@ -386,7 +384,31 @@ func (x *xzReader) endBlock() error {
 	}
 	x.records = append(x.records, xzRecord{x.hdrLen + comp + int64(len(sum)), x.out})
 	x.block = nil
+	putReader2(x.lz)
+	x.lz = nil
 	return nil
+}
+
+// reader2s reuses LZMA2 decoders with their windows across the blocks of
+// a file system (squashfs xz decodes one stream per block); windows above
+// pooledWindow (a kernel's 32 MiB dictionary) are left to the collector.
+var reader2s sync.Pool
+
+const pooledWindow = 2 << 20
+
+func getReader2(src io.Reader, dict int) *lzmadec.Reader2 {
+	if r, ok := reader2s.Get().(*lzmadec.Reader2); ok {
+		r.Reset(src, dict)
+		return r
+	}
+	return lzmadec.NewReader2(src, dict)
+}
+
+func putReader2(r *lzmadec.Reader2) {
+	if r != nil && r.WindowSize() <= pooledWindow {
+		r.Reset(nil, 0)
+		reader2s.Put(r)
+	}
 }
 
 // readIndex reads the index (its indicator byte already read) and the
