@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -259,7 +260,9 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 		return 0, k.limitAt(p, fmt.Sprintf("entry not written: the scan may write %d bytes and has written them; this layer stops", k.s.scanBudget()))
 	}
 	entryCap := max(left-min(left/4, entryReserve), 0)
-	buf := make([]byte, 256<<10)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	var n int64
 	if k.guardOn && k.guard == nil {
 		k.guard = newGarbageGuard(p)
@@ -312,6 +315,10 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 		}
 	}
 }
+
+// copyBufs holds the buffers entries are copied through: a fresh one per
+// entry would be cleared each time, for every small file of a rootfs.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // entryReserve is the most one entry leaves for the entries after it.
 const entryReserve = 64 << 20
