@@ -166,6 +166,13 @@ func room(dst []byte, n int) []byte {
 	return grown
 }
 
+// oneShot says whether a block may be decoded in one pass into dst: that
+// needs room for max bytes up front, which a hostile header must not make
+// huge.
+func oneShot(dst []byte, max int) bool {
+	return max <= blockBuf || cap(dst)-len(dst) >= max
+}
+
 // appendFrom reads all of r, at most max bytes, onto dst. Reading stops
 // only at io.EOF, so checksums at the end of a stream are verified.
 func appendFrom(dst []byte, r io.Reader, limit int) ([]byte, error) {
@@ -219,13 +226,23 @@ func (s streamBlocks) DecodeBlock(dst, src []byte, max int) ([]byte, error) {
 	return appendFrom(dst, r, max)
 }
 
-// flateBlocks reuses one raw deflate decoder and its window.
+// flateBlocks decodes raw deflate blocks in one pass (inflate), or on any
+// error again with a reused streaming decoder, whose error and partial
+// output are the ones reported.
 type flateBlocks struct {
 	src bytes.Reader
 	f   io.ReadCloser
 }
 
 func (b *flateBlocks) DecodeBlock(dst, src []byte, max int) ([]byte, error) {
+	if oneShot(dst, max) {
+		start := len(dst)
+		dst = room(dst, max)
+		if end, _, err := inflate(dst[:start+max], start, src); err == nil {
+			return dst[:end], nil
+		}
+		dst = dst[:start]
+	}
 	b.src.Reset(src)
 	if b.f == nil {
 		b.f = flate.NewReader(&b.src)
@@ -235,14 +252,20 @@ func (b *flateBlocks) DecodeBlock(dst, src []byte, max int) ([]byte, error) {
 	return appendFrom(dst, b.f, max)
 }
 
-// zlibBlocks reuses one zlib decoder. The first block with a valid header
-// creates it.
+// zlibBlocks decodes zlib blocks in one pass (zlibBlock), or on any error
+// again with a reused streaming decoder, whose error and partial output
+// are the ones reported. The first block with a valid header creates it.
 type zlibBlocks struct {
 	src bytes.Reader
 	z   io.ReadCloser
 }
 
 func (b *zlibBlocks) DecodeBlock(dst, src []byte, max int) ([]byte, error) {
+	if oneShot(dst, max) {
+		if out, ok := zlibBlock(dst, src, max); ok {
+			return out, nil
+		}
+	}
 	b.src.Reset(src)
 	if b.z == nil {
 		z, err := zlib.NewReader(&b.src)
