@@ -246,8 +246,15 @@ func relPath(dir, target string) string {
 // reserve: a bomb entry is cut short (a problem names it) and the entries
 // after it still fit. Only an exhausted scan budget stops the layer.
 func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
-	_ = k.root.Remove(rel) // a symlink or earlier entry of the same name must not redirect the write
-	f, err := k.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o644)
+	// O_EXCL: a symlink or earlier entry of the same name must not redirect
+	// the write; it is removed first. Most names are new, so the removal is
+	// only tried when the create finds one.
+	const flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC | os.O_EXCL
+	f, err := k.root.OpenFile(rel, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		_ = k.root.Remove(rel)
+		f, err = k.root.OpenFile(rel, flags, 0o644)
+	}
 	if err != nil {
 		return 0, err
 	}
