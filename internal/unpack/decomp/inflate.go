@@ -92,6 +92,9 @@ func buildTable(t []uint32, lens []uint8, primary int, dist bool) ([]uint32, boo
 		}
 	}
 	size := 1 << primary
+	if cap(t) < size {
+		return nil, false
+	}
 	t = t[:size]
 	if maxLen == 0 {
 		for i := range t {
@@ -154,6 +157,9 @@ func buildTable(t []uint32, lens []uint8, primary int, dist bool) ([]uint32, boo
 		if head>>8&0xf != kindSub {
 			subBits := int(longest[p]) - primary
 			off := len(t)
+			if off+1<<subBits > cap(t) {
+				return nil, false // beyond the table arrays; not met in valid codes
+			}
 			for range 1 << subBits {
 				t = append(t, entry(0, 0, kindInvalid, 0))
 			}
@@ -172,14 +178,21 @@ func buildTable(t []uint32, lens []uint8, primary int, dist bool) ([]uint32, boo
 // fixed tables of block type 1, built once.
 var (
 	fixedOnce      sync.Once
-	fixedLit       []uint32
-	fixedDist      []uint32
+	fixedLit       *litTable
+	fixedDist      *distTable
 	fixedLitLens   [288]uint8
 	fixedDistLens  [30]uint8
 	fixedTablesErr bool
 )
 
-func fixedTables() ([]uint32, []uint32) {
+// litTable and distTable are the decoding tables; indexing them with the
+// primary bits needs no bounds check.
+type (
+	litTable  [litTableSize]uint32
+	distTable [distTableSize]uint32
+)
+
+func fixedTables() (*litTable, *distTable) {
 	fixedOnce.Do(func() {
 		for i := range fixedLitLens {
 			switch {
@@ -196,14 +209,14 @@ func fixedTables() ([]uint32, []uint32) {
 		for i := range fixedDistLens {
 			fixedDistLens[i] = 5
 		}
-		var ok1, ok2 bool
-		fixedLit, ok1 = buildTable(make([]uint32, 1<<litBits, litTableSize), fixedLitLens[:], litBits, false)
+		fixedLit, fixedDist = new(litTable), new(distTable)
+		_, ok1 := buildTable(fixedLit[:0], fixedLitLens[:], litBits, false)
 		// 30 codes of 5 bits are an incomplete code; the two unused ones
 		// (30, 31) are invalid symbols, as the streaming decoder has them.
 		var d32 [32]uint8
 		copy(d32[:], fixedDistLens[:])
 		d32[30], d32[31] = 5, 5
-		fixedDist, ok2 = buildTable(make([]uint32, 1<<distBits, distTableSize), d32[:], distBits, true)
+		_, ok2 := buildTable(fixedDist[:0], d32[:], distBits, true)
 		fixedTablesErr = !ok1 || !ok2
 	})
 	return fixedLit, fixedDist
@@ -211,8 +224,8 @@ func fixedTables() ([]uint32, []uint32) {
 
 // inflater holds the tables of the block being decoded.
 type inflater struct {
-	lit  [litTableSize]uint32
-	dist [distTableSize]uint32
+	lit  litTable
+	dist distTable
 	lens [286 + 32]uint8
 }
 
@@ -247,7 +260,8 @@ func (d *inflater) run(out []byte, pos int, src []byte) (int, int, error) {
 		typ := bitbuf >> 1 & 3
 		bitbuf >>= 3
 		bitsleft -= 3
-		var lit, dist []uint32
+		var lit *litTable
+		var dist *distTable
 		switch typ {
 		case 0: // stored
 			drop := bitsleft & 7
@@ -314,7 +328,7 @@ func (d *inflater) run(out []byte, pos int, src []byte) (int, int, error) {
 
 // readTables reads the code length code and the two codes of a dynamic
 // block.
-func (d *inflater) readTables(bitbuf *uint64, bitsleft *uint, need func(uint) bool) ([]uint32, []uint32, bool) {
+func (d *inflater) readTables(bitbuf *uint64, bitsleft *uint, need func(uint) bool) (*litTable, *distTable, bool) {
 	get := func(n uint) (int, bool) {
 		if !need(n) {
 			return 0, false
@@ -401,15 +415,13 @@ func (d *inflater) readTables(bitbuf *uint64, bitsleft *uint, need func(uint) bo
 	if lens[256] == 0 {
 		return nil, nil, false // a block that cannot end
 	}
-	lit, ok := buildTable(d.lit[:0:litTableSize], lens[:nlit], litBits, false)
-	if !ok {
+	if _, ok := buildTable(d.lit[:0], lens[:nlit], litBits, false); !ok {
 		return nil, nil, false
 	}
-	dist, ok := buildTable(d.dist[:0:distTableSize], lens[nlit:], distBits, true)
-	if !ok {
+	if _, ok := buildTable(d.dist[:0], lens[nlit:], distBits, true); !ok {
 		return nil, nil, false
 	}
-	return lit, dist, true
+	return &d.lit, &d.dist, true
 }
 
 // buildCLTable builds the one-level table of the code length code (codes
@@ -461,7 +473,7 @@ func buildCLTable(t []uint32, lens []uint8) ([]uint32, bool) {
 }
 
 // decodeHuffman decodes the symbols of one block up to its end code.
-func decodeHuffman(out []byte, pos int, lit, dist []uint32, bitbufp *uint64, bitsleftp *uint, src []byte, inp *int, need func(uint) bool) (int, bool) {
+func decodeHuffman(out []byte, pos int, lit *litTable, dist *distTable, bitbufp *uint64, bitsleftp *uint, src []byte, inp *int, need func(uint) bool) (int, bool) {
 	bitbuf, bitsleft, in := *bitbufp, *bitsleftp, *inp
 	defer func() { *bitbufp, *bitsleftp, *inp = bitbuf, bitsleft, in }()
 	const litMask = 1<<litBits - 1
@@ -530,9 +542,19 @@ func decodeHuffman(out []byte, pos int, lit, dist []uint32, bitbufp *uint64, bit
 			return pos, false
 		}
 		from := pos - distance
-		if distance >= length {
+		switch {
+		case length <= 16 && distance >= 8 && len(out)-pos >= 16:
+			// Most matches are short: two word moves, no call. With a
+			// distance of 8 or more each word reads only bytes already
+			// final; bytes written past the match are not output yet and
+			// are overwritten later.
+			binary.LittleEndian.PutUint64(out[pos:], binary.LittleEndian.Uint64(out[from:]))
+			if length > 8 {
+				binary.LittleEndian.PutUint64(out[pos+8:], binary.LittleEndian.Uint64(out[from+8:]))
+			}
+		case distance >= length:
 			copy(out[pos:pos+length], out[from:from+length])
-		} else {
+		default:
 			// Overlapping: the copied run repeats; double it each step.
 			k := copy(out[pos:pos+length], out[from:pos])
 			for k < length {
