@@ -11,6 +11,8 @@ import (
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zlib"
+
+	"github.com/thingsec/thingsec/internal/unpack/format/formattest"
 )
 
 // streamInflate is the reference: the streaming decoder the one-pass
@@ -23,19 +25,23 @@ func streamInflate(src []byte, max int) ([]byte, error) {
 // binary code, runs, random bytes, and a mix.
 func inflateSamples(t testing.TB) map[string][]byte {
 	rng := rand.New(rand.NewSource(1))
-	random := make([]byte, 200<<10)
+	size := 1 << 20
+	if formattest.Race {
+		size = 64 << 10 // the race detector slows the encoders tenfold
+	}
+	random := make([]byte, size/5)
 	rng.Read(random)
-	text := bytes.Repeat([]byte("squashfs block of a root file system: /etc/passwd, /bin/busybox\n"), 3000)
-	runs := make([]byte, 300<<10)
+	text := bytes.Repeat([]byte("squashfs block of a root file system: /etc/passwd, /bin/busybox\n"), size/350)
+	runs := make([]byte, size*3/10)
 	for i := range runs {
 		runs[i] = byte(i / 7000)
 	}
-	mixed := append(append(append([]byte{}, text[:50000]...), random[:70000]...), runs[:90000]...)
+	mixed := append(append(append([]byte{}, text[:size/20]...), random[:size/15]...), runs[:size/12]...)
 	out := map[string][]byte{"empty": {}, "one": {'x'}, "text": text, "random": random, "runs": runs, "mixed": mixed}
 	// Real machine code: the test binary itself.
 	if exe, err := os.Executable(); err == nil {
-		if b, err := os.ReadFile(exe); err == nil && len(b) > 1<<20 {
-			out["elf"] = b[:1<<20]
+		if b, err := os.ReadFile(exe); err == nil && len(b) > size {
+			out["elf"] = b[:size]
 		}
 	}
 	return out
@@ -220,7 +226,11 @@ func TestInflateMutations(t *testing.T) {
 				continue
 			}
 			out := make([]byte, 1<<16)
-			for range 300 {
+			tries := 300
+			if formattest.Race {
+				tries = 30
+			}
+			for range tries {
 				bad := bytes.Clone(comp)
 				for range 1 + rng.Intn(3) {
 					bad[rng.Intn(len(bad))] ^= byte(1 + rng.Intn(255))
