@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -245,8 +246,15 @@ func relPath(dir, target string) string {
 // reserve: a bomb entry is cut short (a problem names it) and the entries
 // after it still fit. Only an exhausted scan budget stops the layer.
 func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
-	_ = k.root.Remove(rel) // a symlink or earlier entry of the same name must not redirect the write
-	f, err := k.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o644)
+	// O_EXCL: a symlink or earlier entry of the same name must not redirect
+	// the write; it is removed first. Most names are new, so the removal is
+	// only tried when the create finds one.
+	const flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC | os.O_EXCL
+	f, err := k.root.OpenFile(rel, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		_ = k.root.Remove(rel)
+		f, err = k.root.OpenFile(rel, flags, 0o644)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -259,7 +267,9 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 		return 0, k.limitAt(p, fmt.Sprintf("entry not written: the scan may write %d bytes and has written them; this layer stops", k.s.scanBudget()))
 	}
 	entryCap := max(left-min(left/4, entryReserve), 0)
-	buf := make([]byte, 256<<10)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	var n int64
 	if k.guardOn && k.guard == nil {
 		k.guard = newGarbageGuard(p)
@@ -317,6 +327,10 @@ func (k *layerSink) write(p, rel string, r io.Reader) (int64, error) {
 		}
 	}
 }
+
+// copyBufs holds the buffers entries are copied through: a fresh one per
+// entry would be cleared each time, for every small file of a rootfs.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
 // entryReserve is the most one entry leaves for the entries after it.
 const entryReserve = 64 << 20

@@ -8,14 +8,11 @@ package decomp
 
 import (
 	"bufio"
-	"bytes"
 	"compress/bzip2"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 
-	lzo "github.com/anchore/go-lzo"
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zlib"
@@ -129,114 +126,6 @@ func NewRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Re
 
 func newRawLZMA(r io.Reader, props byte, dictSize uint32, unpacked int64) (io.Reader, error) {
 	return lzmadec.NewReader(r, props, min(dictSize, MaxDict), unpacked, MaxDict)
-}
-
-// Block decompresses one self-contained block of at most max output bytes.
-// It is what block-structured file systems (squashfs, jffs2, ubifs) need.
-func Block(method string, src []byte, max int) ([]byte, error) {
-	switch method {
-	case LZO, LZ4Block, XZ, Zstd, LZMA:
-		out, err := block(method, src, max)
-		meterBlock(method, out)
-		return out, err
-	}
-	return block(method, src, max)
-}
-
-func block(method string, src []byte, max int) ([]byte, error) {
-	switch method {
-	case LZO:
-		dst := make([]byte, max)
-		n, err := lzo.Decompress(src, dst)
-		if err != nil {
-			return nil, err
-		}
-		return dst[:n], nil
-	case LZ4Block:
-		dst := make([]byte, max)
-		n, err := lz4.UncompressBlock(src, dst)
-		if err != nil {
-			return nil, err
-		}
-		return dst[:n], nil
-	case XZ:
-		// A block decodes to at most max bytes, so no match reaches
-		// further back: the dictionary is clamped to max.
-		x, err := newXZReader(bytes.NewReader(src), MaxDict, int64(max))
-		if err != nil {
-			return nil, err
-		}
-		return readBlock(x, max)
-	case LZMA:
-		return lzmaBlock(src, max)
-	case Zstd:
-		d := zstdPool.Get().(*zstd.Decoder)
-		defer zstdPool.Put(d)
-		out, err := d.DecodeAll(src, make([]byte, 0, max))
-		if err == nil && len(out) > max {
-			return nil, ErrTooLarge
-		}
-		return out, err
-	}
-	rc, err := NewReader(method, bytes.NewReader(src))
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return ReadAtMost(rc, max)
-}
-
-// zstdPool reuses block decoders: building one per block is slow on
-// large file systems.
-var zstdPool = sync.Pool{New: func() any {
-	d, _ := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20), zstd.WithDecoderMaxWindow(MaxDict))
-	return d
-}}
-
-// ErrTooLarge is returned when a stream yields more than allowed.
-var ErrTooLarge = errors.New("decompressed data exceeds limit")
-
-// ReadAtMost reads all of r but fails with ErrTooLarge beyond max bytes.
-func ReadAtMost(r io.Reader, max int) ([]byte, error) {
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(r, int64(max)+1))
-	if err != nil {
-		return buf.Bytes(), err
-	}
-	if n > int64(max) {
-		return nil, ErrTooLarge
-	}
-	return buf.Bytes(), nil
-}
-
-// blockBuf bounds the buffer readBlock allocates before decoding: the
-// maximal size comes from a header, which a hostile image may fake.
-const blockBuf = 1 << 20
-
-// readBlock is ReadAtMost with the output buffer allocated once at its
-// expected size (max, up to blockBuf) instead of grown from zero: a block
-// usually decodes to exactly max bytes, and the growing and copying cost
-// as much as a fifth of decoding an xz block.
-func readBlock(r io.Reader, max int) ([]byte, error) {
-	lr := io.LimitReader(r, int64(max)+1)
-	buf := make([]byte, 0, min(max, blockBuf)+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-	if len(buf) > max {
-		return nil, ErrTooLarge
-	}
-	return buf, nil
 }
 
 // trailing ends a stream cleanly at an error that only means "something

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"sync"
 
 	"github.com/thingsec/thingsec/internal/unpack/lzmadec"
 )
@@ -31,13 +30,12 @@ func LZMAConsumed(r io.Reader) (int64, bool) {
 	return lr.Consumed(), true
 }
 
-// lzmaDecoders are reused across blocks: a decoder's probability tables
-// and literal coder are worth keeping between squashfs blocks.
-var lzmaDecoders = sync.Pool{New: func() any { return new(lzmadec.Decoder) }}
+// lzmaBlocks decodes lzma-alone blocks (squashfs lzma) straight into
+// dst, which is the dictionary: no window is allocated and nothing is
+// copied. The decoder's probability tables are reused between blocks.
+type lzmaBlocks struct{ d lzmadec.Decoder }
 
-// lzmaBlock decodes an lzma-alone block straight into its output, which is
-// the dictionary: no window is allocated and nothing is copied.
-func lzmaBlock(src []byte, max int) ([]byte, error) {
+func (b *lzmaBlocks) DecodeBlock(dst, src []byte, max int) ([]byte, error) {
 	hd, err := lzmadec.ParseHeader(src)
 	if err != nil {
 		return nil, err
@@ -49,21 +47,20 @@ func lzmaBlock(src []byte, max int) ([]byte, error) {
 		}
 		n = int(hd.Size)
 	}
-	if n > blockBuf {
+	if !oneShot(dst, n) {
 		// A size from a header that may be faked: decode as a stream,
 		// growing the output as it comes.
 		rd, err := newLZMAReader(bytes.NewReader(src))
 		if err != nil {
 			return nil, err
 		}
-		return readBlock(rd, max)
+		return appendFrom(dst, rd, max)
 	}
-	dst := make([]byte, n)
-	d := lzmaDecoders.Get().(*lzmadec.Decoder)
-	defer lzmaDecoders.Put(d)
-	k, err := d.DecodeBlock(dst, src[lzmadec.HeaderSize:], hd.Props, hd.Size)
+	start := len(dst)
+	dst = room(dst, n)
+	k, err := b.d.DecodeBlock(dst[start:start+n], src[lzmadec.HeaderSize:], hd.Props, hd.Size)
 	if errors.Is(err, lzmadec.ErrTooLarge) {
 		return nil, ErrTooLarge
 	}
-	return dst[:k], err
+	return dst[:start+k], err
 }

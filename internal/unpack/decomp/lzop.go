@@ -31,6 +31,7 @@ type LzopReader struct {
 	Name  string
 	r     io.Reader
 	flags uint32
+	buf   []byte // decoded block, reused
 	chunks
 }
 
@@ -187,9 +188,11 @@ func (z *LzopReader) next() error {
 		return io.ErrUnexpectedEOF
 	}
 	if src < dst {
-		if data, err = block(LZO, data, int(dst)); err != nil {
+		// The output buffer is reused: a block is consumed before the next.
+		if data, err = (lzoBlocks{}).DecodeBlock(z.buf[:0], data, int(dst)); err != nil {
 			return fmt.Errorf("lzop block: %w", err)
 		}
+		z.buf = data
 		if len(data) != int(dst) {
 			return errors.New("lzop: block size mismatch")
 		}

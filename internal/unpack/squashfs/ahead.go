@@ -107,7 +107,7 @@ func (a *ahead) fragment(i uint32) {
 	bs := int(a.img.sb.blockSize)
 	go func() {
 		d, err := a.img.dataBlock(start, size, bs, -1)
-		ch <- blockResult{d, err}
+		ch <- blockResult{data: d, err: err}
 	}()
 }
 

@@ -48,7 +48,7 @@ func TestBoundLZMAHeader(t *testing.T) {
 	if binary.LittleEndian.Uint32(got[1:]) != 8192 || binary.LittleEndian.Uint32(src[1:]) != 1<<20 {
 		t.Fatal("dictionary not lowered")
 	}
-	out, err := lzmaBlock(src, 8192, -1, 4096)
+	out, err := lzmaBlock(nil, src, 8192, -1, 4096)
 	if err != nil || !bytes.Equal(out, sample) {
 		t.Fatalf("decode after bound: %v", err)
 	}
@@ -66,7 +66,7 @@ func TestRawLZMA(t *testing.T) {
 	w.Close()
 	raw := buf.Bytes()[13:]
 	for _, want := range []int{-1, len(sample)} {
-		out, err := lzmaBlock(raw, 8192, want, 65536)
+		out, err := lzmaBlock(nil, raw, 8192, want, 65536)
 		if err != nil || !bytes.Equal(out, sample) {
 			t.Errorf("want %d: %v, %d bytes", want, err, len(out))
 		}

@@ -22,6 +22,7 @@ type fileReader struct {
 	sched  uint64 // bytes of the file covered by scheduled blocks
 	ahead  []chan blockResult
 	buf    []byte
+	cur    []byte // the block buf is part of, when it goes back to img.bufs
 	left   uint64 // bytes still to yield
 	zero   []byte
 	tail   bool // fragment tail still to read
@@ -29,8 +30,9 @@ type fileReader struct {
 }
 
 type blockResult struct {
-	data []byte
-	err  error
+	data   []byte
+	err    error
+	pooled bool // data is a buffer of img.bufs
 }
 
 // readAhead is the number of blocks decoded in advance.
@@ -63,6 +65,11 @@ func (f *fileReader) Read(p []byte) (int, error) {
 	k := copy(p, f.buf)
 	f.buf = f.buf[k:]
 	f.left -= uint64(k)
+	if len(f.buf) == 0 && f.cur != nil {
+		// The block is copied out: its buffer is free.
+		f.img.bufs.put(f.cur)
+		f.cur = nil
+	}
 	return k, nil
 }
 
@@ -102,11 +109,11 @@ func (f *fileReader) scheduleOn(async bool) {
 			err = errShortData
 		}
 		if err != nil {
-			d = nil
-		} else {
-			d = d[:want]
+			f.img.bufs.put(d)
+			ch <- blockResult{err: err}
+			return
 		}
-		ch <- blockResult{d, err}
+		ch <- blockResult{data: d[:want], pooled: true}
 	}
 	if async || readAhead > 1 && f.blocks+uint64(len(f.ahead)) > 1 {
 		go decode()
@@ -127,6 +134,9 @@ func (f *fileReader) fill() error {
 		r := <-f.ahead[0]
 		f.ahead = f.ahead[1:]
 		f.buf = r.data
+		if r.pooled {
+			f.cur = r.data
+		}
 		return r.err
 	}
 	if f.tail {

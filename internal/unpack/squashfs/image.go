@@ -37,6 +37,7 @@ type image struct {
 	cached  int
 	frags   fragCache
 	ahead   *ahead // set while walking
+	bufs    *blockBufs
 	uids    []uint32
 	gids    []uint32
 	// metaOrder is the byte order of metadata block headers: AVM's
@@ -51,6 +52,7 @@ type metaBlock struct {
 
 func newImage(r io.ReaderAt, sb *super) *image {
 	img := &image{r: r, sb: sb, meta: map[int64]*metaBlock{}, bad: map[int64]error{}, badFrag: map[uint32]error{}, metaOrder: sb.order}
+	img.bufs = newBlockBufs(int(sb.blockSize))
 	var h [2]byte
 	if sb.order == binary.BigEndian && format.ReadFull(r, h[:], int64(sb.inodeStart)) == nil {
 		if n := binary.BigEndian.Uint16(h[:]) & 0x7fff; n == 0 || n > metaSize {

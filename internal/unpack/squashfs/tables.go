@@ -7,7 +7,9 @@ import (
 )
 
 // fragCache keeps the last few decoded fragment blocks: many small files
-// share one.
+// share one. The blocks are buffers of img.bufs, given back when evicted: a
+// file's tail is a slice of its fragment block, which the sink copies out
+// while it adds the file, before the next fragment is loaded.
 type fragCache struct {
 	keys [4]int64
 	data [4][]byte
@@ -23,9 +25,12 @@ func (f *fragCache) get(k int64) []byte {
 	return nil
 }
 
-func (f *fragCache) put(k int64, d []byte) {
+// put caches d and returns the block it evicted, or nil.
+func (f *fragCache) put(k int64, d []byte) (evicted []byte) {
+	evicted = f.data[f.next]
 	f.keys[f.next], f.data[f.next] = k, d
 	f.next = (f.next + 1) % len(f.keys)
+	return evicted
 }
 
 // fragment returns the decoded fragment block number i.
@@ -57,7 +62,7 @@ func (img *image) loadFragment(i uint32) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fragment %d: %w", i, err)
 	}
-	img.frags.put(int64(start), d)
+	img.bufs.put(img.frags.put(int64(start), d))
 	return d, nil
 }
 
@@ -103,20 +108,62 @@ func (img *image) fragmentEntry(i uint32) (start uint64, size uint32, err error)
 }
 
 // dataBlock reads and decodes a data or fragment block stored at off with
-// the on-disk size word size; want is the expected decoded size or -1.
+// the on-disk size word size; want is the expected decoded size or -1. The
+// block is decoded into a buffer of img.bufs, which the caller gives back
+// once the block is consumed.
 func (img *image) dataBlock(off uint64, size uint32, max, want int) ([]byte, error) {
 	n := size &^ sizeUncompressed
 	if n > img.sb.blockSize || off > uint64(img.sb.bytesUsed) || uint64(n) > uint64(img.sb.bytesUsed)-off {
 		return nil, corrupt("data block at %d size %d out of range", off, n)
 	}
-	src := make([]byte, n)
+	src := img.bufs.get()[:n]
 	if err := format.ReadFull(img.r, src, int64(off)); err != nil {
+		img.bufs.put(src)
 		return nil, err
 	}
 	if size&sizeUncompressed != 0 {
 		return src, nil
 	}
-	return img.decompress(src, max, want)
+	out, err := img.decompressTo(img.bufs.get(), src, max, want)
+	img.bufs.put(src)
+	if err != nil {
+		img.bufs.put(out)
+		return nil, err
+	}
+	return out, nil
+}
+
+// blockBufs recycles the buffers data blocks are read and decoded into:
+// allocating a fresh one clears it first, which costs as much as a fifth
+// of decoding. At most cap(free) idle buffers are kept.
+type blockBufs struct {
+	size int
+	free chan []byte
+}
+
+func newBlockBufs(size int) *blockBufs {
+	return &blockBufs{size: size, free: make(chan []byte, 2*readAhead+4)}
+}
+
+// get returns an empty buffer with room for a block.
+func (b *blockBufs) get() []byte {
+	select {
+	case p := <-b.free:
+		return p
+	default:
+		return make([]byte, 0, b.size)
+	}
+}
+
+// put gives back a buffer that nothing refers to any more.
+func (b *blockBufs) put(p []byte) {
+	if cap(p) < b.size {
+		return
+	}
+	select {
+	case b.free <- p[:0]:
+	default:
+	}
 }
 
 // loadIDs reads the uid/gid tables; failures leave them empty.
