@@ -10,7 +10,7 @@ require (
 	github.com/github/go-spdx/v2 v2.8.0
 	github.com/google/cel-go v0.31.0
 	github.com/google/uuid v1.6.0
-	github.com/klauspost/compress v1.20.4
+	github.com/klauspost/compress v1.20.5
 	github.com/package-url/packageurl-go v0.1.7
 	github.com/pierrec/lz4/v4 v4.1.33
 	github.com/rogpeppe/go-internal v1.16.0
