@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -227,10 +229,20 @@ func (w *walker) layer(ctx context.Context, l *unpack.Layer) {
 	w.walked[l] = wl
 	w.mu.Unlock()
 	done.Add(len(wl.jobs))
-	for _, j := range wl.jobs {
+	for _, j := range largestFirst(wl.jobs) {
 		w.work <- j
 	}
 	done.Wait()
+}
+
+// largestFirst is the order jobs are handed to the workers: the largest
+// files first, so that the walk does not end with one worker reading a
+// large file while the others have nothing left. Results are assembled
+// in path order whatever order the files were read in.
+func largestFirst(jobs []*job) []*job {
+	out := slices.Clone(jobs)
+	slices.SortStableFunc(out, func(a, b *job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	return out
 }
 
 // keepBuf is the largest read buffer a worker keeps between files.
