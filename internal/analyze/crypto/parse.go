@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"slices"
 
 	"golang.org/x/crypto/pkcs12" //nolint:staticcheck // only to unlock shipped containers
 	"golang.org/x/crypto/ssh"
@@ -221,16 +220,15 @@ var derStarts = [][]byte{
 	{0x02, 0x01, 0x01, 0x04}, // SEC1 EC: version 1, private key octets
 }
 
-// carveDER finds DER keys and certificates inside a binary. A candidate
-// is an outer SEQUENCE whose body starts like one of derStarts, so only
-// the places where the body's first two bytes (30 82 or 02 01) occur are
-// looked at, not every 0x30 byte (ASCII "0" in strings).
+// carveDER finds DER keys and certificates inside a binary.
 func carveDER(data []byte, items []Item) []Item {
-	off := 0
-	for _, p := range derCandidates(data) {
-		if p < off {
-			continue // inside a key or certificate already found
+	for off := 0; off < len(data)-8; {
+		i := bytes.IndexByte(data[off:], 0x30)
+		if i < 0 {
+			break
 		}
+		p := off + i
+		off = p + 1
 		n := derLen(data[p:])
 		if n < 64 || p+n > len(data) {
 			continue
@@ -254,30 +252,6 @@ func carveDER(data []byte, items []Item) []Item {
 		}
 	}
 	return items
-}
-
-// derCandidates are the offsets, ascending and distinct, of the 0x30
-// bytes that are 2 to 5 bytes (an outer SEQUENCE header) before a 30 82
-// or 02 01 pair: the first bytes of every derStarts entry.
-func derCandidates(data []byte) []int {
-	var ps []int
-	for _, pair := range [][]byte{{0x30, 0x82}, {0x02, 0x01}} {
-		for off := 0; ; {
-			i := bytes.Index(data[off:], pair)
-			if i < 0 {
-				break
-			}
-			q := off + i
-			off = q + 1
-			for h := 2; h <= 5 && h <= q; h++ {
-				if data[q-h] == 0x30 {
-					ps = append(ps, q-h)
-				}
-			}
-		}
-	}
-	slices.Sort(ps)
-	return slices.Compact(ps)
 }
 
 // DefaultP12Passwords are tried to open PKCS#12 containers.
