@@ -196,12 +196,27 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 	n := len(text)
 	quads, triples, pairs, firsts := &d.quads, &d.triples, &d.pairs, &d.firsts
 	seen := 0
+outer:
 	for i := 0; ; {
+		// Most positions of a binary fail the firsts table: four of them
+		// are tested at once from one eight-byte load, with independent
+		// lookups, before any is looked at more closely.
+		for i+8 <= n {
+			w := binary.LittleEndian.Uint64(text[i:]) | folded<<32 | folded
+			a, b, c, e := w&0xffff, w>>8&0xffff, w>>16&0xffff, w>>24&0xffff
+			if firsts[a>>6]&(1<<(a&63))|firsts[b>>6]&(1<<(b&63))|firsts[c>>6]&(1<<(c&63))|firsts[e>>6]&(1<<(e&63)) != 0 {
+				break
+			}
+			i += 4
+		}
 		// In the start state: find the next place where the first four
 		// bytes of a keyword occur (or the first two or three, for
 		// shorter ones). The last three bytes are all candidates; the
 		// text's last byte begins no keyword (all have two or more).
-		for ; i+3 < n; i++ {
+		for lim := i + 4; i+3 < n; i++ {
+			if i >= lim {
+				continue outer // back to four at a time
+			}
 			w := binary.LittleEndian.Uint32(text[i:]) | folded
 			if f := w & 0xffff; firsts[f>>6]&(1<<(f&63)) == 0 {
 				continue
