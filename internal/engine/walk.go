@@ -55,21 +55,31 @@ type walker struct {
 	timings *timings
 }
 
-func newWalker(cfg Config, layers []*unpack.Layer) *walker {
-	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log)}
+// newWalker makes the walker of a scan; strs is the keyword automaton of
+// its file analyzers (stringSet), or nil.
+func newWalker(cfg Config, layers []*unpack.Layer, strs *strmatch.Set) *walker {
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
 	for _, l := range layers {
 		w.byID[l.ID] = l
 	}
+	return w
+}
+
+// stringSet compiles the keywords of the file analyzers' string packs
+// into one automaton (nil when none has any). A scan builds it while the
+// target is opened (the directory listed, the first layer made), which
+// does not need it.
+func stringSet(files []plugin.FileAnalyzer) *strmatch.Set {
 	var packs []*strmatch.Pack
-	for _, a := range cfg.Files {
+	for _, a := range files {
 		if p, ok := a.(strmatch.Packer); ok {
 			packs = append(packs, p.StringPacks()...)
 		}
 	}
-	if len(packs) > 0 {
-		w.strs = strmatch.Compile(packs...)
+	if len(packs) == 0 {
+		return nil
 	}
-	return w
+	return strmatch.Compile(packs...)
 }
 
 type job struct {
