@@ -45,6 +45,11 @@ type keywordDFA struct {
 	// multiply, that rules out most bytes before the other tables are
 	// read.
 	firsts [1 << 16 / 64]uint64
+	// spans has the firsts bits and the bits of every keyword's second
+	// and third bytes (for a two-byte keyword: its second byte then any
+	// byte): a keyword starting at i or i-1 has its bit for the pair at
+	// i, so one lookup clears two positions.
+	spans [1 << 16 / 64]uint64
 }
 
 // folded is or-ed into four text bytes before the prefilter's lookups.
@@ -162,6 +167,16 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		}
 		f := w & 0xffff
 		d.firsts[f>>6] |= 1 << (f & 63)
+		d.spans[f>>6] |= 1 << (f & 63)
+		if len(k) >= 3 {
+			x := w >> 8 & 0xffff
+			d.spans[x>>6] |= 1 << (x & 63)
+		} else {
+			for b := range 256 {
+				x := uint32(k[1]|0x20) | uint32(byte(b)|0x20)<<8
+				d.spans[x>>6] |= 1 << (x & 63)
+			}
+		}
 		switch len(k) {
 		case 2:
 			d.pairs[w>>6] |= 1 << (w & 63)
@@ -194,7 +209,7 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		return
 	}
 	n := len(text)
-	quads, triples, pairs, firsts := &d.quads, &d.triples, &d.pairs, &d.firsts
+	quads, triples, pairs, firsts, spans := &d.quads, &d.triples, &d.pairs, &d.firsts, &d.spans
 	seen := 0
 outer:
 	for i := 0; ; {
@@ -203,17 +218,17 @@ outer:
 		// lookups, before any is looked at more closely.
 		for i+8 <= n {
 			w := binary.LittleEndian.Uint64(text[i:]) | folded<<32 | folded
-			a, b, c, e := w&0xffff, w>>8&0xffff, w>>16&0xffff, w>>24&0xffff
-			if firsts[a>>6]&(1<<(a&63))|firsts[b>>6]&(1<<(b&63))|firsts[c>>6]&(1<<(c&63))|firsts[e>>6]&(1<<(e&63)) != 0 {
+			a, b, c := w>>8&0xffff, w>>24&0xffff, w>>40&0xffff
+			if spans[a>>6]&(1<<(a&63))|spans[b>>6]&(1<<(b&63))|spans[c>>6]&(1<<(c&63)) != 0 {
 				break
 			}
-			i += 4
+			i += 6
 		}
 		// In the start state: find the next place where the first four
 		// bytes of a keyword occur (or the first two or three, for
 		// shorter ones). The last three bytes are all candidates; the
 		// text's last byte begins no keyword (all have two or more).
-		for lim := i + 4; i+3 < n; i++ {
+		for lim := i + 6; i+3 < n; i++ {
 			if i >= lim {
 				continue outer // back to four at a time
 			}
