@@ -13,7 +13,9 @@ import "encoding/binary"
 // bit table of the keywords' first four bytes, each byte folded with
 // 0x20, 16 KiB, in the L1 cache; tables of the first two or three bytes
 // when shorter keywords exist; before any of them, a direct bit table of
-// every keyword's first two bytes, which most bytes of a binary fail) and the automaton runs from there only until it is
+// every keyword's first two bytes, which most bytes of a binary fail,
+// and before that one of their first three, looked up at every other
+// byte) and the automaton runs from there only until it is
 // back in a state of depth one or less, where no keyword can be under way
 // that did not start at the current byte. The prefilter's loads do not
 // depend on each other, so it runs several times faster than the
