@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
@@ -101,6 +102,10 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 	defer mem.Stop()
 	cfg.shed = mem.Pressure
 
+	strs := make(chan *strmatch.Set, 1)
+	if !cfg.UnpackOnly {
+		go func() { strs <- stringSet(cfg.Files) }()
+	}
 	t0 := stage(cfg, "unpack")
 	sess, root, err := openTarget(ctx, cfg, fi, work)
 	if err != nil {
@@ -113,7 +118,7 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 
 	// One pass: each layer's files are read once, as soon as the layer is
 	// extracted, for the inventory, the analyzers and the carve.
-	w := newWalker(cfg, sess.Layers())
+	w := newWalker(cfg, sess.Layers(), <-strs)
 	defer w.closeRoots() // opened again by the stages after the walk
 	res, err := w.run(ctx, sess, cfg.Unpack)
 	if err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -53,21 +55,31 @@ type walker struct {
 	timings *timings
 }
 
-func newWalker(cfg Config, layers []*unpack.Layer) *walker {
-	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log)}
+// newWalker makes the walker of a scan; strs is the keyword automaton of
+// its file analyzers (stringSet), or nil.
+func newWalker(cfg Config, layers []*unpack.Layer, strs *strmatch.Set) *walker {
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
 	for _, l := range layers {
 		w.byID[l.ID] = l
 	}
+	return w
+}
+
+// stringSet compiles the keywords of the file analyzers' string packs
+// into one automaton (nil when none has any). A scan builds it while the
+// target is opened (the directory listed, the first layer made), which
+// does not need it.
+func stringSet(files []plugin.FileAnalyzer) *strmatch.Set {
 	var packs []*strmatch.Pack
-	for _, a := range cfg.Files {
+	for _, a := range files {
 		if p, ok := a.(strmatch.Packer); ok {
 			packs = append(packs, p.StringPacks()...)
 		}
 	}
-	if len(packs) > 0 {
-		w.strs = strmatch.Compile(packs...)
+	if len(packs) == 0 {
+		return nil
 	}
-	return w
+	return strmatch.Compile(packs...)
 }
 
 type job struct {
@@ -227,10 +239,20 @@ func (w *walker) layer(ctx context.Context, l *unpack.Layer) {
 	w.walked[l] = wl
 	w.mu.Unlock()
 	done.Add(len(wl.jobs))
-	for _, j := range wl.jobs {
+	for _, j := range largestFirst(wl.jobs) {
 		w.work <- j
 	}
 	done.Wait()
+}
+
+// largestFirst is the order jobs are handed to the workers: the largest
+// files first, so that the walk does not end with one worker reading a
+// large file while the others have nothing left. Results are assembled
+// in path order whatever order the files were read in.
+func largestFirst(jobs []*job) []*job {
+	out := slices.Clone(jobs)
+	slices.SortStableFunc(out, func(a, b *job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	return out
 }
 
 // keepBuf is the largest read buffer a worker keeps between files.

@@ -120,13 +120,20 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 			return []Item{it}
 		}
 	}
+	// Armor of either kind starts with "-----BEGIN ": most files have
+	// none, and then neither search below reads them again.
+	armor := bytes.Index(data, []byte("-----BEGIN "))
+	if armor < 0 {
+		armor = len(data)
+	}
 	// OpenPGP armor is not PEM (a checksum line follows the data).
-	if i := bytes.Index(data, []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
+	if i := bytes.Index(data[armor:], []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
+		i += armor
 		items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
 			Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
 	}
 	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
-	for off := 0; ; {
+	for off := armor; ; {
 		i := bytes.Index(data[off:], []byte("-----BEGIN "))
 		if i < 0 {
 			break
@@ -145,8 +152,7 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 		}
 		off = end
 	}
-	if bytes.Contains(data, []byte("PuTTY-User-Key-File-")) {
-		i := bytes.Index(data, []byte("PuTTY-User-Key-File-"))
+	if i := bytes.Index(data, []byte("PuTTY-User-Key-File-")); i >= 0 {
 		it := Item{Kind: "key", Format: "PuTTY", KeyType: "unknown", Offset: int64(i), Raw: data[i:min(len(data), i+200)]}
 		it.Line = bytes.Count(data[:i], []byte{'\n'}) + 1
 		it.Encrypted = !bytes.Contains(data, []byte("Encryption: none"))

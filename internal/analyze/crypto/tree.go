@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -36,11 +39,8 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 		it   Item
 		path string
 	}
-	certs := map[string][]certAt{}
+	var certFiles []model.File
 	for _, f := range t.Files() {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		ext := strings.ToLower(path.Ext(f.Path))
 		if f.Type != filetype.PEM && f.Type != filetype.DER && ext != ".crt" && ext != ".pem" && ext != ".cer" && ext != ".der" {
 			continue
@@ -52,24 +52,47 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 			out.Skipped = append(out.Skipped, model.Skip{Analyzer: a.Name(), Layer: f.Layer, Path: f.Path, Size: f.Size, Reason: fmt.Sprintf("%d bytes: certificate file over the 4194304-byte size limit of the key pairing", f.Size)})
 			continue
 		}
-		data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
-		if err != nil {
-			continue
+		certFiles = append(certFiles, f)
+	}
+	// The certificate files and the key files are read and scanned in
+	// parallel (a key file may be a large binary, scanned again whole);
+	// the results are used in their order.
+	certItems := make([][]Item, len(certFiles))
+	keyItems := make([][]Item, len(order))
+	inParallel(len(certFiles)+len(order), func(i int) {
+		if ctx.Err() != nil {
+			return
 		}
-		for _, it := range Scan(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data)))) {
+		if i < len(certFiles) {
+			f := certFiles[i]
+			data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
+			if err != nil {
+				return
+			}
+			certItems[i] = Scan(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+			return
+		}
+		w := order[i-len(certFiles)]
+		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
+		if err != nil {
+			return
+		}
+		keyItems[i-len(certFiles)] = Scan(w.path, data, filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	certs := map[string][]certAt{}
+	for i, f := range certFiles {
+		for _, it := range certItems[i] {
 			if it.Kind == "cert" && it.PubHash != "" {
 				certs[it.PubHash] = append(certs[it.PubHash], certAt{it, f.Path})
 			}
 		}
 	}
-	for _, w := range order {
+	for k, w := range order {
 		loc := keyFiles[w]
-		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
-		if err != nil {
-			continue
-		}
-		ft := filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data)))
-		for _, it := range Scan(w.path, data, ft) {
+		for _, it := range keyItems[k] {
 			if it.Kind == "cert" || it.PubHash == "" {
 				continue
 			}
@@ -94,4 +117,18 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 		}
 	}
 	return nil
+}
+
+// inParallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
+func inParallel(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -1,7 +1,10 @@
 package secrets
 
 import (
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +75,38 @@ func BenchmarkKeywordPass(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		strmatch.Find(nil, sc.Pack(), text)
+	}
+}
+
+// BenchmarkKeywordPassTree measures the keyword automaton over every
+// regular file of the directory THINGSEC_BENCH_TREE (an extracted root
+// filesystem: binaries, libraries and configuration), the pass the scan
+// makes over each file.
+func BenchmarkKeywordPassTree(b *testing.B) {
+	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	if dir == "" {
+		b.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
+	}
+	var files [][]byte
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files, n = append(files, data), n+int64(len(data))
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, _ := Embedded()
+	sc := NewScanner(rs)
+	b.SetBytes(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, f := range files {
+			strmatch.Find(nil, sc.Pack(), f)
+		}
 	}
 }

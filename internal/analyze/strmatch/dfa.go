@@ -13,7 +13,9 @@ import "encoding/binary"
 // bit table of the keywords' first four bytes, each byte folded with
 // 0x20, 16 KiB, in the L1 cache; tables of the first two or three bytes
 // when shorter keywords exist; before any of them, a direct bit table of
-// every keyword's first two bytes, which most bytes of a binary fail) and the automaton runs from there only until it is
+// every keyword's first two bytes, which most bytes of a binary fail,
+// and before that one of their first three, looked up at every other
+// byte) and the automaton runs from there only until it is
 // back in a state of depth one or less, where no keyword can be under way
 // that did not start at the current byte. The prefilter's loads do not
 // depend on each other, so it runs several times faster than the
@@ -45,6 +47,11 @@ type keywordDFA struct {
 	// multiply, that rules out most bytes before the other tables are
 	// read.
 	firsts [1 << 16 / 64]uint64
+	// spans has the firsts bits and the bits of every keyword's second
+	// and third bytes (for a two-byte keyword: its second byte then any
+	// byte): a keyword starting at i or i-1 has its bit for the pair at
+	// i, so one lookup clears two positions.
+	spans [1 << 16 / 64]uint64
 }
 
 // folded is or-ed into four text bytes before the prefilter's lookups.
@@ -162,6 +169,16 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 		}
 		f := w & 0xffff
 		d.firsts[f>>6] |= 1 << (f & 63)
+		d.spans[f>>6] |= 1 << (f & 63)
+		if len(k) >= 3 {
+			x := w >> 8 & 0xffff
+			d.spans[x>>6] |= 1 << (x & 63)
+		} else {
+			for b := range 256 {
+				x := uint32(k[1]|0x20) | uint32(byte(b)|0x20)<<8
+				d.spans[x>>6] |= 1 << (x & 63)
+			}
+		}
 		switch len(k) {
 		case 2:
 			d.pairs[w>>6] |= 1 << (w & 63)
@@ -194,14 +211,29 @@ func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
 		return
 	}
 	n := len(text)
-	quads, triples, pairs, firsts := &d.quads, &d.triples, &d.pairs, &d.firsts
+	quads, triples, pairs, firsts, spans := &d.quads, &d.triples, &d.pairs, &d.firsts, &d.spans
 	seen := 0
+outer:
 	for i := 0; ; {
+		// Most positions of a binary fail the firsts table: four of them
+		// are tested at once from one eight-byte load, with independent
+		// lookups, before any is looked at more closely.
+		for i+8 <= n {
+			w := binary.LittleEndian.Uint64(text[i:]) | folded<<32 | folded
+			a, b, c := w>>8&0xffff, w>>24&0xffff, w>>40&0xffff
+			if spans[a>>6]&(1<<(a&63))|spans[b>>6]&(1<<(b&63))|spans[c>>6]&(1<<(c&63)) != 0 {
+				break
+			}
+			i += 6
+		}
 		// In the start state: find the next place where the first four
 		// bytes of a keyword occur (or the first two or three, for
 		// shorter ones). The last three bytes are all candidates; the
 		// text's last byte begins no keyword (all have two or more).
-		for ; i+3 < n; i++ {
+		for lim := i + 6; i+3 < n; i++ {
+			if i >= lim {
+				continue outer // back to four at a time
+			}
 			w := binary.LittleEndian.Uint32(text[i:]) | folded
 			if f := w & 0xffff; firsts[f>>6]&(1<<(f&63)) == 0 {
 				continue

@@ -95,3 +95,33 @@ func asciiLower(s string) string {
 	}
 	return string(b)
 }
+
+// TestKeywordDFASparse is binary-like text, where the prefilter skips
+// long runs four bytes at a time: keywords (some cut short) are rare,
+// at every alignment and at the very end.
+func TestKeywordDFASparse(t *testing.T) {
+	kws := []string{"pass", "password", "sk_live_", "akia", "ss", "xoxb-", "github_pat_", "d\x00", "\xff\xffpa"}
+	d := newKeywordDFA(kws)
+	r := rand.New(rand.NewPCG(5, 6))
+	for iter := 0; iter < 300; iter++ {
+		var b []byte
+		for len(b) < 2000 {
+			switch r.IntN(150) {
+			case 0:
+				b = append(b, kws[r.IntN(len(kws))]...)
+			case 1:
+				k := kws[r.IntN(len(kws))]
+				b = append(b, k[:r.IntN(len(k))]...)
+			default:
+				b = append(b, byte(r.IntN(256)))
+			}
+		}
+		if r.IntN(4) == 0 {
+			b = append(b, kws[r.IntN(len(kws))]...)
+		}
+		text := string(b)
+		if got, want := dfaHits(d, kws, text), naiveHits(kws, text); got != want {
+			t.Fatalf("text %q:\n got %v\nwant %v", text, got, want)
+		}
+	}
+}
