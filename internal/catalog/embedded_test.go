@@ -1,9 +1,7 @@
 package catalog
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"reflect"
 	"testing"
 
@@ -29,18 +27,7 @@ func TestEmbeddedCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(embeddedFile, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	have, err := os.ReadFile(embeddedFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, src) {
-		t.Fatalf("%s is not what the rule packs parse to: run go generate ./internal/catalog", embeddedFile)
-	}
+	golit.Check(t, embeddedFile, src, *update, "go generate ./internal/catalog")
 	loaded, err := Load(rules.FS)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,8 @@
 package binver
 
 import (
-	"bytes"
 	"flag"
 	"io/fs"
-	"os"
 	"reflect"
 	"testing"
 
@@ -34,18 +32,7 @@ func TestEmbeddedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(embeddedFile, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	have, err := os.ReadFile(embeddedFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, src) {
-		t.Fatalf("%s is not what rules/components parses to: run go generate ./internal/analyze/binver", embeddedFile)
-	}
+	golit.Check(t, embeddedFile, src, *update, "go generate ./internal/analyze/binver")
 	loaded, err := Load(sub)
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,7 @@
 package secrets
 
 import (
-	"bytes"
 	"flag"
-	"os"
 	"reflect"
 	"regexp"
 	"testing"
@@ -30,18 +28,7 @@ func TestEmbeddedRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *update {
-		if err := os.WriteFile(embeddedFile, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	have, err := os.ReadFile(embeddedFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, src) {
-		t.Fatalf("%s is not what rules/secrets parses to: run go generate ./internal/analyze/secrets", embeddedFile)
-	}
+	golit.Check(t, embeddedFile, src, *update, "go generate ./internal/analyze/secrets")
 	got, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
