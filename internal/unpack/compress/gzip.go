@@ -49,12 +49,7 @@ func identifyGzip(r io.ReaderAt, size, max int64, keep bool) (format.Match, erro
 	}
 	rd := decomp.Metered("gzip-identify", g)
 	var c capture
-	var p probeResult
-	if keep {
-		p = probeInto(&c, rd, max)
-	} else {
-		p = probeN(rd, max)
-	}
+	p := probeKeep(&c, rd, max, keep)
 	if p.err != nil && p.out < 64<<10 {
 		return format.Match{}, notMatch("gzip data: " + p.err.Error())
 	}

@@ -53,6 +53,15 @@ const checkOut = 64 << 10
 
 func probeN(rd io.Reader, max int64) probeResult { return probeInto(io.Discard, rd, max) }
 
+// probeKeep is probeInto c when the decoded output is to be held for
+// the extraction (keep), else probeN.
+func probeKeep(c *capture, rd io.Reader, max int64, keep bool) probeResult {
+	if keep {
+		return probeInto(c, rd, max)
+	}
+	return probeN(rd, max)
+}
+
 // probeInto is probeN keeping what it decodes in w.
 func probeInto(w io.Writer, rd io.Reader, max int64) probeResult {
 	n, err := io.CopyN(w, rd, max)

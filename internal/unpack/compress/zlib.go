@@ -57,12 +57,7 @@ func identifyZlib(r io.ReaderAt, size, max int64, keep bool) (format.Match, erro
 	}
 	rd := decomp.Metered("zlib-identify", z)
 	var c capture
-	var p probeResult
-	if keep {
-		p = probeInto(&c, rd, max)
-	} else {
-		p = probeN(rd, max)
-	}
+	p := probeKeep(&c, rd, max, keep)
 	var m format.Match
 	switch {
 	case p.ended:
