@@ -239,24 +239,54 @@ func (w *walker) layer(ctx context.Context, l *unpack.Layer) {
 	w.walked[l] = wl
 	w.mu.Unlock()
 	done.Add(len(wl.jobs))
-	for _, j := range largestFirst(wl.jobs) {
+	for _, j := range w.readOrder(wl.jobs) {
 		w.work <- j
 	}
 	done.Wait()
 }
 
-// largestFirst is the order jobs are handed to the workers: the largest
-// files first, so that the walk does not end with one worker reading a
-// large file while the others have nothing left. Results are assembled
-// in path order whatever order the files were read in.
-func largestFirst(jobs []*job) []*job {
+// readOrder is the order jobs are handed to the workers. The files an
+// analyzer wants early (plugin.Early: account files, whose hashes take
+// long to crack) come first, so that their long work overlaps the walk;
+// then the largest files, so that the walk does not end with one worker
+// reading a large file while the others have nothing left, and so that
+// each worker's read buffer is sized by its first file and then reused
+// (keepBuf). Results are assembled in path order whatever order the
+// files were read in.
+func (w *walker) readOrder(jobs []*job) []*job {
 	out := slices.Clone(jobs)
-	slices.SortStableFunc(out, func(a, b *job) int { return cmp.Compare(b.f.Size, a.f.Size) })
+	early := make(map[*job]bool)
+	for _, a := range w.cfg.Files {
+		e, ok := a.(plugin.Early)
+		if !ok {
+			continue
+		}
+		for _, j := range out {
+			if !early[j] && e.ReadEarly(j.f.Path) {
+				early[j] = true
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *job) int {
+		if early[a] != early[b] {
+			if early[a] {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(b.f.Size, a.f.Size)
+	})
 	return out
 }
 
-// keepBuf is the largest read buffer a worker keeps between files.
-const keepBuf = 4 << 20
+// keepBuf is the largest read buffer a worker keeps between files: 16 MiB,
+// less with many workers so that together they keep at most 128 MiB, and
+// never less than 4 MiB. A buffer made anew for every large file costs
+// more than reading it: the kernel maps and clears every page of it on
+// first touch, and so does the runtime when it reuses freed memory.
+func keepBuf(workers int) int {
+	return max(4<<20, min(16<<20, (128<<20)/max(1, workers)))
+}
 
 // pool runs file over jobs on cfg.Workers goroutines.
 func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
@@ -279,13 +309,14 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 // worker reads the files of the jobs it receives until ch is closed.
 func (w *walker) worker(ctx context.Context, ch <-chan *job, progress bool) {
 	buf := make([]byte, 0, 1<<20)
+	keep := keepBuf(w.cfg.Workers)
 	for j := range ch {
 		if walkHook != nil {
 			walkHook()
 		}
 		if ctx.Err() == nil {
 			buf = w.file(ctx, j, buf)
-			if cap(buf) > keepBuf {
+			if cap(buf) > keep {
 				// a large file's buffer is not kept for the
 				// rest of the walk: each worker would hold
 				// the largest file it ever read

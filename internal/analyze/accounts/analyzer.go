@@ -105,6 +105,10 @@ func (a *Analyzer) FileRequired(fi *plugin.FileInfo) bool {
 	return Classify(fi.Path) != KindNone
 }
 
+// ReadEarly implements plugin.Early: account files are read first, so
+// that cracking their hashes runs alongside the rest of the walk.
+func (a *Analyzer) ReadEarly(path string) bool { return Classify(path) != KindNone }
+
 // Analyze implements plugin.FileAnalyzer.
 func (a *Analyzer) Analyze(ctx context.Context, in *plugin.Input, out *plugin.Results) error {
 	if in.Data == nil || in.Size > 16<<20 {

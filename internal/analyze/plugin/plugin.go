@@ -111,6 +111,15 @@ type FileAnalyzer interface {
 	Analyze(ctx context.Context, in *Input, out *Results) error
 }
 
+// Early is implemented by a file analyzer whose work on some small files
+// is long (cracking the hashes of an account file): the walk reads the
+// files it names before the others, so that this work overlaps the rest
+// of the walk instead of ending it alone. Only the path is known when the
+// order is chosen. The order changes no result.
+type Early interface {
+	ReadEarly(path string) bool
+}
+
 // Tree gives whole-tree analyzers access to every layer's files.
 type Tree interface {
 	// Files is the inventory of all layers, in report order.
