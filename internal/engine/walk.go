@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thingsec/thingsec/internal/beneath"
+
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
@@ -30,7 +32,7 @@ type walker struct {
 	layers []*unpack.Layer
 	byID   map[string]*unpack.Layer
 	files  []model.File
-	roots  map[string]*os.Root
+	roots  map[string]*beneath.Root
 	rootMu sync.Mutex
 	// strs is the one keyword automaton of every string-rule family
 	// among the file analyzers: each file is read by it once.
@@ -58,7 +60,7 @@ type walker struct {
 // newWalker makes the walker of a scan; strs is the keyword automaton of
 // its file analyzers (stringSet), or nil.
 func newWalker(cfg Config, layers []*unpack.Layer, strs *strmatch.Set) *walker {
-	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*os.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
+	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*beneath.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
 	for _, l := range layers {
 		w.byID[l.ID] = l
 	}
@@ -360,13 +362,15 @@ func (w *walker) settle(ctx context.Context) {
 	w.pool(ctx, redo, false)
 }
 
-func (w *walker) root(l *unpack.Layer) (*os.Root, error) {
+// root is the layer's directory tree, opened once: every file is opened
+// inside it (beneath.Root: no link or ".." leads out of the layer).
+func (w *walker) root(l *unpack.Layer) (*beneath.Root, error) {
 	w.rootMu.Lock()
 	defer w.rootMu.Unlock()
 	if r, ok := w.roots[l.ID]; ok {
 		return r, nil
 	}
-	r, err := os.OpenRoot(l.Dir)
+	r, err := beneath.Open(l.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -378,7 +382,7 @@ func (w *walker) closeRoots() {
 	for _, r := range w.roots {
 		r.Close()
 	}
-	w.roots = map[string]*os.Root{}
+	w.roots = map[string]*beneath.Root{}
 }
 
 func (w *walker) problem(j *job, path, msg string) {
