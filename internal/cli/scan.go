@@ -193,6 +193,7 @@ lists the variables a rule can use.
   thingsec scan ./rootfs`,
 		Args: exactArgs(1, "exactly one TARGET (a file or a directory)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			listing := startListing(cmd.Context(), args[0])
 			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
@@ -212,7 +213,7 @@ lists the variables a rule can use.
 				return err
 			}
 			cfg := scanConfig(g, args[0], set)
-			cfg.SkipDirs = sourceSkips
+			cfg.SkipDirs, cfg.Listing = sourceSkips, listing
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {

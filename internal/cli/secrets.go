@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/report/table"
+	"github.com/thingsec/thingsec/internal/unpack"
 )
 
 // secretsFlags are the settings of the secrets command.
@@ -90,6 +92,10 @@ Exit codes:
 			return exactArgs(1, "exactly one TARGET (a file or a directory), or --git or --staged")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var listing *unpack.Listing
+			if !sf.git && !sf.staged {
+				listing = startListing(cmd.Context(), args[0])
+			}
 			outs, err := ff.resolve(g)
 			if err != nil {
 				return err
@@ -114,6 +120,7 @@ Exit codes:
 				if err := uf.apply(&cfg); err != nil {
 					return err
 				}
+				cfg.Listing = listing
 				prog := newProgress(g)
 				cfg.Progress = prog
 				rep, err = engine.Scan(cmd.Context(), cfg)
@@ -201,6 +208,16 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 	engine.Reword(rep, catalog.Repository)
 	engine.Finish(rep)
 	return rep, nil
+}
+
+// startListing starts reading a directory target (nil for any other
+// target) while the command builds its analyzers, with the names scan
+// and secrets leave out (sourceSkips).
+func startListing(ctx context.Context, target string) *unpack.Listing {
+	if st, err := os.Stat(target); err != nil || !st.IsDir() {
+		return nil
+	}
+	return unpack.StartListing(ctx, target, sourceSkips)
 }
 
 // sourceSkips are left out of directory targets by scan and secrets: a

@@ -75,6 +75,10 @@ type Config struct {
 	// SkipDirs are directory names left out of a directory target (see
 	// unpack.Options.SkipDirs).
 	SkipDirs map[string]string
+	// Listing, when it reads Target, is the directory target's listing,
+	// started while the command was still building its analyzers
+	// (unpack.StartListing); nil lists the directory here.
+	Listing *unpack.Listing
 }
 
 // Enricher adds to a finished report from outside knowledge (a
@@ -239,9 +243,12 @@ func openTarget(ctx context.Context, cfg Config, fi os.FileInfo, work string) (*
 		return nil, nil, err
 	}
 	var root *unpack.Layer
-	if fi.IsDir() {
+	switch {
+	case fi.IsDir() && cfg.Listing != nil && cfg.Listing.Dir() == cfg.Target:
+		root, err = sess.AddListing(ctx, cfg.Listing)
+	case fi.IsDir():
 		root, err = sess.AddDir(ctx, cfg.Target)
-	} else {
+	default:
 		root, err = sess.AddFile(cfg.Target)
 	}
 	if err != nil {

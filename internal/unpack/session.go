@@ -14,7 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -194,55 +193,8 @@ func (s *Session) AddFile(file string) (*Layer, error) {
 // AddDir makes the root layer for a directory target. Symlinks are
 // recorded, never followed.
 func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, err
-	}
-	l := s.newLayer(nil, "", "directory", 0, 0)
-	l.Chain = filepath.Base(abs)
-	l.Dir = abs
-	l.Extracted = true
-	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rel, _ := filepath.Rel(abs, p)
-		lp := path.Clean("/" + filepath.ToSlash(rel))
-		if err != nil {
-			s.problem(l.ID, lp, "io", err.Error())
-			if d != nil && d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if lp == "/" {
-			return nil
-		}
-		if why, skip := s.opt.SkipDirs[d.Name()]; skip {
-			s.problem(l.ID, lp, "excluded", "not scanned: "+why)
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			s.problem(l.ID, lp, "io", err.Error())
-			return nil
-		}
-		e := format.Entry{Path: lp, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			e.Linkname, _ = os.Readlink(p)
-		}
-		owner(&e, fi)
-		l.Entries[lp] = e
-		if fi.Mode().IsRegular() {
-			l.Size += fi.Size()
-		}
-		return nil
-	})
-	l.Files = len(l.Entries)
-	return l, err
+	ls := StartListing(ctx, dir, s.opt.SkipDirs)
+	return s.AddListing(ctx, ls)
 }
 
 func owner(e *format.Entry, fi fs.FileInfo) {
