@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
@@ -122,7 +123,10 @@ func Scan(ctx context.Context, cfg Config) (*model.Report, error) {
 
 	// One pass: each layer's files are read once, as soon as the layer is
 	// extracted, for the inventory, the analyzers and the carve.
-	w := newWalker(cfg, sess.Layers(), <-strs)
+	// The walk starts without waiting for the keyword automaton: files are
+	// read, hashed and carved while it is still being built, and the
+	// first analyzer to need it waits.
+	w := newWalker(cfg, sess.Layers(), sync.OnceValue(func() *strmatch.Set { return <-strs }))
 	defer w.closeRoots() // opened again by the stages after the walk
 	res, err := w.run(ctx, sess, cfg.Unpack)
 	if err != nil {

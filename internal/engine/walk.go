@@ -34,9 +34,10 @@ type walker struct {
 	files  []model.File
 	roots  map[string]*beneath.Root
 	rootMu sync.Mutex
-	// strs is the one keyword automaton of every string-rule family
-	// among the file analyzers: each file is read by it once.
-	strs *strmatch.Set
+	// strs gives the one keyword automaton of every string-rule family
+	// among the file analyzers (each file is read by it once), waiting
+	// until it is built.
+	strs func() *strmatch.Set
 	// sess carves every file the walk reads, when unpacking.
 	sess *unpack.Session
 	// targets caps the reads of a target file (MaxTargetBytes), with or
@@ -57,9 +58,9 @@ type walker struct {
 	timings *timings
 }
 
-// newWalker makes the walker of a scan; strs is the keyword automaton of
-// its file analyzers (stringSet), or nil.
-func newWalker(cfg Config, layers []*unpack.Layer, strs *strmatch.Set) *walker {
+// newWalker makes the walker of a scan; strs gives the keyword automaton
+// of its file analyzers (stringSet), or nil.
+func newWalker(cfg Config, layers []*unpack.Layer, strs func() *strmatch.Set) *walker {
 	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*beneath.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
 	for _, l := range layers {
 		w.byID[l.ID] = l
@@ -450,7 +451,6 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		n, _ := fh.ReadAt(head, 0)
 		in.Head = head[:n]
 	}
-	in.Keywords = w.strs.File(in.Data)
 	ft := filetype.Detect(f.Path, in.Head, size)
 	f.Type, f.Arch = ft.Type, ft.Arch
 	e := j.l.Entries[f.Path]
@@ -480,6 +480,7 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 		w.regions(ctx, j, in, regs)
 		return buf
 	}
+	in.Keywords = w.strs().File(in.Data)
 	w.run1(ctx, j, in)
 	return buf
 }
@@ -520,7 +521,7 @@ func (w *walker) regions(ctx context.Context, j *job, in *plugin.Input, regs []m
 		sub.Head = data[:min(len(data), filetype.HeadSize)]
 		sub.Type = filetype.Detect(in.Path, sub.Head, sub.Size)
 		sub.Loc.Offset = r.Offset
-		sub.Keywords = w.strs.File(data)
+		sub.Keywords = w.strs().File(data)
 		before := len(j.out.Findings)
 		w.run1(ctx, j, &sub)
 		for i := before; i < len(j.out.Findings); i++ {
