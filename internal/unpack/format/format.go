@@ -135,7 +135,10 @@ type Entry struct {
 type Sink interface {
 	// Add records an entry. For regular files r yields the content; for all
 	// other types r is nil. An error means a limit was hit or the work
-	// directory failed: the unpacker must stop and return it.
+	// directory failed: the unpacker must stop and return it. A Sink reads
+	// r only during Add and keeps no reference to it, so an unpacker may
+	// hand it a reader over a buffer it reuses for the next entry (the
+	// squashfs blocks do).
 	Add(e Entry, r io.Reader) error
 	// Problem records a non-fatal defect at path (a bad block, a CRC
 	// mismatch, an unsupported feature) and the unpacker carries on.
