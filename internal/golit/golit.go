@@ -52,6 +52,9 @@ func typeName(t reflect.Type, pkg string) (string, error) {
 	case reflect.Pointer:
 		e, err := typeName(t.Elem(), pkg)
 		return "*" + e, err
+	case reflect.Array:
+		e, err := typeName(t.Elem(), pkg)
+		return "[" + strconv.Itoa(t.Len()) + "]" + e, err
 	}
 	if t.Name() == "" {
 		return "", fmt.Errorf("unnamed type %s", t)
@@ -90,8 +93,8 @@ func write(b *bytes.Buffer, v reflect.Value, pkg string, typed bool) error {
 			b.WriteString("&")
 		}
 		return write(b, v.Elem(), pkg, typed)
-	case reflect.Slice:
-		if v.IsNil() {
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.IsNil() {
 			b.WriteString("nil")
 			return nil
 		}
