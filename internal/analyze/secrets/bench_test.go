@@ -110,3 +110,44 @@ func BenchmarkKeywordPassTree(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanTree measures the rule engine (keyword pass and the rules
+// around the hits) over every regular file of THINGSEC_BENCH_TREE, files
+// with a NUL byte as binaries, the others as text.
+func BenchmarkScanTree(b *testing.B) {
+	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	if dir == "" {
+		b.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
+	}
+	type file struct {
+		path   string
+		data   []byte
+		binary bool
+	}
+	var files []file
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files, n = append(files, file{p, data, strings.IndexByte(string(data), 0) >= 0}), n+int64(len(data))
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs, _ := Embedded()
+	sc := NewScanner(rs)
+	b.SetBytes(n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, f := range files {
+			if f.binary {
+				sc.ScanBinary(f.data, f.path, strmatch.Find(nil, sc.Pack(), f.data))
+			} else {
+				sc.Scan(f.data, f.path)
+			}
+		}
+	}
+}
