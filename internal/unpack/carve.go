@@ -23,8 +23,12 @@ import (
 type carver struct {
 	formats []format.Format
 	magics  [][]byte
-	pats    [][]pattern     // by magic index: every (format, offset) sharing that magic
-	first   [1 << 16][]int  // magic indexes by their first two bytes
+	pats    [][]pattern // by magic index: every (format, offset) sharing that magic
+	// first[key] is 1 + the index in firsts of the magic indexes whose
+	// first two bytes are key (0: none): 128 KiB, where a slice per key
+	// would be 1.5 MiB of zeroed memory made for every session.
+	first   [1 << 16]uint16
+	firsts  [][]int
 	has     [1 << 10]uint64 // bitmap of the keys of first: 8 KiB, stays in L1
 	maxLen  int
 	maxOff  int64
@@ -149,7 +153,12 @@ func newCarver(fs []format.Format) *carver {
 				c.magics = append(c.magics, sig.Magic)
 				c.pats = append(c.pats, nil)
 				key := uint16(sig.Magic[0])<<8 | uint16(sig.Magic[1])
-				c.first[key] = append(c.first[key], pi)
+				if c.first[key] == 0 {
+					c.firsts = append(c.firsts, nil)
+					c.first[key] = uint16(len(c.firsts))
+				}
+				fk := c.first[key] - 1
+				c.firsts[fk] = append(c.firsts[fk], pi)
 				c.has[key>>6] |= 1 << (key & 63)
 			}
 			c.pats[pi] = append(c.pats[pi], pattern{fi: i, off: sig.Offset})
@@ -178,7 +187,7 @@ func (c *carver) match(data []byte, limit int, fn func(pos int, mi int)) {
 		if has[key>>6]&(1<<(key&63)) == 0 {
 			continue
 		}
-		for _, mi := range c.first[key] {
+		for _, mi := range c.firsts[c.first[key]-1] {
 			if bytes.HasPrefix(data[i:], c.magics[mi]) {
 				fn(i, mi)
 			}
