@@ -282,11 +282,9 @@ func (w *walker) readOrder(jobs []*job) []*job {
 	return out
 }
 
-// keepBuf is the largest read buffer a worker keeps between files: 16 MiB,
-// less with many workers so that together they keep at most 128 MiB, and
-// never less than 4 MiB. A buffer made anew for every large file costs
-// more than reading it: the kernel maps and clears every page of it on
-// first touch, and so does the runtime when it reuses freed memory.
+// keepBuf is the size of a worker's read buffer (readbuf.go): 16 MiB,
+// less with many workers so that together they hold at most 128 MiB, and
+// never less than 4 MiB. A larger file is read into a buffer of its own.
 func keepBuf(workers int) int {
 	return max(4<<20, min(16<<20, (128<<20)/max(1, workers)))
 }
@@ -311,20 +309,14 @@ func (w *walker) pool(ctx context.Context, jobs []*job, progress bool) {
 
 // worker reads the files of the jobs it receives until ch is closed.
 func (w *walker) worker(ctx context.Context, ch <-chan *job, progress bool) {
-	buf := make([]byte, 0, 1<<20)
-	keep := keepBuf(w.cfg.Workers)
+	buf := getReadBuf(keepBuf(w.cfg.Workers))
+	defer putReadBuf(buf)
 	for j := range ch {
 		if walkHook != nil {
 			walkHook()
 		}
 		if ctx.Err() == nil {
-			buf = w.file(ctx, j, buf)
-			if cap(buf) > keep {
-				// a large file's buffer is not kept for the
-				// rest of the walk: each worker would hold
-				// the largest file it ever read
-				buf = nil
-			}
+			w.file(ctx, j, buf)
 			if progress {
 				w.mu.Lock()
 				w.nfiles++
@@ -391,25 +383,26 @@ func (w *walker) problem(j *job, path, msg string) {
 }
 
 // file reads one file once: hash, type, then every analyzer that wants it.
-// buf is reused between files of one worker.
-func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
+// buf is the worker's read buffer, reused from file to file (analyzers
+// keep nothing of in.Data); a file larger than it gets its own.
+func (w *walker) file(ctx context.Context, j *job, buf []byte) {
 	f := j.f
 	f.Type = filetype.Data
 	root, err := w.root(j.l)
 	if err != nil {
 		w.problem(j, f.Path, err.Error())
-		return buf
+		return
 	}
 	fh, err := root.Open(f.Path[1:])
 	if err != nil {
 		w.problem(j, f.Path, "cannot open: "+err.Error())
-		return buf
+		return
 	}
 	defer fh.Close()
 	st, err := fh.Stat()
 	if err != nil || !st.Mode().IsRegular() {
 		w.problem(j, f.Path, "not a regular file on disk")
-		return buf
+		return
 	}
 	size := st.Size()
 	f.Size = size
@@ -471,18 +464,17 @@ func (w *walker) file(ctx context.Context, j *job, buf []byte) []byte {
 	}
 	f.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if whole {
-		return buf
+		return
 	}
 	if parts {
 		// The formats found in this file are analysed in their own
 		// layers; here only the bytes no format claimed are (a raw
 		// NVRAM or config area of a flash dump), one region at a time.
 		w.regions(ctx, j, in, regs)
-		return buf
+		return
 	}
 	in.Keywords = w.strs().File(in.Data)
 	w.run1(ctx, j, in)
-	return buf
 }
 
 // run1 hands one input to every analyzer that wants it.

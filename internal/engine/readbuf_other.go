@@ -1,0 +1,5 @@
+//go:build !linux
+
+package engine
+
+func allocReadBuf(size int) []byte { return make([]byte, size) }
