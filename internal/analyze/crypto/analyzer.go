@@ -120,28 +120,27 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 			return []Item{it}
 		}
 	}
-	// Armor of either kind starts with "-----BEGIN ": most files have
-	// none, and then neither search below reads them again.
-	armor := bytes.Index(data, []byte("-----BEGIN "))
-	if armor < 0 {
-		armor = len(data)
-	}
+	// One pass finds every literal and DER candidate; each is then
+	// handled in the order of the separate searches it replaces.
+	carve := binary && ft.Type != filetype.DER
+	m := search(data, carve)
 	// OpenPGP armor is not PEM (a checksum line follows the data).
-	if i := bytes.Index(data[armor:], []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
-		i += armor
-		items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
-			Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
-	}
-	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
-	for off := armor; ; {
-		i := bytes.Index(data[off:], []byte("-----BEGIN "))
-		if i < 0 {
+	for _, i := range m.begins {
+		if bytes.HasPrefix(data[i:], []byte(pgpBegin)) {
+			items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
+				Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
 			break
 		}
-		start := off + i
+	}
+	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
+	off := 0
+	for _, start := range m.begins {
+		if start < off {
+			continue // inside the block decoded before
+		}
 		blk, rest := pem.Decode(data[start:])
 		if blk == nil {
-			off = start + 11
+			off = start + len(pemBegin)
 			continue
 		}
 		end := len(data) - len(rest)
@@ -152,14 +151,14 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 		}
 		off = end
 	}
-	if i := bytes.Index(data, []byte("PuTTY-User-Key-File-")); i >= 0 {
+	if i := m.putty; i >= 0 {
 		it := Item{Kind: "key", Format: "PuTTY", KeyType: "unknown", Offset: int64(i), Raw: data[i:min(len(data), i+200)]}
 		it.Line = bytes.Count(data[:i], []byte{'\n'}) + 1
 		it.Encrypted = !bytes.Contains(data, []byte("Encryption: none"))
 		items = append(items, it)
 	}
-	if binary && ft.Type != filetype.DER {
-		items = carveDER(data, items)
+	if carve {
+		items = carveDER(data, m.ders, items)
 	}
 	return items
 }

@@ -220,31 +220,15 @@ var derStarts = [][]byte{
 	{0x02, 0x01, 0x01, 0x04}, // SEC1 EC: version 1, private key octets
 }
 
-// carveDER finds DER keys and certificates inside a binary.
-func carveDER(data []byte, items []Item) []Item {
-	for off := 0; off < len(data)-8; {
-		i := bytes.IndexByte(data[off:], 0x30)
-		if i < 0 {
-			break
+// carveDER parses the DER candidates of a binary (search), in order; a
+// candidate inside a structure parsed before is not tried.
+func carveDER(data []byte, cands []int, items []Item) []Item {
+	off := 0
+	for _, p := range cands {
+		if p < off {
+			continue
 		}
-		p := off + i
-		off = p + 1
 		n := derLen(data[p:])
-		if n < 64 || p+n > len(data) {
-			continue
-		}
-		hdr := 2
-		if data[p+1] >= 0x80 {
-			hdr += int(data[p+1] & 0x7f)
-		}
-		body := data[p+hdr:]
-		match := false
-		for _, s := range derStarts {
-			match = match || bytes.HasPrefix(body, s)
-		}
-		if !match {
-			continue
-		}
 		if it, ok := parseDER(data[p : p+n]); ok {
 			it.Offset = int64(p)
 			items = append(items, it)

@@ -1,0 +1,173 @@
+package crypto
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/pem"
+	"path"
+	"strings"
+
+	"github.com/thingsec/thingsec/internal/analyze/filetype"
+)
+
+// scanRef is Scan as it was before the single-pass search (the
+// reference the differential tests and benchmarks compare with): each
+// literal searched on its own, and every 0x30 byte of a binary a
+// candidate DER start.
+func scanRef(p string, data []byte, ft filetype.Result) []Item {
+	var items []Item
+	if isAuthorizedKeys(p) {
+		return authorizedKeys(data)
+	}
+	binary := ft.Type != filetype.Text && ft.Type != filetype.Script && ft.Type != filetype.PEM
+	if binary && (strings.HasPrefix(path.Base(p), "dropbear") || bytes.HasPrefix(data, []byte{0, 0, 0})) {
+		if it, ok := parseDropbear(data); ok {
+			return []Item{it}
+		}
+	}
+	if binary && isPKCS12(data) {
+		if it, ok := parsePKCS12(data); ok {
+			return []Item{it}
+		}
+	}
+	if binary && (ft.Type == filetype.DER || derLenRef(data) == len(data)) {
+		if it, ok := parseDER(data); ok {
+			return []Item{it}
+		}
+	}
+	armor := bytes.Index(data, []byte("-----BEGIN "))
+	if armor < 0 {
+		armor = len(data)
+	}
+	if i := bytes.Index(data[armor:], []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
+		i += armor
+		items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
+			Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
+	}
+	for off := armor; ; {
+		i := bytes.Index(data[off:], []byte("-----BEGIN "))
+		if i < 0 {
+			break
+		}
+		start := off + i
+		blk, rest := pem.Decode(data[start:])
+		if blk == nil {
+			off = start + 11
+			continue
+		}
+		end := len(data) - len(rest)
+		if it, ok := parsePEM(blk, data[start:end]); ok {
+			it.Offset = int64(start)
+			it.Line = bytes.Count(data[:start], []byte{'\n'}) + 1
+			items = append(items, it)
+		}
+		off = end
+	}
+	if i := bytes.Index(data, []byte("PuTTY-User-Key-File-")); i >= 0 {
+		it := Item{Kind: "key", Format: "PuTTY", KeyType: "unknown", Offset: int64(i), Raw: data[i:min(len(data), i+200)]}
+		it.Line = bytes.Count(data[:i], []byte{'\n'}) + 1
+		it.Encrypted = !bytes.Contains(data, []byte("Encryption: none"))
+		items = append(items, it)
+	}
+	if binary && ft.Type != filetype.DER {
+		items = carveDERRef(data, items)
+	}
+	return items
+}
+
+func derLenRef(b []byte) int {
+	if len(b) < 2 || b[0] != 0x30 {
+		return 0
+	}
+	switch l := b[1]; {
+	case l < 0x80:
+		return int(l) + 2
+	case l == 0x81 && len(b) >= 3:
+		return int(b[2]) + 3
+	case l == 0x82 && len(b) >= 4:
+		return int(binary.BigEndian.Uint16(b[2:4])) + 4
+	case l == 0x83 && len(b) >= 5:
+		return int(b[2])<<16 | int(b[3])<<8 | int(b[4]) + 5
+	}
+	return 0
+}
+
+var derStartsRef = [][]byte{
+	{0x30, 0x82},
+	{0x02, 0x01, 0x00, 0x02},
+	{0x02, 0x01, 0x00, 0x30},
+	{0x02, 0x01, 0x01, 0x04},
+}
+
+// carveDERRef stops at every 0x30 byte.
+func carveDERRef(data []byte, items []Item) []Item {
+	for off := 0; off < len(data)-8; {
+		i := bytes.IndexByte(data[off:], 0x30)
+		if i < 0 {
+			break
+		}
+		p := off + i
+		off = p + 1
+		n := derLenRef(data[p:])
+		if n < 64 || p+n > len(data) {
+			continue
+		}
+		hdr := 2
+		if data[p+1] >= 0x80 {
+			hdr += int(data[p+1] & 0x7f)
+		}
+		body := data[p+hdr:]
+		match := false
+		for _, s := range derStartsRef {
+			match = match || bytes.HasPrefix(body, s)
+		}
+		if !match {
+			continue
+		}
+		if it, ok := parseDER(data[p : p+n]); ok {
+			it.Offset = int64(p)
+			items = append(items, it)
+			off = p + n
+		}
+	}
+	return items
+}
+
+// marksRef lists what search should find the reference's way: every
+// "-----BEGIN " by bytes.Index, the first PuTTY header, and every
+// position the reference's carving loop would try to parse were no
+// structure found before it.
+func marksRef(data []byte, carve bool) marks {
+	m := marks{putty: bytes.Index(data, []byte(puttyBegin))}
+	for off := 0; ; {
+		i := bytes.Index(data[off:], []byte(pemBegin))
+		if i < 0 {
+			break
+		}
+		m.begins = append(m.begins, off+i)
+		off += i + 1
+	}
+	for off := 0; carve && off < len(data)-8; {
+		i := bytes.IndexByte(data[off:], 0x30)
+		if i < 0 {
+			break
+		}
+		p := off + i
+		off = p + 1
+		n := derLenRef(data[p:])
+		if n < 64 || p+n > len(data) {
+			continue
+		}
+		hdr := 2
+		if data[p+1] >= 0x80 {
+			hdr += int(data[p+1] & 0x7f)
+		}
+		for _, s := range derStartsRef {
+			if bytes.HasPrefix(data[p+hdr:], s) {
+				m.ders = append(m.ders, p)
+				break
+			}
+		}
+	}
+	return m
+}

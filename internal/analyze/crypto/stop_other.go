@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package crypto
+
+// indexStop returns the first position of b where the search stops (see
+// isStop), or -1.
+func indexStop(b []byte, tag byte) int { return indexStopGeneric(b, 0, tag) }
