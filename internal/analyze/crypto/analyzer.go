@@ -99,7 +99,11 @@ func isSSHHostKey(p string) bool {
 }
 
 // Scan finds the keys and certificates of one file.
-func Scan(p string, data []byte, ft filetype.Result) []Item {
+func Scan(p string, data []byte, ft filetype.Result) []Item { return scan(p, data, ft, nil) }
+
+// scan is Scan parsing only the PEM certificates wantCert accepts (nil:
+// all): the pairing after the walk needs the few that hold a key found.
+func scan(p string, data []byte, ft filetype.Result, wantCert func(der []byte) bool) []Item {
 	var items []Item
 	if isAuthorizedKeys(p) {
 		return authorizedKeys(data)
@@ -144,7 +148,7 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 			continue
 		}
 		end := len(data) - len(rest)
-		if it, ok := parsePEM(blk, data[start:end]); ok {
+		if it, ok := parsePEM(blk, data[start:end], wantCert); ok {
 			it.Offset = int64(start)
 			it.Line = bytes.Count(data[:start], []byte{'\n'}) + 1
 			items = append(items, it)

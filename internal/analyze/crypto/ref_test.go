@@ -2,12 +2,16 @@ package crypto
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/pem"
+	"fmt"
 	"path"
 	"strings"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
 )
 
 // scanRef is Scan as it was before the single-pass search (the
@@ -56,7 +60,7 @@ func scanRef(p string, data []byte, ft filetype.Result) []Item {
 			continue
 		}
 		end := len(data) - len(rest)
-		if it, ok := parsePEM(blk, data[start:end]); ok {
+		if it, ok := parsePEM(blk, data[start:end], nil); ok {
 			it.Offset = int64(start)
 			it.Line = bytes.Count(data[:start], []byte{'\n'}) + 1
 			items = append(items, it)
@@ -170,4 +174,107 @@ func marksRef(data []byte, carve bool) marks {
 		}
 	}
 	return m
+}
+
+// analyzeTreeRef is AnalyzeTree as it was before certificates were
+// filtered by the keys found: every certificate file scanned whole.
+func analyzeTreeRef(a *Analyzer, ctx context.Context, t plugin.Tree, rep *model.Report, out *plugin.Results) error {
+	type where struct{ layer, path string }
+	keyFiles := map[where]model.Location{}
+	var order []where // the key files in the order of their findings: the report must not depend on map order
+	for _, f := range rep.Findings {
+		switch f.RuleID {
+		case RulePrivateKey, RuleSSHHostKey, RuleEncryptedKey, RulePKCS12Open:
+			w := where{f.Location.Layer, f.Location.Path}
+			if _, seen := keyFiles[w]; !seen {
+				order = append(order, w)
+			}
+			keyFiles[w] = f.Location
+		}
+	}
+	if len(keyFiles) == 0 {
+		return nil
+	}
+	type certAt struct {
+		it   Item
+		path string
+	}
+	var certFiles []model.File
+	for _, f := range t.Files() {
+		ext := strings.ToLower(path.Ext(f.Path))
+		if f.Type != filetype.PEM && f.Type != filetype.DER && ext != ".crt" && ext != ".pem" && ext != ".cer" && ext != ".der" {
+			continue
+		}
+		if f.Size == 0 {
+			continue
+		}
+		if f.Size > 4<<20 {
+			out.Skipped = append(out.Skipped, model.Skip{Analyzer: a.Name(), Layer: f.Layer, Path: f.Path, Size: f.Size, Reason: fmt.Sprintf("%d bytes: certificate file over the 4194304-byte size limit of the key pairing", f.Size)})
+			continue
+		}
+		certFiles = append(certFiles, f)
+	}
+	// The certificate files and the key files are read and scanned in
+	// parallel (a key file may be a large binary, scanned again whole);
+	// the results are used in their order.
+	certItems := make([][]Item, len(certFiles))
+	keyItems := make([][]Item, len(order))
+	inParallel(len(certFiles)+len(order), func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		if i < len(certFiles) {
+			f := certFiles[i]
+			data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
+			if err != nil {
+				return
+			}
+			certItems[i] = scanRef(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+			return
+		}
+		w := order[i-len(certFiles)]
+		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
+		if err != nil {
+			return
+		}
+		keyItems[i-len(certFiles)] = scanRef(w.path, data, filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	certs := map[string][]certAt{}
+	for i, f := range certFiles {
+		for _, it := range certItems[i] {
+			if it.Kind == "cert" && it.PubHash != "" {
+				certs[it.PubHash] = append(certs[it.PubHash], certAt{it, f.Path})
+			}
+		}
+	}
+	for k, w := range order {
+		loc := keyFiles[w]
+		for _, it := range keyItems[k] {
+			if it.Kind == "cert" || it.PubHash == "" {
+				continue
+			}
+			for _, c := range certs[it.PubHash] {
+				l := loc
+				l.Line = 0
+				f := model.Finding{
+					RuleID: RuleCertKeyShipped, Title: "Private key of certificate " + c.path + " shipped in the image", Location: l,
+					Evidence:    describeItem(it) + "; matches " + c.path + ": " + describeItem(c.it),
+					Fingerprint: model.Fingerprint(RuleCertKeyShipped, w.path, it.PubHash+c.path),
+				}
+				if c.it.Cert.IsCA {
+					f = model.Finding{
+						RuleID: RuleCAKeyShipped, Title: "Private key of a CA certificate shipped in the image (" + c.path + ")", Location: l,
+						Evidence:    describeItem(it) + "; matches CA certificate " + c.path + ": " + describeItem(c.it),
+						Fingerprint: model.Fingerprint(RuleCAKeyShipped, w.path, it.PubHash),
+					}
+				}
+				a.fill(&f)
+				out.Findings = append(out.Findings, f)
+			}
+		}
+	}
+	return nil
 }
