@@ -273,7 +273,13 @@ func (a *Analyzer) report(in *plugin.Input, it Item, bundle bool, out *plugin.Re
 		a.fill(&f)
 		out.Findings = append(out.Findings, f)
 	}
-	desc := describeItem(it)
+	// Certificates and authorized keys have evidence of their own: a CA
+	// bundle's certificates are not described only to be dropped.
+	var desc string
+	switch it.Kind {
+	case "key", "pgp", "pkcs12":
+		desc = describeItem(it)
+	}
 	switch it.Kind {
 	case "key":
 		switch {

@@ -278,3 +278,64 @@ func analyzeTreeRef(a *Analyzer, ctx context.Context, t plugin.Tree, rep *model.
 	}
 	return nil
 }
+
+// reportAllRef and reportRef are the file pass's reporting as it was
+// before evidence was described only for the findings that use it.
+func reportAllRef(a *Analyzer, in *plugin.Input, items []Item, out *plugin.Results) {
+	certs := 0
+	for _, it := range items {
+		if it.Kind == "cert" {
+			certs++
+		}
+	}
+	bundle := certs > 3 || trustStore(in.Path)
+	for _, it := range items {
+		reportRef(a, in, it, bundle, out)
+	}
+}
+
+func reportRef(a *Analyzer, in *plugin.Input, it Item, bundle bool, out *plugin.Results) {
+	loc := in.Loc
+	if it.Line > 0 && (in.Type.Type == filetype.Text || in.Type.Type == filetype.PEM || in.Type.Type == filetype.Script) {
+		loc.Line = it.Line
+	} else {
+		loc.Offset = it.Offset
+	}
+	add := func(rule, title, ev, key string) {
+		f := model.Finding{RuleID: rule, Title: title, Location: loc, Evidence: ev, Fingerprint: model.Fingerprint(rule, in.Path, key)}
+		a.fill(&f)
+		out.Findings = append(out.Findings, f)
+	}
+	desc := describeItem(it)
+	switch it.Kind {
+	case "key":
+		switch {
+		case it.Encrypted:
+			add(RuleEncryptedKey, "Passphrase-protected private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
+		case isSSHHostKey(in.Path):
+			add(RuleSSHHostKey, "SSH host private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
+		default:
+			add(RulePrivateKey, "Unencrypted private key shipped in the image ("+it.KeyType+")", desc, keyKey(it))
+		}
+		a.weakKey(it, add)
+	case "pgp":
+		add(RulePGPKey, "OpenPGP private key block shipped in the image", desc, keyKey(it))
+	case "pkcs12":
+		if it.Unlocked {
+			pw := "an empty password"
+			if it.Comment != "" {
+				pw = "a default password"
+			}
+			add(RulePKCS12Open, "PKCS#12 key store opens with "+pw, desc, keyKey(it))
+			a.weakKey(it, add)
+		} else {
+			add(RulePKCS12, "PKCS#12 key store shipped in the image", desc, keyKey(it))
+		}
+	case "authorized-key":
+		add(RuleAuthorizedKey, "SSH authorized key shipped in the image ("+it.KeyType+")", fmt.Sprintf("%s %s %s", it.KeyType, it.PubHash, it.Comment), it.PubHash)
+	case "cert":
+		if !testFixture(in.Path) {
+			a.cert(it, bundle, add)
+		}
+	}
+}

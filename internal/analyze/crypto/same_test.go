@@ -2,7 +2,9 @@ package crypto
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/model"
 )
 
 // itemText is every field of an item, the certificate by its bytes.
@@ -316,4 +320,57 @@ func FuzzCarveSame(f *testing.F) {
 			sameScan(t, "/etc/dropbear/dropbear_rsa_host_key", b, ft)
 		}
 	})
+}
+
+// sameFindings fails t when the file pass's findings on data as dev
+// differ from the reference's (scanRef, reportAllRef), and returns them.
+func sameFindings(t testing.TB, a *Analyzer, dev string, data []byte) []model.Finding {
+	t.Helper()
+	head := data[:min(len(data), filetype.HeadSize)]
+	fi := plugin.FileInfo{Path: dev, Size: int64(len(data)), Type: filetype.Detect(dev, head, int64(len(data))), Head: head}
+	if !a.FileRequired(&fi) || strings.HasSuffix(dev, ".pub") && !isAuthorizedKeys(dev) {
+		return nil
+	}
+	in := &plugin.Input{FileInfo: fi, Data: data, Loc: model.Location{Layer: "L0", Path: dev}}
+	var got, want plugin.Results
+	if err := a.Analyze(context.Background(), in, &got); err != nil {
+		t.Fatal(err)
+	}
+	reportAllRef(a, in, scanRef(dev, data, fi.Type), &want)
+	g, _ := json.Marshal(got.Findings)
+	w, _ := json.Marshal(want.Findings)
+	if string(g) != string(w) {
+		t.Fatalf("%s: findings\n%s\nthe reference's\n%s", dev, g, w)
+	}
+	return got.Findings
+}
+
+// TestFindingsSame compares the file pass's findings with the
+// reference's on every fixture, under in-image names of each kind
+// (trust stores, key paths, SSH host keys, test trees), and on every
+// file of the unpacked firmware tree when there is one.
+func TestFindingsSame(t *testing.T) {
+	a := New(Options{Now: fixedNow})
+	files, _ := filepath.Glob("testdata/*")
+	n := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := filepath.Base(f)
+		for _, dev := range []string{"/etc/ssl/private/" + b, "/etc/ssl/certs/" + b, "/etc/ssl/certs/ca-certificates.crt", "/etc/ssh/ssh_host_rsa_key", "/usr/share/test/" + b, "/usr/bin/" + b} {
+			n += len(sameFindings(t, a, dev, data))
+		}
+	}
+	if n == 0 {
+		t.Fatal("no findings on the fixtures")
+	}
+	dir := benchTree()
+	if _, err := os.Stat(dir); err != nil || testing.Short() {
+		return
+	}
+	for _, f := range loadTree(t, dir) {
+		sameFindings(t, a, f.path, f.data)
+	}
 }
