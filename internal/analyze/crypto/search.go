@@ -35,13 +35,18 @@ func derCandidate(data []byte, p int) bool {
 	if p+1 >= len(data) || !derLenByte[data[p+1]] {
 		return false
 	}
-	n := derLen(data[p:])
-	if n < 64 || p+n > len(data) {
-		return false
-	}
 	hdr := 2
 	if data[p+1] >= 0x80 {
 		hdr += int(data[p+1] & 0x7f)
+	}
+	// every derStarts entry opens with a SEQUENCE or an INTEGER tag:
+	// most candidates fail here, before their length is read
+	if p+hdr >= len(data) || data[p+hdr] != 0x30 && data[p+hdr] != 0x02 {
+		return false
+	}
+	n := derLen(data[p:])
+	if n < 64 || p+n > len(data) {
+		return false
 	}
 	body := data[p+hdr:]
 	for _, s := range derStarts {
@@ -90,10 +95,12 @@ func search(data []byte, carve bool) marks {
 		p := off + i
 		off = p + 1
 		if data[p] == '-' {
-			if p+len(pemBegin) <= len(data) && string(data[p:p+len(pemBegin)]) == pemBegin {
+			// a first byte compared before the whole literal: most dashes
+			// are in neither
+			if p+len(pemBegin) <= len(data) && data[p+1] == '-' && string(data[p:p+len(pemBegin)]) == pemBegin {
 				m.begins = append(m.begins, p)
 			}
-			if s := p - puttyDash; m.putty < 0 && s >= 0 && s+len(puttyBegin) <= len(data) && string(data[s:s+len(puttyBegin)]) == puttyBegin {
+			if s := p - puttyDash; m.putty < 0 && s >= 0 && s+len(puttyBegin) <= len(data) && data[s] == 'P' && string(data[s:s+len(puttyBegin)]) == puttyBegin {
 				m.putty = s
 			}
 			continue
