@@ -272,9 +272,17 @@ func TestScanSameTree(t *testing.T) {
 // TestIndexStop compares the block search with the byte-at-a-time one at
 // every offset of random bytes rich in the bytes it stops at.
 func TestIndexStop(t *testing.T) {
+	avx := useAVX2
+	defer func() { useAVX2 = avx }()
+	for _, useAVX2 = range []bool{avx, false} {
+		testIndexStop(t)
+	}
+}
+
+func testIndexStop(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	alphabet := []byte{0x30, '-', 0x3d, 0x3e, 0x7f, 0x80, 0x81, 0x83, 0x84, 0, 0xff, 'A'}
-	for n := range 100 {
+	for n := range 200 {
 		b := make([]byte, n)
 		for i := range b {
 			b[i] = alphabet[r.Intn(len(alphabet))]

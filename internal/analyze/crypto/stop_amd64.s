@@ -69,3 +69,62 @@ found:
 none:
 	MOVQ	$-1, ret+32(FP)
 	RET
+
+// func indexStopAVX2(b []byte, tag byte) int
+//
+// indexStopSSE2 32 positions at a time: len(b) is 32k+1 for some k >= 1.
+TEXT ·indexStopAVX2(SB), NOSPLIT, $0-40
+	MOVQ	b_base+0(FP), SI
+	MOVQ	b_len+8(FP), BX
+	MOVBQZX	tag+24(FP), AX
+
+	MOVQ	AX, X0
+	VPBROADCASTB	X0, Y0 // tag in every byte
+	MOVQ	$0x2d, AX
+	MOVQ	AX, X1
+	VPBROADCASTB	X1, Y1 // '-'
+	MOVQ	$0x3d, AX
+	MOVQ	AX, X2
+	VPBROADCASTB	X2, Y2 // 0x3d: signed greater is 0x3e-0x7f
+	MOVQ	$0x81, AX
+	MOVQ	AX, X3
+	VPBROADCASTB	X3, Y3 // 0x81
+	MOVQ	$0x02, AX
+	MOVQ	AX, X4
+	VPBROADCASTB	X4, Y4 // 2: byte-0x81 at most 2 is 0x81-0x83
+
+	MOVQ	SI, DI
+	LEAQ	-1(SI)(BX*1), DX // the end of the searched positions
+
+avxloop:
+	CMPQ	DI, DX
+	JAE	avxnone
+	VMOVDQU	(DI), Y5  // the bytes
+	VMOVDQU	1(DI), Y6 // the bytes after them
+	VPCMPGTB	Y2, Y6, Y7 // Y7: next in 0x3e-0x7f
+	VPSUBB	Y3, Y6, Y8
+	VPMINUB	Y4, Y8, Y9
+	VPCMPEQB	Y8, Y9, Y9 // Y9: next in 0x81-0x83
+	VPOR	Y9, Y7, Y7
+	VPCMPEQB	Y0, Y5, Y9 // Y9: the tag
+	VPAND	Y9, Y7, Y7
+	VPCMPEQB	Y1, Y5, Y5 // Y5: a dash
+	VPOR	Y5, Y7, Y7
+	VPMOVMSKB	Y7, AX
+	TESTL	AX, AX
+	JNZ	avxfound
+	ADDQ	$32, DI
+	JMP	avxloop
+
+avxfound:
+	VZEROUPPER
+	BSFL	AX, AX
+	SUBQ	SI, DI
+	ADDQ	AX, DI
+	MOVQ	DI, ret+32(FP)
+	RET
+
+avxnone:
+	VZEROUPPER
+	MOVQ	$-1, ret+32(FP)
+	RET
