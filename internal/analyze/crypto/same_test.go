@@ -33,8 +33,12 @@ func itemText(it Item) string {
 func sameScan(t testing.TB, p string, data []byte, ft filetype.Result) []Item {
 	t.Helper()
 	for _, carve := range []bool{false, true} {
-		if g, w := fmt.Sprint(search(data, carve)), fmt.Sprint(marksRef(data, carve)); g != w {
+		w := fmt.Sprint(marksRef(data, carve))
+		if g := fmt.Sprint(search(data, carve)); g != w {
 			t.Fatalf("%s, carving %v: the search finds %s, the reference %s", p, carve, g, w)
+		}
+		if g := fmt.Sprint(searchBytes(data, carve)); g != w {
+			t.Fatalf("%s, carving %v: the two-pass search finds %s, the reference %s", p, carve, g, w)
 		}
 	}
 	got, want := Scan(p, data, ft), scanRef(p, data, ft)

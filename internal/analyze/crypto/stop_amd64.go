@@ -14,6 +14,9 @@ func indexStopSSE2(b []byte, tag byte) int
 //go:noescape
 func indexStopAVX2(b []byte, tag byte) int
 
+// blockSearch: search uses indexStop.
+const blockSearch = true
+
 // useAVX2 selects the 32-byte blocks (a variable: the tests run both).
 var useAVX2 = cpu.X86.HasAVX2
 
