@@ -99,7 +99,11 @@ func isSSHHostKey(p string) bool {
 }
 
 // Scan finds the keys and certificates of one file.
-func Scan(p string, data []byte, ft filetype.Result) []Item {
+func Scan(p string, data []byte, ft filetype.Result) []Item { return scan(p, data, ft, nil) }
+
+// scan is Scan parsing only the PEM certificates wantCert accepts (nil:
+// all): the pairing after the walk needs the few that hold a key found.
+func scan(p string, data []byte, ft filetype.Result, wantCert func(der []byte) bool) []Item {
 	var items []Item
 	if isAuthorizedKeys(p) {
 		return authorizedKeys(data)
@@ -120,46 +124,45 @@ func Scan(p string, data []byte, ft filetype.Result) []Item {
 			return []Item{it}
 		}
 	}
-	// Armor of either kind starts with "-----BEGIN ": most files have
-	// none, and then neither search below reads them again.
-	armor := bytes.Index(data, []byte("-----BEGIN "))
-	if armor < 0 {
-		armor = len(data)
-	}
+	// One pass finds every literal and DER candidate; each is then
+	// handled in the order of the separate searches it replaces.
+	carve := binary && ft.Type != filetype.DER
+	m := search(data, carve)
 	// OpenPGP armor is not PEM (a checksum line follows the data).
-	if i := bytes.Index(data[armor:], []byte("-----BEGIN PGP PRIVATE KEY BLOCK-----")); i >= 0 {
-		i += armor
-		items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
-			Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
-	}
-	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
-	for off := armor; ; {
-		i := bytes.Index(data[off:], []byte("-----BEGIN "))
-		if i < 0 {
+	for _, i := range m.begins {
+		if bytes.HasPrefix(data[i:], []byte(pgpBegin)) {
+			items = append(items, Item{Kind: "pgp", Format: "OpenPGP armored", KeyType: "OpenPGP", Offset: int64(i),
+				Line: bytes.Count(data[:i], []byte{'\n'}) + 1, Raw: data[i:min(len(data), i+400)]})
 			break
 		}
-		start := off + i
+	}
+	// PEM blocks anywhere (text, scripts, C sources, strings of binaries).
+	off := 0
+	for _, start := range m.begins {
+		if start < off {
+			continue // inside the block decoded before
+		}
 		blk, rest := pem.Decode(data[start:])
 		if blk == nil {
-			off = start + 11
+			off = start + len(pemBegin)
 			continue
 		}
 		end := len(data) - len(rest)
-		if it, ok := parsePEM(blk, data[start:end]); ok {
+		if it, ok := parsePEM(blk, data[start:end], wantCert); ok {
 			it.Offset = int64(start)
 			it.Line = bytes.Count(data[:start], []byte{'\n'}) + 1
 			items = append(items, it)
 		}
 		off = end
 	}
-	if i := bytes.Index(data, []byte("PuTTY-User-Key-File-")); i >= 0 {
+	if i := m.putty; i >= 0 {
 		it := Item{Kind: "key", Format: "PuTTY", KeyType: "unknown", Offset: int64(i), Raw: data[i:min(len(data), i+200)]}
 		it.Line = bytes.Count(data[:i], []byte{'\n'}) + 1
 		it.Encrypted = !bytes.Contains(data, []byte("Encryption: none"))
 		items = append(items, it)
 	}
-	if binary && ft.Type != filetype.DER {
-		items = carveDER(data, items)
+	if carve {
+		items = carveDER(data, m.ders, items)
 	}
 	return items
 }
@@ -270,7 +273,13 @@ func (a *Analyzer) report(in *plugin.Input, it Item, bundle bool, out *plugin.Re
 		a.fill(&f)
 		out.Findings = append(out.Findings, f)
 	}
-	desc := describeItem(it)
+	// Certificates and authorized keys have evidence of their own: a CA
+	// bundle's certificates are not described only to be dropped.
+	var desc string
+	switch it.Kind {
+	case "key", "pgp", "pkcs12":
+		desc = describeItem(it)
+	}
 	switch it.Kind {
 	case "key":
 		switch {

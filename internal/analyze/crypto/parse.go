@@ -37,6 +37,8 @@ type Item struct {
 	Comment  string // authorized_keys comment, PKCS#12 password
 	Unlocked bool   // PKCS#12 opened with a default password
 	Raw      []byte // the block (for the fingerprint key when no PubHash)
+
+	pub stdcrypto.PublicKey // the public key PubHash is of
 }
 
 func pubHash(pub stdcrypto.PublicKey) string {
@@ -79,7 +81,33 @@ func describe(it *Item, key any) {
 	}
 	if pub != nil {
 		it.PubHash = pubHash(pub)
+		it.pub = pub
 	}
+}
+
+// pubBytes returns the bytes of a public key that every certificate of
+// that key holds as they are: crypto/x509 reads an RSA modulus and a DSA
+// Y as minimal INTEGERs (their content is the number's bytes, after a
+// zero byte at most), an ECDSA point only uncompressed and an Ed25519 key
+// only as its 32 bytes. Nil when pub is of another kind.
+func pubBytes(pub stdcrypto.PublicKey) []byte {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		if k.N != nil {
+			return k.N.Bytes()
+		}
+	case *ecdsa.PublicKey:
+		if b, err := k.Bytes(); err == nil {
+			return b
+		}
+	case ed25519.PublicKey:
+		return k
+	case *dsa.PublicKey:
+		if k.Y != nil {
+			return k.Y.Bytes()
+		}
+	}
+	return nil
 }
 
 type dsaKeyASN1 struct {
@@ -88,8 +116,9 @@ type dsaKeyASN1 struct {
 }
 
 // parsePEM turns one PEM block into an item; ok is false for blocks that
-// are neither keys nor certificates (public keys, CRLs, requests).
-func parsePEM(b *pem.Block, raw []byte) (Item, bool) {
+// are neither keys nor certificates (public keys, CRLs, requests), and
+// for certificates whose DER wantCert rejects (nil: none).
+func parsePEM(b *pem.Block, raw []byte, wantCert func(der []byte) bool) (Item, bool) {
 	it := Item{Kind: "key", Raw: raw}
 	_, encHdr := b.Headers["DEK-Info"]
 	switch b.Type {
@@ -154,6 +183,9 @@ func parsePEM(b *pem.Block, raw []byte) (Item, bool) {
 	case "PGP PRIVATE KEY BLOCK":
 		it.Kind, it.Format, it.KeyType = "pgp", "OpenPGP armored", "OpenPGP"
 	case "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE":
+		if wantCert != nil && !wantCert(b.Bytes) {
+			return it, false
+		}
 		c, err := x509.ParseCertificate(b.Bytes)
 		if err != nil {
 			return it, false
@@ -220,31 +252,15 @@ var derStarts = [][]byte{
 	{0x02, 0x01, 0x01, 0x04}, // SEC1 EC: version 1, private key octets
 }
 
-// carveDER finds DER keys and certificates inside a binary.
-func carveDER(data []byte, items []Item) []Item {
-	for off := 0; off < len(data)-8; {
-		i := bytes.IndexByte(data[off:], 0x30)
-		if i < 0 {
-			break
+// carveDER parses the DER candidates of a binary (search), in order; a
+// candidate inside a structure parsed before is not tried.
+func carveDER(data []byte, cands []int, items []Item) []Item {
+	off := 0
+	for _, p := range cands {
+		if p < off {
+			continue
 		}
-		p := off + i
-		off = p + 1
 		n := derLen(data[p:])
-		if n < 64 || p+n > len(data) {
-			continue
-		}
-		hdr := 2
-		if data[p+1] >= 0x80 {
-			hdr += int(data[p+1] & 0x7f)
-		}
-		body := data[p+hdr:]
-		match := false
-		for _, s := range derStarts {
-			match = match || bytes.HasPrefix(body, s)
-		}
-		if !match {
-			continue
-		}
 		if it, ok := parseDER(data[p : p+n]); ok {
 			it.Offset = int64(p)
 			items = append(items, it)
@@ -267,8 +283,8 @@ func parsePKCS12(b []byte) (Item, bool) {
 		}
 		it.Unlocked, it.Comment = true, pw
 		for _, blk := range blocks {
-			if k, ok := parsePEM(blk, pem.EncodeToMemory(blk)); ok && k.Kind == "key" {
-				it.KeyType, it.Bits, it.PubHash = k.KeyType, k.Bits, k.PubHash
+			if k, ok := parsePEM(blk, pem.EncodeToMemory(blk), nil); ok && k.Kind == "key" {
+				it.KeyType, it.Bits, it.PubHash, it.pub = k.KeyType, k.Bits, k.PubHash, k.pub
 			}
 		}
 		break

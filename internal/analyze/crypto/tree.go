@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -54,30 +55,35 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 		}
 		certFiles = append(certFiles, f)
 	}
-	// The certificate files and the key files are read and scanned in
-	// parallel (a key file may be a large binary, scanned again whole);
-	// the results are used in their order.
-	certItems := make([][]Item, len(certFiles))
+	// The key files are read and scanned in parallel (a key file may be a
+	// large binary, scanned again whole), then the certificate files; the
+	// results are used in their order.
 	keyItems := make([][]Item, len(order))
-	inParallel(len(certFiles)+len(order), func(i int) {
+	inParallel(len(order), func(i int) {
 		if ctx.Err() != nil {
 			return
 		}
-		if i < len(certFiles) {
-			f := certFiles[i]
-			data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
-			if err != nil {
-				return
-			}
-			certItems[i] = Scan(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
-			return
-		}
-		w := order[i-len(certFiles)]
+		w := order[i]
 		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
 		if err != nil {
 			return
 		}
-		keyItems[i-len(certFiles)] = Scan(w.path, data, filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+		keyItems[i] = Scan(w.path, data, filetype.Detect(w.path, data[:min(len(data), filetype.HeadSize)], int64(len(data))))
+	})
+	// Parsing the certificates of a CA bundle costs most of the pairing;
+	// only those that can hold a key found are parsed.
+	want := certFilter(keyItems)
+	certItems := make([][]Item, len(certFiles))
+	inParallel(len(certFiles), func(i int) {
+		if ctx.Err() != nil {
+			return
+		}
+		f := certFiles[i]
+		data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
+		if err != nil {
+			return
+		}
+		certItems[i] = scan(f.Path, data, filetype.Detect(f.Path, data[:min(len(data), filetype.HeadSize)], int64(len(data))), want)
 	})
 	if err := ctx.Err(); err != nil {
 		return err
@@ -117,6 +123,35 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 		}
 	}
 	return nil
+}
+
+// certFilter accepts the certificates (DER) that may hold the public key
+// of a key paired below (a key item with a PubHash): equal PubHashes mean
+// equal public keys, and a certificate holds its key's pubBytes as they
+// are. The others cannot match, and their parse is skipped. Nil (parse
+// all) when some such key's bytes are unknown.
+func certFilter(keyItems [][]Item) func(der []byte) bool {
+	var keys [][]byte
+	for _, items := range keyItems {
+		for _, it := range items {
+			if it.Kind == "cert" || it.PubHash == "" {
+				continue
+			}
+			b := pubBytes(it.pub)
+			if len(b) == 0 {
+				return nil
+			}
+			keys = append(keys, b)
+		}
+	}
+	return func(der []byte) bool {
+		for _, k := range keys {
+			if bytes.Contains(der, k) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // inParallel runs fn(0..n-1) on up to GOMAXPROCS goroutines.
