@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 )
 
 // TestListingSameAsAddDir: the root layer made from a listing started
@@ -55,7 +57,7 @@ func TestListingSameAsAddDir(t *testing.T) {
 		{"other skips", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ls := StartListing(ctx, dir, c.skip)
+			ls := dirlist.Start(ctx, dir, c.skip)
 			got, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, ls) })
 			if !reflect.DeepEqual(got.Entries, want.Entries) || got.Size != want.Size || got.Files != want.Files || got.Dir != want.Dir || got.Chain != want.Chain {
 				t.Errorf("layer differs from AddDir's:\n got %+v\nwant %+v", got.Layer, want.Layer)
@@ -68,7 +70,7 @@ func TestListingSameAsAddDir(t *testing.T) {
 	// a directory that is not there: what AddDir does (a problem)
 	missing := filepath.Join(dir, "missing")
 	_, wantProbs = layer(t, func(s *Session) (*Layer, error) { return s.AddDir(ctx, missing) })
-	_, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, StartListing(ctx, missing, skip)) })
+	_, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, dirlist.Start(ctx, missing, skip)) })
 	if !reflect.DeepEqual(gotProbs, wantProbs) || len(gotProbs) != 1 {
 		t.Errorf("missing directory: problems %v, AddDir's %v", gotProbs, wantProbs)
 	}
