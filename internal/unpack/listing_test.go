@@ -75,3 +75,38 @@ func TestListingSameAsAddDir(t *testing.T) {
 		t.Errorf("missing directory: problems %v, AddDir's %v", gotProbs, wantProbs)
 	}
 }
+
+// TestListingLinkedRoot: a target that is a link to a directory is the
+// directory (links below it stay links).
+func TestListingLinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.MkdirAll(filepath.Join(real, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(real, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(real, "hostetc")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(Options{WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.AddDir(context.Background(), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := l.Entries["/etc/passwd"]; !ok || !e.Mode.IsRegular() {
+		t.Errorf("entries %v: no /etc/passwd", l.Entries)
+	}
+	if e := l.Entries["/hostetc"]; e.Linkname != "/etc" || len(l.Entries) != 3 {
+		t.Errorf("entries %v: the link below the root was followed", l.Entries)
+	}
+}

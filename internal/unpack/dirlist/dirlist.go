@@ -144,12 +144,18 @@ func absolute(dir string) (string, error) {
 // ("/" for the root, "/etc/passwd").
 type walkFunc func(p, lp string, d fs.DirEntry, err error) error
 
-// walkDir is filepath.WalkDir: the root is not followed when it is a
-// link, each directory's entries come in name order, a directory that
-// cannot be read is reported a second time with the error, and
-// fs.SkipDir and fs.SkipAll mean what they mean there.
+// walkDir is filepath.WalkDir, except that a root that is a link to a
+// directory is followed (the directory the user named): each directory's
+// entries come in name order, links below the root are never followed, a
+// directory that cannot be read is reported a second time with the
+// error, and fs.SkipDir and fs.SkipAll mean what they mean there.
 func walkDir(root string, fn walkFunc) error {
 	info, err := os.Lstat(root)
+	if err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		if st, serr := os.Stat(root); serr == nil && st.IsDir() {
+			info = st
+		}
+	}
 	if err != nil {
 		err = fn(root, "/", nil, err)
 	} else {
