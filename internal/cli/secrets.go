@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/thingsec/thingsec/internal/ahead"
 	"github.com/thingsec/thingsec/internal/analyze/accounts"
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/catalog"
@@ -17,7 +18,7 @@ import (
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/report/table"
-	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 )
 
 // secretsFlags are the settings of the secrets command.
@@ -92,7 +93,7 @@ Exit codes:
 			return exactArgs(1, "exactly one TARGET (a file or a directory), or --git or --staged")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var listing *unpack.Listing
+			var listing *dirlist.Listing
 			if !sf.git && !sf.staged {
 				listing = startListing(cmd.Context(), args[0])
 			}
@@ -212,19 +213,21 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 
 // startListing starts reading a directory target (nil for any other
 // target) while the command builds its analyzers, with the names scan
-// and secrets leave out (sourceSkips).
-func startListing(ctx context.Context, target string) *unpack.Listing {
+// and secrets leave out (sourceSkips), unless package ahead started it
+// already.
+func startListing(ctx context.Context, target string) *dirlist.Listing {
+	if ls := ahead.Take(target, sourceSkips); ls != nil {
+		return ls
+	}
 	if st, err := os.Stat(target); err != nil || !st.IsDir() {
 		return nil
 	}
-	return unpack.StartListing(ctx, target, sourceSkips)
+	return dirlist.Start(ctx, target, sourceSkips)
 }
 
-// sourceSkips are left out of directory targets by scan and secrets: a
-// .git directory (a file in linked work trees and submodules) is the
-// repository's history and metadata, not its tree; secrets --git scans
-// the history.
-var sourceSkips = map[string]string{".git": "git history and metadata (thingsec secrets --git scans the history)"}
+// sourceSkips are left out of directory targets by scan and secrets (a
+// repository's history is not part of its tree).
+var sourceSkips = dirlist.SourceSkips
 
 // secretsConfig builds the engine configuration of the secrets command:
 // the common scan settings with the secrets analyzer set.

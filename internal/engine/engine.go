@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
+
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/catalog"
@@ -78,8 +80,8 @@ type Config struct {
 	SkipDirs map[string]string
 	// Listing, when it reads Target, is the directory target's listing,
 	// started while the command was still building its analyzers
-	// (unpack.StartListing); nil lists the directory here.
-	Listing *unpack.Listing
+	// (dirlist.Start); nil lists the directory here.
+	Listing *dirlist.Listing
 }
 
 // Enricher adds to a finished report from outside knowledge (a

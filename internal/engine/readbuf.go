@@ -9,30 +9,36 @@ import "sync"
 // that the kernel backs with huge pages (allocReadBuf): the kernel maps
 // a 2 MiB page on first touch where it would take 512 page faults, each
 // of which costs far more than the bytes it maps on a virtual machine.
-var readBufs struct {
-	sync.Mutex
+var readBufs bufPool
+
+func getReadBuf(size int) []byte { return readBufs.get(size) }
+func putReadBuf(b []byte)        { readBufs.put(b) }
+
+// bufPool is a free list of read buffers.
+type bufPool struct {
+	mu   sync.Mutex
 	free [][]byte
 }
 
-// getReadBuf returns an empty buffer of capacity size or more.
-func getReadBuf(size int) []byte {
-	readBufs.Lock()
-	for i, b := range readBufs.free {
+// get returns an empty buffer of capacity size or more.
+func (p *bufPool) get(size int) []byte {
+	p.mu.Lock()
+	for i, b := range p.free {
 		if cap(b) >= size {
-			last := len(readBufs.free) - 1
-			readBufs.free[i] = readBufs.free[last]
-			readBufs.free = readBufs.free[:last]
-			readBufs.Unlock()
+			last := len(p.free) - 1
+			p.free[i] = p.free[last]
+			p.free = p.free[:last]
+			p.mu.Unlock()
 			return b[:0]
 		}
 	}
-	readBufs.Unlock()
+	p.mu.Unlock()
 	return allocReadBuf(size)[:0]
 }
 
-// putReadBuf gives b back for the next worker.
-func putReadBuf(b []byte) {
-	readBufs.Lock()
-	readBufs.free = append(readBufs.free, b[:0])
-	readBufs.Unlock()
+// put gives b back for the next worker.
+func (p *bufPool) put(b []byte) {
+	p.mu.Lock()
+	p.free = append(p.free, b[:0])
+	p.mu.Unlock()
 }

@@ -7,7 +7,8 @@ import "testing"
 // two buffers.
 func TestReadBufs(t *testing.T) {
 	const size = 3 << 20
-	a := getReadBuf(size)
+	var p bufPool // not the scans' own: tests scan in parallel
+	a := p.get(size)
 	if len(a) != 0 || cap(a) < size {
 		t.Fatalf("len %d cap %d, want 0 and >= %d", len(a), cap(a), size)
 	}
@@ -15,23 +16,23 @@ func TestReadBufs(t *testing.T) {
 	for i := range a {
 		a[i] = byte(i)
 	}
-	b := getReadBuf(size)
+	b := p.get(size)
 	if &b[:1][0] == &a[0] {
 		t.Fatal("two workers share one buffer")
 	}
-	putReadBuf(a)
-	c := getReadBuf(1 << 20)
+	p.put(a)
+	c := p.get(1 << 20)
 	if &c[:1][0] != &a[0] {
 		t.Error("a buffer given back was not reused")
 	}
 	if last := size - 1; c[:size][last] != byte(last) {
 		t.Error("the buffer lost its bytes")
 	}
-	putReadBuf(b)
-	putReadBuf(c)
-	if d := getReadBuf(64 << 20); cap(d) < 64<<20 {
+	p.put(b)
+	p.put(c)
+	if d := p.get(64 << 20); cap(d) < 64<<20 {
 		t.Errorf("cap %d for a larger request", cap(d))
 	} else {
-		putReadBuf(d)
+		p.put(d)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 )
 
 // TestListingSameAsAddDir: the root layer made from a listing started
@@ -55,7 +57,7 @@ func TestListingSameAsAddDir(t *testing.T) {
 		{"other skips", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ls := StartListing(ctx, dir, c.skip)
+			ls := dirlist.Start(ctx, dir, c.skip)
 			got, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, ls) })
 			if !reflect.DeepEqual(got.Entries, want.Entries) || got.Size != want.Size || got.Files != want.Files || got.Dir != want.Dir || got.Chain != want.Chain {
 				t.Errorf("layer differs from AddDir's:\n got %+v\nwant %+v", got.Layer, want.Layer)
@@ -68,8 +70,43 @@ func TestListingSameAsAddDir(t *testing.T) {
 	// a directory that is not there: what AddDir does (a problem)
 	missing := filepath.Join(dir, "missing")
 	_, wantProbs = layer(t, func(s *Session) (*Layer, error) { return s.AddDir(ctx, missing) })
-	_, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, StartListing(ctx, missing, skip)) })
+	_, gotProbs := layer(t, func(s *Session) (*Layer, error) { return s.AddListing(ctx, dirlist.Start(ctx, missing, skip)) })
 	if !reflect.DeepEqual(gotProbs, wantProbs) || len(gotProbs) != 1 {
 		t.Errorf("missing directory: problems %v, AddDir's %v", gotProbs, wantProbs)
+	}
+}
+
+// TestListingLinkedRoot: a target that is a link to a directory is the
+// directory (links below it stay links).
+func TestListingLinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.MkdirAll(filepath.Join(real, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(real, "etc/passwd"), []byte("root:x:0:0::/root:/bin/sh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(real, "hostetc")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSession(Options{WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.AddDir(context.Background(), link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := l.Entries["/etc/passwd"]; !ok || !e.Mode.IsRegular() {
+		t.Errorf("entries %v: no /etc/passwd", l.Entries)
+	}
+	if e := l.Entries["/hostetc"]; e.Linkname != "/etc" || len(l.Entries) != 3 {
+		t.Errorf("entries %v: the link below the root was followed", l.Entries)
 	}
 }

@@ -20,6 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
+
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
@@ -193,8 +195,7 @@ func (s *Session) AddFile(file string) (*Layer, error) {
 // AddDir makes the root layer for a directory target. Symlinks are
 // recorded, never followed.
 func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
-	ls := StartListing(ctx, dir, s.opt.SkipDirs)
-	return s.AddListing(ctx, ls)
+	return s.AddListing(ctx, dirlist.Start(ctx, dir, s.opt.SkipDirs))
 }
 
 func owner(e *format.Entry, fi fs.FileInfo) {
