@@ -610,6 +610,32 @@ func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
 	return buf[:n], err
 }
 
+// ReadFileLent implements plugin.Lender with the workers' read buffers,
+// for files from lendMin bytes up to one buffer's size (keepBuf): a
+// smaller file costs little to read anew.
+func (w *walker) ReadFileLent(layer, p string, limit int64) ([]byte, func(), bool, error) {
+	f, err := w.open(layer, p)
+	if err != nil {
+		return nil, nil, true, err
+	}
+	defer f.Close()
+	size := max(0, min(f.size, limit))
+	keep := keepBuf(w.cfg.Workers)
+	if size < lendMin || size > int64(keep) {
+		return nil, nil, false, nil
+	}
+	buf := getReadBuf(keep)[:size]
+	n, err := io.ReadFull(f, buf)
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		// the file shrank since Stat: what was there
+		err = nil
+	}
+	return buf[:n], func() { putReadBuf(buf) }, true, err
+}
+
+// lendMin is the smallest file ReadFileLent lends a buffer for.
+const lendMin = 256 << 10
+
 // OpenFile implements plugin.Opener.
 func (w *walker) OpenFile(layer, p string) (plugin.FileReader, error) {
 	f, err := w.open(layer, p)

@@ -57,14 +57,37 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 	}
 	// The key files are read and scanned in parallel (a key file may be a
 	// large binary, scanned again whole), then the certificate files; the
-	// results are used in their order.
+	// results are used in their order. Their bytes are borrowed where the
+	// tree lends them (items slice them, so all are given back at the
+	// end, when only the findings' text is left).
+	var lentMu sync.Mutex
+	var lent []func()
+	defer func() {
+		for _, release := range lent {
+			release()
+		}
+	}()
+	read := func(layer, p string, max int64) ([]byte, error) {
+		if l, ok := t.(plugin.Lender); ok {
+			data, release, ok, err := l.ReadFileLent(layer, p, max)
+			if ok {
+				if release != nil {
+					lentMu.Lock()
+					lent = append(lent, release)
+					lentMu.Unlock()
+				}
+				return data, err
+			}
+		}
+		return t.ReadFile(layer, p, max)
+	}
 	keyItems := make([][]Item, len(order))
 	inParallel(len(order), func(i int) {
 		if ctx.Err() != nil {
 			return
 		}
 		w := order[i]
-		data, err := t.ReadFile(w.layer, w.path, a.opt.MaxSize)
+		data, err := read(w.layer, w.path, a.opt.MaxSize)
 		if err != nil {
 			return
 		}
@@ -79,7 +102,7 @@ func (a *Analyzer) AnalyzeTree(ctx context.Context, t plugin.Tree, rep *model.Re
 			return
 		}
 		f := certFiles[i]
-		data, err := t.ReadFile(f.Layer, f.Path, 4<<20)
+		data, err := read(f.Layer, f.Path, 4<<20)
 		if err != nil {
 			return
 		}

@@ -138,6 +138,16 @@ type Opener interface {
 	OpenFile(layer, path string) (FileReader, error)
 }
 
+// Lender is a Tree that also reads a file into a buffer it lends: the
+// bytes stay valid until release is called, and nothing sliced from
+// them may be kept after that. A lent buffer is one the walk already
+// made and reuses, where a new buffer of a large file costs a page fault
+// per 4 KiB of it. ok is false when the file is too large to lend; the
+// caller then reads it with ReadFile.
+type Lender interface {
+	ReadFileLent(layer, path string, max int64) (data []byte, release func(), ok bool, err error)
+}
+
 // FileReader is an open file of a layer.
 type FileReader interface {
 	io.ReaderAt
