@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"bytes"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -78,28 +79,32 @@ func BenchmarkKeywordPass(b *testing.B) {
 	}
 }
 
-// BenchmarkKeywordPassTree measures the keyword automaton over every
-// regular file of the directory THINGSEC_BENCH_TREE (an extracted root
-// filesystem: binaries, libraries and configuration), the pass the scan
-// makes over each file.
-func BenchmarkKeywordPassTree(b *testing.B) {
+// benchTree reads every regular file of the directory
+// THINGSEC_BENCH_TREE (an extracted root filesystem: binaries, libraries
+// and configuration), skipping the benchmark when it is not set.
+func benchTree(b *testing.B) (paths []string, files [][]byte, n int64) {
 	dir := os.Getenv("THINGSEC_BENCH_TREE")
 	if dir == "" {
 		b.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
 	}
-	var files [][]byte
-	var n int64
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
 		data, err := os.ReadFile(p)
-		files, n = append(files, data), n+int64(len(data))
+		paths, files, n = append(paths, p), append(files, data), n+int64(len(data))
 		return err
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
+	return paths, files, n
+}
+
+// BenchmarkKeywordPassTree measures the keyword automaton over every
+// file of THINGSEC_BENCH_TREE, the pass the scan makes over each file.
+func BenchmarkKeywordPassTree(b *testing.B) {
+	_, files, n := benchTree(b)
 	rs, _ := Embedded()
 	sc := NewScanner(rs)
 	b.SetBytes(n)
@@ -112,41 +117,20 @@ func BenchmarkKeywordPassTree(b *testing.B) {
 }
 
 // BenchmarkScanTree measures the rule engine (keyword pass and the rules
-// around the hits) over every regular file of THINGSEC_BENCH_TREE, files
-// with a NUL byte as binaries, the others as text.
+// around the hits) over every file of THINGSEC_BENCH_TREE, files with a
+// NUL byte as binaries, the others as text.
 func BenchmarkScanTree(b *testing.B) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
-	if dir == "" {
-		b.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
-	}
-	type file struct {
-		path   string
-		data   []byte
-		binary bool
-	}
-	var files []file
-	var n int64
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		files, n = append(files, file{p, data, strings.IndexByte(string(data), 0) >= 0}), n+int64(len(data))
-		return err
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	paths, files, n := benchTree(b)
 	rs, _ := Embedded()
 	sc := NewScanner(rs)
 	b.SetBytes(n)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		for _, f := range files {
-			if f.binary {
-				sc.ScanBinary(f.data, f.path, strmatch.Find(nil, sc.Pack(), f.data))
+		for j, f := range files {
+			if bytes.IndexByte(f, 0) >= 0 {
+				sc.ScanBinary(f, paths[j], strmatch.Find(nil, sc.Pack(), f))
 			} else {
-				sc.Scan(f.data, f.path)
+				sc.Scan(f, paths[j])
 			}
 		}
 	}
