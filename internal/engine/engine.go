@@ -19,14 +19,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/thingsec/thingsec/internal/unpack/dirlist"
-
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
 	"github.com/thingsec/thingsec/internal/catalog"
 	"github.com/thingsec/thingsec/internal/memguard"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 )
 
 // Progress receives updates on long work. Implementations must be safe for

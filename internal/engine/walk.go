@@ -16,11 +16,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/thingsec/thingsec/internal/beneath"
-
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/beneath"
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack"
 )
@@ -59,8 +58,11 @@ type walker struct {
 }
 
 // newWalker makes the walker of a scan; strs gives the keyword automaton
-// of its file analyzers (stringSet), or nil.
+// of its file analyzers (stringSet); nil means none.
 func newWalker(cfg Config, layers []*unpack.Layer, strs func() *strmatch.Set) *walker {
+	if strs == nil {
+		strs = func() *strmatch.Set { return nil }
+	}
 	w := &walker{cfg: cfg, layers: layers, byID: map[string]*unpack.Layer{}, roots: map[string]*beneath.Root{}, walked: map[*unpack.Layer]*walkedLayer{}, timings: newTimings(cfg.Log), strs: strs}
 	for _, l := range layers {
 		w.byID[l.ID] = l

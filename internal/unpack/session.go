@@ -20,9 +20,8 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/thingsec/thingsec/internal/unpack/dirlist"
-
 	"github.com/thingsec/thingsec/internal/model"
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 	"github.com/thingsec/thingsec/internal/unpack/format"
 )
 
