@@ -591,7 +591,7 @@ func (w *walker) Chain(layer string) string {
 }
 
 // ReadFile implements plugin.Tree.
-func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
+func (w *walker) ReadFile(layer, p string, limit int64) ([]byte, error) {
 	f, err := w.open(layer, p)
 	if err != nil {
 		return nil, err
@@ -599,14 +599,14 @@ func (w *walker) ReadFile(layer, p string, max int64) ([]byte, error) {
 	defer f.Close()
 	// One buffer of the file's size: io.ReadAll would grow one by
 	// doubling, allocating about twice a large file while reading it.
-	size := min(f.size, max)
-	if size < 0 {
-		size = 0
-	}
-	buf := make([]byte, size)
+	return readInto(f, make([]byte, max(0, min(f.size, limit))))
+}
+
+// readInto fills buf from f; a file that shrank since it was opened
+// gives what was there.
+func readInto(f *openFile, buf []byte) ([]byte, error) {
 	n, err := io.ReadFull(f, buf)
 	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		// the file shrank since Stat: what was there
 		err = nil
 	}
 	return buf[:n], err
@@ -626,13 +626,9 @@ func (w *walker) ReadFileLent(layer, p string, limit int64) ([]byte, func(), boo
 	if size < lendMin || size > int64(keep) {
 		return nil, nil, false, nil
 	}
-	buf := getReadBuf(keep)[:size]
-	n, err := io.ReadFull(f, buf)
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
-		// the file shrank since Stat: what was there
-		err = nil
-	}
-	return buf[:n], func() { putReadBuf(buf) }, true, err
+	buf := getReadBuf(keep)
+	data, err := readInto(f, buf[:size])
+	return data, func() { putReadBuf(buf) }, true, err
 }
 
 // lendMin is the smallest file ReadFileLent lends a buffer for.

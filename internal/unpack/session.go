@@ -12,13 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/thingsec/thingsec/internal/model"
 	"github.com/thingsec/thingsec/internal/unpack/dirlist"
@@ -185,7 +183,7 @@ func (s *Session) AddFile(file string) (*Layer, error) {
 	l.Extracted = true
 	l.carveAll = true
 	e := format.Entry{Path: "/" + name, Mode: fi.Mode(), Size: fi.Size(), ModTime: fi.ModTime()}
-	owner(&e, fi)
+	dirlist.Owner(&e, fi)
 	l.Entries[e.Path] = e
 	l.Files = 1
 	return l, nil
@@ -195,12 +193,6 @@ func (s *Session) AddFile(file string) (*Layer, error) {
 // recorded, never followed.
 func (s *Session) AddDir(ctx context.Context, dir string) (*Layer, error) {
 	return s.AddListing(ctx, dirlist.Start(ctx, dir, s.opt.SkipDirs))
-}
-
-func owner(e *format.Entry, fi fs.FileInfo) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.UID, e.GID = int(st.Uid), int(st.Gid)
-	}
 }
 
 func (s *Session) newLayer(parent *Layer, source, fmtName string, off, size int64) *Layer {

@@ -114,9 +114,7 @@ func list(ctx context.Context, dir string, skip map[string]string) Result {
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			e.Linkname, _ = os.Readlink(p)
 		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			e.UID, e.GID = int(st.Uid), int(st.Gid)
-		}
+		Owner(&e, fi)
 		r.Entries[lp] = e
 		if fi.Mode().IsRegular() {
 			r.Size += fi.Size()
@@ -124,6 +122,13 @@ func list(ctx context.Context, dir string, skip map[string]string) Result {
 		return nil
 	})
 	return r
+}
+
+// Owner sets e's owner from fi, where the system records one.
+func Owner(e *format.Entry, fi fs.FileInfo) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		e.UID, e.GID = int(st.Uid), int(st.Gid)
+	}
 }
 
 // absolute is filepath.Abs for slash-separated paths. This package uses
