@@ -10,14 +10,23 @@
 // the program as usual, where cli.Run's own supervise.Run finds nothing
 // left to do.
 //
+// The process that does the work (the child, or any process where
+// supervision is off) then backs its heap with huge pages (hugeheap).
+//
 // Only package main imports it, for this side effect.
 package boot
 
 import (
 	"os"
 
+	"github.com/thingsec/thingsec/internal/hugeheap"
 	"github.com/thingsec/thingsec/internal/supervise"
 )
+
+// heapReserve is the heap the process that does the work backs with huge
+// pages before the other initialisers run: a `secrets` run of a router's
+// root filesystem grows its heap to about 12 MiB, a firmware scan to more.
+const heapReserve = 32 << 20
 
 func init() {
 	if testBinary(os.Args) {
@@ -28,6 +37,7 @@ func init() {
 	if code, ok := supervise.Run(os.Args, os.Stderr); ok {
 		os.Exit(code)
 	}
+	hugeheap.Reserve(heapReserve)
 }
 
 // testBinary says whether args are those of a test binary made by go test:
