@@ -78,10 +78,13 @@ func Run(args []string, stderr io.Writer) (code int, ok bool) {
 	defer signal.Stop(sigs)
 	// the child keeps the name it was called by (a multi-call binary, or
 	// a test binary that dispatches on it, runs the same command); fd 3
-	// is its end of the exit-code pipe
-	proc, err := os.StartProcess(exe, args, &os.ProcAttr{
+	// is its end of the exit-code pipe. syscall.ForkExec, not
+	// os.StartProcess: the latter first starts and reaps a throwaway
+	// child to check that pidfds work, and this process does not need
+	// them (the child's pid stays ours until it is reaped below).
+	pid, err := syscall.ForkExec(exe, args, &syscall.ProcAttr{
 		Env:   childEnv(root),
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, pw},
+		Files: []uintptr{os.Stdin.Fd(), os.Stdout.Fd(), os.Stderr.Fd(), pw.Fd()},
 	})
 	pw.Close()
 	if err != nil {
@@ -95,13 +98,19 @@ func Run(args []string, stderr io.Writer) (code int, ok bool) {
 		reported <- string(b)
 	}()
 	type result struct {
-		st  *os.ProcessState
+		st  syscall.WaitStatus
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		st, err := proc.Wait()
-		done <- result{st, err}
+		var r result
+		for {
+			_, r.err = syscall.Wait4(pid, &r.st, 0, nil)
+			if r.err != syscall.EINTR {
+				break
+			}
+		}
+		done <- r
 	}()
 	var res result
 wait:
@@ -110,7 +119,9 @@ wait:
 		case s := <-sigs:
 			// a terminal's Ctrl-C reaches the child too; a signal sent to
 			// this process alone must reach it as well
-			_ = proc.Signal(s)
+			if sig, ok := s.(syscall.Signal); ok {
+				_ = syscall.Kill(pid, sig)
+			}
 		case res = <-done:
 			break wait
 		}
@@ -123,7 +134,7 @@ wait:
 		say(stderr, "thingsec: internal error: "+res.err.Error()+"\n")
 		return ExitInternal, true
 	}
-	if st, ok := res.st.Sys().(syscall.WaitStatus); ok && st.Signaled() {
+	if st := res.st; st.Signaled() {
 		sig := st.Signal()
 		// interrupted, or a reader of the output went away (| head):
 		// the shell's usual status, no message
@@ -133,7 +144,7 @@ wait:
 		say(stderr, "thingsec: internal error: the worker process was killed by "+sig.String()+"\n")
 		return ExitInternal, true
 	}
-	if c := res.st.ExitCode(); c != 0 {
+	if c := res.st.ExitStatus(); c != 0 {
 		say(stderr, "thingsec: internal error: the worker process crashed (exit status "+strconv.Itoa(c)+"); its message is above\n")
 		return ExitInternal, true
 	}
