@@ -220,19 +220,19 @@ func (r *Rule) matcher() (*matcher, error) {
 	}
 	m.anyGroup = r.SecretGroup == 0 && m.re.NumSubexp() > 0
 	if r.Paths != "" {
-		if m.pathRe, err = compilePath(r.Paths); err != nil {
+		if m.pathRe, err = compileShared(r.Paths); err != nil {
 			return nil, fmt.Errorf("rule %s: paths: %w", r.ID, err)
 		}
 	}
 	for _, s := range r.Allowlist.Regexes {
-		re, err := regexp.Compile(s)
+		re, err := compileShared(s)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: allowlist: %w", r.ID, err)
 		}
 		m.allow = append(m.allow, re)
 	}
 	for _, s := range r.Allowlist.Paths {
-		re, err := compilePath(s)
+		re, err := compileShared(s)
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: allowlist path: %w", r.ID, err)
 		}
@@ -291,7 +291,7 @@ func (r *Rule) defaults() error {
 func (r *Rule) pathAllowed(p string) bool { return r.pathAllowedMemo(p, nil) }
 
 // pathAllowedMemo is pathAllowed with the path regexes' answers for p
-// kept in m: many rules share one path allowlist (compilePath gives them
+// kept in m: many rules share one path allowlist (compileShared gives them
 // one regexp), which then runs once per file.
 func (r *Rule) pathAllowedMemo(p string, m *pathMemo) bool {
 	if r.Paths == "" && len(r.Allowlist.Paths) == 0 {
@@ -333,19 +333,21 @@ func (m *pathMemo) match(re *regexp.Regexp, p string) bool {
 	return ok
 }
 
-// pathRegexps interns compiled path patterns: rules that share a pattern
-// share its regexp, so a pathMemo answers it once.
-var pathRegexps sync.Map // pattern -> *regexp.Regexp
+// sharedRegexps interns the compiled path patterns and allowlist regexes:
+// rules that share a pattern share its regexp, so a pathMemo answers it
+// once and it is compiled once (a quarter of the embedded rules' regexes
+// are allowlists that many rules repeat).
+var sharedRegexps sync.Map // pattern -> *regexp.Regexp
 
-func compilePath(s string) (*regexp.Regexp, error) {
-	if re, ok := pathRegexps.Load(s); ok {
+func compileShared(s string) (*regexp.Regexp, error) {
+	if re, ok := sharedRegexps.Load(s); ok {
 		return re.(*regexp.Regexp), nil
 	}
 	re, err := regexp.Compile(s)
 	if err != nil {
 		return nil, err
 	}
-	v, _ := pathRegexps.LoadOrStore(s, re)
+	v, _ := sharedRegexps.LoadOrStore(s, re)
 	return v.(*regexp.Regexp), nil
 }
 
