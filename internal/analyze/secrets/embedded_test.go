@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"flag"
+	"fmt"
 	"reflect"
 	"regexp"
 	"testing"
@@ -42,8 +43,11 @@ func TestEmbeddedRules(t *testing.T) {
 		if g.sev != p.sev || gm.anyGroup != pm.anyGroup || !sameRegexps(gm, pm) {
 			t.Errorf("%s: compiled differently from the YAML's rule", g.ID)
 		}
+		if fmt.Sprint(g.pre()) != fmt.Sprint(p.pre()) {
+			t.Errorf("%s: prefilter %v, the YAML's rule has %v", g.ID, g.pre(), p.pre())
+		}
 		gc, pc := *g, *p
-		gc.m, pc.m = nil, nil
+		gc.m, pc.m, gc.pre, pc.pre = nil, nil, nil, nil
 		if !reflect.DeepEqual(gc, pc) {
 			t.Errorf("%s:\nembedded %+v\nYAML     %+v", g.ID, gc, pc)
 		}

@@ -73,6 +73,8 @@ type Rule struct {
 	// on first use for the embedded rules (Embedded), most of which never
 	// meet their keywords in a given image.
 	m func() *matcher
+	// pre is the regex's prefilter (nil: none), derived on first use.
+	pre func() *prefilter
 }
 
 // matcher is a rule's compiled regular expressions.
@@ -183,6 +185,7 @@ func (r *Rule) compile() error {
 		return err
 	}
 	r.m = func() *matcher { return m }
+	r.pre = sync.OnceValue(func() *prefilter { return newPrefilter(r.Regex) })
 	return nil
 }
 
@@ -252,6 +255,7 @@ func (r *Rule) compileLater() {
 		}
 		return m
 	})
+	r.pre = sync.OnceValue(func() *prefilter { return newPrefilter(r.Regex) })
 }
 
 // defaults checks the severity and category and fills the catalog fields

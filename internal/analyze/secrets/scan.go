@@ -137,6 +137,10 @@ func (s *Scanner) run(text []byte, path string, kw []strmatch.Hit, line func(tex
 	var pathOK []uint8
 	var memo pathMemo
 	var hits []Hit
+	// the window folded for the rules' prefilters, made once per
+	// window that needs it
+	var low []byte
+	lowLo, lowHi := -1, -1
 	kws := s.pack.Keywords()
 	for _, h := range kw {
 		if last == nil {
@@ -164,6 +168,16 @@ func (s *Scanner) run(text []byte, path string, kw []strmatch.Hit, line func(tex
 			}
 			if pathOK[ri] == 2 {
 				continue
+			}
+			if r.pre != nil {
+				if pf := r.pre(); pf != nil {
+					if ls != lowLo || le != lowHi {
+						low, lowLo, lowHi = foldText(low[:0], text[ls:le]), ls, le
+					}
+					if !pf.match(low) {
+						continue
+					}
+				}
 			}
 			hits = r.find(text, ls, le, hits)
 		}
