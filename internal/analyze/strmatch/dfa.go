@@ -52,6 +52,8 @@ type keywordDFA struct {
 	// byte): a keyword starting at i or i-1 has its bit for the pair at
 	// i, so one lookup clears two positions.
 	spans [1 << 16 / 64]uint64
+	// vec is the vector filter's tables (scanVector), made when skip.
+	vec *pairTable
 }
 
 // folded is or-ed into four text bytes before the prefilter's lookups.
@@ -192,12 +194,24 @@ func newKeywordDFA(keywords []string) *keywordDFA {
 			d.quads[h>>6] |= 1 << (h & 63)
 		}
 	}
+	if d.skip {
+		d.vec = newPairTable(keywords)
+	}
 	return d
 }
 
 // scan calls out(i, state) for every position i where a keyword ends
 // (state is the automaton's state there, d.out[state] the keywords).
 func (d *keywordDFA) scan(text []byte, out func(i int, state int)) {
+	if useVector && d.skip {
+		d.scanVector(text, out)
+		return
+	}
+	d.scanScalar(text, out)
+}
+
+// scanScalar is scan without vector instructions.
+func (d *keywordDFA) scanScalar(text []byte, out func(i int, state int)) {
 	delta, class, nc := d.delta, &d.class, uint32(d.nclass)
 	if !d.skip {
 		var st uint32

@@ -1,0 +1,57 @@
+package strmatch
+
+// ScanBoth runs the scalar and the vector scan of s over data and returns
+// what each reported: end offset and automaton state, in order.
+func ScanBoth(s *Set, data []byte) (scalar, vector []int) {
+	return scanCalls(s.dfa, data, false), scanCalls(s.dfa, data, true)
+}
+
+// scanCalls records the out calls of one scan.
+func scanCalls(d *keywordDFA, text []byte, vector bool) []int {
+	var got []int
+	out := func(i, state int) { got = append(got, i, state) }
+	if vector && d.skip {
+		d.scanVector(text, out)
+	} else {
+		d.scanScalar(text, out)
+	}
+	return got
+}
+
+// HasVector says whether the vector scan runs on this CPU.
+var HasVector = hasVector
+
+// UseVector sets whether Set.Scan takes the vector scan and returns the
+// previous setting.
+func UseVector(on bool) bool {
+	was := useVector
+	useVector = on
+	return was
+}
+
+// RaceOn says whether the race detector is on (the long tests thin out).
+const RaceOn = raceOn
+
+// CandidateCounts counts the positions of data (those with four bytes to
+// read) that pass the vector filter's pair classes, the scalar firsts
+// table, and the whole scalar prefilter.
+func CandidateCounts(s *Set, data []byte) (positions, classes, firsts, passes int) {
+	d := s.dfa
+	if !d.skip {
+		return
+	}
+	for p := 0; p+3 < len(data); p++ {
+		positions++
+		if d.vec.first[pairIndex(data[p])]&d.vec.second[pairIndex(data[p+1])] != 0 {
+			classes++
+		}
+		f := uint32(data[p]|0x20) | uint32(data[p+1]|0x20)<<8
+		if d.firsts[f>>6]&(1<<(f&63)) != 0 {
+			firsts++
+		}
+		if d.passes(uint32(data[p]) | uint32(data[p+1])<<8 | uint32(data[p+2])<<16 | uint32(data[p+3])<<24 | folded) {
+			passes++
+		}
+	}
+	return
+}
