@@ -42,7 +42,7 @@ func CandidateCounts(s *Set, data []byte) (positions, classes, firsts, passes in
 	}
 	for p := 0; p+3 < len(data); p++ {
 		positions++
-		if d.vec.first[pairIndex(data[p])]&d.vec.second[pairIndex(data[p+1])] != 0 {
+		if d.vec.pass(data[p], data[p+1]) {
 			classes++
 		}
 		f := uint32(data[p]|0x20) | uint32(data[p+1]|0x20)<<8

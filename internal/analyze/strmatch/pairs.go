@@ -5,32 +5,38 @@ import (
 	"math/bits"
 )
 
-// pairTable is the vector prefilter's data: two byte-class tables of 128
-// entries each, indexed by a text byte folded with 0x20 and then
-// squeezed to seven bits (pairIndex), whose eight bits are buckets of
-// keywords. first[pairIndex(b)] has bit g set when a keyword of bucket g
-// begins with b (folded), second[pairIndex(b)] when one of bucket g has b
-// as its second byte. A position whose byte's first classes and the next
-// byte's second classes share no bit begins no keyword and fails the
-// scalar firsts table: every keyword is in a bucket, so its first two
-// bytes set that bucket's bit in both. The filter is a superset of
-// firsts, never stricter, whatever the buckets; the buckets only make it
-// tighter (one bucket would pass any pair of a first byte and a second
-// byte of different keywords).
+// pairTable is the vector prefilter's data: byte-class tables of 128
+// entries, indexed by a text byte folded with 0x20 and then squeezed to
+// seven bits (pairIndex), whose bits are sixteen buckets of keywords,
+// eight per half. half[h].first[pairIndex(b)] has bit g set when a
+// keyword of bucket 8h+g begins with b (folded), half[h].second when one
+// has b as its second byte. A position whose byte's first classes and
+// the next byte's second classes share no bit in either half begins no
+// keyword and fails the scalar firsts table: every keyword is in a
+// bucket, so its first two bytes set that bucket's bit in both. The
+// filter is a superset of firsts, never stricter, whatever the buckets;
+// the buckets only make it tighter (one bucket would pass any first byte
+// of one keyword followed by any second byte of another).
 type pairTable struct {
-	first, second [128]uint8
+	half [2]struct{ first, second [128]uint8 }
 }
 
 // pairIndex maps b|0x20 one to one onto 0..127: bit 5 (always set once
 // folded) is dropped, bits 6 and 7 move down.
 func pairIndex(b byte) uint8 { return b&0x1f | b>>1&0x60 }
 
+// pass says whether the position of a followed by b passes the classes.
+func (t *pairTable) pass(a, b byte) bool {
+	x, y := pairIndex(a), pairIndex(b)
+	return t.half[0].first[x]&t.half[0].second[y]|t.half[1].first[x]&t.half[1].second[y] != 0
+}
+
 // newPairTable puts the keywords (two bytes or more) in buckets by their
 // folded first byte. Greedy, first bytes with the most second bytes first:
 // each goes to the bucket whose firsts-by-seconds product (the pairs the
 // bucket lets through) grows least.
 func newPairTable(keywords []string) *pairTable {
-	var seconds [128][4]uint64 // first byte -> set of second bytes
+	var seconds [128][2]uint64 // first byte -> set of second bytes
 	var used [128]bool
 	for _, k := range keywords {
 		if len(k) < 2 {
@@ -40,7 +46,7 @@ func newPairTable(keywords []string) *pairTable {
 		seconds[a][b>>6] |= 1 << (b & 63)
 		used[a] = true
 	}
-	count := func(s *[4]uint64) int {
+	count := func(s [2]uint64) int {
 		return bits.OnesCount64(s[0]) + bits.OnesCount64(s[1])
 	}
 	var order []int
@@ -51,20 +57,19 @@ func newPairTable(keywords []string) *pairTable {
 	}
 	// insertion sort, most second bytes first (ties by byte: deterministic)
 	for i := 1; i < len(order); i++ {
-		for j := i; j > 0 && count(&seconds[order[j]]) > count(&seconds[order[j-1]]); j-- {
+		for j := i; j > 0 && count(seconds[order[j]]) > count(seconds[order[j-1]]); j-- {
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
+	const nb = 16
 	t := &pairTable{}
-	var nfirst [8]int
-	var bucket [8][4]uint64
+	var nfirst [nb]int
+	var bucket [nb][2]uint64
 	for _, a := range order {
 		best, bestCost := 0, -1
-		for g := range 8 {
-			u := bucket[g]
-			u[0] |= seconds[a][0]
-			u[1] |= seconds[a][1]
-			cost := (nfirst[g]+1)*count(&u) - nfirst[g]*count(&bucket[g])
+		for g := range nb {
+			u := [2]uint64{bucket[g][0] | seconds[a][0], bucket[g][1] | seconds[a][1]}
+			cost := (nfirst[g]+1)*count(u) - nfirst[g]*count(bucket[g])
 			if bestCost < 0 || cost < bestCost {
 				best, bestCost = g, cost
 			}
@@ -72,41 +77,48 @@ func newPairTable(keywords []string) *pairTable {
 		nfirst[best]++
 		bucket[best][0] |= seconds[a][0]
 		bucket[best][1] |= seconds[a][1]
-		t.first[a] |= 1 << best
+		t.half[best/8].first[a] |= 1 << (best % 8)
 	}
-	for g := range 8 {
+	for g := range nb {
 		for b := range 128 {
 			if bucket[g][b>>6]&(1<<(b&63)) != 0 {
-				t.second[b] |= 1 << g
+				t.half[g/8].second[b] |= 1 << (g % 8)
 			}
 		}
 	}
 	return t
 }
 
-// pairMaskGo is pairMask without the vector instructions (other CPUs,
-// and the tests' reference): from the first of the 64-position blocks at
-// 0, 64, 128... of text whose positions all have four bytes to read
-// (off+vecTail <= len(text)) and whose mask is not zero, the offset and
-// the mask (bit k: position off+k passes the pair classes); when no block
-// has a bit, the offset of the first block not tested, and 0.
-func pairMaskGo(t *pairTable, text []byte) (off int, mask uint64) {
-	for ; off+vecTail <= len(text); off += 64 {
+// pairMasksGo is pairMasks without the vector instructions (other CPUs,
+// and the tests' reference): masks[j] gets the mask of the 64 positions
+// from 64j (bit k: position 64j+k passes the pair classes), for the
+// blocks whose positions all have four bytes to read (64j+vecTail <=
+// len(text)), at most len(masks); it returns how many.
+func pairMasksGo(t *pairTable, text []byte, masks []uint64) int {
+	j := 0
+	for ; j < len(masks) && 64*j+vecTail <= len(text); j++ {
+		var m uint64
 		for k := range 64 {
-			if t.first[pairIndex(text[off+k])]&t.second[pairIndex(text[off+k+1])] != 0 {
-				mask |= 1 << k
+			if t.pass(text[64*j+k], text[64*j+k+1]) {
+				m |= 1 << k
 			}
 		}
-		if mask != 0 {
-			return off, mask
-		}
+		masks[j] = m
 	}
-	return off, 0
+	return j
 }
 
 // vecTail: a block of 64 positions is filtered by the vector only when
 // the four bytes the scalar tables read at each of its positions exist.
 const vecTail = 64 + 3
+
+// maskCache holds the pair masks of the 64-position blocks from base on
+// (masks[:nb]), made a few KiB ahead at a time and read by the calls of
+// nextVector that follow one another through a text.
+type maskCache struct {
+	base, nb int
+	masks    [64]uint64
+}
 
 // scanVector is scanScalar with the vector filter in front of its
 // prefilter: 64 positions at a time, the positions that fail the pair
@@ -119,8 +131,9 @@ func (d *keywordDFA) scanVector(text []byte, out func(i int, state int)) {
 	delta, class, nc := d.delta, &d.class, uint32(d.nclass)
 	n := len(text)
 	seen := 0
+	var c maskCache
 	for i := 0; ; {
-		i = d.nextVector(text, i)
+		i = d.nextVector(text, i, &c)
 		if i+1 >= n {
 			return
 		}
@@ -147,43 +160,48 @@ func (d *keywordDFA) scanVector(text []byte, out func(i int, state int)) {
 // nextVector returns the first position from i on that passes the scalar
 // prefilter, or the first of the text's last three positions (every one
 // of which is a candidate) when none does before: what scanScalar's
-// prefilter loops give from i.
-func (d *keywordDFA) nextVector(text []byte, i int) int {
+// prefilter loops give from i. c carries the masks from one call to the
+// next; the calls of one text come with i growing.
+func (d *keywordDFA) nextVector(text []byte, i int, c *maskCache) int {
 	n := len(text)
 	firsts, quads, pairs, triples := &d.firsts, &d.quads, &d.pairs, &d.triples
-	for i+vecTail <= n {
-		off, m := pairMask(d.vec, text[i:])
-		i += off
-		if m == 0 {
-			break // i+vecTail > n
+	two, three := d.two, d.three
+	for {
+		if i < c.base || i >= c.base+64*c.nb {
+			if i+vecTail > n {
+				break
+			}
+			c.base, c.nb = i, pairMasks(d.vec, text[i:], c.masks[:])
 		}
-		// The firsts test of the block's positions left, without a
-		// branch per position (whether one passes is a coin toss).
-		b := (*[vecTail]byte)(text[i : i+vecTail])
+		j := (i - c.base) >> 6
+		at := c.base + 64*j
+		m := c.masks[j&63] >> (i - at) << (i - at)
+		i = at + 64
+		if m == 0 {
+			continue
+		}
+		// The scalar tables' test of the block's positions left,
+		// without a branch per position (whether one passes firsts is a
+		// coin toss): the first position kept is the candidate.
+		b := (*[vecTail]byte)(text[at : at+vecTail])
 		var keep uint64
 		for ; m != 0; m &= m - 1 {
 			k := bits.TrailingZeros64(m) & 63
-			f := uint(b[k]|0x20) | uint(b[k+1]|0x20)<<8
-			keep |= (firsts[f>>6] >> (f & 63) & 1) << k
-		}
-		for ; keep != 0; keep &= keep - 1 {
-			k := bits.TrailingZeros64(keep) & 63
 			w := binary.LittleEndian.Uint32(b[k:]) | folded
-			if h := hash(w); quads[h>>6]&(1<<(h&63)) != 0 {
-				return i + k
+			f, h := w&0xffff, hash(w)
+			y := quads[h>>6] >> (h & 63)
+			if two {
+				y |= pairs[f>>6] >> (f & 63)
 			}
-			if d.two {
-				if x := w & 0xffff; pairs[x>>6]&(1<<(x&63)) != 0 {
-					return i + k
-				}
+			if three {
+				h3 := hash(w & 0xffffff)
+				y |= triples[h3>>6] >> (h3 & 63)
 			}
-			if d.three {
-				if h := hash(w & 0xffffff); triples[h>>6]&(1<<(h&63)) != 0 {
-					return i + k
-				}
-			}
+			keep |= (firsts[f>>6] >> (f & 63) & y & 1) << k
 		}
-		i += 64
+		if keep != 0 {
+			return at + bits.TrailingZeros64(keep)
+		}
 	}
 	return d.nextScalar(text, i)
 }

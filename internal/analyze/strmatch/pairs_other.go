@@ -6,7 +6,7 @@ package strmatch
 // slower than scanScalar; the tests still run it.
 var useVector = false
 
-// hasVector: no pairMaskAVX512 here.
+// hasVector: no pairMasksAVX512 here.
 var hasVector = false
 
-func pairMask(t *pairTable, text []byte) (off int, mask uint64) { return pairMaskGo(t, text) }
+func pairMasks(t *pairTable, text []byte, masks []uint64) int { return pairMasksGo(t, text, masks) }

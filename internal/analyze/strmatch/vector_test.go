@@ -41,7 +41,7 @@ func TestPairTableSuperset(t *testing.T) {
 			b0, b1 := byte(x), byte(x>>8)
 			f := uint32(b0|0x20) | uint32(b1|0x20)<<8
 			inFirsts := d.firsts[f>>6]&(1<<(f&63)) != 0
-			inClasses := d.vec.first[pairIndex(b0)]&d.vec.second[pairIndex(b1)] != 0
+			inClasses := d.vec.pass(b0, b1)
 			if inFirsts && !inClasses {
 				t.Fatalf("%q: pair %#02x %#02x passes firsts, not the classes", kws, b0, b1)
 			}
@@ -93,25 +93,24 @@ func randomKeywordSets(n int) [][]string {
 	return sets
 }
 
-// TestPairMaskSame compares the vector pair mask with its portable form
-// on texts of every length up to 300 (the blocks and their limit).
-func TestPairMaskSame(t *testing.T) {
+// TestPairMasksSame compares the vector pair masks with their portable
+// form on texts of every length up to 300 (the blocks and their limit).
+func TestPairMasksSame(t *testing.T) {
 	if !hasVector {
-		t.Skip("no AVX-512 VBMI on this CPU (or purego): pairMask is pairMaskGo")
+		t.Skip("no AVX-512 VBMI on this CPU (or purego): pairMasks is pairMasksGo")
 	}
 	r := rand.New(rand.NewPCG(13, 14))
 	for si, kws := range append(slices.Clone(vectorKeywordSets), randomKeywordSets(20)...) {
 		d := newKeywordDFA(kws)
-		if !d.skip {
-			continue
-		}
 		for n := 0; n <= 300; n++ {
 			text := adversarialText(r, kws, n, si+n)
 			for from := 0; from < min(n, 70); from++ {
-				o1, m1 := pairMask(d.vec, text[from:])
-				o2, m2 := pairMaskGo(d.vec, text[from:])
-				if o1 != o2 || m1 != m2 {
-					t.Fatalf("%q on %q[%d:]: vector %d %#x, portable %d %#x", kws, text, from, o1, m1, o2, m2)
+				for _, nm := range []int{0, 1, 2, 5} {
+					m1, m2 := make([]uint64, nm+1), make([]uint64, nm+1)
+					n1, n2 := pairMasks(d.vec, text[from:], m1[:nm]), pairMasksGo(d.vec, text[from:], m2[:nm])
+					if n1 != n2 || !slices.Equal(m1, m2) {
+						t.Fatalf("%q on %q[%d:], %d masks: vector %d %#x, portable %d %#x", kws, text, from, nm, n1, m1, n2, m2)
+					}
 				}
 			}
 		}
@@ -195,9 +194,12 @@ func TestScanVectorSame(t *testing.T) {
 				text := adversarialText(r, kws, n, kind)
 				checkScansSame(t, d, kws, text)
 				if n <= 200 && (li+kind)%3 == 0 {
+					var c maskCache
 					for i := 0; i <= n; i++ {
-						if a, b := d.nextVector(text, i), d.nextScalar(text, i); a != b {
-							t.Fatalf("set %d %q, text %q from %d: vector candidate %d, scalar %d", si, kws, text, i, a, b)
+						var fresh maskCache
+						a, b := d.nextVector(text, i, &c), d.nextScalar(text, i)
+						if f := d.nextVector(text, i, &fresh); a != b || f != b {
+							t.Fatalf("set %d %q, text %q from %d: vector candidate %d (fresh masks %d), scalar %d", si, kws, text, i, a, f, b)
 						}
 					}
 				}
