@@ -114,10 +114,13 @@ const vecTail = 64 + 3
 
 // maskCache holds the pair masks of the 64-position blocks from base on
 // (masks[:nb]), made a few KiB ahead at a time and read by the calls of
-// nextVector that follow one another through a text.
+// nextVector that follow one another through a text. The masks of the
+// blocks before filtered hold only positions that pass the scalar tables
+// too (where candidates are dense, a block is tested once, not once per
+// candidate).
 type maskCache struct {
-	base, nb int
-	masks    [64]uint64
+	base, nb, filtered int
+	masks              [64]uint64
 }
 
 // scanVector is scanScalar with the vector filter in front of its
@@ -171,14 +174,17 @@ func (d *keywordDFA) nextVector(text []byte, i int, c *maskCache) int {
 			if i+vecTail > n {
 				break
 			}
-			c.base, c.nb = i, pairMasks(d.vec, text[i:], c.masks[:])
+			c.base, c.nb, c.filtered = i, pairMasks(d.vec, text[i:], c.masks[:]), 0
 		}
-		j := (i - c.base) >> 6
+		j := (i - c.base) >> 6 & 63
 		at := c.base + 64*j
-		m := c.masks[j&63] >> (i - at) << (i - at)
+		m := c.masks[j] >> (i - at) << (i - at)
 		i = at + 64
 		if m == 0 {
 			continue
+		}
+		if j < c.filtered {
+			return at + bits.TrailingZeros64(m)
 		}
 		// The scalar tables' test of the block's positions left,
 		// without a branch per position (whether one passes firsts is a
@@ -199,6 +205,8 @@ func (d *keywordDFA) nextVector(text []byte, i int, c *maskCache) int {
 			}
 			keep |= (firsts[f>>6] >> (f & 63) & y & 1) << k
 		}
+		// Positions before the one asked for never are again.
+		c.masks[j], c.filtered = keep, j+1
 		if keep != 0 {
 			return at + bits.TrailingZeros64(keep)
 		}

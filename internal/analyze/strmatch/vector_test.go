@@ -223,7 +223,7 @@ func checkScansSame(t testing.TB, d *keywordDFA, kws []string, text []byte) {
 
 // TestScanVectorSameTree compares the scans on every file of the extracted
 // HG-100 root filesystem (THINGSEC_BENCH_TREE, or its usual place) with
-// each keyword set above.
+// the keyword sets above that the real packs do not cover.
 func TestScanVectorSameTree(t *testing.T) {
 	dir := os.Getenv("THINGSEC_BENCH_TREE")
 	if dir == "" {
@@ -232,12 +232,14 @@ func TestScanVectorSameTree(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no extracted root filesystem at %s (set THINGSEC_BENCH_TREE): %v", dir, err)
 	}
+	// Sets 3 to 6 (short keywords, bytes that fold, high bytes): the
+	// real packs have their own test; under the race detector, 3 alone.
 	var dfas []*keywordDFA
-	for _, kws := range vectorKeywordSets {
+	for _, kws := range vectorKeywordSets[3:7] {
 		dfas = append(dfas, newKeywordDFA(kws))
 	}
 	if raceOn {
-		dfas = dfas[:2]
+		dfas = dfas[:1]
 	}
 	files := 0
 	err := filepath.WalkDir(dir, func(p string, de fs.DirEntry, err error) error {
