@@ -1,9 +1,11 @@
 package strmatch
 
 // ScanBoth runs the scalar and the vector scan of s over data and returns
-// what each reported: end offset and automaton state, in order.
-func ScanBoth(s *Set, data []byte) (scalar, vector []int) {
-	return scanCalls(s.dfa, data, false), scanCalls(s.dfa, data, true)
+// what each reported: end offset and automaton state, in order; vector
+// has one report per kind of vector masks this CPU has.
+func ScanBoth(s *Set, data []byte) (scalar []int, vector [][]int) {
+	vectorKinds(func(bool) { vector = append(vector, scanCalls(s.dfa, data, true)) })
+	return scanCalls(s.dfa, data, false), vector
 }
 
 // scanCalls records the out calls of one scan.
@@ -21,13 +23,16 @@ func scanCalls(d *keywordDFA, text []byte, vector bool) []int {
 // HasVector says whether the vector scan runs on this CPU.
 var HasVector = hasVector
 
-// UseVector sets whether Set.Scan takes the vector scan and returns the
-// previous setting.
-func UseVector(on bool) bool {
-	was := useVector
-	useVector = on
-	return was
+// UseVector sets whether Set.Scan takes the vector scan, and with
+// AVX-512 masks or not, and returns a function that restores both.
+func UseVector(on, avx512 bool) (restore func()) {
+	v, a := useVector, useAVX512
+	useVector, useAVX512 = on, avx512
+	return func() { useVector, useAVX512 = v, a }
 }
+
+// HasAVX512 says whether the AVX-512 masks can run here.
+var HasAVX512 = hasAVX512
 
 // RaceOn says whether the race detector is on (the long tests thin out).
 const RaceOn = raceOn

@@ -17,8 +17,15 @@ import (
 // filter is a superset of firsts, never stricter, whatever the buckets;
 // the buckets only make it tighter (one bucket would pass any first byte
 // of one keyword followed by any second byte of another).
+//
+// nib is the same filter coarser, for 16-byte shuffles (AVX2): each
+// half's first and second tables as an and of two tables of 16, one by
+// the low nibble of b|0x20 and one by the high nibble; entry n of the
+// low one is the or of the classes of every byte whose low nibble is n
+// (the high one likewise), so a bucket bit of b is in both.
 type pairTable struct {
 	half [2]struct{ first, second [128]uint8 }
+	nib  [2]struct{ firstLo, firstHi, secondLo, secondHi [16]uint8 }
 }
 
 // pairIndex maps b|0x20 one to one onto 0..127: bit 5 (always set once
@@ -86,7 +93,28 @@ func newPairTable(keywords []string) *pairTable {
 			}
 		}
 	}
+	for h := range t.nib {
+		n := &t.nib[h]
+		for c := 0x20; c < 256; c = (c + 1) | 0x20 {
+			f, s := t.half[h].first[pairIndex(byte(c))], t.half[h].second[pairIndex(byte(c))]
+			n.firstLo[c&15] |= f
+			n.firstHi[c>>4] |= f
+			n.secondLo[c&15] |= s
+			n.secondHi[c>>4] |= s
+		}
+	}
 	return t
+}
+
+// passNib is pass by the nibble tables.
+func (t *pairTable) passNib(a, b byte) bool {
+	a, b = a|0x20, b|0x20
+	var m uint8
+	for h := range t.nib {
+		n := &t.nib[h]
+		m |= n.firstLo[a&15] & n.firstHi[a>>4] & n.secondLo[b&15] & n.secondHi[b>>4]
+	}
+	return m != 0
 }
 
 // pairMasksGo is pairMasks without the vector instructions (other CPUs,
@@ -95,11 +123,16 @@ func newPairTable(keywords []string) *pairTable {
 // blocks whose positions all have four bytes to read (64j+vecTail <=
 // len(text)), at most len(masks); it returns how many.
 func pairMasksGo(t *pairTable, text []byte, masks []uint64) int {
+	return pairMasksGoBy(t.pass, text, masks)
+}
+
+// pairMasksGoBy is pairMasksGo with the given test of a position.
+func pairMasksGoBy(pass func(a, b byte) bool, text []byte, masks []uint64) int {
 	j := 0
 	for ; j < len(masks) && 64*j+vecTail <= len(text); j++ {
 		var m uint64
 		for k := range 64 {
-			if t.pass(text[64*j+k], text[64*j+k+1]) {
+			if pass(text[64*j+k], text[64*j+k+1]) {
 				m |= 1 << k
 			}
 		}

@@ -103,8 +103,11 @@ func TestRealPacksScanSame(t *testing.T) {
 				}
 			}
 			b = b[:n]
-			if s, v := strmatch.ScanBoth(rs.set, b); !slices.Equal(s, v) {
-				t.Fatalf("%s on %q:\nscalar %v\nvector %v", rs.name, b, s, v)
+			s, vs := strmatch.ScanBoth(rs.set, b)
+			for _, v := range vs {
+				if !slices.Equal(s, v) {
+					t.Fatalf("%s on %q:\nscalar %v\nvector %v", rs.name, b, s, v)
+				}
 			}
 		}
 	}
@@ -119,8 +122,11 @@ func TestRealPacksScanSameTree(t *testing.T) {
 			if strmatch.RaceOn && i%16 != 0 {
 				continue
 			}
-			if s, v := strmatch.ScanBoth(rs.set, f); !slices.Equal(s, v) {
-				t.Fatalf("%s on %s: scalar %d reports, vector %d", rs.name, paths[i], len(s)/2, len(v)/2)
+			s, vs := strmatch.ScanBoth(rs.set, f)
+			for _, v := range vs {
+				if !slices.Equal(s, v) {
+					t.Fatalf("%s on %s: scalar %d reports, vector %d", rs.name, paths[i], len(s)/2, len(v)/2)
+				}
 			}
 		}
 	}
@@ -128,21 +134,20 @@ func TestRealPacksScanSameTree(t *testing.T) {
 }
 
 // BenchmarkKeywordPassTree measures the keyword pass of each real Set
-// over every file of THINGSEC_BENCH_TREE, with the scalar and with the
-// vector prefilter.
+// over every file of THINGSEC_BENCH_TREE: scalar, with the AVX-512 masks
+// and with the AVX2 masks.
 func BenchmarkKeywordPassTree(b *testing.B) {
 	_, files, n := benchTree(b, false)
 	for _, rs := range realSets(b) {
-		for _, vector := range []bool{false, true} {
-			name := rs.name + "/scalar"
-			if vector {
-				name = rs.name + "/vector"
-			}
-			b.Run(name, func(b *testing.B) {
-				if vector && !strmatch.HasVector {
+		for _, kind := range []string{"scalar", "avx512", "avx2"} {
+			b.Run(rs.name+"/"+kind, func(b *testing.B) {
+				switch {
+				case kind == "avx512" && !strmatch.HasAVX512:
 					b.Skip("no AVX-512 VBMI on this CPU (or purego)")
+				case kind == "avx2" && !strmatch.HasVector:
+					b.Skip("no AVX2 on this CPU (or purego)")
 				}
-				defer strmatch.UseVector(strmatch.UseVector(vector))
+				defer strmatch.UseVector(kind != "scalar", kind == "avx512")()
 				b.SetBytes(n)
 				for b.Loop() {
 					for _, f := range files {
