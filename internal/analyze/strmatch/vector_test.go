@@ -68,6 +68,14 @@ func TestPairTableSuperset(t *testing.T) {
 	}
 }
 
+// thin is normal without the race detector and race with it.
+func thin(normal, race int) int {
+	if raceOn {
+		return race
+	}
+	return normal
+}
+
 // randomKeywordSets makes n sets of up to 40 keywords of 2 to 12 bytes,
 // from letters, digits, punctuation and any byte.
 func randomKeywordSets(n int) [][]string {
@@ -118,11 +126,11 @@ func TestPairMasksSame(t *testing.T) {
 		t.Skip("no AVX-512 VBMI or AVX2 on this CPU (or purego): pairMasks is pairMasksGo")
 	}
 	r := rand.New(rand.NewPCG(13, 14))
-	for si, kws := range append(slices.Clone(vectorKeywordSets), randomKeywordSets(20)...) {
+	for si, kws := range append(slices.Clone(vectorKeywordSets), randomKeywordSets(thin(20, 3))...) {
 		d := newKeywordDFA(kws)
 		for n := 0; n <= 300; n++ {
 			text := adversarialText(r, kws, n, si+n)
-			for from := 0; from < min(n, 70); from++ {
+			for from := 0; from < min(n, 70); from += thin(1, 7) {
 				for _, nm := range []int{0, 1, 2, 5} {
 					vectorKinds(func(avx512 bool) {
 						pass := d.vec.passNib
@@ -204,13 +212,13 @@ func adversarialText(r *rand.Rand, kws []string, n, kind int) []byte {
 // prefilter finds from every start of the short texts.
 func TestScanVectorSame(t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
-	for si, kws := range append(slices.Clone(vectorKeywordSets), randomKeywordSets(30)...) {
+	for si, kws := range append(slices.Clone(vectorKeywordSets), randomKeywordSets(thin(30, 3))...) {
 		d := newKeywordDFA(kws)
 		if !d.skip {
 			t.Fatalf("%q: no skip", kws)
 		}
 		lengths := []int{1000, 4096, 10000}
-		for n := 0; n <= 200; n++ {
+		for n := 0; n <= 200; n += thin(1, 3) {
 			lengths = append(lengths, n)
 		}
 		for li, n := range lengths {
