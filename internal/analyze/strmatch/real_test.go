@@ -160,23 +160,27 @@ func BenchmarkKeywordPassTree(b *testing.B) {
 }
 
 // BenchmarkCandidateDensity reports, for each real Set over every file of
-// THINGSEC_BENCH_TREE, the share of positions that pass the vector
-// filter's pair classes (the positions the vector scan looks at one by
-// one), the scalar firsts table and the whole scalar prefilter (where
-// the automaton starts).
+// THINGSEC_BENCH_TREE, the share of positions in six-byte windows that
+// pass the scalar spans test (the positions the scalar scan looks at one
+// by one), and the share of positions that pass the vector
+// filter's pair classes (the positions the AVX-512 scan looks at one by
+// one), its nibble tables (AVX2), the scalar firsts table and the whole
+// scalar prefilter (where the automaton starts).
 func BenchmarkCandidateDensity(b *testing.B) {
 	_, files, _ := benchTree(b, false)
 	for _, rs := range realSets(b) {
 		b.Run(rs.name, func(b *testing.B) {
-			var pos, cls, fst, pas int
+			var pos, cls, nib, fst, pas, spn int
 			for b.Loop() {
-				pos, cls, fst, pas = 0, 0, 0, 0
+				pos, cls, nib, fst, pas, spn = 0, 0, 0, 0, 0, 0
 				for _, f := range files {
-					p, c, fi, pa := strmatch.CandidateCounts(rs.set, f)
-					pos, cls, fst, pas = pos+p, cls+c, fst+fi, pas+pa
+					p, c, n, fi, pa, sp := strmatch.CandidateCounts(rs.set, f)
+					pos, cls, nib, fst, pas, spn = pos+p, cls+c, nib+n, fst+fi, pas+pa, spn+sp
 				}
 			}
+			b.ReportMetric(float64(spn)/float64(pos)*100, "%spans")
 			b.ReportMetric(float64(cls)/float64(pos)*100, "%classes")
+			b.ReportMetric(float64(nib)/float64(pos)*100, "%nibbles")
 			b.ReportMetric(float64(fst)/float64(pos)*100, "%firsts")
 			b.ReportMetric(float64(pas)/float64(pos)*100, "%passes")
 		})
