@@ -1,0 +1,5 @@
+//go:build !race
+
+package strmatch
+
+const raceOn = false
