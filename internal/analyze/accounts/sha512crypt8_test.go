@@ -145,8 +145,12 @@ func TestSHA512CryptBatchMatchesSHACrypt(t *testing.T) {
 		{"$6$rounds=5001$XyZ", few},
 		{"$6$rounds=999$lowered", few},
 	}
-	if raceDetector { // every length still runs on the default rounds' neighbours
-		cases = cases[3:]
+	if raceDetector { // the same settings on fewer lengths
+		for i := range cases {
+			if len(cases[i].pws) == len(all) {
+				cases[i].pws = []string{all[0], all[15], all[16], all[23], all[24], all[47], all[48], all[80]}
+			}
+		}
 	}
 	for _, bf := range block8Funcs() {
 		for ci, c := range cases {
