@@ -185,7 +185,6 @@ func (b *sha512Batch) sum8(ctx context.Context, pws []string) ([8]lanes, bool) {
 			m := msg[:0]
 			if k&1 == 1 {
 				m = append(m, pp...)
-				off[k][l] = 0 // set below, once C's place is known
 			} else {
 				m = append(m, zero[:]...)
 			}

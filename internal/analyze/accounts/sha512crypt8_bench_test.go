@@ -56,3 +56,18 @@ func block8Funcs() []namedBlock8 {
 	}
 	return fs
 }
+
+// BenchmarkBlock8 is one 8-lane SHA-512 compression (8 blocks of 128
+// bytes, one per lane).
+func BenchmarkBlock8(b *testing.B) {
+	for _, bf := range block8Funcs() {
+		b.Run(bf.name, func(b *testing.B) {
+			h := sha512IVLanes
+			m := make([]lanes, 16)
+			b.SetBytes(8 * 128)
+			for b.Loop() {
+				bf.f(&h, m)
+			}
+		})
+	}
+}

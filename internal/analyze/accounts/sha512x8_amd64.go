@@ -19,13 +19,3 @@ func block8Asm(h *[8]lanes, m []lanes) {
 		block8AVX512(h, &m[0], n)
 	}
 }
-
-// block8 is the fastest block8Func this CPU has.
-var block8 = pickBlock8()
-
-func pickBlock8() block8Func {
-	if hasBlock8Asm {
-		return block8Asm
-	}
-	return block8Generic
-}
