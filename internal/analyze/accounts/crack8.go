@@ -33,11 +33,20 @@ func (a *Analyzer) crackSHA512(ctx context.Context, j crackJob, cands []string, 
 			if int64(run[0]) >= best.Load() || ctx.Err() != nil {
 				return
 			}
-			pws := make([]string, len(run))
-			for l, i := range run {
-				pws[l] = cands[i]
+			var m uint8
+			if len(run) == 1 {
+				// one candidate alone: crypto/sha512 does it for less
+				// than a run of eight lanes
+				if j.verify(cands[run[0]]) {
+					m = 1
+				}
+			} else {
+				pws := make([]string, len(run))
+				for l, i := range run {
+					pws[l] = cands[i]
+				}
+				m = b.check(ctx, pws)
 			}
-			m := b.check(ctx, pws)
 			if m == 0 {
 				return
 			}

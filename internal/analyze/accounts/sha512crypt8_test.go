@@ -242,19 +242,27 @@ func TestCrackSHA512BatchSameAsScalar(t *testing.T) {
 	for i := range 40 {
 		list = append(list, fmt.Sprintf("pw%d-%s", i, strings.Repeat("x", r.IntN(3)*r.IntN(30))))
 	}
+	list = append(list, strings.Repeat("long", 20)) // alone in its run
 	d := &Defaults{Passwords: list}
 	saved := sha512Block8
 	defer func() { sha512Block8 = saved }()
-	targets := []int{0, 7, 8, 21, 33, 39, -1}
+	const setting = "$6$rounds=1000$0123456789abcdef"
+	cands := d.Candidates("u", 1<<30)
+	// targets: in the first run, the last lane of a full run, the middle
+	// of a partly filled run, a run of one candidate, none
+	targets := []int{0, -1}
+	for _, run := range newSHA512Batch(setting, block8Generic).batches(cands) {
+		targets = append(targets, run[len(run)/2])
+	}
 	if raceDetector {
-		targets = []int{5, -1}
+		targets = append(targets[:3], targets[len(targets)-1])
 	}
 	for _, ti := range targets {
 		pw := "not in the list"
 		if ti >= 0 {
-			pw = list[ti]
+			pw = cands[ti]
 		}
-		h := SHACrypt(pw, "$6$rounds=1000$0123456789abcdef", true)
+		h := SHACrypt(pw, setting, true)
 		job := crackJob{user: "u", scheme: SchemeSHA512, hash: h, verify: func(pw string) bool { m, _ := Verify(h, pw, false); return m }}
 		var want crackResult
 		for i, bf := range append([]namedBlock8{{"scalar", nil}}, block8Funcs()...) {
@@ -266,7 +274,7 @@ func TestCrackSHA512BatchSameAsScalar(t *testing.T) {
 			got := a.crackOne(context.Background(), job)
 			if i == 0 {
 				want = got
-				if got.ok != (ti >= 0) || got.ok && got.pw != pw || got.tried != len(d.Candidates("u", 1<<30)) {
+				if got.ok != (ti >= 0) || got.ok && got.pw != pw || got.tried != len(cands) {
 					t.Fatalf("scalar: %+v for target %d", got, ti)
 				}
 			} else if got != want {
