@@ -55,9 +55,9 @@ func (b *sha512Batch) blocks(n, np, ns int) int {
 // that occur set the class, so passwords of different lengths share a
 // run as long as their messages round up to the same blocks (all those
 // of one block when the password and salt are short).
-func (b *sha512Batch) class(pw string) int {
+func (b *sha512Batch) class(pw string) [4]int {
 	n := len(pw)
-	return b.blocks(n, 1, 0) | b.blocks(n, 1, 1)<<8 | b.blocks(n, 2, 0)<<16 | b.blocks(n, 2, 1)<<24
+	return [4]int{b.blocks(n, 1, 0), b.blocks(n, 1, 1), b.blocks(n, 2, 0), b.blocks(n, 2, 1)}
 }
 
 // batches splits candidates into runs of at most 8 of one class, in the
@@ -65,7 +65,7 @@ func (b *sha512Batch) class(pw string) int {
 // their first candidate.
 func (b *sha512Batch) batches(cands []string) [][]int {
 	var out [][]int
-	open := map[int]int{} // class -> index in out of its run being filled
+	open := map[[4]int]int{} // class -> index in out of its run being filled
 	for i, pw := range cands {
 		c := b.class(pw)
 		r, ok := open[c]

@@ -122,14 +122,15 @@ func testPasswords(r *rand.Rand, n int) []string {
 
 // TestSHA512CryptBatchMatchesSHACrypt compares the multi-buffer result
 // of every lane with SHACrypt: passwords of 0 to 80 bytes run together
-// (mixed lengths share a run when their messages take as many blocks),
+// (mixed lengths share a run when their messages take as many blocks)
+// and one of 700 bytes (up to 13 blocks a round),
 // salts of 0 to 16 bytes and longer ones that are cut, default and
 // explicit rounds. For each setting the hash of one password is the
 // target, and check must find that one only.
 func TestSHA512CryptBatchMatchesSHACrypt(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	all := testPasswords(r, 81)
-	few := []string{"", "admin", "password1", strings.Repeat("\xff", 15), "pässwörd", strings.Repeat("ab", 24), strings.Repeat("\x01", 47), strings.Repeat("z", 80)}
+	few := []string{"", "admin", "password1", strings.Repeat("\xff", 15), "pässwörd", strings.Repeat("ab", 24), strings.Repeat("\x01", 47), strings.Repeat("z", 80), strings.Repeat("long", 175)}
 	cases := []struct {
 		setting string
 		pws     []string
