@@ -146,17 +146,18 @@ func TestSHA512CryptBatchMatchesSHACrypt(t *testing.T) {
 		{"$6$rounds=5001$XyZ", few},
 		{"$6$rounds=999$lowered", few},
 	}
-	if raceDetector { // the same settings on fewer lengths
+	if raceDetector { // the same settings on fewer lengths, none of 13 blocks
 		for i := range cases {
-			if len(cases[i].pws) == len(all) {
-				cases[i].pws = []string{all[0], all[15], all[16], all[23], all[24], all[47], all[48], all[80]}
-			}
+			cases[i].pws = []string{all[0], all[15], all[16], all[23], all[24], all[47], all[48], all[80]}
 		}
 	}
 	for _, bf := range block8Funcs() {
 		for ci, c := range cases {
 			t.Run(fmt.Sprintf("%s/%s", bf.name, c.setting), func(t *testing.T) {
 				b := newSHA512Batch(c.setting, bf.f)
+				if raceDetector && bf.name == "generic" && b.rounds > 1001 {
+					t.Skip("Go code under the race detector: the least rounds only")
+				}
 				target := c.pws[(7*ci+3)%len(c.pws)]
 				hash := SHACrypt(target, c.setting, true)
 				tb := newSHA512Batch(hash, bf.f)
