@@ -91,6 +91,10 @@ func (a *Analyzer) crackOne(ctx context.Context, j crackJob) crackResult {
 	cands := all[:min(limit, len(all))]
 	best := atomic.Int64{}
 	best.Store(int64(len(cands)))
+	if j.scheme == SchemeSHA512 && sha512Block8 != nil {
+		a.crackSHA512(ctx, j, cands, sha512Block8, &best)
+		return crackDone(cands, all, &best)
+	}
 	var wg sync.WaitGroup
 	for start := 0; start < len(cands); start += chunk {
 		wg.Go(func() {
@@ -113,6 +117,11 @@ func (a *Analyzer) crackOne(ctx context.Context, j crackJob) crackResult {
 		})
 	}
 	wg.Wait()
+	return crackDone(cands, all, &best)
+}
+
+// crackDone is the result once the candidates before best are tried.
+func crackDone(cands, all []string, best *atomic.Int64) crackResult {
 	r := crackResult{tried: len(cands), total: len(all)}
 	if b := int(best.Load()); b < len(cands) {
 		r.pw, r.ok = cands[b], true
