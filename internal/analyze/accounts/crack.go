@@ -87,7 +87,7 @@ func (a *Analyzer) crackAll(ctx context.Context, jobs []crackJob) []crackResult 
 // matches every password that shares its first 8 characters).
 func (a *Analyzer) crackOne(ctx context.Context, j crackJob) crackResult {
 	all := a.opt.Defaults.Candidates(j.user, 1<<30)
-	limit := max(int(a.opt.Budget.Seconds()*WorkPerSecond)/max(rounds(j.scheme, j.hash), 1), 8)
+	limit := candidateLimit(a.opt.Budget, rounds(j.scheme, j.hash))
 	cands := all[:min(limit, len(all))]
 	best := atomic.Int64{}
 	best.Store(int64(len(cands)))
@@ -127,6 +127,29 @@ func crackDone(cands, all []string, best *atomic.Int64) crackResult {
 		r.pw, r.ok = cands[b], true
 	}
 	return r
+}
+
+const (
+	// minTried is how many candidates a hash gets even when one costs
+	// more than the budget (the most common defaults of bcrypt, yescrypt
+	// and many-round SHA-crypt hashes)...
+	minTried = 8
+	// ...as long as they cost no more than this much work together (2 s
+	// at the reference rate): the cost of a guess comes from the hash
+	// itself, and a hostile one ($6$rounds=999999999$, $2b$31$) would
+	// otherwise hold the scan for hours.
+	maxMinWork = 2 * WorkPerSecond
+)
+
+// candidateLimit is how many candidates a hash whose guess costs cost
+// work units gets within budget.
+func candidateLimit(budget time.Duration, cost int) int {
+	cost = max(cost, 1)
+	limit := int(budget.Seconds()*WorkPerSecond) / cost
+	if limit < minTried && cost <= maxMinWork/minTried {
+		limit = minTried
+	}
+	return limit
 }
 
 func newSem() chan struct{} { return make(chan struct{}, runtime.GOMAXPROCS(0)) }

@@ -49,7 +49,7 @@ func TestCrackBudget(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	tried := max(int(budget.Seconds()*WorkPerSecond)/5000, 8)
+	tried := candidateLimit(budget, 5000)
 	for i, out := range outs {
 		var cracked []string
 		for _, f := range out.Findings {
@@ -111,6 +111,63 @@ func BenchmarkShadow20(b *testing.B) {
 		var out plugin.Results
 		if err := a.Analyze(context.Background(), shadowInput(b, "L0"), &out); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestCandidateLimit(t *testing.T) {
+	for _, c := range []struct {
+		budget time.Duration
+		cost   int
+		want   int
+	}{
+		{DefaultCrackBudget, 5000, 33},                   // SHA-512-crypt, default rounds
+		{DefaultCrackBudget, 1, 165000},                  // unsalted MD5
+		{DefaultCrackBudget, 0, 165000},                  // a cost of 0 counts as 1
+		{DefaultCrackBudget, 1 << 10 * 30, 8},            // bcrypt cost 10: 5, the floor of 8
+		{DefaultCrackBudget, 1 << 14 * 30, 8},            // bcrypt cost 14: 8 guesses are 1.2 s of work
+		{DefaultCrackBudget, 1 << 15 * 30, 0},            // bcrypt cost 15: past the floor's cap
+		{DefaultCrackBudget, 999_999_999, 0},             // $6$rounds=999999999$
+		{10 * time.Second, 999_999_999, 0},               // a larger budget is not enough either
+		{1000 * time.Second, 999_999_999, 3},             // ...this one is
+		{DefaultCrackBudget, maxMinWork / minTried, 8},   // the floor's edge
+		{DefaultCrackBudget, maxMinWork/minTried + 1, 0}, // just past it
+	} {
+		if got := candidateLimit(c.budget, c.cost); got != c.want {
+			t.Errorf("candidateLimit(%v, %d) = %d, want %d", c.budget, c.cost, got, c.want)
+		}
+	}
+}
+
+// TestHostileRounds: a hash whose own parameters make a guess cost hours
+// is listed as not cracked, with no candidate tried, at once.
+func TestHostileRounds(t *testing.T) {
+	shadow := "a:$6$rounds=999999999$saltsaltsaltsalt$" + strings.Repeat("x", 86) + ":19000:0:99999:7:::\n" +
+		"b:$5$rounds=999999999$saltsaltsaltsalt$" + strings.Repeat("y", 43) + ":19000:0:99999:7:::\n" +
+		"c:$2b$31$" + strings.Repeat("z", 53) + ":19000:0:99999:7:::\n"
+	a, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := shadowInput(t, "L0")
+	in.Data, in.Head, in.Size = []byte(shadow), []byte(shadow), int64(len(shadow))
+	var out plugin.Results
+	done := make(chan error, 1)
+	go func() { done <- a.Analyze(context.Background(), in, &out) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("still cracking hostile hashes after a minute")
+	}
+	if len(out.Skipped) != 3 {
+		t.Fatalf("%d skipped, want 3: %+v", len(out.Skipped), out.Skipped)
+	}
+	for _, s := range out.Skipped {
+		if !strings.Contains(s.Reason, "not cracked within the --crack-budget") || !strings.Contains(s.Reason, ": 0 of ") {
+			t.Errorf("skip %q, want not cracked with 0 candidates tried", s.Reason)
 		}
 	}
 }
