@@ -285,35 +285,20 @@ func orLits(set []string) *prefilter {
 	return or(c...)
 }
 
-// and keeps the parts that are conditions; or is a condition only when
-// every part is one.
-func and(parts ...*prefilter) *prefilter {
-	var keep []*prefilter
-	for _, p := range parts {
-		switch p.op {
-		case pfAll:
-		case pfAnd:
-			keep = append(keep, p.subs...)
-		default:
-			keep = append(keep, p)
-		}
-	}
-	switch len(keep) {
-	case 0:
-		return pfAny
-	case 1:
-		return keep[0]
-	}
-	return &prefilter{op: pfAnd, subs: keep}
-}
+// and and or join conditions, flattening those of the same kind: a part
+// that is no condition drops out of an AND and makes an OR none.
+func and(parts ...*prefilter) *prefilter { return join(pfAnd, parts) }
 
-func or(parts ...*prefilter) *prefilter {
+func or(parts ...*prefilter) *prefilter { return join(pfOr, parts) }
+
+func join(op pfOp, parts []*prefilter) *prefilter {
 	var keep []*prefilter
 	for _, p := range parts {
-		switch p.op {
-		case pfAll:
+		switch {
+		case p.op == pfAll && op == pfOr:
 			return pfAny
-		case pfOr:
+		case p.op == pfAll:
+		case p.op == op:
 			keep = append(keep, p.subs...)
 		default:
 			keep = append(keep, p)
@@ -325,7 +310,7 @@ func or(parts ...*prefilter) *prefilter {
 	case 1:
 		return keep[0]
 	}
-	return &prefilter{op: pfOr, subs: keep}
+	return &prefilter{op: op, subs: keep}
 }
 
 // foldRune is r as foldText leaves it, if that is one byte.

@@ -271,30 +271,36 @@ outer:
 		if i+1 >= n {
 			return
 		}
-		// Run the automaton from the start state at the candidate until
-		// the longest keyword prefix it is in starts after the candidate
-		// (no keyword starts at the candidate, or the one that did has
-		// ended): every occurrence still possible starts at or after that
-		// prefix's first byte, where the prefilter resumes. Bytes before
-		// seen were read by an earlier run that reported every keyword
-		// ending there (a later run from a later start finds a subset).
-		var st uint32
-		for j := i; ; {
-			if j >= n {
-				return
-			}
-			v := delta[st+uint32(class[text[j]])]
-			st = v >> 8
-			if v&1 != 0 && j >= seen {
-				out(j, int(st/nc))
-			}
-			j++
-			if d := int(v>>1) & deepCap; d < deepCap && j-d > i {
-				i, seen = j-d, max(seen, j)
-				break
-			}
+		var ok bool
+		if i, seen, ok = d.run(text, i, seen, out); !ok {
+			return
 		}
 	}
+}
+
+// run runs the automaton from the start state at candidate i until the
+// longest keyword prefix it is in starts after the candidate (no keyword
+// starts at the candidate, or the one that did has ended): every
+// occurrence still possible starts at or after that prefix's first byte,
+// which it returns for the prefilter to resume at, with seen moved past
+// the bytes read; ok is false at the end of the text. Bytes before seen
+// were read by an earlier run that reported every keyword ending there (a
+// later run from a later start finds a subset).
+func (d *keywordDFA) run(text []byte, i, seen int, out func(i int, state int)) (next, seen2 int, ok bool) {
+	delta, class, nc := d.delta, &d.class, uint32(d.nclass)
+	var st uint32
+	for j := i; j < len(text); {
+		v := delta[st+uint32(class[text[j]])]
+		st = v >> 8
+		if v&1 != 0 && j >= seen {
+			out(j, int(st/nc))
+		}
+		j++
+		if d := int(v>>1) & deepCap; d < deepCap && j-d > i {
+			return j - d, max(seen, j), true
+		}
+	}
+	return 0, 0, false
 }
 
 // walk calls fn(start, keyword) for every keyword occurrence in text.

@@ -164,7 +164,6 @@ type maskCache struct {
 // hits; the last positions of the text (fewer than vecTail) go through
 // scanScalar's own prefilter.
 func (d *keywordDFA) scanVector(text []byte, out func(i int, state int)) {
-	delta, class, nc := d.delta, &d.class, uint32(d.nclass)
 	n := len(text)
 	seen := 0
 	var c maskCache
@@ -173,22 +172,9 @@ func (d *keywordDFA) scanVector(text []byte, out func(i int, state int)) {
 		if i+1 >= n {
 			return
 		}
-		// The automaton's run, as in scanScalar.
-		var st uint32
-		for j := i; ; {
-			if j >= n {
-				return
-			}
-			v := delta[st+uint32(class[text[j]])]
-			st = v >> 8
-			if v&1 != 0 && j >= seen {
-				out(j, int(st/nc))
-			}
-			j++
-			if d := int(v>>1) & deepCap; d < deepCap && j-d > i {
-				i, seen = j-d, max(seen, j)
-				break
-			}
+		var ok bool
+		if i, seen, ok = d.run(text, i, seen, out); !ok {
+			return
 		}
 	}
 }
