@@ -24,7 +24,7 @@ import (
 // class too wide to enumerate, requires nothing.
 type prefilter struct {
 	op   pfOp
-	lit  string       // pfLit: lower case
+	lit  []byte       // pfLit: folded (foldText)
 	subs []*prefilter // pfAnd, pfOr
 }
 
@@ -67,7 +67,7 @@ func newPrefilter(expr string) *prefilter {
 func (p *prefilter) match(low []byte) bool {
 	switch p.op {
 	case pfLit:
-		return bytes.Contains(low, []byte(p.lit))
+		return bytes.Contains(low, p.lit)
 	case pfAnd:
 		for _, s := range p.subs {
 			if !s.match(low) {
@@ -90,7 +90,7 @@ func (p *prefilter) match(low []byte) bool {
 func (p *prefilter) String() string {
 	switch p.op {
 	case pfLit:
-		return "\"" + p.lit + "\""
+		return "\"" + string(p.lit) + "\""
 	case pfAnd, pfOr:
 		sep := " AND "
 		if p.op == pfOr {
@@ -280,7 +280,7 @@ func orLits(set []string) *prefilter {
 		if len(s) < minLit {
 			return pfAny
 		}
-		c = append(c, &prefilter{op: pfLit, lit: s})
+		c = append(c, &prefilter{op: pfLit, lit: []byte(s)})
 	}
 	return or(c...)
 }

@@ -1,8 +1,10 @@
 package strmatch
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math/bits"
+	"slices"
 )
 
 // pairTable is the vector prefilter's data: byte-class tables of 128
@@ -62,12 +64,8 @@ func newPairTable(keywords []string) *pairTable {
 			order = append(order, a)
 		}
 	}
-	// insertion sort, most second bytes first (ties by byte: deterministic)
-	for i := 1; i < len(order); i++ {
-		for j := i; j > 0 && count(seconds[order[j]]) > count(seconds[order[j-1]]); j-- {
-			order[j], order[j-1] = order[j-1], order[j]
-		}
-	}
+	// most second bytes first (ties by byte: deterministic)
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(count(seconds[y]), count(seconds[x])) })
 	const nb = 16
 	t := &pairTable{}
 	var nfirst [nb]int
