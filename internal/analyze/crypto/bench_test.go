@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
+	"github.com/thingsec/thingsec/internal/benchtree"
 )
 
 type treeFile struct {
@@ -44,7 +45,7 @@ func loadTree(tb testing.TB, dir string) []treeFile {
 // over every file of the tree named by THINGSEC_BENCH_TREE (an unpacked
 // root file system).
 func BenchmarkScan(b *testing.B) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	dir := os.Getenv(benchtree.Env)
 	if dir == "" {
 		b.Skip("THINGSEC_BENCH_TREE names no tree")
 	}
@@ -73,7 +74,7 @@ func BenchmarkScan(b *testing.B) {
 // parsed) and new (only those that may hold a key of the tree's key
 // files).
 func BenchmarkPairCerts(b *testing.B) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	dir := os.Getenv(benchtree.Env)
 	if dir == "" {
 		b.Skip("THINGSEC_BENCH_TREE names no tree")
 	}

@@ -112,20 +112,8 @@ func carveDERRef(data []byte, items []Item) []Item {
 		}
 		p := off + i
 		off = p + 1
-		n := derLenRef(data[p:])
-		if n < 64 || p+n > len(data) {
-			continue
-		}
-		hdr := 2
-		if data[p+1] >= 0x80 {
-			hdr += int(data[p+1] & 0x7f)
-		}
-		body := data[p+hdr:]
-		match := false
-		for _, s := range derStartsRef {
-			match = match || bytes.HasPrefix(body, s)
-		}
-		if !match {
+		n, ok := derCandidateRef(data, p)
+		if !ok {
 			continue
 		}
 		if it, ok := parseDER(data[p : p+n]); ok {
@@ -158,22 +146,31 @@ func marksRef(data []byte, carve bool) marks {
 		}
 		p := off + i
 		off = p + 1
-		n := derLenRef(data[p:])
-		if n < 64 || p+n > len(data) {
-			continue
-		}
-		hdr := 2
-		if data[p+1] >= 0x80 {
-			hdr += int(data[p+1] & 0x7f)
-		}
-		for _, s := range derStartsRef {
-			if bytes.HasPrefix(data[p+hdr:], s) {
-				m.ders = append(m.ders, p)
-				break
-			}
+		if _, ok := derCandidateRef(data, p); ok {
+			m.ders = append(m.ders, p)
 		}
 	}
 	return m
+}
+
+// derCandidateRef says whether the reference tries to parse the 0x30
+// byte at p: a SEQUENCE of n bytes, at least 64, within data, whose body
+// starts as a key's does.
+func derCandidateRef(data []byte, p int) (n int, ok bool) {
+	n = derLenRef(data[p:])
+	if n < 64 || p+n > len(data) {
+		return 0, false
+	}
+	hdr := 2
+	if data[p+1] >= 0x80 {
+		hdr += int(data[p+1] & 0x7f)
+	}
+	for _, s := range derStartsRef {
+		if bytes.HasPrefix(data[p+hdr:], s) {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // analyzeTreeRef is AnalyzeTree as it was before certificates were

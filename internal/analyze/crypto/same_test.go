@@ -15,6 +15,7 @@ import (
 
 	"github.com/thingsec/thingsec/internal/analyze/filetype"
 	"github.com/thingsec/thingsec/internal/analyze/plugin"
+	"github.com/thingsec/thingsec/internal/benchtree"
 	"github.com/thingsec/thingsec/internal/model"
 )
 
@@ -250,10 +251,10 @@ func TestScanSameOpenSSL(t *testing.T) {
 // benchTree is the unpacked root file system the tree tests and
 // benchmarks read, when it exists.
 func benchTree() string {
-	if d := os.Getenv("THINGSEC_BENCH_TREE"); d != "" {
+	if d := os.Getenv(benchtree.Env); d != "" {
 		return d
 	}
-	return "/tmp/thingsec-bench/acme-hg100-1.0.0-rootfs"
+	return benchtree.DefaultDir
 }
 
 // TestScanSameTree compares the one-pass search with the reference on

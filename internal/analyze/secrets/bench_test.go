@@ -2,14 +2,13 @@ package secrets
 
 import (
 	"bytes"
-	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/benchtree"
 )
 
 // benchText makes n bytes of source-like, config-like and base64-like
@@ -83,18 +82,11 @@ func BenchmarkKeywordPass(b *testing.B) {
 // THINGSEC_BENCH_TREE (an extracted root filesystem: binaries, libraries
 // and configuration), skipping the benchmark when it is not set.
 func benchTree(b *testing.B) (paths []string, files [][]byte, n int64) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	dir := os.Getenv(benchtree.Env)
 	if dir == "" {
-		b.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
+		b.Skip(benchtree.Env + " is not set (a directory to read, such as an unsquashfs tree)")
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		paths, files, n = append(paths, p), append(files, data), n+int64(len(data))
-		return err
-	})
+	paths, files, n, err := benchtree.Read(dir)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/benchtree"
 )
 
 func TestPrefilterShape(t *testing.T) {
@@ -102,7 +103,7 @@ func TestPrefilterSameHits(t *testing.T) {
 	}
 	sw, so := NewScanner(with), NewScanner(without)
 	roots := []string{"../../../rules", "../../../testdata", "../../../internal/analyze", "../../../internal/unpack"}
-	if d := os.Getenv("THINGSEC_BENCH_TREE"); d != "" {
+	if d := os.Getenv(benchtree.Env); d != "" {
 		roots = append(roots, d)
 	}
 	files, hits := 0, 0

@@ -1,10 +1,8 @@
 package strmatch_test
 
 import (
-	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/thingsec/thingsec/internal/analyze/binver"
 	"github.com/thingsec/thingsec/internal/analyze/secrets"
 	"github.com/thingsec/thingsec/internal/analyze/strmatch"
+	"github.com/thingsec/thingsec/internal/benchtree"
 )
 
 // realSet is one Set of the real keyword packs and its keywords.
@@ -53,24 +52,17 @@ func realSets(t testing.TB) []realSet {
 // benchTree reads every regular file of THINGSEC_BENCH_TREE (tests: or
 // the usual place of the extracted HG-100 root filesystem).
 func benchTree(t testing.TB, fallback bool) (paths []string, files [][]byte, n int64) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	dir := os.Getenv(benchtree.Env)
 	if dir == "" && fallback {
-		dir = "/tmp/thingsec-bench/acme-hg100-1.0.0-rootfs"
+		dir = benchtree.DefaultDir
 	}
 	if dir == "" {
-		t.Skip("THINGSEC_BENCH_TREE is not set (a directory to read, such as an unsquashfs tree)")
+		t.Skip(benchtree.Env + " is not set (a directory to read, such as an unsquashfs tree)")
 	}
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("no tree at %s (set THINGSEC_BENCH_TREE to an extracted root filesystem): %v", dir, err)
+		t.Skipf("no tree at %s (set %s to an extracted root filesystem): %v", dir, benchtree.Env, err)
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		paths, files, n = append(paths, p), append(files, data), n+int64(len(data))
-		return err
-	})
+	paths, files, n, err := benchtree.Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/thingsec/thingsec/internal/benchtree"
 )
 
 // vectorKeywordSets are keyword sets for the scalar/vector comparisons:
@@ -261,9 +263,9 @@ func checkScansSame(t testing.TB, d *keywordDFA, kws []string, text []byte) {
 // HG-100 root filesystem (THINGSEC_BENCH_TREE, or its usual place) with
 // the keyword sets above that the real packs do not cover.
 func TestScanVectorSameTree(t *testing.T) {
-	dir := os.Getenv("THINGSEC_BENCH_TREE")
+	dir := os.Getenv(benchtree.Env)
 	if dir == "" {
-		dir = "/tmp/thingsec-bench/acme-hg100-1.0.0-rootfs"
+		dir = benchtree.DefaultDir
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("no extracted root filesystem at %s (set THINGSEC_BENCH_TREE): %v", dir, err)
