@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
 	"github.com/thingsec/thingsec/internal/analyze/sets"
 	"github.com/thingsec/thingsec/internal/engine"
 	"github.com/thingsec/thingsec/internal/exposure"
@@ -16,6 +17,7 @@ import (
 	"github.com/thingsec/thingsec/internal/report"
 	"github.com/thingsec/thingsec/internal/report/table"
 	"github.com/thingsec/thingsec/internal/unpack"
+	"github.com/thingsec/thingsec/internal/unpack/dirlist"
 	"github.com/thingsec/thingsec/internal/vuln/enrich"
 )
 
@@ -213,7 +215,7 @@ lists the variables a rule can use.
 				return err
 			}
 			cfg := scanConfig(g, args[0], set)
-			cfg.SkipDirs, cfg.Listing = sourceSkips, listing
+			cfg.SkipDirs, cfg.Listing = dirlist.SourceSkips, listing
 			cfg.Enrichers = vf.enrichers(g)
 			rep, err := uf.scan(cmd.Context(), g, cfg)
 			if err != nil {

@@ -213,21 +213,17 @@ func scanGit(cmd *cobra.Command, repo string, sf secretsFlags) (*model.Report, e
 
 // startListing starts reading a directory target (nil for any other
 // target) while the command builds its analyzers, with the names scan
-// and secrets leave out (sourceSkips), unless package ahead started it
-// already.
+// and secrets leave out (dirlist.SourceSkips), unless package ahead
+// started it already.
 func startListing(ctx context.Context, target string) *dirlist.Listing {
-	if ls := ahead.Take(target, sourceSkips); ls != nil {
+	if ls := ahead.Take(target, dirlist.SourceSkips); ls != nil {
 		return ls
 	}
 	if st, err := os.Stat(target); err != nil || !st.IsDir() {
 		return nil
 	}
-	return dirlist.Start(ctx, target, sourceSkips)
+	return dirlist.Start(ctx, target, dirlist.SourceSkips)
 }
-
-// sourceSkips are left out of directory targets by scan and secrets (a
-// repository's history is not part of its tree).
-var sourceSkips = dirlist.SourceSkips
 
 // secretsConfig builds the engine configuration of the secrets command:
 // the common scan settings with the secrets analyzer set.
@@ -239,7 +235,7 @@ func secretsConfig(g *globals, target string, sf secretsFlags) (engine.Config, e
 		return engine.Config{}, err
 	}
 	cfg := scanConfig(g, target, set)
-	cfg.SkipDirs = sourceSkips
+	cfg.SkipDirs = dirlist.SourceSkips
 	switch sf.unpack {
 	case "auto":
 		st, err := os.Stat(target)
